@@ -1,0 +1,103 @@
+package org.crossencoder.opensearch;
+
+import org.apache.lucene.util.SetOnce;
+import org.crossencoder.opensearch.model.CrossEncoderModel;
+import org.crossencoder.opensearch.model.InferenceService;
+import org.crossencoder.opensearch.model.ModelRegistry;
+import org.crossencoder.opensearch.rescore.CrossEncoderRescorerBuilder;
+import org.crossencoder.opensearch.settings.CrossEncoderSettings;
+import org.opensearch.cluster.metadata.IndexNameExpressionResolver;
+import org.opensearch.cluster.service.ClusterService;
+import org.opensearch.common.settings.Setting;
+import org.opensearch.common.settings.Settings;
+import org.opensearch.core.common.io.stream.NamedWriteableRegistry;
+import org.opensearch.core.xcontent.NamedXContentRegistry;
+import org.opensearch.env.Environment;
+import org.opensearch.env.NodeEnvironment;
+import org.opensearch.plugins.Plugin;
+import org.opensearch.plugins.SearchPlugin;
+import org.opensearch.repositories.RepositoriesService;
+import org.opensearch.script.ScriptService;
+import org.opensearch.threadpool.ExecutorBuilder;
+import org.opensearch.threadpool.FixedExecutorBuilder;
+import org.opensearch.threadpool.ThreadPool;
+import org.opensearch.transport.client.Client;
+import org.opensearch.watcher.ResourceWatcherService;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Collection;
+import java.util.List;
+import java.util.function.Supplier;
+
+/** Registers the {@code cross_encoder} rescorer and loads this node's models. */
+public class CrossEncoderPlugin extends Plugin implements SearchPlugin {
+
+    private final SetOnce<InferenceService> inference = new SetOnce<>();
+    private final SetOnce<ModelRegistry> registry = new SetOnce<>();
+
+    @Override
+    public Collection<Object> createComponents(
+        Client client,
+        ClusterService clusterService,
+        ThreadPool threadPool,
+        ResourceWatcherService resourceWatcherService,
+        ScriptService scriptService,
+        NamedXContentRegistry xContentRegistry,
+        Environment environment,
+        NodeEnvironment nodeEnvironment,
+        NamedWriteableRegistry namedWriteableRegistry,
+        IndexNameExpressionResolver indexNameExpressionResolver,
+        Supplier<RepositoriesService> repositoriesServiceSupplier
+    ) {
+        NativeLibraries.configure(environment);
+        Settings settings = environment.settings();
+        CrossEncoderModel.InferenceOptions options = new CrossEncoderModel.InferenceOptions(
+            CrossEncoderSettings.BATCH_SIZE.get(settings),
+            CrossEncoderSettings.INTRA_OP_THREADS.get(settings)
+        );
+        try {
+            registry.set(ModelRegistry.load(CrossEncoderSettings.modelsPath(environment), clusterService.getNodeName(), options));
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not read the cross-encoder models directory", e);
+        }
+        inference.set(new InferenceService(registry.get(), threadPool, clusterService.getClusterSettings()));
+        return List.of(inference.get());
+    }
+
+    @Override
+    public List<Setting<?>> getSettings() {
+        return CrossEncoderSettings.all();
+    }
+
+    @Override
+    public List<ExecutorBuilder<?>> getExecutorBuilders(Settings settings) {
+        return List.of(
+            new FixedExecutorBuilder(
+                settings,
+                CrossEncoderSettings.INFERENCE_THREAD_POOL,
+                CrossEncoderSettings.INFERENCE_THREAD_POOL_SIZE,
+                CrossEncoderSettings.INFERENCE_THREAD_POOL_QUEUE_SIZE,
+                "thread_pool." + CrossEncoderSettings.INFERENCE_THREAD_POOL
+            )
+        );
+    }
+
+    @Override
+    public List<RescorerSpec<?>> getRescorers() {
+        return List.of(
+            new RescorerSpec<>(
+                CrossEncoderRescorerBuilder.NAME,
+                in -> new CrossEncoderRescorerBuilder(in, inference::get),
+                parser -> CrossEncoderRescorerBuilder.fromXContent(parser, inference::get)
+            )
+        );
+    }
+
+    @Override
+    public void close() {
+        if (registry.get() != null) {
+            registry.get().close();
+        }
+    }
+}

@@ -1,0 +1,225 @@
+package org.crossencoder.opensearch.model;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.LongBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+
+/**
+ * One loaded cross-encoder: an ONNX Runtime session plus its tokenizer. Thread-safe; loaded once per
+ * node and shared by every search.
+ */
+public final class CrossEncoderModel implements Closeable {
+
+    public static final String MODEL_FILE = "model.onnx";
+    static final String INPUT_IDS = "input_ids";
+    static final String ATTENTION_MASK = "attention_mask";
+    static final String TOKEN_TYPE_IDS = "token_type_ids";
+
+    /** Knobs that are the node's, not the model's. */
+    public record InferenceOptions(int batchSize, int intraOpThreads) {}
+
+    private final String name;
+    private final Path directory;
+    private final ModelConfig config;
+    private final ModelConfig.Output output;
+    private final InferenceOptions options;
+    private final OrtEnvironment environment;
+    private final OrtSession session;
+    private final PairEncoder encoder;
+    private final boolean takesTokenTypes;
+
+    private CrossEncoderModel(
+        String name,
+        Path directory,
+        ModelConfig config,
+        InferenceOptions options,
+        OrtEnvironment environment,
+        OrtSession session,
+        PairEncoder encoder
+    ) throws OrtException {
+        this.name = name;
+        this.directory = directory;
+        this.config = config;
+        this.options = options;
+        this.environment = environment;
+        this.session = session;
+        this.encoder = encoder;
+        this.takesTokenTypes = session.getInputNames().contains(TOKEN_TYPE_IDS);
+        for (String required : List.of(INPUT_IDS, ATTENTION_MASK)) {
+            if (session.getInputNames().contains(required) == false) {
+                throw new IllegalArgumentException(
+                    "model [" + name + "] has inputs " + session.getInputNames() + " but a cross-encoder needs [" + required + "]"
+                );
+            }
+        }
+        this.output = resolveOutput(name, config, session);
+    }
+
+    /** Loads {@code model.onnx} and {@code tokenizer.json} from a local directory; never downloads anything. */
+    public static CrossEncoderModel load(String name, Path directory, InferenceOptions options) throws IOException, OrtException {
+        for (String file : List.of(MODEL_FILE, PairEncoder.TOKENIZER_FILE)) {
+            if (Files.isRegularFile(directory.resolve(file)) == false) {
+                throw new IllegalArgumentException("model [" + name + "] has no [" + file + "] in [" + directory + "]");
+            }
+        }
+        ModelConfig config = ModelConfig.load(directory);
+        OrtEnvironment environment = OrtEnvironment.getEnvironment();
+        PairEncoder encoder = new PairEncoder(directory, config.maxLength());
+        OrtSession session = null;
+        try (OrtSession.SessionOptions sessionOptions = sessionOptions(options)) {
+            session = environment.createSession(directory.resolve(MODEL_FILE).toString(), sessionOptions);
+            return new CrossEncoderModel(name, directory, config, options, environment, session, encoder);
+        } catch (OrtException | RuntimeException e) {
+            encoder.close();
+            if (session != null) {
+                session.close();
+            }
+            throw e;
+        }
+    }
+
+    private static OrtSession.SessionOptions sessionOptions(InferenceOptions options) throws OrtException {
+        OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions();
+        sessionOptions.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        sessionOptions.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+        sessionOptions.setIntraOpNumThreads(options.intraOpThreads());
+        sessionOptions.setInterOpNumThreads(1);
+        // Spinning threads would burn the cores the node needs for indexing and search between batches.
+        sessionOptions.addConfigEntry("session.intra_op.allow_spinning", "0");
+        return sessionOptions;
+    }
+
+    private static ModelConfig.Output resolveOutput(String name, ModelConfig config, OrtSession session) throws OrtException {
+        NodeInfo first = session.getOutputInfo().values().iterator().next();
+        long[] shape = ((TensorInfo) first.getInfo()).getShape();
+        long width = shape.length == 2 ? shape[1] : 1;
+        ModelConfig.Output output = config.output();
+        if (output == null) {
+            output = width == 2 ? ModelConfig.Output.TWO_CLASS : ModelConfig.Output.LOGIT;
+        }
+        if (width > 0 && width != output.width()) {
+            throw new IllegalArgumentException(
+                "model [" + name + "] outputs " + Arrays.toString(shape) + " but output [" + output.name().toLowerCase(java.util.Locale.ROOT)
+                    + "] needs " + output.width() + " value(s) per pair"
+            );
+        }
+        return output;
+    }
+
+    /**
+     * Scores every passage against the query. Pairs are sorted by token length and batched so that each
+     * batch pads only to its own longest pair; the scores come back in the order of {@code passages}.
+     */
+    public float[] score(String query, List<String> passages) throws OrtException {
+        float[] scores = new float[passages.size()];
+        if (passages.isEmpty()) {
+            return scores;
+        }
+        Encoding[] encodings = encoder.encode(query, passages);
+        int[] byLength = IntStream.range(0, encodings.length)
+            .boxed()
+            .sorted(Comparator.comparingInt(i -> encodings[i].getIds().length))
+            .mapToInt(Integer::intValue)
+            .toArray();
+        for (int start = 0; start < byLength.length; start += options.batchSize()) {
+            int[] batch = Arrays.copyOfRange(byLength, start, Math.min(byLength.length, start + options.batchSize()));
+            float[] batchScores = run(encodings, batch);
+            for (int i = 0; i < batch.length; i++) {
+                scores[batch[i]] = batchScores[i];
+            }
+        }
+        return scores;
+    }
+
+    private float[] run(Encoding[] encodings, int[] batch) throws OrtException {
+        int rows = batch.length;
+        int width = 0;
+        for (int index : batch) {
+            width = Math.max(width, encodings[index].getIds().length);
+        }
+        long[] ids = new long[rows * width];
+        long[] mask = new long[rows * width];
+        long[] types = new long[rows * width];
+        Arrays.fill(ids, encoder.padId());
+        for (int row = 0; row < rows; row++) {
+            Encoding encoding = encodings[batch[row]];
+            long[] rowIds = encoding.getIds();
+            System.arraycopy(rowIds, 0, ids, row * width, rowIds.length);
+            System.arraycopy(encoding.getTypeIds(), 0, types, row * width, rowIds.length);
+            Arrays.fill(mask, row * width, row * width + rowIds.length, 1L);
+        }
+        long[] shape = { rows, width };
+        Map<String, OnnxTensor> inputs = new HashMap<>();
+        try {
+            inputs.put(INPUT_IDS, OnnxTensor.createTensor(environment, LongBuffer.wrap(ids), shape));
+            inputs.put(ATTENTION_MASK, OnnxTensor.createTensor(environment, LongBuffer.wrap(mask), shape));
+            if (takesTokenTypes) {
+                inputs.put(TOKEN_TYPE_IDS, OnnxTensor.createTensor(environment, LongBuffer.wrap(types), shape));
+            }
+            try (OrtSession.Result result = session.run(inputs)) {
+                return toScores(result.get(0), rows);
+            }
+        } finally {
+            inputs.values().forEach(OnnxTensor::close);
+        }
+    }
+
+    private float[] toScores(OnnxValue value, int rows) throws OrtException {
+        Object raw = value.getValue();
+        float[] scores = new float[rows];
+        if (raw instanceof float[][] matrix) {
+            for (int row = 0; row < rows; row++) {
+                scores[row] = output.score(matrix[row]);
+            }
+        } else if (raw instanceof float[] vector) {
+            System.arraycopy(vector, 0, scores, 0, rows);
+        } else {
+            throw new IllegalStateException("model [" + name + "] returned " + value.getInfo() + "; expected float logits");
+        }
+        return scores;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public Path directory() {
+        return directory;
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public ModelConfig.Output output() {
+        return output;
+    }
+
+    @Override
+    public void close() {
+        try {
+            session.close();
+        } catch (OrtException e) {
+            throw new IllegalStateException("could not release model [" + name + "]", e);
+        } finally {
+            encoder.close();
+        }
+    }
+}

@@ -1,0 +1,127 @@
+package org.crossencoder.opensearch.model;
+
+import org.opensearch.common.xcontent.XContentHelper;
+import org.opensearch.common.xcontent.json.JsonXContent;
+import org.opensearch.core.ParseField;
+import org.opensearch.core.xcontent.DeprecationHandler;
+import org.opensearch.core.xcontent.NamedXContentRegistry;
+import org.opensearch.core.xcontent.ObjectParser;
+import org.opensearch.core.xcontent.XContentParser;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * How to run one model directory: the longest pair it accepts and how its output becomes a score.
+ * Read from the optional {@code cross-encoder.json}; whatever it leaves out comes from the files a
+ * Hugging Face export already has ({@code tokenizer_config.json}, {@code config.json}) or the defaults.
+ */
+public final class ModelConfig {
+
+    public static final String FILE_NAME = "cross-encoder.json";
+    public static final int DEFAULT_MAX_LENGTH = 512;
+
+    /** How a row of the model's output becomes one relevance score. */
+    public enum Output {
+        /** One logit per pair ({@code [batch, 1]}), used as it is. */
+        LOGIT,
+        /** Two logits per pair ({@code [not relevant, relevant]}); the score is their difference, the log-odds of "relevant". */
+        TWO_CLASS;
+
+        public static Output fromString(String value) {
+            try {
+                return valueOf(value.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("[output] must be one of [logit, two_class] but was [" + value + "]");
+            }
+        }
+
+        float score(float[] row) {
+            return this == LOGIT ? row[0] : row[1] - row[0];
+        }
+
+        int width() {
+            return this == LOGIT ? 1 : 2;
+        }
+    }
+
+    private static final ParseField MAX_LENGTH = new ParseField("max_length");
+    private static final ParseField OUTPUT = new ParseField("output");
+    private static final ObjectParser<Builder, Void> PARSER = new ObjectParser<>(FILE_NAME, Builder::new);
+    static {
+        PARSER.declareInt((b, v) -> b.maxLength = v, MAX_LENGTH);
+        PARSER.declareString((b, v) -> b.output = Output.fromString(v), OUTPUT);
+    }
+
+    private static final class Builder {
+        Integer maxLength;
+        Output output;
+    }
+
+    private final int maxLength;
+    private final Output output;
+
+    public ModelConfig(int maxLength, Output output) {
+        if (maxLength < 8) {
+            throw new IllegalArgumentException("[max_length] must be at least 8 but was [" + maxLength + "]");
+        }
+        this.maxLength = maxLength;
+        this.output = output;
+    }
+
+    public int maxLength() {
+        return maxLength;
+    }
+
+    /** The configured output handling, or null to take it from the model's output width. */
+    public Output output() {
+        return output;
+    }
+
+    public static ModelConfig load(Path modelDir) throws IOException {
+        Builder builder = new Builder();
+        Path file = modelDir.resolve(FILE_NAME);
+        if (Files.exists(file)) {
+            try (
+                InputStream in = Files.newInputStream(file);
+                XContentParser parser = JsonXContent.jsonXContent.createParser(
+                    NamedXContentRegistry.EMPTY,
+                    DeprecationHandler.THROW_UNSUPPORTED_OPERATION,
+                    in
+                )
+            ) {
+                PARSER.parse(parser, builder, null);
+            }
+        }
+        int maxLength = builder.maxLength != null ? builder.maxLength : huggingFaceMaxLength(modelDir);
+        return new ModelConfig(maxLength, builder.output);
+    }
+
+    /** The model's own limit as its Hugging Face files state it, capped at what BERT-style position tables hold. */
+    private static int huggingFaceMaxLength(Path modelDir) throws IOException {
+        int maxLength = DEFAULT_MAX_LENGTH;
+        Object tokenizerLimit = readJson(modelDir.resolve("tokenizer_config.json")).get("model_max_length");
+        // Hugging Face writes a huge sentinel (1e30) when the tokenizer has no limit of its own.
+        if (tokenizerLimit instanceof Number n && n.doubleValue() < 100_000) {
+            maxLength = n.intValue();
+        }
+        Object positions = readJson(modelDir.resolve("config.json")).get("max_position_embeddings");
+        if (positions instanceof Number n) {
+            maxLength = Math.min(maxLength, n.intValue());
+        }
+        return maxLength;
+    }
+
+    static Map<String, Object> readJson(Path file) throws IOException {
+        if (Files.exists(file) == false) {
+            return Map.of();
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+            return XContentHelper.convertToMap(JsonXContent.jsonXContent, in, false);
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package org.crossencoder.opensearch.model;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.util.PairList;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Encodes (query, passage) pairs with the model's own tokenizer and pair template
+ * ({@code [CLS] query [SEP] passage [SEP]} for BERT). Only the passage is truncated to fit
+ * {@code maxLength}; the query is cut too only when it alone does not fit.
+ */
+final class PairEncoder implements Closeable {
+
+    static final String TOKENIZER_FILE = "tokenizer.json";
+
+    private final HuggingFaceTokenizer passageOnly;
+    private final HuggingFaceTokenizer longestFirst;
+    private final long padId;
+
+    PairEncoder(Path modelDir, int maxLength) throws IOException {
+        Path tokenizerFile = modelDir.resolve(TOKENIZER_FILE);
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        // DJL finds its bundled native library through the context class loader, which inside OpenSearch is not the plugin's.
+        thread.setContextClassLoader(PairEncoder.class.getClassLoader());
+        try {
+            this.passageOnly = builder(tokenizerFile, maxLength).optTruncateSecondOnly().build();
+            this.longestFirst = builder(tokenizerFile, maxLength).optTruncation(true).build();
+        } finally {
+            thread.setContextClassLoader(previous);
+        }
+        this.padId = padId(tokenizerFile);
+    }
+
+    private static HuggingFaceTokenizer.Builder builder(Path tokenizerFile, int maxLength) {
+        return HuggingFaceTokenizer.builder()
+            .optTokenizerPath(tokenizerFile)
+            .optAddSpecialTokens(true)
+            .optPadding(false)
+            .optMaxLength(maxLength);
+    }
+
+    Encoding[] encode(String query, List<String> passages) {
+        PairList<String, String> pairs = new PairList<>(passages.size());
+        for (String passage : passages) {
+            pairs.add(query, passage);
+        }
+        try {
+            return passageOnly.batchEncode(pairs);
+        } catch (RuntimeException queryAloneTooLong) {
+            // The tokenizer refuses to truncate only the passage when the query by itself exceeds the limit.
+            return longestFirst.batchEncode(pairs);
+        }
+    }
+
+    long padId() {
+        return padId;
+    }
+
+    /** The id padding positions get: the tokenizer's own padding id, else its [PAD]/<pad> token, else 0. */
+    @SuppressWarnings("unchecked")
+    private static long padId(Path tokenizerFile) throws IOException {
+        Map<String, Object> tokenizer = ModelConfig.readJson(tokenizerFile);
+        if (tokenizer.get("padding") instanceof Map<?, ?> padding && padding.get("pad_id") instanceof Number id) {
+            return id.longValue();
+        }
+        if (tokenizer.get("model") instanceof Map<?, ?> model && model.get("vocab") instanceof Map<?, ?> vocab) {
+            for (String token : List.of("[PAD]", "<pad>")) {
+                if (((Map<String, Object>) vocab).get(token) instanceof Number id) {
+                    return id.longValue();
+                }
+            }
+        }
+        return 0;
+    }
+
+    @Override
+    public void close() {
+        passageOnly.close();
+        longestFirst.close();
+    }
+}

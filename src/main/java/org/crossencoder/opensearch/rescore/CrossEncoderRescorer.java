@@ -1,0 +1,92 @@
+package org.crossencoder.opensearch.rescore;
+
+import org.apache.lucene.search.Explanation;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.TopDocs;
+import org.opensearch.search.rescore.RescoreContext;
+import org.opensearch.search.rescore.Rescorer;
+
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * Reranks the top {@code window_size} hits of a shard with a cross-encoder. Hits below the window are not
+ * read: they keep their first-stage order, placed after every reranked hit (their scores are shifted down
+ * by one constant so that the coordinating node's merge keeps them there).
+ */
+public final class CrossEncoderRescorer implements Rescorer {
+
+    public static final CrossEncoderRescorer INSTANCE = new CrossEncoderRescorer();
+
+    private static final Comparator<ScoreDoc> BY_SCORE_THEN_DOC = Comparator.comparingDouble((ScoreDoc d) -> -d.score)
+        .thenComparingInt(d -> d.doc);
+
+    private CrossEncoderRescorer() {}
+
+    @Override
+    public TopDocs rescore(TopDocs topDocs, IndexSearcher searcher, RescoreContext rescoreContext) throws IOException {
+        CrossEncoderRescoreContext context = (CrossEncoderRescoreContext) rescoreContext;
+        ScoreDoc[] hits = topDocs.scoreDocs;
+        int windowLength = Math.min(context.getWindowSize(), hits.length);
+        ScoreDoc[] window = Arrays.copyOf(hits, windowLength);
+        int[] docIds = Arrays.stream(window).mapToInt(hit -> hit.doc).toArray();
+        float[] crossEncoderScores = context.score(context.readPassages(searcher, docIds));
+
+        ScoreDoc[] reranked = new ScoreDoc[hits.length];
+        for (int i = 0; i < windowLength; i++) {
+            reranked[i] = new ScoreDoc(window[i].doc, context.combine(window[i].score, crossEncoderScores[i]), window[i].shardIndex);
+        }
+        Arrays.sort(reranked, 0, windowLength, BY_SCORE_THEN_DOC);
+        if (hits.length > windowLength) {
+            float lowestReranked = reranked[windowLength - 1].score;
+            float shift = Math.nextDown(lowestReranked) - hits[windowLength].score;
+            for (int i = windowLength; i < hits.length; i++) {
+                reranked[i] = new ScoreDoc(hits[i].doc, hits[i].score + shift, hits[i].shardIndex);
+            }
+        }
+        Set<Integer> rescored = new HashSet<>(windowLength * 2);
+        for (int docId : docIds) {
+            rescored.add(docId);
+        }
+        context.setRescoredDocs(rescored);
+        return new TopDocs(topDocs.totalHits, reranked);
+    }
+
+    @Override
+    public Explanation explain(int topLevelDocId, IndexSearcher searcher, RescoreContext rescoreContext, Explanation sourceExplanation)
+        throws IOException {
+        CrossEncoderRescoreContext context = (CrossEncoderRescoreContext) rescoreContext;
+        if (context.isRescored(topLevelDocId) == false) {
+            return Explanation.match(
+                sourceExplanation.getValue(),
+                "first-stage score: below the cross_encoder window of ["
+                    + context.getWindowSize()
+                    + "], so not reranked; its _score is shifted to rank after every reranked hit in first-stage order",
+                sourceExplanation
+            );
+        }
+        String passage = context.readPassages(searcher, new int[] { topLevelDocId })[0];
+        float crossEncoderScore = context.score(new String[] { passage })[0];
+        Explanation crossEncoder = Explanation.match(
+            crossEncoderScore,
+            "cross_encoder model ["
+                + context.model().name()
+                + "] score of query_text against fields "
+                + context.fields()
+                + (passage.isEmpty() ? " (none of the fields has text: scored against an empty passage)" : "")
+        );
+        return context.scoreMode()
+            .explain(weighted(sourceExplanation, context.queryWeight(), "query_weight"), weighted(crossEncoder, context.rescoreQueryWeight(), "rescore_query_weight"));
+    }
+
+    private static Explanation weighted(Explanation score, float weight, String weightName) {
+        if (weight == 1f) {
+            return score;
+        }
+        return Explanation.match(score.getValue().floatValue() * weight, "product of:", score, Explanation.match(weight, weightName));
+    }
+}

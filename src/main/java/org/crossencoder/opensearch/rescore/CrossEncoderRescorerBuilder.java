@@ -1,0 +1,273 @@
+package org.crossencoder.opensearch.rescore;
+
+import org.crossencoder.opensearch.model.CrossEncoderModel;
+import org.crossencoder.opensearch.model.InferenceService;
+import org.crossencoder.opensearch.settings.CrossEncoderSettings;
+import org.opensearch.core.ParseField;
+import org.opensearch.core.common.io.stream.StreamInput;
+import org.opensearch.core.common.io.stream.StreamOutput;
+import org.opensearch.core.xcontent.ObjectParser;
+import org.opensearch.core.xcontent.XContentBuilder;
+import org.opensearch.core.xcontent.XContentParser;
+import org.opensearch.index.mapper.MappedFieldType;
+import org.opensearch.index.query.QueryRewriteContext;
+import org.opensearch.index.query.QueryShardContext;
+import org.opensearch.search.rescore.RescoreContext;
+import org.opensearch.search.rescore.RescorerBuilder;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * The {@code cross_encoder} rescorer of a search request:
+ * <pre>
+ * "rescore": { "window_size": 100,
+ *   "cross_encoder": { "model": "ms-marco-MiniLM-L-6-v2", "query_text": "...", "fields": ["title", "passage"],
+ *                      "score_mode": "replace", "query_weight": 1, "rescore_query_weight": 1 } }
+ * </pre>
+ */
+public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEncoderRescorerBuilder> {
+
+    public static final String NAME = "cross_encoder";
+
+    /** Field types whose {@code _source} values are text a cross-encoder can read. */
+    static final Set<String> TEXT_TYPES = Set.of("text", "match_only_text", "keyword", "wildcard", "search_as_you_type");
+
+    static final ParseField MODEL = new ParseField("model");
+    static final ParseField QUERY_TEXT = new ParseField("query_text");
+    static final ParseField FIELDS = new ParseField("fields");
+    static final ParseField SCORE_MODE = new ParseField("score_mode");
+    static final ParseField QUERY_WEIGHT = new ParseField("query_weight");
+    static final ParseField RESCORE_QUERY_WEIGHT = new ParseField("rescore_query_weight");
+
+    private static final ObjectParser<CrossEncoderRescorerBuilder, Void> PARSER = new ObjectParser<>(NAME);
+    static {
+        PARSER.declareString((b, v) -> b.model = v, MODEL);
+        PARSER.declareString((b, v) -> b.queryText = v, QUERY_TEXT);
+        PARSER.declareStringArray((b, v) -> b.fields = v, FIELDS);
+        PARSER.declareString((b, v) -> b.scoreMode(ScoreMode.fromString(v)), SCORE_MODE);
+        PARSER.declareFloat(CrossEncoderRescorerBuilder::queryWeight, QUERY_WEIGHT);
+        PARSER.declareFloat(CrossEncoderRescorerBuilder::rescoreQueryWeight, RESCORE_QUERY_WEIGHT);
+    }
+
+    private final Supplier<InferenceService> inference;
+    private String model;
+    private String queryText;
+    private List<String> fields;
+    private ScoreMode scoreMode = ScoreMode.REPLACE;
+    private float queryWeight = 1f;
+    private float rescoreQueryWeight = 1f;
+
+    public CrossEncoderRescorerBuilder(Supplier<InferenceService> inference, String model, String queryText, List<String> fields) {
+        this.inference = inference;
+        this.model = model;
+        this.queryText = queryText;
+        this.fields = fields;
+        validate();
+    }
+
+    private CrossEncoderRescorerBuilder(Supplier<InferenceService> inference) {
+        this.inference = inference;
+    }
+
+    private void validate() {
+        requireText(model, MODEL);
+        requireText(queryText, QUERY_TEXT);
+        if (fields == null || fields.isEmpty()) {
+            throw new IllegalArgumentException("[" + NAME + "] [" + FIELDS.getPreferredName() + "] must name at least one text field");
+        }
+        fields.forEach(field -> requireText(field, FIELDS));
+        fields = List.copyOf(fields);
+    }
+
+    public CrossEncoderRescorerBuilder(StreamInput in, Supplier<InferenceService> inference) throws IOException {
+        super(in);
+        this.inference = inference;
+        this.model = in.readString();
+        this.queryText = in.readString();
+        this.fields = in.readStringList();
+        this.scoreMode = ScoreMode.readFrom(in);
+        this.queryWeight = in.readFloat();
+        this.rescoreQueryWeight = in.readFloat();
+    }
+
+    @Override
+    protected void doWriteTo(StreamOutput out) throws IOException {
+        out.writeString(model);
+        out.writeString(queryText);
+        out.writeStringCollection(fields);
+        scoreMode.writeTo(out);
+        out.writeFloat(queryWeight);
+        out.writeFloat(rescoreQueryWeight);
+    }
+
+    public static CrossEncoderRescorerBuilder fromXContent(XContentParser parser, Supplier<InferenceService> inference) throws IOException {
+        CrossEncoderRescorerBuilder builder = PARSER.parse(parser, new CrossEncoderRescorerBuilder(inference), null);
+        builder.validate();
+        return builder;
+    }
+
+    @Override
+    protected void doXContent(XContentBuilder builder, Params params) throws IOException {
+        builder.startObject(NAME);
+        builder.field(MODEL.getPreferredName(), model);
+        builder.field(QUERY_TEXT.getPreferredName(), queryText);
+        builder.field(FIELDS.getPreferredName(), fields);
+        builder.field(SCORE_MODE.getPreferredName(), scoreMode.toString());
+        builder.field(QUERY_WEIGHT.getPreferredName(), queryWeight);
+        builder.field(RESCORE_QUERY_WEIGHT.getPreferredName(), rescoreQueryWeight);
+        builder.endObject();
+    }
+
+    @Override
+    protected RescoreContext innerBuildContext(int windowSize, QueryShardContext context) {
+        InferenceService service = inference.get();
+        if (windowSize > service.maxWindowSize()) {
+            throw new IllegalArgumentException(
+                "["
+                    + NAME
+                    + "] window_size ["
+                    + windowSize
+                    + "] is too large: each hit in the window costs one model pass; the maximum is ["
+                    + service.maxWindowSize()
+                    + "], set by ["
+                    + CrossEncoderSettings.MAX_WINDOW_SIZE.getKey()
+                    + "]"
+            );
+        }
+        CrossEncoderModel resolved = service.model(model);
+        if (context.getMapperService().documentMapper() != null
+            && context.getMapperService().documentMapper().sourceMapper().enabled() == false) {
+            throw new IllegalArgumentException(
+                "[" + NAME + "] reads text from _source, which is disabled in index [" + context.index().getName() + "]"
+            );
+        }
+        List<List<String>> sourcePaths = new ArrayList<>(fields.size());
+        for (String field : fields) {
+            sourcePaths.add(sourcePaths(field, context));
+        }
+        return new CrossEncoderRescoreContext(
+            windowSize,
+            service,
+            resolved,
+            queryText,
+            fields,
+            new PassageReader(sourcePaths),
+            scoreMode,
+            queryWeight,
+            rescoreQueryWeight
+        );
+    }
+
+    /** Where in {@code _source} a field's text lives, after checking that the field is mapped as text. */
+    private static List<String> sourcePaths(String field, QueryShardContext context) {
+        String index = context.index().getName();
+        MappedFieldType fieldType = context.fieldMapper(field);
+        if (fieldType == null) {
+            String what = context.getObjectMapper(field) != null ? "an object" : "not mapped";
+            throw new IllegalArgumentException(
+                "[" + NAME + "] field [" + field + "] is " + what + " in index [" + index + "]; [fields] must name text fields"
+            );
+        }
+        if (TEXT_TYPES.contains(fieldType.typeName()) == false) {
+            throw new IllegalArgumentException(
+                "["
+                    + NAME
+                    + "] field ["
+                    + field
+                    + "] is of type ["
+                    + fieldType.typeName()
+                    + "] in index ["
+                    + index
+                    + "]; [fields] must name fields of type "
+                    + TEXT_TYPES.stream().sorted().toList()
+            );
+        }
+        return context.sourcePath(field).stream().sorted().toList();
+    }
+
+    @Override
+    public String getWriteableName() {
+        return NAME;
+    }
+
+    @Override
+    public RescorerBuilder<CrossEncoderRescorerBuilder> rewrite(QueryRewriteContext ctx) {
+        return this;
+    }
+
+    public CrossEncoderRescorerBuilder scoreMode(ScoreMode scoreMode) {
+        this.scoreMode = Objects.requireNonNull(scoreMode);
+        return this;
+    }
+
+    public CrossEncoderRescorerBuilder queryWeight(float queryWeight) {
+        this.queryWeight = requireFinite(queryWeight, QUERY_WEIGHT);
+        return this;
+    }
+
+    public CrossEncoderRescorerBuilder rescoreQueryWeight(float rescoreQueryWeight) {
+        this.rescoreQueryWeight = requireFinite(rescoreQueryWeight, RESCORE_QUERY_WEIGHT);
+        return this;
+    }
+
+    public String model() {
+        return model;
+    }
+
+    public String queryText() {
+        return queryText;
+    }
+
+    public List<String> fields() {
+        return fields;
+    }
+
+    public ScoreMode scoreMode() {
+        return scoreMode;
+    }
+
+    public float queryWeight() {
+        return queryWeight;
+    }
+
+    public float rescoreQueryWeight() {
+        return rescoreQueryWeight;
+    }
+
+    private static void requireText(String value, ParseField field) {
+        if (value == null || value.isBlank()) {
+            throw new IllegalArgumentException("[" + NAME + "] requires a non-empty [" + field.getPreferredName() + "]");
+        }
+    }
+
+    private static float requireFinite(float value, ParseField field) {
+        if (Float.isFinite(value) == false) {
+            throw new IllegalArgumentException("[" + NAME + "] [" + field.getPreferredName() + "] must be a finite number");
+        }
+        return value;
+    }
+
+    @Override
+    public boolean equals(Object obj) {
+        if (super.equals(obj) == false) {
+            return false;
+        }
+        CrossEncoderRescorerBuilder other = (CrossEncoderRescorerBuilder) obj;
+        return model.equals(other.model)
+            && queryText.equals(other.queryText)
+            && fields.equals(other.fields)
+            && scoreMode == other.scoreMode
+            && queryWeight == other.queryWeight
+            && rescoreQueryWeight == other.rescoreQueryWeight;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(super.hashCode(), model, queryText, fields, scoreMode, queryWeight, rescoreQueryWeight);
+    }
+}

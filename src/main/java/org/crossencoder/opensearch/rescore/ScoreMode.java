@@ -1,0 +1,97 @@
+package org.crossencoder.opensearch.rescore;
+
+import org.apache.lucene.search.Explanation;
+import org.opensearch.core.common.io.stream.StreamInput;
+import org.opensearch.core.common.io.stream.StreamOutput;
+import org.opensearch.core.common.io.stream.Writeable;
+
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * How a hit's first-stage score and its cross-encoder score become its final score. Both are weighted
+ * first ({@code query_weight}, {@code rescore_query_weight}), as in the query rescorer; {@code replace}
+ * keeps only the weighted cross-encoder score.
+ */
+public enum ScoreMode implements Writeable {
+    REPLACE("cross-encoder score only") {
+        @Override
+        public float combine(float first, float crossEncoder) {
+            return crossEncoder;
+        }
+    },
+    TOTAL("sum of") {
+        @Override
+        public float combine(float first, float crossEncoder) {
+            return first + crossEncoder;
+        }
+    },
+    MULTIPLY("product of") {
+        @Override
+        public float combine(float first, float crossEncoder) {
+            return first * crossEncoder;
+        }
+    },
+    AVG("average of") {
+        @Override
+        public float combine(float first, float crossEncoder) {
+            return (first + crossEncoder) / 2;
+        }
+    },
+    MAX("max of") {
+        @Override
+        public float combine(float first, float crossEncoder) {
+            return Math.max(first, crossEncoder);
+        }
+    },
+    MIN("min of") {
+        @Override
+        public float combine(float first, float crossEncoder) {
+            return Math.min(first, crossEncoder);
+        }
+    };
+
+    private final String description;
+
+    ScoreMode(String description) {
+        this.description = description;
+    }
+
+    /** Combines the already weighted scores. */
+    public abstract float combine(float first, float crossEncoder);
+
+    /** The explanation of {@link #combine}: the weighted first-stage part is left out where it does not count. */
+    public Explanation explain(Explanation first, Explanation crossEncoder) {
+        float value = combine(first.getValue().floatValue(), crossEncoder.getValue().floatValue());
+        if (this == REPLACE) {
+            return Explanation.match(value, description, crossEncoder);
+        }
+        return Explanation.match(value, description, first, crossEncoder);
+    }
+
+    public static ScoreMode fromString(String value) {
+        for (ScoreMode mode : values()) {
+            if (mode.toString().equals(value)) {
+                return mode;
+            }
+        }
+        throw new IllegalArgumentException(
+            "[score_mode] must be one of " + Arrays.toString(values()) + " but was [" + value + "]"
+        );
+    }
+
+    public static ScoreMode readFrom(StreamInput in) throws IOException {
+        return in.readEnum(ScoreMode.class);
+    }
+
+    @Override
+    public void writeTo(StreamOutput out) throws IOException {
+        out.writeEnum(this);
+    }
+
+    @Override
+    public String toString() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,59 @@
+package org.crossencoder.opensearch.settings;
+
+import org.opensearch.common.settings.Setting;
+import org.opensearch.common.settings.Setting.Property;
+import org.opensearch.common.util.concurrent.OpenSearchExecutors;
+import org.opensearch.env.Environment;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/** Every setting the plugin registers, under the {@code plugins.cross_encoder.} prefix. */
+public final class CrossEncoderSettings {
+
+    /** The thread pool that runs model inference, so search threads are never the ones doing matrix work. */
+    public static final String INFERENCE_THREAD_POOL = "cross_encoder_inference";
+    /** One inference at a time by default: each already fans out over all intra-op threads. */
+    public static final int INFERENCE_THREAD_POOL_SIZE = 1;
+    public static final int INFERENCE_THREAD_POOL_QUEUE_SIZE = 100;
+
+    /** Directory holding one sub-directory per model; empty means {@code <path.conf>/cross-encoder-models}. */
+    public static final Setting<String> MODELS_PATH = Setting.simpleString("plugins.cross_encoder.models_path", Property.NodeScope);
+
+    /** Largest {@code window_size} a {@code cross_encoder} rescore may ask for: each hit in the window costs one model pass. */
+    public static final Setting<Integer> MAX_WINDOW_SIZE = Setting.intSetting(
+        "plugins.cross_encoder.rescore.max_window_size",
+        1000,
+        1,
+        Property.NodeScope,
+        Property.Dynamic
+    );
+
+    /** Pairs per ONNX Runtime call; each batch is padded only to its own longest pair. */
+    public static final Setting<Integer> BATCH_SIZE = Setting.intSetting(
+        "plugins.cross_encoder.inference.batch_size",
+        32,
+        1,
+        1024,
+        Property.NodeScope
+    );
+
+    /** ONNX Runtime intra-op threads per model session; defaults to the node's allocated processors. */
+    public static final Setting<Integer> INTRA_OP_THREADS = new Setting<>(
+        "plugins.cross_encoder.inference.intra_op_threads",
+        s -> Integer.toString(OpenSearchExecutors.allocatedProcessors(s)),
+        s -> Setting.parseInt(s, 1, 256, "plugins.cross_encoder.inference.intra_op_threads"),
+        Property.NodeScope
+    );
+
+    private CrossEncoderSettings() {}
+
+    public static List<Setting<?>> all() {
+        return List.of(MODELS_PATH, MAX_WINDOW_SIZE, BATCH_SIZE, INTRA_OP_THREADS);
+    }
+
+    public static Path modelsPath(Environment environment) {
+        String configured = MODELS_PATH.get(environment.settings());
+        return configured.isEmpty() ? environment.configDir().resolve("cross-encoder-models") : environment.configDir().resolve(configured);
+    }
+}
