@@ -1,0 +1,78 @@
+package org.crossencoder.opensearch.integ;
+
+import org.junit.BeforeClass;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Base of the tests that talk to a real node. One single-node cluster is started per test JVM and shared by
+ * every test class; it has the test models of {@code ../shared/models} (and the trained default model, where
+ * a machine has it).
+ */
+public abstract class CrossEncoderIntegTestCase {
+
+    public static final String TINY_BERT = "tiny-random-bert-cross-encoder";
+    public static final String TINY_XLM_ROBERTA = "tiny-xlm-roberta-ce-random";
+    public static final String MINILM_SHAPE = "minilm-l6-shape-random";
+    public static final String MS_MARCO = "ms-marco-MiniLM-L-6-v2";
+
+    private static OpenSearchNode sharedNode;
+
+    protected static RestClient client;
+
+    @BeforeClass
+    public static synchronized void startSharedNode() throws Exception {
+        if (sharedNode == null) {
+            List<String> models = new ArrayList<>(List.of(TINY_BERT, TINY_XLM_ROBERTA, MINILM_SHAPE));
+            if (hasTestModel(MS_MARCO)) {
+                models.add(MS_MARCO);
+            }
+            sharedNode = OpenSearchNode.start("shared-node", models, Map.of("discovery.type", "single-node"));
+            Runtime.getRuntime().addShutdownHook(new Thread(sharedNode::close));
+        }
+        client = sharedNode.client();
+    }
+
+    public static Path testModelsDir() {
+        return Paths.get(System.getProperty("tests.models.dir"));
+    }
+
+    public static boolean hasTestModel(String name) {
+        return Files.exists(testModelsDir().resolve(name).resolve("model.onnx"));
+    }
+
+    /** Creates an index with the given settings and mappings (JSON objects) and bulk-indexes the documents (id -> JSON source). */
+    protected static void createIndex(String index, int shards, String properties, Map<String, String> documents) throws IOException {
+        client.request("DELETE", "/" + index, null);
+        client.ok(
+            "PUT",
+            "/" + index,
+            "{\"settings\":{\"number_of_shards\":" + shards + ",\"number_of_replicas\":0},\"mappings\":{\"properties\":" + properties + "}}"
+        );
+        StringBuilder bulk = new StringBuilder();
+        documents.forEach((id, source) -> bulk.append("{\"index\":{\"_id\":\"").append(id).append("\"}}\n").append(source).append('\n'));
+        RestClient.Response response = client.ok("POST", "/" + index + "/_bulk?refresh=true", bulk.toString());
+        if (Boolean.TRUE.equals(response.path("errors"))) {
+            throw new AssertionError("bulk failed: " + response.raw());
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    protected static List<Map<String, Object>> hits(RestClient.Response response) {
+        return (List<Map<String, Object>>) response.path("hits.hits");
+    }
+
+    protected static List<String> ids(RestClient.Response response) {
+        return hits(response).stream().map(hit -> (String) hit.get("_id")).toList();
+    }
+
+    protected static float score(Map<String, Object> hit) {
+        return ((Number) hit.get("_score")).floatValue();
+    }
+}

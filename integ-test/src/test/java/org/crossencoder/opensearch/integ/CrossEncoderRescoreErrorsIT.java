@@ -1,0 +1,119 @@
+package org.crossencoder.opensearch.integ;
+
+import org.junit.BeforeClass;
+import org.junit.Test;
+
+import java.io.IOException;
+import java.util.Map;
+
+import static org.hamcrest.Matchers.containsString;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThat;
+
+/** Every bad {@code cross_encoder} request is a 400 that names the problem, and leaves the node serving. */
+public class CrossEncoderRescoreErrorsIT extends CrossEncoderIntegTestCase {
+
+    @BeforeClass
+    public static void setUpIndex() throws Exception {
+        createIndex(
+            "errors",
+            2,
+            "{\"passage\":{\"type\":\"text\"},\"year\":{\"type\":\"integer\"},\"meta\":{\"properties\":{\"summary\":{\"type\":\"text\"}}}}",
+            Map.of("1", "{\"passage\":\"people live in Berlin\",\"year\":2020}", "2", "{\"passage\":\"museums of New York\",\"year\":2021}")
+        );
+    }
+
+    private static RestClient.Response search(String crossEncoder) throws IOException {
+        return search(10, crossEncoder);
+    }
+
+    private static RestClient.Response search(int windowSize, String crossEncoder) throws IOException {
+        return client.request(
+            "POST",
+            "/errors/_search",
+            "{\"query\":{\"match_all\":{}},\"rescore\":{\"window_size\":" + windowSize + ",\"cross_encoder\":" + crossEncoder + "}}"
+        );
+    }
+
+    private static void assertBadRequest(RestClient.Response response, String message) {
+        assertEquals(response.raw(), 400, response.status());
+        assertEquals(400, (int) response.path("status"));
+        assertThat((String) response.path("error.root_cause.0.reason"), containsString(message));
+    }
+
+    private static String valid(String field) {
+        return "{\"model\":\"" + TINY_BERT + "\",\"query_text\":\"berlin\",\"fields\":[\"" + field + "\"]}";
+    }
+
+    @Test
+    public void unknownModelListsTheKnownOnes() throws Exception {
+        RestClient.Response response = search("{\"model\":\"no-such-model\",\"query_text\":\"berlin\",\"fields\":[\"passage\"]}");
+        assertBadRequest(response, "unknown cross-encoder model [no-such-model] on node [shared-node]; known models: [");
+        assertThat(response.raw(), containsString(TINY_BERT));
+        assertThat(response.raw(), containsString(MINILM_SHAPE));
+    }
+
+    @Test
+    public void missingQueryText() throws Exception {
+        assertBadRequest(search("{\"model\":\"" + TINY_BERT + "\",\"fields\":[\"passage\"]}"), "[cross_encoder] requires a non-empty [query_text]");
+        assertBadRequest(
+            search("{\"model\":\"" + TINY_BERT + "\",\"query_text\":\"  \",\"fields\":[\"passage\"]}"),
+            "[cross_encoder] requires a non-empty [query_text]"
+        );
+    }
+
+    @Test
+    public void emptyOrMissingFields() throws Exception {
+        assertBadRequest(
+            search("{\"model\":\"" + TINY_BERT + "\",\"query_text\":\"berlin\",\"fields\":[]}"),
+            "[cross_encoder] [fields] must name at least one text field"
+        );
+        assertBadRequest(
+            search("{\"model\":\"" + TINY_BERT + "\",\"query_text\":\"berlin\"}"),
+            "[cross_encoder] [fields] must name at least one text field"
+        );
+    }
+
+    @Test
+    public void unknownOptionAndBadScoreMode() throws Exception {
+        assertBadRequest(
+            search("{\"model\":\"" + TINY_BERT + "\",\"query_text\":\"berlin\",\"fields\":[\"passage\"],\"colour\":\"red\"}"),
+            "unknown field [colour]"
+        );
+        RestClient.Response badMode = search(
+            "{\"model\":\"" + TINY_BERT + "\",\"query_text\":\"berlin\",\"fields\":[\"passage\"],\"score_mode\":\"sometimes\"}"
+        );
+        assertEquals(400, badMode.status());
+        assertThat(badMode.raw(), containsString("[score_mode] must be one of [replace, total, multiply, avg, max, min] but was [sometimes]"));
+    }
+
+    @Test
+    public void windowAboveTheConfiguredMaximum() throws Exception {
+        assertBadRequest(search(1001, valid("passage")), "[cross_encoder] window_size [1001] is too large");
+        client.ok("PUT", "/_cluster/settings", "{\"transient\":{\"plugins.cross_encoder.rescore.max_window_size\":5}}");
+        try {
+            assertBadRequest(search(6, valid("passage")), "the maximum is [5], set by [plugins.cross_encoder.rescore.max_window_size]");
+            assertEquals(200, search(5, valid("passage")).status());
+        } finally {
+            client.ok("PUT", "/_cluster/settings", "{\"transient\":{\"plugins.cross_encoder.rescore.max_window_size\":null}}");
+        }
+    }
+
+    @Test
+    public void fieldsThatAreNotText() throws Exception {
+        assertBadRequest(search(valid("year")), "[cross_encoder] field [year] is of type [integer] in index [errors]");
+        assertBadRequest(search(valid("meta")), "[cross_encoder] field [meta] is an object in index [errors]");
+        assertBadRequest(search(valid("no_such_field")), "[cross_encoder] field [no_such_field] is not mapped in index [errors]");
+    }
+
+    @Test
+    public void badRequestsDoNotPoisonTheNode() throws Exception {
+        for (int i = 0; i < 5; i++) {
+            assertEquals(400, search(valid("year")).status());
+            assertEquals(400, search("{\"model\":\"nope\",\"query_text\":\"x\",\"fields\":[\"passage\"]}").status());
+        }
+        RestClient.Response response = search(valid("passage"));
+        assertEquals(response.raw(), 200, response.status());
+        assertEquals(2, hits(response).size());
+    }
+}

@@ -1,0 +1,209 @@
+package org.crossencoder.opensearch.integ;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * A real OpenSearch process from the distribution Maven unpacked, with the plugin zip this build produced
+ * installed by {@code bin/opensearch-plugin}, and its models put in place by {@code models/fetch-model.sh}.
+ * OpenSearch refuses to run as root, so under root the node runs as {@code nobody} through setpriv.
+ */
+public final class OpenSearchNode implements Closeable {
+
+    private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
+    private static final String UNPRIVILEGED = "65534";
+    private static boolean pluginInstalled;
+
+    private final String name;
+    private final Path directory;
+    private final Process process;
+    private final String httpAddress;
+    private final String transportAddress;
+    private final RestClient client;
+
+    private OpenSearchNode(String name, Path directory, Process process, String httpAddress, String transportAddress) {
+        this.name = name;
+        this.directory = directory;
+        this.process = process;
+        this.httpAddress = httpAddress;
+        this.transportAddress = transportAddress;
+        this.client = new RestClient(httpAddress);
+    }
+
+    /**
+     * Starts a node named {@code name} with the given models in its models path and the given extra
+     * settings ({@code -E} options), and waits until it answers HTTP.
+     */
+    public static OpenSearchNode start(String name, List<String> models, Map<String, String> settings) throws IOException, InterruptedException {
+        Path home = installedHome();
+        Path directory = Paths.get(System.getProperty("tests.work.dir")).resolve(name);
+        deleteRecursively(directory);
+        Path config = directory.resolve("config");
+        Files.createDirectories(config);
+        try (Stream<Path> files = Files.list(home.resolve("config"))) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                Files.copy(file, config.resolve(file.getFileName()));
+            }
+        }
+        Files.createDirectories(config.resolve("jvm.options.d"));
+        Files.createDirectories(directory.resolve("logs"));
+        Files.createDirectories(directory.resolve("data"));
+        // The distribution's jvm.options writes GC logs and heap dumps relative to the shared home; keep them per node.
+        Path jvmOptions = config.resolve("jvm.options");
+        Files.writeString(
+            jvmOptions,
+            Files.readString(jvmOptions)
+                .replace("file=logs/", "file=" + directory.resolve("logs") + "/")
+                .replace("ErrorFile=logs/", "ErrorFile=" + directory.resolve("logs") + "/")
+                .replace("HeapDumpPath=data", "HeapDumpPath=" + directory.resolve("data"))
+        );
+        for (String model : models) {
+            run(List.of(System.getProperty("tests.fetch.script"), model, config.resolve("cross-encoder-models").toString()), Map.of(
+                "CROSS_ENCODER_MODELS_FROM", System.getProperty("tests.models.dir")));
+        }
+        if (isRoot()) {
+            run(List.of("chown", "-R", UNPRIVILEGED + ":" + UNPRIVILEGED, directory.toString()), Map.of());
+        }
+
+        List<String> command = new ArrayList<>();
+        if (isRoot()) {
+            command.addAll(List.of("setpriv", "--reuid=" + UNPRIVILEGED, "--regid=" + UNPRIVILEGED, "--clear-groups"));
+        }
+        command.add(home.resolve("bin/opensearch").toString());
+        command.add("-Enode.name=" + name);
+        command.add("-Epath.data=" + directory.resolve("data"));
+        command.add("-Epath.logs=" + directory.resolve("logs"));
+        command.add("-Ehttp.port=9400-9499");
+        command.add("-Etransport.port=9500-9599");
+        command.add("-Enode.portsfile=true");
+        settings.forEach((key, value) -> command.add("-E" + key + "=" + value));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+            .redirectOutput(directory.resolve("console.log").toFile());
+        builder.environment().put("OPENSEARCH_PATH_CONF", config.toString());
+        builder.environment().put("OPENSEARCH_JAVA_HOME", System.getProperty("java.home"));
+        builder.environment().put("OPENSEARCH_JAVA_OPTS", "-Xms768m -Xmx768m");
+        Process process = builder.start();
+
+        Path httpPorts = directory.resolve("logs/http.ports");
+        Path transportPorts = directory.resolve("logs/transport.ports");
+        Instant deadline = Instant.now().plus(START_TIMEOUT);
+        while (Files.exists(httpPorts) == false || Files.exists(transportPorts) == false) {
+            if (process.isAlive() == false || Instant.now().isAfter(deadline)) {
+                process.destroyForcibly();
+                throw new IllegalStateException("node [" + name + "] did not start:\n" + tail(directory.resolve("console.log")));
+            }
+            Thread.sleep(200);
+        }
+        OpenSearchNode node = new OpenSearchNode(
+            name,
+            directory,
+            process,
+            Files.readAllLines(httpPorts).get(0),
+            Files.readAllLines(transportPorts).get(0)
+        );
+        node.awaitHttp(deadline);
+        return node;
+    }
+
+    private void awaitHttp(Instant deadline) throws InterruptedException {
+        while (true) {
+            try {
+                if (client.request("GET", "/", null).status() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // the port file is written before the REST layer answers
+            }
+            if (Instant.now().isAfter(deadline)) {
+                throw new IllegalStateException("node [" + name + "] never answered HTTP:\n" + tail(directory.resolve("console.log")));
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    /** The distribution with this build's plugin zip installed; installed once per test JVM. */
+    private static synchronized Path installedHome() throws IOException, InterruptedException {
+        Path home = Paths.get(System.getProperty("tests.opensearch.home"));
+        if (pluginInstalled == false) {
+            deleteRecursively(home.resolve("plugins/cross-encoder"));
+            Path zip = Paths.get(System.getProperty("tests.plugin.zip"));
+            run(List.of(home.resolve("bin/opensearch-plugin").toString(), "install", "--batch", zip.toUri().toString()), Map.of(
+                "OPENSEARCH_JAVA_HOME", System.getProperty("java.home")));
+            pluginInstalled = true;
+        }
+        return home;
+    }
+
+    private static void run(List<String> command, Map<String, String> environment) throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().putAll(environment);
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes());
+        if (process.waitFor() != 0) {
+            throw new IllegalStateException(String.join(" ", command) + " failed:\n" + output);
+        }
+    }
+
+    private static boolean isRoot() {
+        return "root".equals(System.getProperty("user.name"));
+    }
+
+    private static String tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    private static void deleteRecursively(Path path) throws IOException {
+        if (Files.exists(path)) {
+            try (Stream<Path> paths = Files.walk(path)) {
+                for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+
+    public RestClient client() {
+        return client;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public String transportAddress() {
+        return transportAddress;
+    }
+
+    /** The node's own log, for assertions on what it reported. */
+    public Path logFile() {
+        return directory.resolve("console.log");
+    }
+
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) == false) {
+                process.destroyForcibly().waitFor();
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+}

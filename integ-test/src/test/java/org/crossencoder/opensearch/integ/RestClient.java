@@ -1,0 +1,69 @@
+package org.crossencoder.opensearch.integ;
+
+import org.opensearch.common.xcontent.XContentHelper;
+import org.opensearch.common.xcontent.json.JsonXContent;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+
+/** A minimal JSON-over-HTTP client for one node; enough to drive the REST API the way a user does. */
+public final class RestClient {
+
+    /** One HTTP response, with its JSON body parsed. */
+    public record Response(int status, Map<String, Object> body, String raw) {
+        @SuppressWarnings("unchecked")
+        public <T> T path(String dottedPath) {
+            Object current = body;
+            for (String key : dottedPath.split("\\.")) {
+                if (current instanceof Map<?, ?> map) {
+                    current = map.get(key);
+                } else if (current instanceof java.util.List<?> list) {
+                    current = list.get(Integer.parseInt(key));
+                } else {
+                    return null;
+                }
+            }
+            return (T) current;
+        }
+    }
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final String baseUri;
+
+    public RestClient(String address) {
+        this.baseUri = "http://" + address;
+    }
+
+    public Response request(String method, String path, String jsonBody) throws IOException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUri + path))
+            .timeout(Duration.ofMinutes(2))
+            .header("Content-Type", path.contains("_bulk") ? "application/x-ndjson" : "application/json");
+        request.method(method, jsonBody == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(jsonBody));
+        HttpResponse<String> response;
+        try {
+            response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while calling " + path, e);
+        }
+        String raw = response.body();
+        Map<String, Object> body = raw.isBlank() || raw.startsWith("{") == false
+            ? Map.of()
+            : XContentHelper.convertToMap(JsonXContent.jsonXContent, raw, true);
+        return new Response(response.statusCode(), body, raw);
+    }
+
+    /** Like {@link #request} but fails unless the status is 2xx. */
+    public Response ok(String method, String path, String jsonBody) throws IOException {
+        Response response = request(method, path, jsonBody);
+        if (response.status() / 100 != 2) {
+            throw new AssertionError(method + " " + path + " returned " + response.status() + ": " + response.raw());
+        }
+        return response;
+    }
+}
