@@ -19,8 +19,12 @@ final class PairEncoder implements Closeable {
 
     static final String TOKENIZER_FILE = "tokenizer.json";
 
+    private final int maxLength;
     private final HuggingFaceTokenizer passageOnly;
     private final HuggingFaceTokenizer longestFirst;
+    private final HuggingFaceTokenizer untruncated;
+    /** Special tokens the pair template adds ({@code [CLS] [SEP] [SEP]} = 3 for BERT). */
+    private final int pairOverhead;
     private final long padId;
 
     PairEncoder(Path modelDir, int maxLength) throws IOException {
@@ -30,20 +34,19 @@ final class PairEncoder implements Closeable {
         // DJL finds its bundled native library through the context class loader, which inside OpenSearch is not the plugin's.
         thread.setContextClassLoader(PairEncoder.class.getClassLoader());
         try {
-            this.passageOnly = builder(tokenizerFile, maxLength).optTruncateSecondOnly().build();
-            this.longestFirst = builder(tokenizerFile, maxLength).optTruncation(true).build();
+            this.passageOnly = builder(tokenizerFile).optMaxLength(maxLength).optTruncateSecondOnly().build();
+            this.longestFirst = builder(tokenizerFile).optMaxLength(maxLength).optTruncation(true).build();
+            this.untruncated = builder(tokenizerFile).optTruncation(false).build();
         } finally {
             thread.setContextClassLoader(previous);
         }
+        this.maxLength = maxLength;
+        this.pairOverhead = untruncated.encode("a", "b").getIds().length - tokenCount("a") - tokenCount("b");
         this.padId = padId(tokenizerFile);
     }
 
-    private static HuggingFaceTokenizer.Builder builder(Path tokenizerFile, int maxLength) {
-        return HuggingFaceTokenizer.builder()
-            .optTokenizerPath(tokenizerFile)
-            .optAddSpecialTokens(true)
-            .optPadding(false)
-            .optMaxLength(maxLength);
+    private static HuggingFaceTokenizer.Builder builder(Path tokenizerFile) {
+        return HuggingFaceTokenizer.builder().optTokenizerPath(tokenizerFile).optAddSpecialTokens(true).optPadding(false);
     }
 
     Encoding[] encode(String query, List<String> passages) {
@@ -51,12 +54,14 @@ final class PairEncoder implements Closeable {
         for (String passage : passages) {
             pairs.add(query, passage);
         }
-        try {
-            return passageOnly.batchEncode(pairs);
-        } catch (RuntimeException queryAloneTooLong) {
-            // The tokenizer refuses to truncate only the passage when the query by itself exceeds the limit.
-            return longestFirst.batchEncode(pairs);
-        }
+        // Truncating only the passage cannot work when the query alone overflows, and the native tokenizer
+        // aborts the whole JVM instead of failing: such a query is cut too, longest sequence first.
+        boolean queryFits = tokenCount(query) + pairOverhead < maxLength;
+        return (queryFits ? passageOnly : longestFirst).batchEncode(pairs);
+    }
+
+    private int tokenCount(String text) {
+        return untruncated.encode(text, false, false).getIds().length;
     }
 
     long padId() {
@@ -84,5 +89,6 @@ final class PairEncoder implements Closeable {
     public void close() {
         passageOnly.close();
         longestFirst.close();
+        untruncated.close();
     }
 }

@@ -107,6 +107,15 @@ public class CrossEncoderRescoreErrorsIT extends CrossEncoderIntegTestCase {
     }
 
     @Test
+    public void aQueryLongerThanTheModelAcceptsIsTruncatedNotFatal() throws Exception {
+        // The native tokenizer aborts the process if asked to truncate only the passage of such a pair.
+        String longQuery = "how many people live in berlin ".repeat(400);
+        RestClient.Response response = search("{\"model\":\"" + TINY_BERT + "\",\"query_text\":\"" + longQuery + "\",\"fields\":[\"passage\"]}");
+        assertEquals(response.raw(), 200, response.status());
+        assertEquals(2, hits(response).size());
+    }
+
+    @Test
     public void badRequestsDoNotPoisonTheNode() throws Exception {
         for (int i = 0; i < 5; i++) {
             assertEquals(400, search(valid("year")).status());

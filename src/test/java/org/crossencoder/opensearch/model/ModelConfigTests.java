@@ -1,0 +1,69 @@
+package org.crossencoder.opensearch.model;
+
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertThrows;
+
+public class ModelConfigTests {
+
+    @Rule
+    public TemporaryFolder folder = new TemporaryFolder();
+
+    @Test
+    public void defaultsWithoutAnyConfigFile() throws Exception {
+        ModelConfig config = ModelConfig.load(folder.getRoot().toPath());
+        assertEquals(512, config.maxLength());
+        assertNull("output is then taken from the model's output width", config.output());
+    }
+
+    @Test
+    public void readsItsOwnConfigFile() throws Exception {
+        Path dir = folder.getRoot().toPath();
+        Files.writeString(dir.resolve(ModelConfig.FILE_NAME), "{\"max_length\": 256, \"output\": \"two_class\"}");
+        ModelConfig config = ModelConfig.load(dir);
+        assertEquals(256, config.maxLength());
+        assertEquals(ModelConfig.Output.TWO_CLASS, config.output());
+    }
+
+    @Test
+    public void fallsBackToTheHuggingFaceFiles() throws Exception {
+        Path dir = folder.getRoot().toPath();
+        Files.writeString(dir.resolve("tokenizer_config.json"), "{\"model_max_length\": 384}");
+        assertEquals(384, ModelConfig.load(dir).maxLength());
+        Files.writeString(dir.resolve("config.json"), "{\"max_position_embeddings\": 128}");
+        assertEquals("the position table caps the tokenizer's limit", 128, ModelConfig.load(dir).maxLength());
+        Files.writeString(dir.resolve("tokenizer_config.json"), "{\"model_max_length\": 1000000000000000019884624838656}");
+        Files.delete(dir.resolve("config.json"));
+        assertEquals("Hugging Face's 'no limit' sentinel is ignored", 512, ModelConfig.load(dir).maxLength());
+    }
+
+    @Test
+    public void rejectsBadConfigFiles() throws Exception {
+        Path dir = folder.getRoot().toPath();
+        Files.writeString(dir.resolve(ModelConfig.FILE_NAME), "{\"output\": \"softmax\"}");
+        Exception e = assertThrows(Exception.class, () -> ModelConfig.load(dir));
+        assertThat(e.getCause().getMessage(), containsString("[output] must be one of [logit, two_class] but was [softmax]"));
+        Files.writeString(dir.resolve(ModelConfig.FILE_NAME), "{\"max_len\": 10}");
+        assertThat(assertThrows(Exception.class, () -> ModelConfig.load(dir)).getMessage(), containsString("unknown field [max_len]"));
+        Files.writeString(dir.resolve(ModelConfig.FILE_NAME), "{\"max_length\": 2}");
+        assertThat(
+            assertThrows(IllegalArgumentException.class, () -> ModelConfig.load(dir)).getMessage(),
+            containsString("[max_length] must be at least 8 but was [2]")
+        );
+    }
+
+    @Test
+    public void outputsTurnRowsIntoScores() {
+        assertEquals(2.5f, ModelConfig.Output.LOGIT.score(new float[] { 2.5f }), 0f);
+        assertEquals("log-odds of the relevant class", 3f, ModelConfig.Output.TWO_CLASS.score(new float[] { -1f, 2f }), 0f);
+    }
+}

@@ -1,0 +1,50 @@
+package org.crossencoder.opensearch.rescore;
+
+import org.apache.lucene.search.Explanation;
+import org.junit.Test;
+import org.opensearch.common.io.stream.BytesStreamOutput;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
+
+public class ScoreModeTests {
+
+    @Test
+    public void combinesLikeTheQueryRescorerPlusReplace() {
+        assertEquals(-2f, ScoreMode.REPLACE.combine(3f, -2f), 0f);
+        assertEquals(1f, ScoreMode.TOTAL.combine(3f, -2f), 0f);
+        assertEquals(-6f, ScoreMode.MULTIPLY.combine(3f, -2f), 0f);
+        assertEquals(0.5f, ScoreMode.AVG.combine(3f, -2f), 0f);
+        assertEquals(3f, ScoreMode.MAX.combine(3f, -2f), 0f);
+        assertEquals(-2f, ScoreMode.MIN.combine(3f, -2f), 0f);
+    }
+
+    @Test
+    public void explainsTheCombination() {
+        Explanation first = Explanation.match(3f, "bm25");
+        Explanation crossEncoder = Explanation.match(-2f, "model");
+        Explanation total = ScoreMode.TOTAL.explain(first, crossEncoder);
+        assertEquals(1f, total.getValue().floatValue(), 0f);
+        assertEquals(2, total.getDetails().length);
+        Explanation replace = ScoreMode.REPLACE.explain(first, crossEncoder);
+        assertEquals(-2f, replace.getValue().floatValue(), 0f);
+        assertEquals(1, replace.getDetails().length);
+    }
+
+    @Test
+    public void parsesAndSerialisesByName() throws Exception {
+        for (ScoreMode mode : ScoreMode.values()) {
+            assertEquals(mode, ScoreMode.fromString(mode.toString()));
+            try (BytesStreamOutput out = new BytesStreamOutput()) {
+                mode.writeTo(out);
+                assertEquals(mode, ScoreMode.readFrom(out.bytes().streamInput()));
+            }
+        }
+        assertThat(
+            assertThrows(IllegalArgumentException.class, () -> ScoreMode.fromString("REPLACE")).getMessage(),
+            containsString("[score_mode] must be one of [replace, total, multiply, avg, max, min] but was [REPLACE]")
+        );
+    }
+}
