@@ -33,7 +33,7 @@ public abstract class CrossEncoderIntegTestCase {
             if (hasTestModel(MS_MARCO)) {
                 models.add(MS_MARCO);
             }
-            sharedNode = OpenSearchNode.start("shared-node", models, Map.of("discovery.type", "single-node"));
+            sharedNode = OpenSearchNode.start("shared-node", testModelsDir(), models, Map.of("discovery.type", "single-node"));
             Runtime.getRuntime().addShutdownHook(new Thread(sharedNode::close));
         }
         client = sharedNode.client();

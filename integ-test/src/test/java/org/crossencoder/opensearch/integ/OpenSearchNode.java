@@ -41,10 +41,11 @@ public final class OpenSearchNode implements Closeable {
     }
 
     /**
-     * Starts a node named {@code name} with the given models in its models path and the given extra
-     * settings ({@code -E} options), and waits until it answers HTTP.
+     * Starts a node named {@code name} with the given models (directories of {@code modelsSource}) in its
+     * models path and the given extra settings ({@code -E} options), and waits until it answers HTTP.
      */
-    public static OpenSearchNode start(String name, List<String> models, Map<String, String> settings) throws IOException, InterruptedException {
+    public static OpenSearchNode start(String name, Path modelsSource, List<String> models, Map<String, String> settings)
+        throws IOException, InterruptedException {
         Path home = installedHome();
         Path directory = Paths.get(System.getProperty("tests.work.dir")).resolve(name);
         deleteRecursively(directory);
@@ -69,7 +70,7 @@ public final class OpenSearchNode implements Closeable {
         );
         for (String model : models) {
             run(List.of(System.getProperty("tests.fetch.script"), model, config.resolve("cross-encoder-models").toString()), Map.of(
-                "CROSS_ENCODER_MODELS_FROM", System.getProperty("tests.models.dir")));
+                "CROSS_ENCODER_MODELS_FROM", modelsSource.toString()));
         }
         if (isRoot()) {
             run(List.of("chown", "-R", UNPRIVILEGED + ":" + UNPRIVILEGED, directory.toString()), Map.of());

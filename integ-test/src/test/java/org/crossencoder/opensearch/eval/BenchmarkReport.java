@@ -1,0 +1,84 @@
+package org.crossencoder.opensearch.eval;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/** Writes the evaluation's table into its own section of {@code docs/BENCHMARKS.md}, leaving the rest alone. */
+final class BenchmarkReport {
+
+    private BenchmarkReport() {}
+
+    static String table(RelevanceEvaluation.Config config, List<RelevanceEvaluation.SystemResult> results) {
+        StringBuilder table = new StringBuilder();
+        int queries = results.get(0).queries();
+        table.append(String.format(
+            Locale.ROOT,
+            "### %s: %d test queries, model `%s`, window %d%n%n",
+            config.collection().name(),
+            queries,
+            config.model(),
+            config.window()
+        ));
+        table.append(String.format(
+            Locale.ROOT,
+            "Measured %s on %d cores (%s, Java %s) by `scripts/eval.sh %s %s`.%n",
+            RelevanceEvaluation.today(),
+            Runtime.getRuntime().availableProcessors(),
+            System.getProperty("os.arch"),
+            System.getProperty("java.version"),
+            config.collection().name(),
+            config.model()
+        ));
+        if (config.randomWeights()) {
+            table.append(
+                "**The model has random weights: its rows test the plumbing end to end and are not a quality claim.**\n"
+            );
+        }
+        table.append("\n| dataset | system | nDCG@10 | MRR@10 | Recall@100 | p50 ms/query | published reference |\n");
+        table.append("|---|---|---|---|---|---|---|\n");
+        for (RelevanceEvaluation.SystemResult result : results) {
+            table.append(String.format(
+                Locale.ROOT,
+                "| %s | %s | %.4f | %.4f | %.4f | %d | %s |%n",
+                config.collection().name(),
+                result.system(),
+                result.ndcg10(),
+                result.mrr10(),
+                result.recall100(),
+                result.p50Millis(),
+                result.reference()
+            ));
+        }
+        Path output = config.output().toAbsolutePath();
+        Path here = Path.of("").toAbsolutePath();
+        table.append(String.format(
+            Locale.ROOT,
+            "%nPer-query metrics (`.tsv`) and TREC run files (`.run`): `%s`.%n",
+            output.startsWith(here) ? here.relativize(output) : output
+        ));
+        return table.toString();
+    }
+
+    /** Replaces (or appends) the section between this dataset's markers. */
+    static void update(Path report, String dataset, String table) throws IOException {
+        if (report == null || report.toString().equals("none")) {
+            return;
+        }
+        String begin = "<!-- relevance:" + dataset + " -->";
+        String end = "<!-- /relevance:" + dataset + " -->";
+        String section = begin + "\n" + table + end;
+        String text = Files.exists(report) ? Files.readString(report) : "# Benchmarks\n";
+        int from = text.indexOf(begin);
+        int to = text.indexOf(end);
+        if (from >= 0 && to > from) {
+            text = text.substring(0, from) + section + text.substring(to + end.length());
+        } else {
+            text = text.stripTrailing() + "\n\n" + section + "\n";
+        }
+        Files.createDirectories(report.toAbsolutePath().getParent());
+        Files.writeString(report, text);
+    }
+}

@@ -1,0 +1,240 @@
+package org.crossencoder.opensearch.eval;
+
+import org.crossencoder.opensearch.integ.OpenSearchNode;
+import org.crossencoder.opensearch.integ.RestClient;
+import org.opensearch.common.xcontent.XContentFactory;
+import org.opensearch.core.common.bytes.BytesReference;
+import org.opensearch.core.xcontent.XContentBuilder;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Indexes a BEIR collection into a real node with the plugin, runs every judged query through BM25 and through
+ * BM25 + the {@code cross_encoder} rescore, and reports nDCG@10, MRR@10 and Recall@100 (see {@link Metrics}).
+ * Writes a TREC run file and per-query metrics per system, and its table into {@code docs/BENCHMARKS.md}.
+ *
+ * <pre>mvn -Peval verify -Deval.dataset=scifact -Deval.model=minilm-l6-shape-random</pre>
+ */
+public final class RelevanceEvaluation {
+
+    static final String INDEX = "eval";
+    static final int DEPTH = 100;
+
+    /** What to run. {@code model} names a directory of {@code modelsSource}. */
+    public record Config(BeirCollection collection, Path modelsSource, String model, int queryLimit, int window, Path output, Path report) {
+        boolean randomWeights() {
+            return model.contains("random");
+        }
+    }
+
+    /** One system's averages over the judged queries. */
+    public record SystemResult(String system, String reference, int queries, double ndcg10, double mrr10, double recall100, long p50Millis) {}
+
+    private interface Search {
+        String body(BeirCollection.Query query) throws IOException;
+    }
+
+    private final RestClient client;
+    private final Config config;
+
+    public RelevanceEvaluation(RestClient client, Config config) {
+        this.client = client;
+        this.config = config;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path datasets = Paths.get(System.getProperty("eval.datasets.dir"));
+        String dataset = System.getProperty("eval.dataset", "scifact");
+        String modelProperty = System.getProperty("eval.model", "minilm-l6-shape-random");
+        // A model is a directory name in the test models, or a path to any model directory.
+        Path modelDir = modelProperty.contains("/") ? Paths.get(modelProperty).toAbsolutePath() : Paths.get(System.getProperty("tests.models.dir")).resolve(modelProperty);
+        Config config = new Config(
+            BeirCollection.load(datasets.resolve(dataset), "test"),
+            modelDir.getParent(),
+            modelDir.getFileName().toString(),
+            Integer.getInteger("eval.queries", Integer.MAX_VALUE),
+            Integer.getInteger("eval.window", DEPTH),
+            Paths.get(System.getProperty("eval.output")).resolve(dataset),
+            Paths.get(System.getProperty("eval.report"))
+        );
+        try (
+            OpenSearchNode node = OpenSearchNode.start(
+                "eval-node",
+                config.modelsSource(),
+                List.of(config.model()),
+                Map.of("discovery.type", "single-node")
+            )
+        ) {
+            new RelevanceEvaluation(node.client(), config).run();
+        }
+    }
+
+    public List<SystemResult> run() throws IOException {
+        long start = System.nanoTime();
+        index();
+        System.out.printf(Locale.ROOT, "indexed %s in %.1f s%n", config.collection().name(), (System.nanoTime() - start) / 1e9);
+        List<SystemResult> results = List.of(
+            evaluate("BM25 flat", References.bm25Flat(config.collection().name()), this::bm25Flat),
+            evaluate("BM25 multifield", References.bm25Multifield(config.collection().name()), this::bm25Multifield),
+            evaluate(
+                "BM25 multifield, top " + config.window() + " reranked by cross_encoder [" + config.model() + "]",
+                References.reranked(config.collection().name()),
+                this::reranked
+            )
+        );
+        String table = BenchmarkReport.table(config, results);
+        System.out.println(table);
+        BenchmarkReport.update(config.report(), config.collection().name(), table);
+        return results;
+    }
+
+    private void index() throws IOException {
+        client.request("DELETE", "/" + INDEX, null);
+        // Anserini's BEIR regressions: BM25 k1=0.9 b=0.4, English stemming and stopwords; "flat" searches title
+        // and text as one field, "multifield" searches both and sums.
+        client.ok("PUT", "/" + INDEX, """
+            {"settings":{"number_of_shards":1,"number_of_replicas":0,"refresh_interval":"-1",
+              "similarity":{"default":{"type":"BM25","k1":0.9,"b":0.4}}},
+             "mappings":{"properties":{
+              "title":{"type":"text","analyzer":"english","copy_to":"contents"},
+              "text":{"type":"text","analyzer":"english","copy_to":"contents"},
+              "contents":{"type":"text","analyzer":"english"}}}}""");
+        List<BeirCollection.Document> batch = new ArrayList<>();
+        config.collection().forEachDocument(document -> {
+            batch.add(document);
+            if (batch.size() == 500) {
+                bulk(batch);
+            }
+        });
+        bulk(batch);
+        client.ok("POST", "/" + INDEX + "/_refresh", null);
+    }
+
+    private void bulk(List<BeirCollection.Document> documents) {
+        if (documents.isEmpty()) {
+            return;
+        }
+        StringBuilder body = new StringBuilder();
+        try {
+            for (BeirCollection.Document document : documents) {
+                body.append(json(b -> b.startObject("index").field("_id", document.id()).endObject())).append('\n');
+                body.append(json(b -> b.field("title", document.title()).field("text", document.text()))).append('\n');
+            }
+            RestClient.Response response = client.ok("POST", "/" + INDEX + "/_bulk", body.toString());
+            if (Boolean.TRUE.equals(response.path("errors"))) {
+                throw new IllegalStateException("bulk indexing failed: " + response.raw().substring(0, 2000));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        documents.clear();
+    }
+
+    private SystemResult evaluate(String system, String reference, Search search) throws IOException {
+        List<BeirCollection.Query> queries = config.collection().queries();
+        queries = queries.subList(0, Math.min(config.queryLimit(), queries.size()));
+        Files.createDirectories(config.output());
+        String slug = system.replaceAll("[^A-Za-z0-9]+", "-").replaceAll("-+$", "").toLowerCase(Locale.ROOT);
+        StringBuilder run = new StringBuilder();
+        StringBuilder perQuery = new StringBuilder("query\tndcg@10\tmrr@10\trecall@100\tmillis\n");
+        double ndcg = 0, mrr = 0, recall = 0;
+        long[] millis = new long[queries.size()];
+        for (int q = 0; q < queries.size(); q++) {
+            BeirCollection.Query query = queries.get(q);
+            long start = System.nanoTime();
+            RestClient.Response response = client.ok("POST", "/" + INDEX + "/_search", search.body(query));
+            millis[q] = (System.nanoTime() - start) / 1_000_000;
+            List<Metrics.Scored> scored = new ArrayList<>();
+            @SuppressWarnings("unchecked")
+            List<Map<String, Object>> hits = (List<Map<String, Object>>) response.path("hits.hits");
+            for (Map<String, Object> hit : hits) {
+                scored.add(new Metrics.Scored((String) hit.get("_id"), ((Number) hit.get("_score")).doubleValue()));
+            }
+            List<String> ranking = Metrics.rank(scored);
+            Map<String, Integer> judgments = config.collection().judgments(query.id());
+            double queryNdcg = Metrics.ndcg(ranking, judgments, 10);
+            double queryMrr = Metrics.reciprocalRank(ranking, judgments, 10);
+            double queryRecall = Metrics.recall(ranking, judgments, DEPTH);
+            ndcg += queryNdcg;
+            mrr += queryMrr;
+            recall += queryRecall;
+            perQuery.append(String.format(Locale.ROOT, "%s\t%.4f\t%.4f\t%.4f\t%d%n", query.id(), queryNdcg, queryMrr, queryRecall, millis[q]));
+            for (int rank = 0; rank < ranking.size(); rank++) {
+                run.append(String.format(Locale.ROOT, "%s Q0 %s %d %.6f %s%n", query.id(), ranking.get(rank), rank + 1, scoreOf(scored, ranking.get(rank)), slug));
+            }
+        }
+        Files.writeString(config.output().resolve(slug + ".run"), run);
+        Files.writeString(config.output().resolve(slug + ".tsv"), perQuery);
+        Arrays.sort(millis);
+        int n = queries.size();
+        SystemResult result = new SystemResult(system, reference, n, ndcg / n, mrr / n, recall / n, millis[n / 2]);
+        System.out.printf(Locale.ROOT, "%-70s nDCG@10 %.4f  MRR@10 %.4f  R@100 %.4f  p50 %d ms%n", system, result.ndcg10(), result.mrr10(), result.recall100(), result.p50Millis());
+        return result;
+    }
+
+    private static double scoreOf(List<Metrics.Scored> scored, String docId) {
+        return scored.stream().filter(s -> s.docId().equals(docId)).findFirst().orElseThrow().score();
+    }
+
+    private String bm25Flat(BeirCollection.Query query) throws IOException {
+        return json(b -> {
+            b.field("size", DEPTH).field("_source", false);
+            b.startObject("query").startObject("match").field("contents", query.text()).endObject().endObject();
+        });
+    }
+
+    private String bm25Multifield(BeirCollection.Query query) throws IOException {
+        return json(b -> {
+            b.field("size", DEPTH).field("_source", false);
+            multifieldQuery(b, query);
+        });
+    }
+
+    private String reranked(BeirCollection.Query query) throws IOException {
+        return json(b -> {
+            b.field("size", DEPTH).field("_source", false);
+            multifieldQuery(b, query);
+            b.startObject("rescore").field("window_size", config.window());
+            b.startObject("cross_encoder")
+                .field("model", config.model())
+                .field("query_text", query.text())
+                .array("fields", "title", "text")
+                .endObject();
+            b.endObject();
+        });
+    }
+
+    private static void multifieldQuery(XContentBuilder b, BeirCollection.Query query) throws IOException {
+        b.startObject("query")
+            .startObject("multi_match")
+            .field("query", query.text())
+            .field("type", "most_fields")
+            .array("fields", "title", "text")
+            .endObject()
+            .endObject();
+    }
+
+    private interface Body {
+        void write(XContentBuilder builder) throws IOException;
+    }
+
+    private static String json(Body body) throws IOException {
+        XContentBuilder builder = XContentFactory.jsonBuilder().startObject();
+        body.write(builder);
+        return BytesReference.bytes(builder.endObject()).utf8ToString();
+    }
+
+    static String today() {
+        return LocalDate.now().toString();
+    }
+}

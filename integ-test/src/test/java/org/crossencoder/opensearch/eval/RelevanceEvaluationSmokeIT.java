@@ -1,0 +1,62 @@
+package org.crossencoder.opensearch.eval;
+
+import org.crossencoder.opensearch.integ.CrossEncoderIntegTestCase;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThat;
+
+/** The relevance evaluation end to end on a handful of SciFact queries, so that the harness cannot rot. */
+public class RelevanceEvaluationSmokeIT extends CrossEncoderIntegTestCase {
+
+    @Rule
+    public TemporaryFolder folder = new TemporaryFolder();
+
+    @Test
+    public void evaluatesBm25AndTheRerankedRunOnRealData() throws Exception {
+        Path output = folder.newFolder("eval").toPath();
+        Path report = output.resolve("BENCHMARKS.md");
+        Files.writeString(report, "# Benchmarks\n\nOther sections stay.\n");
+        RelevanceEvaluation.Config config = new RelevanceEvaluation.Config(
+            BeirCollection.load(Paths.get(System.getProperty("eval.datasets.dir")).resolve("scifact"), "test"),
+            testModelsDir(),
+            TINY_BERT,
+            8,
+            100,
+            output,
+            report
+        );
+
+        List<RelevanceEvaluation.SystemResult> results = new RelevanceEvaluation(client, config).run();
+
+        assertEquals(3, results.size());
+        RelevanceEvaluation.SystemResult multifield = results.get(1);
+        RelevanceEvaluation.SystemResult reranked = results.get(2);
+        assertEquals(8, multifield.queries());
+        // BM25 on SciFact finds most answers (published nDCG@10 0.665 over all 300 queries).
+        assertThat(multifield.ndcg10(), greaterThan(0.4));
+        assertThat(multifield.recall100(), greaterThan(0.7));
+        // Reordering the same top 100 cannot change what is in it.
+        assertEquals(multifield.recall100(), reranked.recall100(), 1e-9);
+
+        List<String> run = Files.readAllLines(output.resolve("bm25-multifield.run"));
+        assertEquals(8 * 100, run.size());
+        assertThat(run.get(0), containsString(" Q0 "));
+        assertEquals(9, Files.readAllLines(output.resolve("bm25-multifield.tsv")).size());
+
+        String markdown = Files.readString(report);
+        assertThat(markdown, containsString("Other sections stay."));
+        assertThat(markdown, containsString("<!-- relevance:scifact -->"));
+        assertThat(markdown, containsString("random weights"));
+        assertThat(markdown, containsString("| scifact | BM25 multifield | "));
+    }
+}
