@@ -1,11 +1,26 @@
 package org.crossencoder.opensearch;
 
 import org.apache.lucene.util.SetOnce;
+import org.crossencoder.opensearch.action.CrossEncoderNodesAction;
+import org.crossencoder.opensearch.action.RerankAction;
+import org.crossencoder.opensearch.action.TransportCrossEncoderNodesAction;
+import org.crossencoder.opensearch.action.TransportRerankAction;
 import org.crossencoder.opensearch.model.CrossEncoderModel;
 import org.crossencoder.opensearch.model.InferenceService;
 import org.crossencoder.opensearch.model.ModelRegistry;
 import org.crossencoder.opensearch.rescore.CrossEncoderRescorerBuilder;
+import org.crossencoder.opensearch.rest.RestCrossEncoderNodesAction;
+import org.crossencoder.opensearch.rest.RestRerankAction;
 import org.crossencoder.opensearch.settings.CrossEncoderSettings;
+import org.opensearch.action.ActionRequest;
+import org.opensearch.cluster.node.DiscoveryNodes;
+import org.opensearch.common.settings.ClusterSettings;
+import org.opensearch.common.settings.IndexScopedSettings;
+import org.opensearch.common.settings.SettingsFilter;
+import org.opensearch.core.action.ActionResponse;
+import org.opensearch.plugins.ActionPlugin;
+import org.opensearch.rest.RestController;
+import org.opensearch.rest.RestHandler;
 import org.opensearch.cluster.metadata.IndexNameExpressionResolver;
 import org.opensearch.cluster.service.ClusterService;
 import org.opensearch.common.settings.Setting;
@@ -30,8 +45,8 @@ import java.util.Collection;
 import java.util.List;
 import java.util.function.Supplier;
 
-/** Registers the {@code cross_encoder} rescorer and loads this node's models. */
-public class CrossEncoderPlugin extends Plugin implements SearchPlugin {
+/** Registers the {@code cross_encoder} rescorer, the rerank/models/stats APIs, and loads this node's models. */
+public class CrossEncoderPlugin extends Plugin implements SearchPlugin, ActionPlugin {
 
     private final SetOnce<InferenceService> inference = new SetOnce<>();
     private final SetOnce<ModelRegistry> registry = new SetOnce<>();
@@ -63,6 +78,27 @@ public class CrossEncoderPlugin extends Plugin implements SearchPlugin {
         }
         inference.set(new InferenceService(registry.get(), threadPool, clusterService.getClusterSettings()));
         return List.of(inference.get());
+    }
+
+    @Override
+    public List<ActionHandler<? extends ActionRequest, ? extends ActionResponse>> getActions() {
+        return List.of(
+            new ActionHandler<>(RerankAction.INSTANCE, TransportRerankAction.class),
+            new ActionHandler<>(CrossEncoderNodesAction.INSTANCE, TransportCrossEncoderNodesAction.class)
+        );
+    }
+
+    @Override
+    public List<RestHandler> getRestHandlers(
+        Settings settings,
+        RestController restController,
+        ClusterSettings clusterSettings,
+        IndexScopedSettings indexScopedSettings,
+        SettingsFilter settingsFilter,
+        IndexNameExpressionResolver indexNameExpressionResolver,
+        Supplier<DiscoveryNodes> nodesInCluster
+    ) {
+        return List.of(new RestRerankAction(), new RestCrossEncoderNodesAction());
     }
 
     @Override

@@ -6,10 +6,17 @@ import org.opensearch.core.common.Strings;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Collections;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -26,40 +33,66 @@ public final class ModelRegistry implements Closeable {
     private final Path root;
     private final String nodeName;
     private final SortedMap<String, CrossEncoderModel> models;
-    private final SortedMap<String, String> failures;
+    private final SortedMap<String, ModelInfo> infos;
 
-    private ModelRegistry(Path root, String nodeName, SortedMap<String, CrossEncoderModel> models, SortedMap<String, String> failures) {
+    private ModelRegistry(Path root, String nodeName, SortedMap<String, CrossEncoderModel> models, SortedMap<String, ModelInfo> infos) {
         this.root = root;
         this.nodeName = nodeName;
         this.models = models;
-        this.failures = failures;
+        this.infos = infos;
     }
 
     public static ModelRegistry load(Path root, String nodeName, CrossEncoderModel.InferenceOptions options) throws IOException {
         SortedMap<String, CrossEncoderModel> models = new TreeMap<>();
-        SortedMap<String, String> failures = new TreeMap<>();
+        SortedMap<String, ModelInfo> infos = new TreeMap<>();
         if (Files.isDirectory(root)) {
             try (DirectoryStream<Path> dirs = Files.newDirectoryStream(root, Files::isDirectory)) {
                 for (Path dir : dirs) {
-                    if (Files.exists(dir.resolve(CrossEncoderModel.MODEL_FILE)) == false) {
+                    Path modelFile = dir.resolve(CrossEncoderModel.MODEL_FILE);
+                    if (Files.exists(modelFile) == false) {
                         continue;
                     }
                     String name = dir.getFileName().toString();
                     long start = System.nanoTime();
                     try {
-                        models.put(name, CrossEncoderModel.load(name, dir, options));
-                        logger.info("loaded cross-encoder model [{}] from [{}] in [{}ms]", name, dir, (System.nanoTime() - start) / 1_000_000);
+                        CrossEncoderModel model = CrossEncoderModel.load(name, dir, options);
+                        long millis = (System.nanoTime() - start) / 1_000_000;
+                        models.put(name, model);
+                        infos.put(
+                            name,
+                            new ModelInfo(
+                                name,
+                                dir.toString(),
+                                true,
+                                null,
+                                model.config().maxLength(),
+                                model.output().name().toLowerCase(Locale.ROOT),
+                                Files.size(modelFile),
+                                sha256(modelFile),
+                                millis
+                            )
+                        );
+                        logger.info("loaded cross-encoder model [{}] from [{}] in [{}ms]", name, dir, millis);
                     } catch (Exception | LinkageError | AssertionError e) {
                         // Native libraries report a bad model or platform with errors; one bad model must not stop the node.
                         logger.error(() -> "could not load cross-encoder model [" + name + "] from [" + dir + "]", e);
-                        failures.put(name, e.getMessage());
+                        infos.put(name, ModelInfo.failed(name, dir.toString(), e.getMessage()));
                     }
                 }
             }
         } else {
             logger.info("no cross-encoder models directory at [{}]; the cross_encoder rescorer has no models on this node", root);
         }
-        return new ModelRegistry(root, nodeName, models, failures);
+        return new ModelRegistry(root, nodeName, models, infos);
+    }
+
+    private static String sha256(Path file) throws IOException {
+        try (DigestInputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
+            in.transferTo(OutputStream.nullOutputStream());
+            return HexFormat.of().formatHex(in.getMessageDigest().digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
     }
 
     /** The named model, or a request error that names the node and the models it does have. */
@@ -68,9 +101,9 @@ public final class ModelRegistry implements Closeable {
         if (model != null) {
             return model;
         }
-        String failure = failures.get(name);
-        if (failure != null) {
-            throw new IllegalStateException("model [" + name + "] on node [" + nodeName + "] failed to load: " + failure);
+        ModelInfo info = infos.get(name);
+        if (info != null) {
+            throw new IllegalStateException("model [" + name + "] on node [" + nodeName + "] failed to load: " + info.error());
         }
         throw new IllegalArgumentException(
             "unknown cross-encoder model ["
@@ -89,8 +122,9 @@ public final class ModelRegistry implements Closeable {
         return Collections.unmodifiableSortedMap(models);
     }
 
-    public Path root() {
-        return root;
+    /** Every model directory found, loaded or not. */
+    public List<ModelInfo> describe() {
+        return List.copyOf(infos.values());
     }
 
     @Override

@@ -19,14 +19,14 @@ import java.util.Set;
  * order the fields were named, joined by single spaces. Array values are joined the same way. A hit that
  * has none of the fields reads as the empty string.
  */
-final class PassageReader {
+public final class PassageReader {
 
     private static final Set<String> SOURCE_ONLY = Set.of(SourceFieldMapper.NAME);
 
     /** For each requested field, the {@code _source} paths its values come from (a sub-field reads its parent's). */
     private final List<List<String>> sourcePaths;
 
-    PassageReader(List<List<String>> sourcePaths) {
+    public PassageReader(List<List<String>> sourcePaths) {
         this.sourcePaths = sourcePaths;
     }
 
@@ -41,7 +41,7 @@ final class PassageReader {
         return passages;
     }
 
-    String passage(Map<String, Object> source) {
+    public String passage(Map<String, Object> source) {
         StringBuilder text = new StringBuilder();
         for (List<String> paths : sourcePaths) {
             for (String path : paths) {

@@ -1,0 +1,70 @@
+package org.crossencoder.opensearch.action;
+
+import org.crossencoder.opensearch.model.InferenceStats;
+import org.crossencoder.opensearch.model.ModelInfo;
+import org.opensearch.action.support.nodes.BaseNodeResponse;
+import org.opensearch.cluster.node.DiscoveryNode;
+import org.opensearch.core.common.io.stream.StreamInput;
+import org.opensearch.core.common.io.stream.StreamOutput;
+import org.opensearch.core.xcontent.ToXContentFragment;
+import org.opensearch.core.xcontent.XContentBuilder;
+
+import java.io.IOException;
+import java.util.List;
+
+/** One node's models and inference counters. */
+public final class CrossEncoderNodeResponse extends BaseNodeResponse implements ToXContentFragment {
+
+    /** The {@code section} parameter: which part a REST endpoint renders. */
+    public static final String SECTION = "section";
+    public static final String MODELS = "models";
+    public static final String STATS = "stats";
+
+    private final List<ModelInfo> models;
+    private final InferenceStats.Snapshot stats;
+
+    public CrossEncoderNodeResponse(DiscoveryNode node, List<ModelInfo> models, InferenceStats.Snapshot stats) {
+        super(node);
+        this.models = models;
+        this.stats = stats;
+    }
+
+    public CrossEncoderNodeResponse(StreamInput in) throws IOException {
+        super(in);
+        models = in.readList(ModelInfo::new);
+        stats = new InferenceStats.Snapshot(in);
+    }
+
+    @Override
+    public void writeTo(StreamOutput out) throws IOException {
+        super.writeTo(out);
+        out.writeList(models);
+        stats.writeTo(out);
+    }
+
+    public List<ModelInfo> models() {
+        return models;
+    }
+
+    public InferenceStats.Snapshot stats() {
+        return stats;
+    }
+
+    @Override
+    public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
+        builder.startObject(getNode().getId());
+        builder.field("name", getNode().getName());
+        builder.field("transport_address", getNode().getAddress().toString());
+        if (STATS.equals(params.param(SECTION)) == false) {
+            builder.startArray("models");
+            for (ModelInfo model : models) {
+                model.toXContent(builder, params);
+            }
+            builder.endArray();
+        }
+        if (MODELS.equals(params.param(SECTION)) == false) {
+            stats.toXContent(builder, params);
+        }
+        return builder.endObject();
+    }
+}

@@ -1,0 +1,14 @@
+package org.crossencoder.opensearch.action;
+
+import org.opensearch.action.ActionType;
+
+/** Scores texts against a query with a node's model, without a search. */
+public final class RerankAction extends ActionType<RerankResponse> {
+
+    public static final String NAME = "cluster:admin/cross_encoder/rerank";
+    public static final RerankAction INSTANCE = new RerankAction();
+
+    private RerankAction() {
+        super(NAME, RerankResponse::new);
+    }
+}

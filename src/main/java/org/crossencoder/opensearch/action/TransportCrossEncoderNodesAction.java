@@ -1,0 +1,70 @@
+package org.crossencoder.opensearch.action;
+
+import org.crossencoder.opensearch.model.InferenceService;
+import org.opensearch.action.FailedNodeException;
+import org.opensearch.action.support.ActionFilters;
+import org.opensearch.action.support.nodes.TransportNodesAction;
+import org.opensearch.cluster.service.ClusterService;
+import org.opensearch.common.inject.Inject;
+import org.opensearch.core.common.io.stream.StreamInput;
+import org.opensearch.threadpool.ThreadPool;
+import org.opensearch.transport.TransportService;
+
+import java.io.IOException;
+import java.util.List;
+
+/** Collects {@link CrossEncoderNodeResponse}s from the nodes, on their management pool. */
+public final class TransportCrossEncoderNodesAction extends TransportNodesAction<
+    CrossEncoderNodesRequest,
+    CrossEncoderNodesResponse,
+    CrossEncoderNodesRequest.NodeRequest,
+    CrossEncoderNodeResponse> {
+
+    private final InferenceService inference;
+
+    @Inject
+    public TransportCrossEncoderNodesAction(
+        ThreadPool threadPool,
+        ClusterService clusterService,
+        TransportService transportService,
+        ActionFilters actionFilters,
+        InferenceService inference
+    ) {
+        super(
+            CrossEncoderNodesAction.NAME,
+            threadPool,
+            clusterService,
+            transportService,
+            actionFilters,
+            CrossEncoderNodesRequest::new,
+            CrossEncoderNodesRequest.NodeRequest::new,
+            ThreadPool.Names.MANAGEMENT,
+            CrossEncoderNodeResponse.class
+        );
+        this.inference = inference;
+    }
+
+    @Override
+    protected CrossEncoderNodesResponse newResponse(
+        CrossEncoderNodesRequest request,
+        List<CrossEncoderNodeResponse> responses,
+        List<FailedNodeException> failures
+    ) {
+        return new CrossEncoderNodesResponse(clusterService.getClusterName(), responses, failures);
+    }
+
+    @Override
+    protected CrossEncoderNodesRequest.NodeRequest newNodeRequest(CrossEncoderNodesRequest request) {
+        return new CrossEncoderNodesRequest.NodeRequest();
+    }
+
+    @Override
+    protected CrossEncoderNodeResponse newNodeResponse(StreamInput in) throws IOException {
+        return new CrossEncoderNodeResponse(in);
+    }
+
+    @Override
+    protected CrossEncoderNodeResponse nodeOperation(CrossEncoderNodesRequest.NodeRequest request) {
+        return new CrossEncoderNodeResponse(clusterService.localNode(), inference.registry().describe(), inference.stats().snapshot());
+    }
+}

@@ -1,0 +1,55 @@
+package org.crossencoder.opensearch.action;
+
+import org.crossencoder.opensearch.model.CrossEncoderModel;
+import org.crossencoder.opensearch.model.InferenceService;
+import org.crossencoder.opensearch.settings.CrossEncoderSettings;
+import org.opensearch.action.support.ActionFilters;
+import org.opensearch.action.support.HandledTransportAction;
+import org.opensearch.common.inject.Inject;
+import org.opensearch.core.action.ActionListener;
+import org.opensearch.tasks.Task;
+import org.opensearch.transport.TransportService;
+
+/** Runs a rerank request on the node that received it, with that node's model. */
+public final class TransportRerankAction extends HandledTransportAction<RerankRequest, RerankResponse> {
+
+    private final InferenceService inference;
+
+    @Inject
+    public TransportRerankAction(TransportService transportService, ActionFilters actionFilters, InferenceService inference) {
+        super(RerankAction.NAME, transportService, actionFilters, RerankRequest::new);
+        this.inference = inference;
+    }
+
+    @Override
+    protected void doExecute(Task task, RerankRequest request, ActionListener<RerankResponse> listener) {
+        CrossEncoderModel model;
+        try {
+            model = inference.model(request.model());
+            if (request.texts().size() > inference.maxWindowSize()) {
+                throw new IllegalArgumentException(
+                    "[rerank] got ["
+                        + request.texts().size()
+                        + "] texts; the maximum is ["
+                        + inference.maxWindowSize()
+                        + "], set by ["
+                        + CrossEncoderSettings.MAX_WINDOW_SIZE.getKey()
+                        + "]"
+                );
+            }
+        } catch (RuntimeException e) {
+            listener.onFailure(e);
+            return;
+        }
+        long start = System.nanoTime();
+        inference.score(
+            model,
+            request.queryText(),
+            request.texts(),
+            ActionListener.map(
+                listener,
+                scores -> new RerankResponse(model.name(), (System.nanoTime() - start) / 1_000_000, scores, request.topN())
+            )
+        );
+    }
+}

@@ -1,0 +1,87 @@
+package org.crossencoder.opensearch.model;
+
+import org.HdrHistogram.ConcurrentHistogram;
+import org.opensearch.core.common.io.stream.StreamInput;
+import org.opensearch.core.common.io.stream.StreamOutput;
+import org.opensearch.core.common.io.stream.Writeable;
+import org.opensearch.core.xcontent.ToXContentFragment;
+import org.opensearch.core.xcontent.XContentBuilder;
+
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+/** Counters of one node's inference, since it started. */
+public final class InferenceStats {
+
+    private final LongAdder requests = new LongAdder();
+    private final LongAdder pairs = new LongAdder();
+    private final LongAdder errors = new LongAdder();
+    private final LongAdder rejections = new LongAdder();
+    private final LongAdder inferenceNanos = new LongAdder();
+    /** Microseconds per inference request, 1 µs to 10 min at 2 significant digits: a few KiB, never growing. */
+    private final ConcurrentHistogram latencyMicros = new ConcurrentHistogram(TimeUnit.MINUTES.toMicros(10), 2);
+
+    void onSuccess(int pairCount, long nanos) {
+        requests.increment();
+        pairs.add(pairCount);
+        inferenceNanos.add(nanos);
+        latencyMicros.recordValue(Math.min(latencyMicros.getHighestTrackableValue(), Math.max(1, nanos / 1000)));
+    }
+
+    void onError() {
+        requests.increment();
+        errors.increment();
+    }
+
+    void onRejection() {
+        rejections.increment();
+    }
+
+    public Snapshot snapshot() {
+        return new Snapshot(
+            requests.sum(),
+            pairs.sum(),
+            errors.sum(),
+            rejections.sum(),
+            TimeUnit.NANOSECONDS.toMillis(inferenceNanos.sum()),
+            latencyMicros.getValueAtPercentile(50) / 1000.0,
+            latencyMicros.getValueAtPercentile(99) / 1000.0
+        );
+    }
+
+    /** The counters at one moment, as a node reports them. */
+    public record Snapshot(long requests, long pairs, long errors, long rejections, long inferenceMillis, double p50Millis, double p99Millis)
+        implements
+            Writeable,
+            ToXContentFragment {
+
+        public Snapshot(StreamInput in) throws IOException {
+            this(in.readVLong(), in.readVLong(), in.readVLong(), in.readVLong(), in.readVLong(), in.readDouble(), in.readDouble());
+        }
+
+        @Override
+        public void writeTo(StreamOutput out) throws IOException {
+            out.writeVLong(requests);
+            out.writeVLong(pairs);
+            out.writeVLong(errors);
+            out.writeVLong(rejections);
+            out.writeVLong(inferenceMillis);
+            out.writeDouble(p50Millis);
+            out.writeDouble(p99Millis);
+        }
+
+        @Override
+        public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
+            builder.startObject("inference");
+            builder.field("requests", requests);
+            builder.field("pairs_scored", pairs);
+            builder.field("errors", errors);
+            builder.field("queue_rejections", rejections);
+            builder.field("total_time_in_millis", inferenceMillis);
+            builder.field("p50_time_in_millis", p50Millis);
+            builder.field("p99_time_in_millis", p99Millis);
+            return builder.endObject();
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package org.crossencoder.opensearch.model;
+
+import org.opensearch.core.common.io.stream.StreamInput;
+import org.opensearch.core.common.io.stream.StreamOutput;
+import org.opensearch.core.common.io.stream.Writeable;
+import org.opensearch.core.xcontent.ToXContentObject;
+import org.opensearch.core.xcontent.XContentBuilder;
+
+import java.io.IOException;
+
+/** What a node says about one of its models: where it came from and whether it is serving. */
+public record ModelInfo(
+    String name,
+    String path,
+    boolean loaded,
+    String error,
+    int maxLength,
+    String output,
+    long sizeInBytes,
+    String sha256,
+    long loadTimeMillis
+) implements Writeable, ToXContentObject {
+
+    static ModelInfo failed(String name, String path, String error) {
+        return new ModelInfo(name, path, false, error, 0, null, 0, null, 0);
+    }
+
+    public ModelInfo(StreamInput in) throws IOException {
+        this(
+            in.readString(),
+            in.readString(),
+            in.readBoolean(),
+            in.readOptionalString(),
+            in.readVInt(),
+            in.readOptionalString(),
+            in.readVLong(),
+            in.readOptionalString(),
+            in.readVLong()
+        );
+    }
+
+    @Override
+    public void writeTo(StreamOutput out) throws IOException {
+        out.writeString(name);
+        out.writeString(path);
+        out.writeBoolean(loaded);
+        out.writeOptionalString(error);
+        out.writeVInt(maxLength);
+        out.writeOptionalString(output);
+        out.writeVLong(sizeInBytes);
+        out.writeOptionalString(sha256);
+        out.writeVLong(loadTimeMillis);
+    }
+
+    @Override
+    public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
+        builder.startObject();
+        builder.field("name", name);
+        builder.field("path", path);
+        builder.field("status", loaded ? "loaded" : "failed");
+        if (loaded) {
+            builder.field("max_length", maxLength);
+            builder.field("output", output);
+            builder.field("size_in_bytes", sizeInBytes);
+            builder.field("sha256", sha256);
+            builder.field("load_time_in_millis", loadTimeMillis);
+        } else {
+            builder.field("error", error);
+        }
+        return builder.endObject();
+    }
+}

@@ -1,0 +1,31 @@
+package org.crossencoder.opensearch.rest;
+
+import org.crossencoder.opensearch.action.RerankAction;
+import org.crossencoder.opensearch.action.RerankRequest;
+import org.opensearch.rest.BaseRestHandler;
+import org.opensearch.rest.RestRequest;
+import org.opensearch.rest.action.RestToXContentListener;
+import org.opensearch.transport.client.node.NodeClient;
+
+import java.io.IOException;
+import java.util.List;
+
+/** {@code POST _plugins/cross_encoder/_rerank}. */
+public final class RestRerankAction extends BaseRestHandler {
+
+    @Override
+    public String getName() {
+        return "cross_encoder_rerank";
+    }
+
+    @Override
+    public List<Route> routes() {
+        return List.of(new Route(RestRequest.Method.POST, "/_plugins/cross_encoder/_rerank"));
+    }
+
+    @Override
+    protected RestChannelConsumer prepareRequest(RestRequest request, NodeClient client) throws IOException {
+        RerankRequest rerank = RerankRequest.fromXContent(request.contentParser());
+        return channel -> client.execute(RerankAction.INSTANCE, rerank, new RestToXContentListener<>(channel));
+    }
+}
