@@ -2,6 +2,7 @@ package org.crossencoder.opensearch.model;
 
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 
 import java.nio.LongBuffer;
@@ -42,7 +43,7 @@ final class DirectOnnx implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws OrtException {
         session.close();
     }
 }

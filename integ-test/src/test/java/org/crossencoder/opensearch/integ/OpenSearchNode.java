@@ -105,15 +105,15 @@ public final class OpenSearchNode implements Closeable {
             }
             Thread.sleep(200);
         }
-        OpenSearchNode node = new OpenSearchNode(
-            name,
-            directory,
-            process,
-            Files.readAllLines(httpPorts).get(0),
-            Files.readAllLines(transportPorts).get(0)
-        );
+        OpenSearchNode node = new OpenSearchNode(name, directory, process, ipv4Address(httpPorts), ipv4Address(transportPorts));
         node.awaitHttp(deadline);
         return node;
+    }
+
+    /** The node binds every loopback address; the ports file lists them, IPv6 first. */
+    private static String ipv4Address(Path portsFile) throws IOException {
+        List<String> addresses = Files.readAllLines(portsFile);
+        return addresses.stream().filter(a -> a.startsWith("[") == false).findFirst().orElse(addresses.get(0));
     }
 
     private void awaitHttp(Instant deadline) throws InterruptedException {

@@ -1,0 +1,135 @@
+package org.crossencoder.opensearch.integ;
+
+import org.crossencoder.opensearch.model.CrossEncoderModel;
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.junit.Test;
+
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.crossencoder.opensearch.integ.CrossEncoderIntegTestCase.TINY_BERT;
+import static org.crossencoder.opensearch.integ.CrossEncoderIntegTestCase.TINY_XLM_ROBERTA;
+import static org.crossencoder.opensearch.integ.CrossEncoderIntegTestCase.testModelsDir;
+import static org.hamcrest.Matchers.containsString;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThat;
+
+/**
+ * Two OpenSearch processes on 127.0.0.1 forming one cluster, each with the plugin and its own models
+ * directory: node [two-a] has both tiny models, node [two-b] only the BERT one.
+ */
+public class TwoNodeClusterIT {
+
+    private static OpenSearchNode nodeA;
+    private static OpenSearchNode nodeB;
+    private static RestClient client;
+
+    @BeforeClass
+    public static void startCluster() throws Exception {
+        String clusterName = "cross-encoder-two-nodes";
+        nodeA = OpenSearchNode.start(
+            "two-a",
+            testModelsDir(),
+            List.of(TINY_BERT, TINY_XLM_ROBERTA),
+            Map.of("cluster.name", clusterName, "cluster.initial_cluster_manager_nodes", "two-a")
+        );
+        nodeB = OpenSearchNode.start(
+            "two-b",
+            testModelsDir(),
+            List.of(TINY_BERT),
+            Map.of("cluster.name", clusterName, "discovery.seed_hosts", nodeA.transportAddress())
+        );
+        client = nodeA.client();
+        client.ok("GET", "/_cluster/health?wait_for_nodes=2&timeout=120s", null);
+
+        StringBuilder bulk = new StringBuilder();
+        for (int i = 0; i < 20; i++) {
+            bulk.append("{\"index\":{\"_id\":\"").append(i).append("\"}}\n");
+            bulk.append("{\"passage\":\"people live in city number ").append(i).append(" of ").append(i % 3 == 0 ? "berlin" : "europe").append("\"}\n");
+        }
+        // One shard on each node.
+        client.ok("PUT", "/spread", """
+            {"settings":{"number_of_shards":2,"number_of_replicas":0,"index.routing.allocation.total_shards_per_node":1},
+             "mappings":{"properties":{"passage":{"type":"text"}}}}""");
+        client.ok("POST", "/spread/_bulk?refresh=true", bulk.toString());
+        client.ok("GET", "/_cluster/health/spread?wait_for_status=green&timeout=120s", null);
+    }
+
+    @AfterClass
+    public static void stopCluster() {
+        if (nodeB != null) {
+            nodeB.close();
+        }
+        if (nodeA != null) {
+            nodeA.close();
+        }
+    }
+
+    private static String search(String model, String extra) {
+        return "{\"size\":20,\"explain\":true" + extra + ",\"query\":{\"match\":{\"passage\":\"people\"}},\"rescore\":{\"window_size\":20,"
+            + "\"cross_encoder\":{\"model\":\"" + model + "\",\"query_text\":\"berlin\",\"fields\":[\"passage\"]}}}";
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    public void eachNodeReranksItsShardsWithItsOwnModel() throws Exception {
+        RestClient.Response response = client.ok("POST", "/spread/_search", search(TINY_BERT, ""));
+        assertEquals(2, (int) response.path("_shards.successful"));
+        List<Map<String, Object>> hits = (List<Map<String, Object>>) response.path("hits.hits");
+        assertEquals(20, hits.size());
+        Set<String> nodes = new HashSet<>();
+        try (
+            CrossEncoderModel reference = CrossEncoderModel.load(TINY_BERT, testModelsDir().resolve(TINY_BERT), new CrossEncoderModel.InferenceOptions(4, 1))
+        ) {
+            for (Map<String, Object> hit : hits) {
+                nodes.add((String) hit.get("_node"));
+                String passage = (String) ((Map<String, Object>) hit.get("_source")).get("passage");
+                assertEquals(reference.score("berlin", List.of(passage))[0], ((Number) hit.get("_score")).floatValue(), 1e-5f);
+            }
+        }
+        assertEquals("hits come from shards on both nodes", 2, nodes.size());
+    }
+
+    @Test
+    public void aNodeWithoutTheModelSaysWhichNodeAndModel() throws Exception {
+        RestClient.Response partial = client.ok("POST", "/spread/_search", search(TINY_XLM_ROBERTA, ""));
+        assertEquals(1, (int) partial.path("_shards.failed"));
+        assertThat(
+            (String) partial.path("_shards.failures.0.reason.reason"),
+            containsString("unknown cross-encoder model [" + TINY_XLM_ROBERTA + "] on node [two-b]; known models: [" + TINY_BERT + "]")
+        );
+
+        RestClient.Response strict = client.request("POST", "/spread/_search?allow_partial_search_results=false", search(TINY_XLM_ROBERTA, ""));
+        assertEquals(strict.raw(), 400, strict.status());
+        assertThat(strict.raw(), containsString("on node [two-b]"));
+
+        RestClient.Response direct = nodeB.client().request(
+            "POST",
+            "/_plugins/cross_encoder/_rerank",
+            "{\"model\":\"" + TINY_XLM_ROBERTA + "\",\"query_text\":\"q\",\"texts\":[\"a\"]}"
+        );
+        assertEquals(400, direct.status());
+        assertThat(direct.raw(), containsString("unknown cross-encoder model [" + TINY_XLM_ROBERTA + "] on node [two-b]"));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    public void modelsApiListsEachNodesOwnModels() throws Exception {
+        RestClient.Response response = client.ok("GET", "/_plugins/cross_encoder/models", null);
+        assertEquals(2, (int) response.path("_nodes.successful"));
+        Map<String, List<String>> modelsByNode = new LinkedHashMap<>();
+        ((Map<String, Map<String, Object>>) response.path("nodes")).values()
+            .forEach(node -> modelsByNode.put(
+                (String) node.get("name"),
+                ((List<Map<String, Object>>) node.get("models")).stream().map(m -> (String) m.get("name")).toList()
+            ));
+        assertEquals(Map.of("two-a", List.of(TINY_BERT, TINY_XLM_ROBERTA), "two-b", List.of(TINY_BERT)), modelsByNode);
+
+        RestClient.Response onlyB = client.ok("GET", "/_plugins/cross_encoder/two-b/stats", null);
+        assertEquals(1, (int) onlyB.path("_nodes.total"));
+    }
+}
