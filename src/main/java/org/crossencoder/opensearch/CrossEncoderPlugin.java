@@ -8,6 +8,9 @@ import org.crossencoder.opensearch.action.TransportRerankAction;
 import org.crossencoder.opensearch.model.CrossEncoderModel;
 import org.crossencoder.opensearch.model.InferenceService;
 import org.crossencoder.opensearch.model.ModelRegistry;
+import org.crossencoder.opensearch.pipeline.CrossEncoderRerankResponseProcessor;
+import org.crossencoder.opensearch.pipeline.CrossEncoderRescoreRequestProcessor;
+import org.crossencoder.opensearch.pipeline.CrossEncoderSearchExt;
 import org.crossencoder.opensearch.rescore.CrossEncoderRescorerBuilder;
 import org.crossencoder.opensearch.rest.RestCrossEncoderNodesAction;
 import org.crossencoder.opensearch.rest.RestRerankAction;
@@ -30,9 +33,13 @@ import org.opensearch.core.xcontent.NamedXContentRegistry;
 import org.opensearch.env.Environment;
 import org.opensearch.env.NodeEnvironment;
 import org.opensearch.plugins.Plugin;
+import org.opensearch.plugins.SearchPipelinePlugin;
 import org.opensearch.plugins.SearchPlugin;
 import org.opensearch.repositories.RepositoriesService;
 import org.opensearch.script.ScriptService;
+import org.opensearch.search.pipeline.Processor;
+import org.opensearch.search.pipeline.SearchRequestProcessor;
+import org.opensearch.search.pipeline.SearchResponseProcessor;
 import org.opensearch.threadpool.ExecutorBuilder;
 import org.opensearch.threadpool.FixedExecutorBuilder;
 import org.opensearch.threadpool.ThreadPool;
@@ -43,10 +50,14 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 
-/** Registers the {@code cross_encoder} rescorer, the rerank/models/stats APIs, and loads this node's models. */
-public class CrossEncoderPlugin extends Plugin implements SearchPlugin, ActionPlugin {
+/**
+ * Registers the {@code cross_encoder} rescorer, the search pipeline processors, the rerank/models/stats APIs,
+ * and loads this node's models.
+ */
+public class CrossEncoderPlugin extends Plugin implements SearchPlugin, SearchPipelinePlugin, ActionPlugin {
 
     private final SetOnce<InferenceService> inference = new SetOnce<>();
     private final SetOnce<ModelRegistry> registry = new SetOnce<>();
@@ -128,6 +139,21 @@ public class CrossEncoderPlugin extends Plugin implements SearchPlugin, ActionPl
                 parser -> CrossEncoderRescorerBuilder.fromXContent(parser, inference::get)
             )
         );
+    }
+
+    @Override
+    public List<SearchExtSpec<?>> getSearchExts() {
+        return List.of(new SearchExtSpec<>(CrossEncoderSearchExt.NAME, CrossEncoderSearchExt::new, CrossEncoderSearchExt::fromXContent));
+    }
+
+    @Override
+    public Map<String, Processor.Factory<SearchRequestProcessor>> getRequestProcessors(Parameters parameters) {
+        return Map.of(CrossEncoderRescoreRequestProcessor.TYPE, new CrossEncoderRescoreRequestProcessor.Factory(inference::get));
+    }
+
+    @Override
+    public Map<String, Processor.Factory<SearchResponseProcessor>> getResponseProcessors(Parameters parameters) {
+        return Map.of(CrossEncoderRerankResponseProcessor.TYPE, new CrossEncoderRerankResponseProcessor.Factory(inference::get));
     }
 
     @Override

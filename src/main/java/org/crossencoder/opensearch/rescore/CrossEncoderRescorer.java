@@ -42,8 +42,7 @@ public final class CrossEncoderRescorer implements Rescorer {
         }
         Arrays.sort(reranked, 0, windowLength, BY_SCORE_THEN_DOC);
         if (hits.length > windowLength) {
-            float lowestReranked = reranked[windowLength - 1].score;
-            float shift = Math.nextDown(lowestReranked) - hits[windowLength].score;
+            float shift = belowWindowShift(reranked[windowLength - 1].score, hits[windowLength].score);
             for (int i = windowLength; i < hits.length; i++) {
                 reranked[i] = new ScoreDoc(hits[i].doc, hits[i].score + shift, hits[i].shardIndex);
             }
@@ -54,6 +53,14 @@ public final class CrossEncoderRescorer implements Rescorer {
         }
         context.setRescoredDocs(rescored);
         return new TopDocs(topDocs.totalHits, reranked);
+    }
+
+    /**
+     * The constant added to the first-stage scores of the hits below a reranked window so that they keep
+     * their order and all rank after the lowest reranked score.
+     */
+    public static float belowWindowShift(float lowestReranked, float highestBelowWindow) {
+        return Math.nextDown(lowestReranked) - highestBelowWindow;
     }
 
     @Override

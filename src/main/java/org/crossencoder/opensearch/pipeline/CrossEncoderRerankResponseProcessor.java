@@ -1,0 +1,214 @@
+package org.crossencoder.opensearch.pipeline;
+
+import org.crossencoder.opensearch.model.CrossEncoderModel;
+import org.crossencoder.opensearch.model.InferenceService;
+import org.crossencoder.opensearch.rescore.CrossEncoderRescorer;
+import org.crossencoder.opensearch.rescore.PassageReader;
+import org.opensearch.action.search.SearchRequest;
+import org.opensearch.action.search.SearchResponse;
+import org.opensearch.action.search.SearchResponseSections;
+import org.opensearch.action.support.PlainActionFuture;
+import org.opensearch.common.document.DocumentField;
+import org.opensearch.core.action.ActionListener;
+import org.opensearch.search.SearchHit;
+import org.opensearch.search.SearchHits;
+import org.opensearch.search.fetch.subphase.FetchSourceContext;
+import org.opensearch.search.pipeline.AbstractProcessor;
+import org.opensearch.search.pipeline.PipelineProcessingContext;
+import org.opensearch.search.pipeline.Processor;
+import org.opensearch.search.pipeline.SearchResponseProcessor;
+import org.opensearch.search.profile.SearchProfileShardResults;
+
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Search response processor {@code cross_encoder_rerank}: reranks the merged hits on the coordinating node,
+ * one global order whatever the first stage (BM25, kNN, hybrid). It reranks the first {@code window_size}
+ * hits of the response (all of them by default); the rest keep their order below. It reads the fields from
+ * each hit's {@code _source} in the response, so a request that filters {@code _source} is refused, and
+ * because it sees only the page it is given, a request with {@code from > 0} is refused too: page within a
+ * reranked {@code size}, or use {@code cross_encoder_rescore}, which pages on the shards.
+ */
+public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor implements SearchResponseProcessor {
+
+    public static final String TYPE = "cross_encoder_rerank";
+
+    private final Supplier<InferenceService> inference;
+    private final String model;
+    private final List<String> fields;
+    private final PassageReader passages;
+    private final Integer windowSize;
+    private final String keepFirstStageScoreAs;
+    private final QueryTextResolver queryText;
+
+    CrossEncoderRerankResponseProcessor(
+        String tag,
+        String description,
+        boolean ignoreFailure,
+        Supplier<InferenceService> inference,
+        String model,
+        List<String> fields,
+        Integer windowSize,
+        String keepFirstStageScoreAs,
+        QueryTextResolver queryText
+    ) {
+        super(tag, description, ignoreFailure);
+        this.inference = inference;
+        this.model = model;
+        this.fields = fields;
+        this.passages = new PassageReader(fields.stream().map(List::of).toList());
+        this.windowSize = windowSize;
+        this.keepFirstStageScoreAs = keepFirstStageScoreAs;
+        this.queryText = queryText;
+    }
+
+    @Override
+    public SearchResponse processResponse(SearchRequest request, SearchResponse response) {
+        PlainActionFuture<SearchResponse> future = PlainActionFuture.newFuture();
+        processResponseAsync(request, response, null, future);
+        return future.actionGet();
+    }
+
+    @Override
+    public void processResponseAsync(
+        SearchRequest request,
+        SearchResponse response,
+        PipelineProcessingContext context,
+        ActionListener<SearchResponse> listener
+    ) {
+        SearchHit[] hits;
+        String[] texts;
+        String text;
+        CrossEncoderModel resolved;
+        try {
+            text = queryText.resolve(request);
+            hits = response.getHits().getHits();
+            if (text == null || hits.length == 0) {
+                listener.onResponse(response);
+                return;
+            }
+            checkRerankable(request);
+            resolved = inference.get().model(model);
+            texts = new String[windowSize == null ? hits.length : Math.min(windowSize, hits.length)];
+            for (int i = 0; i < texts.length; i++) {
+                Map<String, Object> source = hits[i].getSourceAsMap();
+                if (source == null) {
+                    throw new IllegalArgumentException(
+                        "[" + TYPE + "] reads " + fields + " from _source, and hit [" + hits[i].getId() + "] of [" + hits[i].getIndex() + "] has none"
+                    );
+                }
+                texts[i] = passages.passage(source);
+            }
+        } catch (RuntimeException e) {
+            listener.onFailure(e);
+            return;
+        }
+        inference.get().score(resolved, text, Arrays.asList(texts), ActionListener.map(listener, scores -> rerank(response, hits, scores)));
+    }
+
+    private void checkRerankable(SearchRequest request) {
+        if (request.source() == null) {
+            return;
+        }
+        if (request.source().from() > 0) {
+            throw new IllegalArgumentException(
+                "["
+                    + TYPE
+                    + "] reranks the hits of one response and cannot order pages it does not see: request [from] 0 and a [size] "
+                    + "covering the pages you need, or use the [cross_encoder_rescore] request processor, which pages on the shards"
+            );
+        }
+        FetchSourceContext fetchSource = request.source().fetchSource();
+        if (fetchSource != null && (fetchSource.fetchSource() == false || fetchSource.includes().length > 0 || fetchSource.excludes().length > 0)) {
+            throw new IllegalArgumentException(
+                "["
+                    + TYPE
+                    + "] reads "
+                    + fields
+                    + " from each hit's _source, which this request filters: drop the _source filter, or use the "
+                    + "[cross_encoder_rescore] request processor, which reads _source on the shards whatever the response shows"
+            );
+        }
+    }
+
+    private SearchResponse rerank(SearchResponse response, SearchHit[] hits, float[] scores) {
+        int window = scores.length;
+        SearchHit[] reranked = hits.clone();
+        for (int i = 0; i < window; i++) {
+            if (keepFirstStageScoreAs != null) {
+                hits[i].setDocumentField(keepFirstStageScoreAs, new DocumentField(keepFirstStageScoreAs, List.of(hits[i].getScore())));
+            }
+            hits[i].score(scores[i]);
+        }
+        Arrays.sort(reranked, 0, window, Comparator.comparingDouble((SearchHit hit) -> -hit.getScore()));
+        if (hits.length > window) {
+            float shift = CrossEncoderRescorer.belowWindowShift(reranked[window - 1].getScore(), hits[window].getScore());
+            for (int i = window; i < hits.length; i++) {
+                hits[i].score(hits[i].getScore() + shift);
+            }
+        }
+        SearchHits old = response.getHits();
+        SearchResponseSections sections = new SearchResponseSections(
+            new SearchHits(reranked, old.getTotalHits(), reranked[0].getScore()),
+            response.getAggregations(),
+            response.getSuggest(),
+            response.isTimedOut(),
+            response.isTerminatedEarly(),
+            new SearchProfileShardResults(response.getProfileResults()),
+            response.getNumReducePhases(),
+            response.getInternalResponse().getSearchExtBuilders()
+        );
+        return new SearchResponse(
+            sections,
+            response.getScrollId(),
+            response.getTotalShards(),
+            response.getSuccessfulShards(),
+            response.getSkippedShards(),
+            response.getTook().millis(),
+            response.getShardFailures(),
+            response.getClusters()
+        );
+    }
+
+    @Override
+    public String getType() {
+        return TYPE;
+    }
+
+    /** Reads the processor's configuration in a search pipeline definition. */
+    public static final class Factory implements Processor.Factory<SearchResponseProcessor> {
+
+        private final Supplier<InferenceService> inference;
+
+        public Factory(Supplier<InferenceService> inference) {
+            this.inference = inference;
+        }
+
+        @Override
+        public CrossEncoderRerankResponseProcessor create(
+            Map<String, Processor.Factory<SearchResponseProcessor>> processorFactories,
+            String tag,
+            String description,
+            boolean ignoreFailure,
+            Map<String, Object> config,
+            PipelineContext pipelineContext
+        ) {
+            ProcessorConfig options = new ProcessorConfig(TYPE, tag, config);
+            return new CrossEncoderRerankResponseProcessor(
+                tag,
+                description,
+                ignoreFailure,
+                inference,
+                options.model(),
+                options.fields(),
+                options.positiveInt("window_size", null),
+                options.optionalString("keep_first_stage_score_as"),
+                options.queryTextResolver()
+            );
+        }
+    }
+}

@@ -1,0 +1,119 @@
+package org.crossencoder.opensearch.pipeline;
+
+import org.crossencoder.opensearch.model.InferenceService;
+import org.crossencoder.opensearch.rescore.CrossEncoderRescorerBuilder;
+import org.crossencoder.opensearch.rescore.ScoreMode;
+import org.opensearch.action.search.SearchRequest;
+import org.opensearch.search.builder.SearchSourceBuilder;
+import org.opensearch.search.pipeline.AbstractProcessor;
+import org.opensearch.search.pipeline.Processor;
+import org.opensearch.search.pipeline.SearchRequestProcessor;
+
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Search request processor {@code cross_encoder_rescore}: adds the {@code cross_encoder} rescore to every
+ * request that passes, so each shard reranks its top {@code window_size} hits (and paging stays consistent
+ * as long as {@code from + size <= window_size}).
+ */
+public final class CrossEncoderRescoreRequestProcessor extends AbstractProcessor implements SearchRequestProcessor {
+
+    public static final String TYPE = "cross_encoder_rescore";
+
+    private final Supplier<InferenceService> inference;
+    private final String model;
+    private final List<String> fields;
+    private final int windowSize;
+    private final ScoreMode scoreMode;
+    private final float queryWeight;
+    private final float rescoreQueryWeight;
+    private final QueryTextResolver queryText;
+
+    CrossEncoderRescoreRequestProcessor(
+        String tag,
+        String description,
+        boolean ignoreFailure,
+        Supplier<InferenceService> inference,
+        String model,
+        List<String> fields,
+        int windowSize,
+        ScoreMode scoreMode,
+        float queryWeight,
+        float rescoreQueryWeight,
+        QueryTextResolver queryText
+    ) {
+        super(tag, description, ignoreFailure);
+        this.inference = inference;
+        this.model = model;
+        this.fields = fields;
+        this.windowSize = windowSize;
+        this.scoreMode = scoreMode;
+        this.queryWeight = queryWeight;
+        this.rescoreQueryWeight = rescoreQueryWeight;
+        this.queryText = queryText;
+        // Fails pipeline creation, not the first search, on a bad model name, field list or weight.
+        rescorer("placeholder");
+    }
+
+    private CrossEncoderRescorerBuilder rescorer(String text) {
+        return new CrossEncoderRescorerBuilder(inference, model, text, fields).scoreMode(scoreMode)
+            .queryWeight(queryWeight)
+            .rescoreQueryWeight(rescoreQueryWeight)
+            .windowSize(windowSize);
+    }
+
+    @Override
+    public SearchRequest processRequest(SearchRequest request) {
+        String text = queryText.resolve(request);
+        if (text == null) {
+            return request;
+        }
+        if (request.source() == null) {
+            request.source(new SearchSourceBuilder());
+        }
+        request.source().addRescorer(rescorer(text));
+        return request;
+    }
+
+    @Override
+    public String getType() {
+        return TYPE;
+    }
+
+    /** Reads the processor's configuration in a search pipeline definition. */
+    public static final class Factory implements Processor.Factory<SearchRequestProcessor> {
+
+        private final Supplier<InferenceService> inference;
+
+        public Factory(Supplier<InferenceService> inference) {
+            this.inference = inference;
+        }
+
+        @Override
+        public CrossEncoderRescoreRequestProcessor create(
+            Map<String, Processor.Factory<SearchRequestProcessor>> processorFactories,
+            String tag,
+            String description,
+            boolean ignoreFailure,
+            Map<String, Object> config,
+            PipelineContext pipelineContext
+        ) {
+            ProcessorConfig options = new ProcessorConfig(TYPE, tag, config);
+            return new CrossEncoderRescoreRequestProcessor(
+                tag,
+                description,
+                ignoreFailure,
+                inference,
+                options.model(),
+                options.fields(),
+                options.positiveInt("window_size", 100),
+                ScoreMode.fromString(options.string("score_mode", ScoreMode.REPLACE.toString())),
+                options.number("query_weight", 1f),
+                options.number("rescore_query_weight", 1f),
+                options.queryTextResolver()
+            );
+        }
+    }
+}

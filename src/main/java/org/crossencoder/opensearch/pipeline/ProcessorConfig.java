@@ -1,0 +1,67 @@
+package org.crossencoder.opensearch.pipeline;
+
+import org.opensearch.ingest.ConfigurationUtils;
+
+import java.util.List;
+import java.util.Map;
+
+/** Reading the options both cross-encoder search processors share, with OpenSearch's processor-config errors. */
+final class ProcessorConfig {
+
+    private final String type;
+    private final String tag;
+    private final Map<String, Object> config;
+
+    ProcessorConfig(String type, String tag, Map<String, Object> config) {
+        this.type = type;
+        this.tag = tag;
+        this.config = config;
+    }
+
+    String model() {
+        return ConfigurationUtils.readStringProperty(type, tag, config, "model");
+    }
+
+    List<String> fields() {
+        List<String> fields = ConfigurationUtils.readList(type, tag, config, "fields");
+        if (fields.isEmpty()) {
+            throw ConfigurationUtils.newConfigurationException(type, tag, "fields", "must name at least one text field");
+        }
+        return fields;
+    }
+
+    Integer positiveInt(String key, Integer defaultValue) {
+        Integer value = ConfigurationUtils.readIntProperty(type, tag, config, key, defaultValue);
+        if (value != null && value < 1) {
+            throw ConfigurationUtils.newConfigurationException(type, tag, key, "must be at least 1");
+        }
+        return value;
+    }
+
+    String optionalString(String key) {
+        return ConfigurationUtils.readOptionalStringProperty(type, tag, config, key);
+    }
+
+    String string(String key, String defaultValue) {
+        return ConfigurationUtils.readStringProperty(type, tag, config, key, defaultValue);
+    }
+
+    float number(String key, float defaultValue) {
+        Object value = config.remove(key);
+        if (value == null) {
+            return defaultValue;
+        }
+        if (value instanceof Number number && Float.isFinite(number.floatValue())) {
+            return number.floatValue();
+        }
+        throw ConfigurationUtils.newConfigurationException(type, tag, key, "must be a finite number but was [" + value + "]");
+    }
+
+    QueryTextResolver queryTextResolver() {
+        return new QueryTextResolver(
+            type,
+            optionalString(QueryTextResolver.QUERY_TEXT_PATH),
+            ConfigurationUtils.readBooleanProperty(type, tag, config, QueryTextResolver.IGNORE_MISSING, false)
+        );
+    }
+}
