@@ -53,7 +53,13 @@ public abstract class CrossEncoderIntegTestCase {
         client.ok(
             "PUT",
             "/" + index,
-            "{\"settings\":{\"number_of_shards\":" + shards + ",\"number_of_replicas\":0},\"mappings\":{\"properties\":" + properties + "}}"
+            "{\"settings\":{\"number_of_shards\":"
+                + shards
+                + ",\"number_of_replicas\":0,\"index.knn\":"
+                + properties.contains("knn_vector")
+                + "},\"mappings\":{\"properties\":"
+                + properties
+                + "}}"
         );
         StringBuilder bulk = new StringBuilder();
         documents.forEach((id, source) -> bulk.append("{\"index\":{\"_id\":\"").append(id).append("\"}}\n").append(source).append('\n'));

@@ -132,14 +132,27 @@ public final class OpenSearchNode implements Closeable {
         }
     }
 
-    /** The distribution with this build's plugin zip installed; installed once per test JVM. */
+    /** The distribution with this build's plugin zip (and the other test plugins) installed; once per test JVM. */
     private static synchronized Path installedHome() throws IOException, InterruptedException {
         Path home = Paths.get(System.getProperty("tests.opensearch.home"));
         if (pluginInstalled == false) {
-            deleteRecursively(home.resolve("plugins/cross-encoder"));
-            Path zip = Paths.get(System.getProperty("tests.plugin.zip"));
-            run(List.of(home.resolve("bin/opensearch-plugin").toString(), "install", "--batch", zip.toUri().toString()), Map.of(
-                "OPENSEARCH_JAVA_HOME", System.getProperty("java.home")));
+            List<Path> zips = new ArrayList<>();
+            Path extraPlugins = Paths.get(System.getProperty("tests.extra.plugins.dir"));
+            if (Files.isDirectory(extraPlugins)) {
+                try (Stream<Path> files = Files.list(extraPlugins)) {
+                    files.filter(f -> f.toString().endsWith(".zip")).sorted().forEach(zips::add);
+                }
+            }
+            zips.add(Paths.get(System.getProperty("tests.plugin.zip")));
+            try (Stream<Path> installed = Files.list(home.resolve("plugins"))) {
+                for (Path plugin : installed.toList()) {
+                    deleteRecursively(plugin);
+                }
+            }
+            for (Path zip : zips) {
+                run(List.of(home.resolve("bin/opensearch-plugin").toString(), "install", "--batch", zip.toUri().toString()), Map.of(
+                    "OPENSEARCH_JAVA_HOME", System.getProperty("java.home")));
+            }
             pluginInstalled = true;
         }
         return home;
