@@ -218,4 +218,22 @@ public class SearchPipelineIT extends CrossEncoderIntegTestCase {
             {"request_processors":[{"cross_encoder_rescore":{"model":"%s","fields":["title","passage"],"window_size":20}}]}""".formatted(TINY_BERT));
         assertRerankedByTheModel(search("knn-rescore", "{" + knn + "}"), 12);
     }
+
+    @Test
+    public void responseProcessorReranksAHybridQueryAfterNormalization() throws Exception {
+        putPipeline("hybrid-rerank", """
+            {"phase_results_processors":[{"normalization-processor":{"normalization":{"technique":"min_max"},
+               "combination":{"technique":"arithmetic_mean"}}}],
+             "response_processors":[{"cross_encoder_rerank":{"model":"%s","fields":["title","passage"],
+               "keep_first_stage_score_as":"hybrid_score"}}]}""".formatted(TINY_BERT));
+        String hybrid = "{\"size\":12,\"query\":{\"hybrid\":{\"queries\":[{\"match\":{\"passage\":\"people\"}},"
+            + "{\"knn\":{\"vector\":{\"vector\":[3,1,9],\"k\":12}}}]}},\"ext\":{\"cross_encoder\":{\"query_text\":\"" + QUERY + "\"}}}";
+        RestClient.Response response = search("hybrid-rerank", hybrid);
+        assertRerankedByTheModel(response, 12);
+        for (Map<String, Object> hit : hits(response)) {
+            @SuppressWarnings("unchecked")
+            float hybridScore = ((List<Number>) ((Map<String, Object>) hit.get("fields")).get("hybrid_score")).get(0).floatValue();
+            assertThat("normalized hybrid scores lie in [0, 1]", hybridScore, lessThan(1.0001f));
+        }
+    }
 }
