@@ -32,8 +32,15 @@ public final class CrossEncoderModel implements Closeable {
     static final String ATTENTION_MASK = "attention_mask";
     static final String TOKEN_TYPE_IDS = "token_type_ids";
 
-    /** Knobs that are the node's, not the model's. */
-    public record InferenceOptions(int batchSize, int intraOpThreads) {}
+    /**
+     * Knobs that are the node's, not the model's. {@code sortByLength} exists so the benchmark can measure
+     * what sorting pairs by token length saves; the plugin always sorts.
+     */
+    public record InferenceOptions(int batchSize, int intraOpThreads, boolean sortByLength) {
+        public InferenceOptions(int batchSize, int intraOpThreads) {
+            this(batchSize, intraOpThreads, true);
+        }
+    }
 
     private final String name;
     private final Path directory;
@@ -135,7 +142,7 @@ public final class CrossEncoderModel implements Closeable {
         Encoding[] encodings = encoder.encode(query, passages);
         int[] byLength = IntStream.range(0, encodings.length)
             .boxed()
-            .sorted(Comparator.comparingInt(i -> encodings[i].getIds().length))
+            .sorted(Comparator.comparingInt(i -> options.sortByLength() ? encodings[i].getIds().length : 0))
             .mapToInt(Integer::intValue)
             .toArray();
         for (int start = 0; start < byLength.length; start += options.batchSize()) {

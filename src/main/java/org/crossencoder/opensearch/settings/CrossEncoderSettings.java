@@ -29,10 +29,13 @@ public final class CrossEncoderSettings {
         Property.Dynamic
     );
 
-    /** Pairs per ONNX Runtime call; each batch is padded only to its own longest pair. */
+    /**
+     * Pairs per ONNX Runtime call; each batch is padded only to its own longest pair. 8 measured fastest on
+     * 2 cores for 100 MS MARCO pairs (docs/BENCHMARKS.md): small batches waste the least on padding.
+     */
     public static final Setting<Integer> BATCH_SIZE = Setting.intSetting(
         "plugins.cross_encoder.inference.batch_size",
-        32,
+        8,
         1,
         1024,
         Property.NodeScope

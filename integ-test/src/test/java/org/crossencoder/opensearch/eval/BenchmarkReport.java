@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Locale;
 
 /** Writes the evaluation's table into its own section of {@code docs/BENCHMARKS.md}, leaving the rest alone. */
-final class BenchmarkReport {
+public final class BenchmarkReport {
 
     private BenchmarkReport() {}
 
@@ -62,13 +62,13 @@ final class BenchmarkReport {
         return table.toString();
     }
 
-    /** Replaces (or appends) the section between this dataset's markers. */
-    static void update(Path report, String dataset, String table) throws IOException {
+    /** Replaces (or appends) the section between the markers {@code <!-- key -->} and {@code <!-- /key -->}. */
+    public static void update(Path report, String key, String table) throws IOException {
         if (report == null || report.toString().equals("none")) {
             return;
         }
-        String begin = "<!-- relevance:" + dataset + " -->";
-        String end = "<!-- /relevance:" + dataset + " -->";
+        String begin = "<!-- " + key + " -->";
+        String end = "<!-- /" + key + " -->";
         String section = begin + "\n" + table + end;
         String text = Files.exists(report) ? Files.readString(report) : "# Benchmarks\n";
         int from = text.indexOf(begin);

@@ -94,7 +94,7 @@ public final class RelevanceEvaluation {
         );
         String table = BenchmarkReport.table(config, results);
         System.out.println(table);
-        BenchmarkReport.update(config.report(), config.collection().name(), table);
+        BenchmarkReport.update(config.report(), "relevance:" + config.collection().name(), table);
         return results;
     }
 

@@ -1,0 +1,183 @@
+package org.crossencoder.opensearch.model;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+
+import org.crossencoder.opensearch.eval.BenchmarkReport;
+import org.opensearch.common.xcontent.XContentHelper;
+import org.opensearch.common.xcontent.json.JsonXContent;
+
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Speed of the inference engine alone (no OpenSearch): rerank requests of 100 (query, passage) pairs from
+ * the TREC DL 2019 passage subset through a MiniLM-L6-sized model, for several batch sizes, thread counts
+ * and with or without sorting pairs by length; plus the machine's peak float32 MatMul rate through ONNX
+ * Runtime, to say how close the engine gets. Run by {@code scripts/bench.sh}; not a test.
+ */
+public final class EngineBenchmark {
+
+    /** BERT MiniLM-L6-H384 (../shared/models/minilm-l6-shape-random/README.md). */
+    private static final int HIDDEN = 384, LAYERS = 6, FFN = 1536;
+    private static final int PAIRS_PER_REQUEST = 100;
+
+    record Config(int batchSize, int threads, boolean sorted) {}
+
+    record Result(Config config, double p50Millis, double pairsPerSecond, double realTokens, double paddedTokens, double gflops) {}
+
+    public static void main(String[] args) throws Exception {
+        Path modelDir = Paths.get(System.getProperty("bench.model"));
+        Path dataset = Paths.get(System.getProperty("bench.dataset"));
+        int requests = Integer.getInteger("bench.requests", 8);
+        List<String> queries = texts(dataset.resolve("queries.jsonl"));
+        List<String> passages = texts(dataset.resolve("corpus.jsonl"));
+
+        StringBuilder report = new StringBuilder();
+        report.append(String.format(
+            Locale.ROOT,
+            "### Inference engine alone%n%nMeasured %s on %d cores (%s, Java %s) by `scripts/bench.sh`: %d requests of %d "
+                + "(query, passage) pairs from the TREC DL 2019 passage subset, model `%s` (MiniLM-L6 size, fp32), after one "
+                + "warm-up request per row. GFLOP/s counts the dense work of BERT-L6-H384 on the real (unpadded) tokens.%n%n",
+            LocalDate.now(),
+            Runtime.getRuntime().availableProcessors(),
+            System.getProperty("os.arch"),
+            System.getProperty("java.version"),
+            requests,
+            PAIRS_PER_REQUEST,
+            modelDir.getFileName()
+        ));
+        String matmul = System.getProperty("bench.matmul");
+        if (matmul != null && Files.exists(Paths.get(matmul))) {
+            report.append("Peak: ONNX Runtime float32 MatMul 1024x1024x1024, ");
+            for (int threads : new int[] { 1, 2 }) {
+                report.append(String.format(Locale.ROOT, "%d thread(s) %.1f GFLOP/s; ", threads, matmulGflops(Paths.get(matmul), threads)));
+            }
+            report.append("\n\n");
+        }
+        report.append("| batch size | intra-op threads | sorted by length | p50 ms / 100 pairs | pairs/s | padding overhead | GFLOP/s |\n");
+        report.append("|---|---|---|---|---|---|---|\n");
+        List<Config> configs = List.of(
+            new Config(32, 2, true),
+            new Config(32, 2, false),
+            new Config(1, 2, true),
+            new Config(8, 2, true),
+            new Config(100, 2, true),
+            new Config(32, 1, true)
+        );
+        for (Config config : configs) {
+            Result result = run(modelDir, config, queries, passages, requests);
+            String row = String.format(
+                Locale.ROOT,
+                "| %d | %d | %s | %.0f | %.1f | %.0f%% | %.1f |%n",
+                config.batchSize(),
+                config.threads(),
+                config.sorted() ? "yes" : "no",
+                result.p50Millis(),
+                result.pairsPerSecond(),
+                100 * (result.paddedTokens() / result.realTokens() - 1),
+                result.gflops()
+            );
+            System.out.print(row);
+            report.append(row);
+        }
+        System.out.println(report);
+        BenchmarkReport.update(Paths.get(System.getProperty("bench.report")), "speed:engine", report.toString());
+    }
+
+    private static Result run(Path modelDir, Config config, List<String> queries, List<String> passages, int requests) throws Exception {
+        CrossEncoderModel.InferenceOptions options = new CrossEncoderModel.InferenceOptions(config.batchSize(), config.threads(), config.sorted());
+        try (
+            CrossEncoderModel model = CrossEncoderModel.load("bench", modelDir, options);
+            PairEncoder encoder = new PairEncoder(modelDir, model.config().maxLength())
+        ) {
+            model.score(queries.get(0), window(passages, 0));
+            double[] millis = new double[requests];
+            double realTokens = 0, paddedTokens = 0, flops = 0, seconds = 0;
+            for (int r = 0; r < requests; r++) {
+                String query = queries.get(r % queries.size());
+                List<String> window = window(passages, r + 1);
+                Encoding[] encodings = encoder.encode(query, window);
+                int[] lengths = Arrays.stream(encodings).mapToInt(e -> e.getIds().length).toArray();
+                realTokens += Arrays.stream(lengths).sum();
+                paddedTokens += padded(lengths, config);
+                flops += Arrays.stream(lengths).mapToDouble(EngineBenchmark::flopsPerPair).sum();
+                long start = System.nanoTime();
+                model.score(query, window);
+                millis[r] = (System.nanoTime() - start) / 1e6;
+                seconds += millis[r] / 1000;
+            }
+            Arrays.sort(millis);
+            return new Result(config, millis[requests / 2], requests * PAIRS_PER_REQUEST / seconds, realTokens, paddedTokens, flops / seconds / 1e9);
+        }
+    }
+
+    /** Dense FLOPs of one pair of {@code n} tokens: projections and FFN per token, plus attention over the pair. */
+    private static double flopsPerPair(int n) {
+        double perTokenPerLayer = 2.0 * (4.0 * HIDDEN * HIDDEN + 2.0 * HIDDEN * FFN) + 2.0 * 2.0 * HIDDEN * n;
+        return perTokenPerLayer * n * LAYERS;
+    }
+
+    /** Tokens the model actually runs: every row of a batch padded to that batch's longest. */
+    private static double padded(int[] lengths, Config config) {
+        int[] order = config.sorted() ? Arrays.stream(lengths).sorted().toArray() : lengths;
+        double total = 0;
+        for (int start = 0; start < order.length; start += config.batchSize()) {
+            int end = Math.min(order.length, start + config.batchSize());
+            total += (double) (end - start) * Arrays.stream(order, start, end).max().orElse(0);
+        }
+        return total;
+    }
+
+    private static List<String> window(List<String> passages, int request) {
+        List<String> window = new ArrayList<>(PAIRS_PER_REQUEST);
+        for (int i = 0; i < PAIRS_PER_REQUEST; i++) {
+            window.add(passages.get((request * PAIRS_PER_REQUEST + i) % passages.size()));
+        }
+        return window;
+    }
+
+    private static double matmulGflops(Path model, int threads) throws Exception {
+        OrtEnvironment environment = OrtEnvironment.getEnvironment();
+        int n = 1024;
+        float[] values = new float[n * n];
+        Arrays.fill(values, 0.5f);
+        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+            options.setIntraOpNumThreads(threads);
+            try (
+                OrtSession session = environment.createSession(model.toString(), options);
+                OnnxTensor a = OnnxTensor.createTensor(environment, FloatBuffer.wrap(values), new long[] { n, n });
+                OnnxTensor b = OnnxTensor.createTensor(environment, FloatBuffer.wrap(values), new long[] { n, n })
+            ) {
+                Map<String, OnnxTensor> inputs = Map.of("A", a, "B", b);
+                session.run(inputs).close();
+                int runs = 20;
+                long start = System.nanoTime();
+                for (int i = 0; i < runs; i++) {
+                    session.run(inputs).close();
+                }
+                return runs * 2.0 * n * n * n / ((System.nanoTime() - start) / 1e9) / 1e9;
+            }
+        }
+    }
+
+    private static List<String> texts(Path jsonl) throws Exception {
+        List<String> texts = new ArrayList<>();
+        for (String line : Files.readAllLines(jsonl)) {
+            if (line.isBlank() == false) {
+                texts.add((String) XContentHelper.convertToMap(JsonXContent.jsonXContent, line, false).get("text"));
+            }
+        }
+        return texts;
+    }
+}
