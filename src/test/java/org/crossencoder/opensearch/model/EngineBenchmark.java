@@ -32,7 +32,7 @@ public final class EngineBenchmark {
     private static final int HIDDEN = 384, LAYERS = 6, FFN = 1536;
     private static final int PAIRS_PER_REQUEST = 100;
 
-    record Config(int batchSize, int threads, boolean sorted) {}
+    record Config(Path model, int batchSize, int threads, boolean sorted) {}
 
     record Result(Config config, double p50Millis, double pairsPerSecond, double realTokens, double paddedTokens, double gflops) {}
 
@@ -43,6 +43,8 @@ public final class EngineBenchmark {
         List<String> queries = texts(dataset.resolve("queries.jsonl"));
         List<String> passages = texts(dataset.resolve("corpus.jsonl"));
 
+        // First, while no other model has touched the process's memory.
+        String memory = memory(modelDir, queries, passages, requests * 4);
         StringBuilder report = new StringBuilder();
         report.append(String.format(
             Locale.ROOT,
@@ -65,21 +67,29 @@ public final class EngineBenchmark {
             }
             report.append("\n\n");
         }
-        report.append("| batch size | intra-op threads | sorted by length | p50 ms / 100 pairs | pairs/s | padding overhead | GFLOP/s |\n");
-        report.append("|---|---|---|---|---|---|---|\n");
-        List<Config> configs = List.of(
-            new Config(32, 2, true),
-            new Config(32, 2, false),
-            new Config(1, 2, true),
-            new Config(8, 2, true),
-            new Config(100, 2, true),
-            new Config(32, 1, true)
-        );
+        report.append("| model | batch size | intra-op threads | sorted by length | p50 ms / 100 pairs | pairs/s | padding overhead | GFLOP/s |\n");
+        report.append("|---|---|---|---|---|---|---|---|\n");
+        List<Config> configs = new ArrayList<>(List.of(
+            new Config(modelDir, 32, 2, true),
+            new Config(modelDir, 32, 2, false),
+            new Config(modelDir, 1, 2, true),
+            new Config(modelDir, 8, 2, true),
+            new Config(modelDir, 100, 2, true),
+            new Config(modelDir, 32, 1, true)
+        ));
+        String int8Property = System.getProperty("bench.int8");
+        Path int8 = int8Property == null ? null : Paths.get(int8Property);
+        if (int8 != null && Files.exists(int8.resolve(CrossEncoderModel.MODEL_FILE))) {
+            configs.add(new Config(int8, 8, 2, true));
+        } else {
+            int8 = null;
+        }
         for (Config config : configs) {
-            Result result = run(modelDir, config, queries, passages, requests);
+            Result result = run(config, queries, passages, requests);
             String row = String.format(
                 Locale.ROOT,
-                "| %d | %d | %s | %.0f | %.1f | %.0f%% | %.1f |%n",
+                "| %s | %d | %d | %s | %.0f | %.1f | %.0f%% | %.1f |%n",
+                config.model().getFileName(),
                 config.batchSize(),
                 config.threads(),
                 config.sorted() ? "yes" : "no",
@@ -91,15 +101,19 @@ public final class EngineBenchmark {
             System.out.print(row);
             report.append(row);
         }
+        if (int8 != null) {
+            report.append(agreement(modelDir, int8, queries, passages, requests));
+        }
+        report.append(memory);
         System.out.println(report);
         BenchmarkReport.update(Paths.get(System.getProperty("bench.report")), "speed:engine", report.toString());
     }
 
-    private static Result run(Path modelDir, Config config, List<String> queries, List<String> passages, int requests) throws Exception {
+    private static Result run(Config config, List<String> queries, List<String> passages, int requests) throws Exception {
         CrossEncoderModel.InferenceOptions options = new CrossEncoderModel.InferenceOptions(config.batchSize(), config.threads(), config.sorted());
         try (
-            CrossEncoderModel model = CrossEncoderModel.load("bench", modelDir, options);
-            PairEncoder encoder = new PairEncoder(modelDir, model.config().maxLength())
+            CrossEncoderModel model = CrossEncoderModel.load("bench", config.model(), options);
+            PairEncoder encoder = new PairEncoder(config.model(), model.config().maxLength())
         ) {
             model.score(queries.get(0), window(passages, 0));
             double[] millis = new double[requests];
@@ -120,6 +134,76 @@ public final class EngineBenchmark {
             Arrays.sort(millis);
             return new Result(config, millis[requests / 2], requests * PAIRS_PER_REQUEST / seconds, realTokens, paddedTokens, flops / seconds / 1e9);
         }
+    }
+
+    /** How far the int8 variant's order is from the float model's on the same requests. */
+    private static String agreement(Path floatModel, Path int8Model, List<String> queries, List<String> passages, int requests)
+        throws Exception {
+        CrossEncoderModel.InferenceOptions options = new CrossEncoderModel.InferenceOptions(8, 2);
+        double overlap = 0, spearman = 0;
+        try (
+            CrossEncoderModel f = CrossEncoderModel.load("float", floatModel, options);
+            CrossEncoderModel q = CrossEncoderModel.load("int8", int8Model, options)
+        ) {
+            for (int r = 0; r < requests; r++) {
+                String query = queries.get(r % queries.size());
+                List<String> window = window(passages, r + 1);
+                int[] a = ranks(f.score(query, window));
+                int[] b = ranks(q.score(query, window));
+                long common = java.util.stream.IntStream.range(0, a.length).filter(i -> a[i] < 10 && b[i] < 10).count();
+                overlap += common / 10.0;
+                double d2 = java.util.stream.IntStream.range(0, a.length).mapToDouble(i -> Math.pow(a[i] - b[i], 2)).sum();
+                spearman += 1 - 6 * d2 / (a.length * ((double) a.length * a.length - 1));
+            }
+        }
+        return String.format(
+            Locale.ROOT,
+            "%nint8 against float on the same %d requests: top-10 overlap %.2f, Spearman rank correlation %.3f "
+                + "(random weights: how a trained model's order survives int8 has to be measured with that model).%n",
+            requests,
+            overlap / requests,
+            spearman / requests
+        );
+    }
+
+    /** Resident memory one loaded model adds to the process, and whether it grows with requests. */
+    private static String memory(Path modelDir, List<String> queries, List<String> passages, int requests) throws Exception {
+        long before = residentKib();
+        try (CrossEncoderModel model = CrossEncoderModel.load("memory", modelDir, new CrossEncoderModel.InferenceOptions(8, 2))) {
+            model.score(queries.get(0), window(passages, 0));
+            long loaded = residentKib();
+            for (int r = 0; r < requests; r++) {
+                model.score(queries.get(r % queries.size()), window(passages, r));
+            }
+            long after = residentKib();
+            return String.format(
+                Locale.ROOT,
+                "%nMemory (process RSS): loading the model and one request add %d MiB; %d more requests add %d MiB.%n",
+                (loaded - before) / 1024,
+                requests,
+                (after - loaded) / 1024
+            );
+        }
+    }
+
+    private static long residentKib() throws Exception {
+        for (String line : Files.readAllLines(Paths.get("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        throw new IllegalStateException("no VmRSS in /proc/self/status");
+    }
+
+    /** Rank of each score, 0 for the highest. */
+    private static int[] ranks(float[] scores) {
+        Integer[] order = java.util.stream.IntStream.range(0, scores.length).boxed().toArray(Integer[]::new);
+        Arrays.sort(order, (x, y) -> Float.compare(scores[y], scores[x]));
+        int[] ranks = new int[scores.length];
+        for (int rank = 0; rank < order.length; rank++) {
+            ranks[order[rank]] = rank;
+        }
+        return ranks;
     }
 
     /** Dense FLOPs of one pair of {@code n} tokens: projections and FFN per token, plus attention over the pair. */
