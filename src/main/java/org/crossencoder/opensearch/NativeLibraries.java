@@ -2,7 +2,7 @@ package org.crossencoder.opensearch;
 
 import org.opensearch.env.Environment;
 
-/** Points the native libraries the plugin uses at the node's own temporary directory, and keeps them offline. */
+/** Points the native libraries the plugin uses at the node's own temporary directory. */
 final class NativeLibraries {
 
     private NativeLibraries() {}
@@ -12,7 +12,5 @@ final class NativeLibraries {
         if (System.getProperty("DJL_CACHE_DIR") == null) {
             System.setProperty("DJL_CACHE_DIR", environment.tmpDir().resolve("djl").toString());
         }
-        // The tokenizer library ships inside the jar; never let DJL fall back to downloading one.
-        System.setProperty("ai.djl.offline", "true");
     }
 }

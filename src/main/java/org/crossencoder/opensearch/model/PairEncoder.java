@@ -18,6 +18,7 @@ import java.util.Map;
 final class PairEncoder implements Closeable {
 
     static final String TOKENIZER_FILE = "tokenizer.json";
+    private static final String DJL_OFFLINE = "ai.djl.offline";
 
     private final int maxLength;
     private final HuggingFaceTokenizer passageOnly;
@@ -30,15 +31,24 @@ final class PairEncoder implements Closeable {
     PairEncoder(Path modelDir, int maxLength) throws IOException {
         Path tokenizerFile = modelDir.resolve(TOKENIZER_FILE);
         Thread thread = Thread.currentThread();
-        ClassLoader previous = thread.getContextClassLoader();
+        ClassLoader previousLoader = thread.getContextClassLoader();
+        String previousOffline = System.getProperty(DJL_OFFLINE);
         // DJL finds its bundled native library through the context class loader, which inside OpenSearch is not the plugin's.
         thread.setContextClassLoader(PairEncoder.class.getClassLoader());
+        // Offline: should the bundled library not fit the platform, fail instead of downloading one. Only for our
+        // own load: other plugins on the node (ml-commons) use DJL too and keep their own setting.
+        System.setProperty(DJL_OFFLINE, "true");
         try {
             this.passageOnly = builder(tokenizerFile).optMaxLength(maxLength).optTruncateSecondOnly().build();
             this.longestFirst = builder(tokenizerFile).optMaxLength(maxLength).optTruncation(true).build();
             this.untruncated = builder(tokenizerFile).optTruncation(false).build();
         } finally {
-            thread.setContextClassLoader(previous);
+            thread.setContextClassLoader(previousLoader);
+            if (previousOffline == null) {
+                System.clearProperty(DJL_OFFLINE);
+            } else {
+                System.setProperty(DJL_OFFLINE, previousOffline);
+            }
         }
         this.maxLength = maxLength;
         this.pairOverhead = untruncated.encode("a", "b").getIds().length - tokenCount("a") - tokenCount("b");

@@ -31,6 +31,10 @@ public final class CrossEncoderRescorer implements Rescorer {
     public TopDocs rescore(TopDocs topDocs, IndexSearcher searcher, RescoreContext rescoreContext) throws IOException {
         CrossEncoderRescoreContext context = (CrossEncoderRescoreContext) rescoreContext;
         ScoreDoc[] hits = topDocs.scoreDocs;
+        if (hits.length == 0) {
+            context.setRescoredDocs(Set.of());
+            return topDocs;
+        }
         int windowLength = Math.min(context.getWindowSize(), hits.length);
         ScoreDoc[] window = Arrays.copyOf(hits, windowLength);
         int[] docIds = Arrays.stream(window).mapToInt(hit -> hit.doc).toArray();

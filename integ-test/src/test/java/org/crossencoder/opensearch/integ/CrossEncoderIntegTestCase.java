@@ -78,6 +78,13 @@ public abstract class CrossEncoderIntegTestCase {
         return hits(response).stream().map(hit -> (String) hit.get("_id")).toList();
     }
 
+    /** Each hit's {@code _score} by its {@code _id}, in hit order. */
+    protected static Map<String, Float> scoresById(RestClient.Response response) {
+        Map<String, Float> scores = new java.util.LinkedHashMap<>();
+        hits(response).forEach(hit -> scores.put((String) hit.get("_id"), score(hit)));
+        return scores;
+    }
+
     protected static float score(Map<String, Object> hit) {
         return ((Number) hit.get("_score")).floatValue();
     }

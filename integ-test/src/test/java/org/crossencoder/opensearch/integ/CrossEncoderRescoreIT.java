@@ -86,8 +86,7 @@ public class CrossEncoderRescoreIT extends CrossEncoderIntegTestCase {
             "/cities/_search",
             "{\"query\":{\"ids\":{\"values\":[\"berlin\",\"new-york\"]}}," + rescore(10, TINY_BERT, BERLIN_QUERY, "[\"passage\"]", "") + "}"
         );
-        Map<String, Float> scores = new LinkedHashMap<>();
-        hits(response).forEach(hit -> scores.put((String) hit.get("_id"), score(hit)));
+        Map<String, Float> scores = scoresById(response);
         // Golden values from ../shared/models/tiny-random-bert-cross-encoder/README.md (ONNX Runtime run directly).
         assertEquals(-1.5696858f, scores.get("berlin"), 1e-5f);
         assertEquals(1.5387218f, scores.get("new-york"), 1e-5f);
@@ -163,8 +162,7 @@ public class CrossEncoderRescoreIT extends CrossEncoderIntegTestCase {
     @Test
     public void totalScoreModeAddsWeightedScoresAndExplainsThem() throws Exception {
         String query = "\"size\":8,\"query\":{\"match\":{\"passage\":\"berlin\"}}";
-        Map<String, Float> bm25 = new LinkedHashMap<>();
-        hits(client.ok("POST", "/ranked/_search", "{" + query + "}")).forEach(hit -> bm25.put((String) hit.get("_id"), score(hit)));
+        Map<String, Float> bm25 = scoresById(client.ok("POST", "/ranked/_search", "{" + query + "}"));
 
         RestClient.Response response = client.ok(
             "POST",
@@ -234,8 +232,7 @@ public class CrossEncoderRescoreIT extends CrossEncoderIntegTestCase {
             "/cities/_search",
             "{\"query\":{\"match_all\":{}}," + rescore(10, MS_MARCO, BERLIN_QUERY, "[\"passage\"]", "") + "}"
         );
-        Map<String, Float> scores = new LinkedHashMap<>();
-        hits(response).forEach(hit -> scores.put((String) hit.get("_id"), score(hit)));
+        Map<String, Float> scores = scoresById(response);
         // The model card's logits for this query and these two passages.
         assertEquals(8.607138f, scores.get("berlin"), 1e-3f);
         assertEquals(-4.320078f, scores.get("new-york"), 1e-3f);

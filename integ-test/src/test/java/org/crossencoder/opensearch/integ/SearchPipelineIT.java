@@ -155,8 +155,7 @@ public class SearchPipelineIT extends CrossEncoderIntegTestCase {
             {"response_processors":[{"cross_encoder_rerank":{"model":"%s","fields":["title","passage"],
               "keep_first_stage_score_as":"first_stage_score","query_text_path":"match.passage.query"}}]}""".formatted(TINY_BERT));
         String query = "{\"size\":12,\"query\":{\"match\":{\"passage\":\"" + QUERY + "\"}}}";
-        Map<String, Float> bm25 = new HashMap<>();
-        hits(client.ok("POST", "/pipelined/_search", query)).forEach(hit -> bm25.put((String) hit.get("_id"), score(hit)));
+        Map<String, Float> bm25 = scoresById(client.ok("POST", "/pipelined/_search", query));
         RestClient.Response response = search("rerank-global", query);
         assertRerankedByTheModel(response, 12);
         for (Map<String, Object> hit : hits(response)) {
