@@ -37,18 +37,19 @@ public final class BenchmarkReport {
                 "**The model has random weights: its rows test the plumbing end to end and are not a quality claim.**\n"
             );
         }
-        table.append("\n| dataset | system | nDCG@10 | MRR@10 | Recall@100 | p50 ms/query | published reference |\n");
-        table.append("|---|---|---|---|---|---|---|\n");
+        table.append("\n| dataset | system | nDCG@10 | MRR@10 | Recall@100 | p50 ms/query | pairs/s | published reference |\n");
+        table.append("|---|---|---|---|---|---|---|---|\n");
         for (RelevanceEvaluation.SystemResult result : results) {
             table.append(String.format(
                 Locale.ROOT,
-                "| %s | %s | %.4f | %.4f | %.4f | %d | %s |%n",
+                "| %s | %s | %.4f | %.4f | %.4f | %d | %s | %s |%n",
                 config.collection().name(),
                 result.system(),
                 result.ndcg10(),
                 result.mrr10(),
                 result.recall100(),
                 result.p50Millis(),
+                result.reranks() ? String.format(Locale.ROOT, "%.1f", config.window() * 1000 / result.meanMillis()) : "",
                 result.reference()
             ));
         }

@@ -31,18 +31,42 @@ public final class RelevanceEvaluation {
     static final int DEPTH = 100;
 
     /** What to run. {@code model} names a directory of {@code modelsSource}. */
-    public record Config(BeirCollection collection, Path modelsSource, String model, int queryLimit, int window, Path output, Path report) {
+    public record Config(
+        BeirCollection collection,
+        Path modelsSource,
+        String model,
+        int queryLimit,
+        int window,
+        Path output,
+        Path report,
+        boolean sideBySide
+    ) {
         boolean randomWeights() {
             return model.contains("random");
         }
     }
 
-    /** One system's averages over the judged queries. */
-    public record SystemResult(String system, String reference, int queries, double ndcg10, double mrr10, double recall100, long p50Millis) {}
+    /** One system's averages over the judged queries; {@code meanMillis} per query, as the client saw it. */
+    public record SystemResult(
+        String system,
+        String reference,
+        int queries,
+        double ndcg10,
+        double mrr10,
+        double recall100,
+        long p50Millis,
+        double meanMillis,
+        boolean reranks
+    ) {}
 
     private interface Search {
         String body(BeirCollection.Query query) throws IOException;
     }
+
+    /** A system: how to search, and through which search pipeline (null for none). */
+    private record SearchSystem(String name, String reference, String pipeline, boolean reranks, Search search) {}
+
+    static final String OUR_PIPELINE = "cross-encoder-rerank";
 
     private final RestClient client;
     private final Config config;
@@ -65,33 +89,55 @@ public final class RelevanceEvaluation {
             Integer.getInteger("eval.queries", Integer.MAX_VALUE),
             Integer.getInteger("eval.window", DEPTH),
             Paths.get(System.getProperty("eval.output")).resolve(dataset),
-            Paths.get(System.getProperty("eval.report"))
+            Paths.get(System.getProperty("eval.report")),
+            Boolean.getBoolean("eval.side-by-side")
         );
         try (
             OpenSearchNode node = OpenSearchNode.start(
                 "eval-node",
                 config.modelsSource(),
                 List.of(config.model()),
-                Map.of("discovery.type", "single-node")
+                Map.of("discovery.type", "single-node"),
+                config.sideBySide() ? "2g" : "768m",
+                directory -> {
+                    if (config.sideBySide()) {
+                        NeuralSearchReranker.seedPytorch(
+                            directory,
+                            Paths.get(System.getProperty("eval.pytorch.native")),
+                            Paths.get(System.getProperty("eval.pytorch.jni"))
+                        );
+                    }
+                }
             )
         ) {
             new RelevanceEvaluation(node.client(), config).run();
         }
     }
 
-    public List<SystemResult> run() throws IOException {
+    public List<SystemResult> run() throws Exception {
         long start = System.nanoTime();
         index();
         System.out.printf(Locale.ROOT, "indexed %s in %.1f s%n", config.collection().name(), (System.nanoTime() - start) / 1e9);
-        List<SystemResult> results = List.of(
-            evaluate("BM25 flat", References.bm25Flat(config.collection().name()), this::bm25Flat),
-            evaluate("BM25 multifield", References.bm25Multifield(config.collection().name()), this::bm25Multifield),
-            evaluate(
-                "BM25 multifield, top " + config.window() + " reranked by cross_encoder [" + config.model() + "]",
-                References.reranked(config.collection().name()),
-                this::reranked
-            )
-        );
+        String dataset = config.collection().name();
+        String top = "BM25 multifield, top " + config.window() + " reranked by ";
+        List<SearchSystem> systems = new ArrayList<>(List.of(
+            new SearchSystem("BM25 flat", References.bm25Flat(dataset), null, false, this::bm25Flat),
+            new SearchSystem("BM25 multifield", References.bm25Multifield(dataset), null, false, this::bm25Multifield),
+            new SearchSystem(top + "cross_encoder [" + config.model() + "]", References.reranked(dataset), null, true, this::reranked)
+        ));
+        if (config.sideBySide()) {
+            start = System.nanoTime();
+            NeuralSearchReranker.deploy(client, config.modelsSource().resolve(config.model()), List.of("text"));
+            client.ok("PUT", "/_search/pipeline/" + OUR_PIPELINE, """
+                {"response_processors":[{"cross_encoder_rerank":{"model":"%s","fields":["text"]}}]}""".formatted(config.model()));
+            System.out.printf(Locale.ROOT, "deployed the model in ml-commons in %.1f s%n", (System.nanoTime() - start) / 1e9);
+            systems.add(new SearchSystem(top + "neural-search rerank + ml-commons, field text", "same model, same node", NeuralSearchReranker.PIPELINE, true, q -> pipelined(q, "rerank", "query_context", "query_text")));
+            systems.add(new SearchSystem(top + "cross_encoder_rerank, field text", "same model, same node", OUR_PIPELINE, true, q -> pipelined(q, "cross_encoder", null, "query_text")));
+        }
+        List<SystemResult> results = new ArrayList<>();
+        for (SearchSystem system : systems) {
+            results.add(evaluate(system));
+        }
         String table = BenchmarkReport.table(config, results);
         System.out.println(table);
         BenchmarkReport.update(config.report(), "relevance:" + config.collection().name(), table);
@@ -140,7 +186,9 @@ public final class RelevanceEvaluation {
         documents.clear();
     }
 
-    private SystemResult evaluate(String system, String reference, Search search) throws IOException {
+    private SystemResult evaluate(SearchSystem searchSystem) throws IOException {
+        String system = searchSystem.name();
+        String path = "/" + INDEX + "/_search" + (searchSystem.pipeline() == null ? "" : "?search_pipeline=" + searchSystem.pipeline());
         List<BeirCollection.Query> queries = config.collection().queries();
         queries = queries.subList(0, Math.min(config.queryLimit(), queries.size()));
         Files.createDirectories(config.output());
@@ -152,7 +200,7 @@ public final class RelevanceEvaluation {
         for (int q = 0; q < queries.size(); q++) {
             BeirCollection.Query query = queries.get(q);
             long start = System.nanoTime();
-            RestClient.Response response = client.ok("POST", "/" + INDEX + "/_search", search.body(query));
+            RestClient.Response response = client.ok("POST", path, searchSystem.search().body(query));
             millis[q] = (System.nanoTime() - start) / 1_000_000;
             List<Metrics.Scored> scored = new ArrayList<>();
             @SuppressWarnings("unchecked")
@@ -175,9 +223,20 @@ public final class RelevanceEvaluation {
         }
         Files.writeString(config.output().resolve(slug + ".run"), run);
         Files.writeString(config.output().resolve(slug + ".tsv"), perQuery);
+        double meanMillis = Arrays.stream(millis).average().orElse(0);
         Arrays.sort(millis);
         int n = queries.size();
-        SystemResult result = new SystemResult(system, reference, n, ndcg / n, mrr / n, recall / n, millis[n / 2]);
+        SystemResult result = new SystemResult(
+            system,
+            searchSystem.reference(),
+            n,
+            ndcg / n,
+            mrr / n,
+            recall / n,
+            millis[n / 2],
+            meanMillis,
+            searchSystem.reranks()
+        );
         System.out.printf(Locale.ROOT, "%-70s nDCG@10 %.4f  MRR@10 %.4f  R@100 %.4f  p50 %d ms%n", system, result.ndcg10(), result.mrr10(), result.recall100(), result.p50Millis());
         return result;
     }
@@ -211,6 +270,23 @@ public final class RelevanceEvaluation {
                 .array("fields", "title", "text")
                 .endObject();
             b.endObject();
+        });
+    }
+
+    /** The multifield query with the query text in a search extension, for the rerank pipelines. */
+    private String pipelined(BeirCollection.Query query, String ext, String inner, String field) throws IOException {
+        return json(b -> {
+            b.field("size", config.window());
+            multifieldQuery(b, query);
+            b.startObject("ext").startObject(ext);
+            if (inner != null) {
+                b.startObject(inner);
+            }
+            b.field(field, query.text());
+            if (inner != null) {
+                b.endObject();
+            }
+            b.endObject().endObject();
         });
     }
 

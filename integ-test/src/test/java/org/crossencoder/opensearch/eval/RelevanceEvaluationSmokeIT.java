@@ -33,7 +33,8 @@ public class RelevanceEvaluationSmokeIT extends CrossEncoderIntegTestCase {
             8,
             100,
             output,
-            report
+            report,
+            false
         );
 
         List<RelevanceEvaluation.SystemResult> results = new RelevanceEvaluation(client, config).run();

@@ -46,6 +46,23 @@ public final class OpenSearchNode implements Closeable {
      */
     public static OpenSearchNode start(String name, Path modelsSource, List<String> models, Map<String, String> settings)
         throws IOException, InterruptedException {
+        return start(name, modelsSource, models, settings, "768m", directory -> {});
+    }
+
+    /** A node directory about to start: the place to put files a node needs before it runs. */
+    public interface Preparation {
+        void prepare(Path nodeDirectory) throws IOException;
+    }
+
+    /** As {@link #start(String, Path, List, Map)}, with a heap size and a step that runs before the node starts. */
+    public static OpenSearchNode start(
+        String name,
+        Path modelsSource,
+        List<String> models,
+        Map<String, String> settings,
+        String heap,
+        Preparation preparation
+    ) throws IOException, InterruptedException {
         Path home = installedHome();
         Path directory = Paths.get(System.getProperty("tests.work.dir")).resolve(name);
         deleteRecursively(directory);
@@ -72,6 +89,7 @@ public final class OpenSearchNode implements Closeable {
             run(List.of(System.getProperty("tests.fetch.script"), model, config.resolve("cross-encoder-models").toString()), Map.of(
                 "CROSS_ENCODER_MODELS_FROM", modelsSource.toString()));
         }
+        preparation.prepare(directory);
         if (isRoot()) {
             run(List.of("chown", "-R", UNPRIVILEGED + ":" + UNPRIVILEGED, directory.toString()), Map.of());
         }
@@ -92,7 +110,7 @@ public final class OpenSearchNode implements Closeable {
             .redirectOutput(directory.resolve("console.log").toFile());
         builder.environment().put("OPENSEARCH_PATH_CONF", config.toString());
         builder.environment().put("OPENSEARCH_JAVA_HOME", System.getProperty("java.home"));
-        builder.environment().put("OPENSEARCH_JAVA_OPTS", "-Xms768m -Xmx768m");
+        builder.environment().put("OPENSEARCH_JAVA_OPTS", "-Xms" + heap + " -Xmx" + heap);
         Process process = builder.start();
 
         Path httpPorts = directory.resolve("logs/http.ports");

@@ -44,6 +44,10 @@ public final class RestClient {
             .timeout(Duration.ofMinutes(2))
             .header("Content-Type", path.contains("_bulk") ? "application/x-ndjson" : "application/json");
         request.method(method, jsonBody == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(jsonBody));
+        return send(request, path);
+    }
+
+    private Response send(HttpRequest.Builder request, String path) throws IOException {
         HttpResponse<String> response;
         try {
             response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
@@ -56,6 +60,17 @@ public final class RestClient {
             ? Map.of()
             : XContentHelper.convertToMap(JsonXContent.jsonXContent, raw, true);
         return new Response(response.statusCode(), body, raw);
+    }
+
+    /** Sends raw bytes (e.g. a model chunk) as the body, labelled JSON as ml-commons requires. */
+    public Response requestBytes(String method, String path, byte[] body) throws IOException {
+        return send(
+            HttpRequest.newBuilder(URI.create(baseUri + path))
+                .timeout(Duration.ofMinutes(2))
+                .header("Content-Type", "application/json")
+                .method(method, HttpRequest.BodyPublishers.ofByteArray(body)),
+            path
+        );
     }
 
     /** Like {@link #request} but fails unless the status is 2xx. */
