@@ -24,13 +24,14 @@ public final class BenchmarkReport {
         ));
         table.append(String.format(
             Locale.ROOT,
-            "Measured %s on %d cores (%s, Java %s) by `scripts/eval.sh %s %s`.%n",
+            "Measured %s on %d cores (%s, Java %s) by `scripts/eval.sh %s %s%s`.%n",
             RelevanceEvaluation.today(),
             Runtime.getRuntime().availableProcessors(),
             System.getProperty("os.arch"),
             System.getProperty("java.version"),
             config.collection().name(),
-            config.model()
+            config.model(),
+            config.sideBySide() ? " -Deval.side-by-side=true" : ""
         ));
         if (config.randomWeights()) {
             table.append(
