@@ -15,7 +15,6 @@ import org.opensearch.search.SearchHits;
 import org.opensearch.search.fetch.subphase.FetchSourceContext;
 import org.opensearch.search.pipeline.AbstractProcessor;
 import org.opensearch.search.pipeline.PipelineProcessingContext;
-import org.opensearch.search.pipeline.Processor;
 import org.opensearch.search.pipeline.SearchResponseProcessor;
 import org.opensearch.search.profile.SearchProfileShardResults;
 
@@ -180,24 +179,14 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
     }
 
     /** Reads the processor's configuration in a search pipeline definition. */
-    public static final class Factory implements Processor.Factory<SearchResponseProcessor> {
-
-        private final Supplier<InferenceService> inference;
+    public static final class Factory extends ProcessorFactory<SearchResponseProcessor> {
 
         public Factory(Supplier<InferenceService> inference) {
-            this.inference = inference;
+            super(TYPE, inference);
         }
 
         @Override
-        public CrossEncoderRerankResponseProcessor create(
-            Map<String, Processor.Factory<SearchResponseProcessor>> processorFactories,
-            String tag,
-            String description,
-            boolean ignoreFailure,
-            Map<String, Object> config,
-            PipelineContext pipelineContext
-        ) {
-            ProcessorConfig options = new ProcessorConfig(TYPE, tag, config);
+        CrossEncoderRerankResponseProcessor create(String tag, String description, boolean ignoreFailure, ProcessorConfig options) {
             return new CrossEncoderRerankResponseProcessor(
                 tag,
                 description,

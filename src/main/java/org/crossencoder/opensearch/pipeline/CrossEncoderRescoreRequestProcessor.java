@@ -6,11 +6,9 @@ import org.crossencoder.opensearch.rescore.ScoreMode;
 import org.opensearch.action.search.SearchRequest;
 import org.opensearch.search.builder.SearchSourceBuilder;
 import org.opensearch.search.pipeline.AbstractProcessor;
-import org.opensearch.search.pipeline.Processor;
 import org.opensearch.search.pipeline.SearchRequestProcessor;
 
 import java.util.List;
-import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -83,24 +81,14 @@ public final class CrossEncoderRescoreRequestProcessor extends AbstractProcessor
     }
 
     /** Reads the processor's configuration in a search pipeline definition. */
-    public static final class Factory implements Processor.Factory<SearchRequestProcessor> {
-
-        private final Supplier<InferenceService> inference;
+    public static final class Factory extends ProcessorFactory<SearchRequestProcessor> {
 
         public Factory(Supplier<InferenceService> inference) {
-            this.inference = inference;
+            super(TYPE, inference);
         }
 
         @Override
-        public CrossEncoderRescoreRequestProcessor create(
-            Map<String, Processor.Factory<SearchRequestProcessor>> processorFactories,
-            String tag,
-            String description,
-            boolean ignoreFailure,
-            Map<String, Object> config,
-            PipelineContext pipelineContext
-        ) {
-            ProcessorConfig options = new ProcessorConfig(TYPE, tag, config);
+        CrossEncoderRescoreRequestProcessor create(String tag, String description, boolean ignoreFailure, ProcessorConfig options) {
             return new CrossEncoderRescoreRequestProcessor(
                 tag,
                 description,
