@@ -48,10 +48,6 @@ public final class RerankResponse extends ActionResponse implements ToXContentOb
         });
     }
 
-    public List<Result> results() {
-        return results;
-    }
-
     @Override
     public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
         builder.startObject();

@@ -43,7 +43,6 @@ public final class CrossEncoderModel implements Closeable {
     }
 
     private final String name;
-    private final Path directory;
     private final ModelConfig config;
     private final ModelConfig.Output output;
     private final InferenceOptions options;
@@ -54,7 +53,6 @@ public final class CrossEncoderModel implements Closeable {
 
     private CrossEncoderModel(
         String name,
-        Path directory,
         ModelConfig config,
         InferenceOptions options,
         OrtEnvironment environment,
@@ -62,7 +60,6 @@ public final class CrossEncoderModel implements Closeable {
         PairEncoder encoder
     ) throws OrtException {
         this.name = name;
-        this.directory = directory;
         this.config = config;
         this.options = options;
         this.environment = environment;
@@ -92,7 +89,7 @@ public final class CrossEncoderModel implements Closeable {
         OrtSession session = null;
         try (OrtSession.SessionOptions sessionOptions = sessionOptions(options)) {
             session = environment.createSession(directory.resolve(MODEL_FILE).toString(), sessionOptions);
-            return new CrossEncoderModel(name, directory, config, options, environment, session, encoder);
+            return new CrossEncoderModel(name, config, options, environment, session, encoder);
         } catch (OrtException | RuntimeException e) {
             encoder.close();
             if (session != null) {
@@ -205,10 +202,6 @@ public final class CrossEncoderModel implements Closeable {
 
     public String name() {
         return name;
-    }
-
-    public Path directory() {
-        return directory;
     }
 
     public ModelConfig config() {
