@@ -2,6 +2,7 @@ package org.crossencoder.opensearch.action;
 
 import org.crossencoder.opensearch.model.InferenceStats;
 import org.crossencoder.opensearch.model.ModelInfo;
+import org.crossencoder.opensearch.model.ScoreCache;
 import org.opensearch.action.support.nodes.BaseNodeResponse;
 import org.opensearch.cluster.node.DiscoveryNode;
 import org.opensearch.core.common.io.stream.StreamInput;
@@ -22,17 +23,20 @@ public final class CrossEncoderNodeResponse extends BaseNodeResponse implements 
 
     private final List<ModelInfo> models;
     private final InferenceStats.Snapshot stats;
+    private final ScoreCache.Stats cacheStats;
 
-    public CrossEncoderNodeResponse(DiscoveryNode node, List<ModelInfo> models, InferenceStats.Snapshot stats) {
+    public CrossEncoderNodeResponse(DiscoveryNode node, List<ModelInfo> models, InferenceStats.Snapshot stats, ScoreCache.Stats cacheStats) {
         super(node);
         this.models = models;
         this.stats = stats;
+        this.cacheStats = cacheStats;
     }
 
     public CrossEncoderNodeResponse(StreamInput in) throws IOException {
         super(in);
         models = in.readList(ModelInfo::new);
         stats = new InferenceStats.Snapshot(in);
+        cacheStats = new ScoreCache.Stats(in);
     }
 
     @Override
@@ -40,6 +44,7 @@ public final class CrossEncoderNodeResponse extends BaseNodeResponse implements 
         super.writeTo(out);
         out.writeList(models);
         stats.writeTo(out);
+        cacheStats.writeTo(out);
     }
 
     public List<ModelInfo> models() {
@@ -64,6 +69,7 @@ public final class CrossEncoderNodeResponse extends BaseNodeResponse implements 
         }
         if (MODELS.equals(params.param(SECTION)) == false) {
             stats.toXContent(builder, params);
+            cacheStats.toXContent(builder, params);
         }
         return builder.endObject();
     }

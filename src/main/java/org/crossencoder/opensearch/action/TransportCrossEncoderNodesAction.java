@@ -65,6 +65,11 @@ public final class TransportCrossEncoderNodesAction extends TransportNodesAction
 
     @Override
     protected CrossEncoderNodeResponse nodeOperation(CrossEncoderNodesRequest.NodeRequest request) {
-        return new CrossEncoderNodeResponse(clusterService.localNode(), inference.registry().describe(), inference.stats().snapshot());
+        return new CrossEncoderNodeResponse(
+            clusterService.localNode(),
+            inference.registry().describe(),
+            inference.stats().snapshot(),
+            inference.cacheStats()
+        );
     }
 }

@@ -25,6 +25,7 @@ public final class InferenceService {
     private final ModelRegistry registry;
     private final ThreadPool threadPool;
     private final InferenceStats stats = new InferenceStats();
+    private final ScoreCache cache;
     private volatile int maxWindowSize;
 
     public InferenceService(ModelRegistry registry, ThreadPool threadPool, ClusterSettings clusterSettings) {
@@ -32,6 +33,8 @@ public final class InferenceService {
         this.threadPool = threadPool;
         this.maxWindowSize = clusterSettings.get(CrossEncoderSettings.MAX_WINDOW_SIZE);
         clusterSettings.addSettingsUpdateConsumer(CrossEncoderSettings.MAX_WINDOW_SIZE, value -> this.maxWindowSize = value);
+        this.cache = new ScoreCache(clusterSettings.get(CrossEncoderSettings.CACHE_SIZE));
+        clusterSettings.addSettingsUpdateConsumer(CrossEncoderSettings.CACHE_SIZE, cache::resize);
     }
 
     public CrossEncoderModel model(String name) {
@@ -46,22 +49,38 @@ public final class InferenceService {
         return stats;
     }
 
+    public ScoreCache.Stats cacheStats() {
+        return cache.stats();
+    }
+
     public int maxWindowSize() {
         return maxWindowSize;
     }
 
-    /** Scores the passages against the query on the inference pool; the calling thread waits for the result. */
+    /**
+     * Scores the passages against the query: cached scores at once, the rest on the inference pool while the
+     * calling thread waits.
+     */
     public float[] score(CrossEncoderModel model, String query, List<String> passages) {
-        Future<float[]> scores = submit(() -> run(model, query, passages));
-        return FutureUtils.get(scores);
+        ScoreCache.Lookup lookup = cache.lookup(model.name(), query, passages);
+        if (lookup.missingPassages().isEmpty()) {
+            return lookup.complete(new float[0]);
+        }
+        Future<float[]> scores = submit(() -> run(model, query, lookup.missingPassages()));
+        return lookup.complete(FutureUtils.get(scores));
     }
 
-    /** Scores on the inference pool and answers the listener from there; for callers that must not block. */
+    /** Like {@link #score(CrossEncoderModel, String, List)}, answering the listener instead; for callers that must not block. */
     public void score(CrossEncoderModel model, String query, List<String> passages, ActionListener<float[]> listener) {
+        ScoreCache.Lookup lookup = cache.lookup(model.name(), query, passages);
+        if (lookup.missingPassages().isEmpty()) {
+            listener.onResponse(lookup.complete(new float[0]));
+            return;
+        }
         try {
             submit(() -> {
                 try {
-                    listener.onResponse(run(model, query, passages));
+                    listener.onResponse(lookup.complete(run(model, query, lookup.missingPassages())));
                 } catch (Exception e) {
                     listener.onFailure(e);
                 }

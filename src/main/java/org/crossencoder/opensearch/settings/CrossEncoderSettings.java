@@ -3,6 +3,7 @@ package org.crossencoder.opensearch.settings;
 import org.opensearch.common.settings.Setting;
 import org.opensearch.common.settings.Setting.Property;
 import org.opensearch.common.util.concurrent.OpenSearchExecutors;
+import org.opensearch.core.common.unit.ByteSizeValue;
 import org.opensearch.env.Environment;
 
 import java.nio.file.Path;
@@ -49,10 +50,21 @@ public final class CrossEncoderSettings {
         Property.NodeScope
     );
 
+    /**
+     * Heap for scores already computed ({@code 1%} of the heap, or an absolute size); repeated queries, later pages
+     * and {@code explain} then skip the model. Changing it empties the cache; 0 turns it off.
+     */
+    public static final Setting<ByteSizeValue> CACHE_SIZE = Setting.memorySizeSetting(
+        "plugins.cross_encoder.cache.size",
+        "1%",
+        Property.NodeScope,
+        Property.Dynamic
+    );
+
     private CrossEncoderSettings() {}
 
     public static List<Setting<?>> all() {
-        return List.of(MODELS_PATH, MAX_WINDOW_SIZE, BATCH_SIZE, INTRA_OP_THREADS);
+        return List.of(MODELS_PATH, MAX_WINDOW_SIZE, BATCH_SIZE, INTRA_OP_THREADS, CACHE_SIZE);
     }
 
     public static Path modelsPath(Environment environment) {

@@ -30,7 +30,15 @@ public class InferenceQueueIT {
             "small-queue",
             testModelsDir(),
             List.of(MINILM_SHAPE),
-            Map.of("discovery.type", "single-node", "thread_pool.cross_encoder_inference.queue_size", "1")
+            // No score cache: every request of the burst must reach the model.
+            Map.of(
+                "discovery.type",
+                "single-node",
+                "thread_pool.cross_encoder_inference.queue_size",
+                "1",
+                "plugins.cross_encoder.cache.size",
+                "0b"
+            )
         );
     }
 

@@ -124,7 +124,7 @@ public class RerankApiIT extends CrossEncoderIntegTestCase {
     @Test
     public void countsRequestsAndPairs() throws Exception {
         Map<String, Object> before = inference();
-        rerank("{\"model\":\"" + TINY_BERT + "\",\"query_text\":\"q\",\"texts\":[\"a\",\"b\",\"c\"]}");
+        rerank("{\"model\":\"" + TINY_BERT + "\",\"query_text\":\"q\",\"texts\":[\"counted a\",\"counted b\",\"counted c\"]}");
         Map<String, Object> after = inference();
         assertEquals(((Number) before.get("requests")).longValue() + 1, ((Number) after.get("requests")).longValue());
         assertEquals(((Number) before.get("pairs_scored")).longValue() + 3, ((Number) after.get("pairs_scored")).longValue());

@@ -1,0 +1,168 @@
+package org.crossencoder.opensearch.model;
+
+import org.opensearch.common.cache.Cache;
+import org.opensearch.common.cache.CacheBuilder;
+import org.opensearch.core.common.io.stream.StreamInput;
+import org.opensearch.core.common.io.stream.StreamOutput;
+import org.opensearch.core.common.io.stream.Writeable;
+import org.opensearch.core.common.unit.ByteSizeValue;
+import org.opensearch.core.xcontent.ToXContentFragment;
+import org.opensearch.core.xcontent.XContentBuilder;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Scores already computed on this node, so that a repeated query, the next page of the same search or an
+ * {@code explain} does not run the model again. Bounded in bytes; least recently used entries go first.
+ * <p>
+ * A score depends only on the model, the query text and the passage text, so that is the key: a document
+ * whose text changes gets a new key (no stale score), two documents with the same text share one. Document
+ * id and version would add nothing to that, and would not exist for texts sent to the rerank API.
+ */
+public final class ScoreCache {
+
+    /**
+     * Heap per entry: the key (model name reference + 256-bit digest), the boxed score and the cache's own
+     * entry and map node. An estimate, so that the configured size bounds what the cache holds.
+     */
+    static final long ENTRY_BYTES = 200;
+
+    private final Cache<Key, Float> cache;
+
+    public ScoreCache(ByteSizeValue size) {
+        this.cache = CacheBuilder.<Key, Float>builder().setMaximumWeight(size.getBytes()).weigher((key, score) -> ENTRY_BYTES).build();
+    }
+
+    /** Empties the cache and gives it a new bound; 0 turns it off. */
+    public void resize(ByteSizeValue size) {
+        cache.setMaximumWeight(size.getBytes());
+        cache.invalidateAll();
+    }
+
+    /** Finds what is cached of these passages; the returned lookup says which ones still need the model. */
+    public Lookup lookup(String model, String query, List<String> passages) {
+        return new Lookup(model, query, passages);
+    }
+
+    public Stats stats() {
+        Cache.CacheStats stats = cache.stats();
+        return new Stats(cache.count(), cache.weight(), stats.getHits(), stats.getMisses(), stats.getEvictions());
+    }
+
+    private boolean enabled() {
+        return cache.getMaximumWeight() > 0;
+    }
+
+    /** One request's passages: the cached scores filled in, the rest to be scored by the model. */
+    public final class Lookup {
+        private final float[] scores;
+        private final Key[] keys;
+        private final List<Integer> missing = new ArrayList<>();
+        private final List<String> missingPassages = new ArrayList<>();
+
+        private Lookup(String model, String query, List<String> passages) {
+            scores = new float[passages.size()];
+            keys = new Key[passages.size()];
+            boolean enabled = enabled();
+            MessageDigest digest = enabled ? queryDigest(query) : null;
+            for (int i = 0; i < passages.size(); i++) {
+                Float cached = null;
+                if (enabled) {
+                    keys[i] = Key.of(model, digest, passages.get(i));
+                    cached = cache.get(keys[i]);
+                }
+                if (cached == null) {
+                    missing.add(i);
+                    missingPassages.add(passages.get(i));
+                } else {
+                    scores[i] = cached;
+                }
+            }
+        }
+
+        /** The passages the cache did not have, in request order. */
+        public List<String> missingPassages() {
+            return missingPassages;
+        }
+
+        /** Every passage's score, once the model's scores of {@link #missingPassages()} are given; caches those. */
+        public float[] complete(float[] missingScores) {
+            for (int i = 0; i < missingScores.length; i++) {
+                int index = missing.get(i);
+                scores[index] = missingScores[i];
+                if (keys[index] != null) {
+                    cache.put(keys[index], missingScores[i]);
+                }
+            }
+            return scores;
+        }
+    }
+
+    /** The query's length goes in first, so that ("ab", "c") and ("a", "bc") never share a key. */
+    private static MessageDigest queryDigest(String query) {
+        byte[] bytes = query.getBytes(StandardCharsets.UTF_8);
+        MessageDigest digest = sha256();
+        digest.update(ByteBuffer.allocate(Integer.BYTES).putInt(bytes.length).array());
+        digest.update(bytes);
+        return digest;
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+
+    /**
+     * A cryptographic digest rather than a fast hash: a collision would silently hand one passage another's
+     * score. It costs microseconds per passage next to milliseconds of inference.
+     */
+    private record Key(String model, long h0, long h1, long h2, long h3) {
+        static Key of(String model, MessageDigest queryDigest, String passage) {
+            MessageDigest digest;
+            try {
+                digest = (MessageDigest) queryDigest.clone();
+            } catch (CloneNotSupportedException e) {
+                throw new IllegalStateException("the JDK's SHA-256 is cloneable", e);
+            }
+            ByteBuffer hash = ByteBuffer.wrap(digest.digest(passage.getBytes(StandardCharsets.UTF_8)));
+            return new Key(model, hash.getLong(), hash.getLong(), hash.getLong(), hash.getLong());
+        }
+    }
+
+    /** The cache's counters, as a node reports them. */
+    public record Stats(long entries, long memorySizeInBytes, long hits, long misses, long evictions) implements Writeable, ToXContentFragment {
+
+        public Stats(StreamInput in) throws IOException {
+            this(in.readVLong(), in.readVLong(), in.readVLong(), in.readVLong(), in.readVLong());
+        }
+
+        @Override
+        public void writeTo(StreamOutput out) throws IOException {
+            out.writeVLong(entries);
+            out.writeVLong(memorySizeInBytes);
+            out.writeVLong(hits);
+            out.writeVLong(misses);
+            out.writeVLong(evictions);
+        }
+
+        @Override
+        public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
+            builder.startObject("score_cache");
+            builder.field("entries", entries);
+            builder.humanReadableField("memory_size_in_bytes", "memory_size", new ByteSizeValue(memorySizeInBytes));
+            builder.field("hit_count", hits);
+            builder.field("miss_count", misses);
+            builder.field("evictions", evictions);
+            return builder.endObject();
+        }
+    }
+}

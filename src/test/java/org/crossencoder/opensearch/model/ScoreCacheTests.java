@@ -1,0 +1,83 @@
+package org.crossencoder.opensearch.model;
+
+import org.junit.Test;
+import org.opensearch.common.io.stream.BytesStreamOutput;
+import org.opensearch.core.common.unit.ByteSizeValue;
+
+import java.util.List;
+
+import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+public class ScoreCacheTests {
+
+    private final ScoreCache cache = new ScoreCache(new ByteSizeValue(1_000 * ScoreCache.ENTRY_BYTES));
+
+    @Test
+    public void answersRepeatedPairsAndAsksOnlyForTheRest() {
+        ScoreCache.Lookup first = cache.lookup("m", "q", List.of("a", "b"));
+        assertEquals(List.of("a", "b"), first.missingPassages());
+        assertArrayEquals(new float[] { 1f, 2f }, first.complete(new float[] { 1f, 2f }), 0f);
+
+        ScoreCache.Lookup second = cache.lookup("m", "q", List.of("c", "b", "a"));
+        assertEquals(List.of("c"), second.missingPassages());
+        assertArrayEquals(new float[] { 3f, 2f, 1f }, second.complete(new float[] { 3f }), 0f);
+
+        ScoreCache.Stats stats = cache.stats();
+        assertEquals(3, stats.entries());
+        assertEquals(2, stats.hits());
+        assertEquals(3, stats.misses());
+        assertEquals(3 * ScoreCache.ENTRY_BYTES, stats.memorySizeInBytes());
+    }
+
+    @Test
+    public void keyIsModelQueryAndPassage() {
+        cache.lookup("m", "ab", List.of("c")).complete(new float[] { 1f });
+        assertEquals("another model", List.of("c"), cache.lookup("other", "ab", List.of("c")).missingPassages());
+        assertEquals("another query", List.of("c"), cache.lookup("m", "abc", List.of("c")).missingPassages());
+        assertEquals("another passage", List.of("cd"), cache.lookup("m", "ab", List.of("cd")).missingPassages());
+        assertEquals("same concatenation, other split", List.of("bc"), cache.lookup("m", "a", List.of("bc")).missingPassages());
+        assertEquals(List.of(), cache.lookup("m", "ab", List.of("c")).missingPassages());
+    }
+
+    @Test
+    public void staysWithinItsSizeEvictingTheLeastRecentlyUsed() {
+        ScoreCache small = new ScoreCache(new ByteSizeValue(10 * ScoreCache.ENTRY_BYTES));
+        small.lookup("m", "q", List.of("kept")).complete(new float[] { 0f });
+        for (int i = 0; i < 100; i++) {
+            small.lookup("m", "q", List.of("kept")); // recently used, so not evicted
+            small.lookup("m", "q", List.of("passage " + i)).complete(new float[] { i });
+        }
+        ScoreCache.Stats stats = small.stats();
+        assertEquals(10, stats.entries());
+        assertEquals(91, stats.evictions());
+        assertTrue(small.lookup("m", "q", List.of("kept")).missingPassages().isEmpty());
+        assertEquals(List.of("passage 0"), small.lookup("m", "q", List.of("passage 0")).missingPassages());
+    }
+
+    @Test
+    public void sizeZeroTurnsItOffAndResizingEmptiesIt() {
+        cache.lookup("m", "q", List.of("a")).complete(new float[] { 1f });
+        cache.resize(ByteSizeValue.ZERO);
+        ScoreCache.Lookup off = cache.lookup("m", "q", List.of("a"));
+        assertEquals(List.of("a"), off.missingPassages());
+        off.complete(new float[] { 1f });
+        assertEquals(0, cache.stats().entries());
+
+        cache.resize(new ByteSizeValue(10 * ScoreCache.ENTRY_BYTES));
+        cache.lookup("m", "q", List.of("a")).complete(new float[] { 1f });
+        assertEquals(1, cache.stats().entries());
+        cache.resize(new ByteSizeValue(20 * ScoreCache.ENTRY_BYTES));
+        assertEquals(0, cache.stats().entries());
+    }
+
+    @Test
+    public void statsTravelBetweenNodes() throws Exception {
+        ScoreCache.Stats stats = new ScoreCache.Stats(1, 2, 3, 4, 5);
+        try (BytesStreamOutput out = new BytesStreamOutput()) {
+            stats.writeTo(out);
+            assertEquals(stats, new ScoreCache.Stats(out.bytes().streamInput()));
+        }
+    }
+}
