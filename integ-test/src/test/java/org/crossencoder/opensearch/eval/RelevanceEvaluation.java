@@ -162,7 +162,7 @@ public final class RelevanceEvaluation {
         }
     }
 
-    private void index() throws IOException {
+    void index() throws IOException {
         client.request("DELETE", "/" + INDEX, null);
         // Anserini's BEIR regressions: BM25 k1=0.9 b=0.4, English stemming and stopwords; "flat" searches title
         // and text as one field, "multifield" searches both and sums.
@@ -277,7 +277,7 @@ public final class RelevanceEvaluation {
         });
     }
 
-    private String reranked(BeirCollection.Query query) throws IOException {
+    String reranked(BeirCollection.Query query) throws IOException {
         return json(b -> {
             b.field("size", DEPTH).field("_source", false);
             multifieldQuery(b, query);

@@ -1,0 +1,116 @@
+package org.crossencoder.opensearch.eval;
+
+import org.crossencoder.opensearch.integ.OpenSearchNode;
+import org.crossencoder.opensearch.integ.RestClient;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Does a node's memory grow with the number of reranked searches? Starts a real node with one model and the
+ * score cache off (so every search runs the model), indexes a collection, and runs many BM25 + cross_encoder
+ * searches, sampling the node process's resident memory and heap as it goes. The node pre-touches its whole
+ * heap at start (OpenSearch's {@code -XX:+AlwaysPreTouch}), so resident growth is off-heap: ONNX Runtime,
+ * the tokenizer, threads, metaspace. Writes its table into {@code docs/BENCHMARKS.md}.
+ *
+ * <pre>scripts/soak.sh [-Dsoak.searches=2000] [-Dsoak.window=10]</pre>
+ */
+public final class MemorySoak {
+
+    public static void main(String[] args) throws Exception {
+        Path datasets = Paths.get(System.getProperty("eval.datasets.dir"));
+        String dataset = System.getProperty("eval.dataset", "trec-dl-2019-passage-subset");
+        Path modelDir = Paths.get(System.getProperty("tests.models.dir")).resolve(System.getProperty("eval.model", "minilm-l6-shape-random"));
+        int searches = Integer.getInteger("soak.searches", 2000);
+        int window = Integer.getInteger("soak.window", 10);
+        int samples = 10;
+        RelevanceEvaluation.Config config = new RelevanceEvaluation.Config(
+            BeirCollection.load(datasets.resolve(dataset), "test"),
+            modelDir.getParent(),
+            modelDir.getFileName().toString(),
+            Integer.MAX_VALUE,
+            window,
+            Paths.get(System.getProperty("eval.output")).resolve("soak"),
+            Paths.get(System.getProperty("eval.report")),
+            false
+        );
+        try (
+            OpenSearchNode node = OpenSearchNode.start(
+                "soak-node",
+                config.modelsSource(),
+                List.of(config.model()),
+                Map.of("discovery.type", "single-node", "plugins.cross_encoder.cache.size", "0b")
+            )
+        ) {
+            RestClient client = node.client();
+            RelevanceEvaluation evaluation = new RelevanceEvaluation(client, config);
+            evaluation.index();
+            long pid = processId(client);
+            List<BeirCollection.Query> queries = config.collection().queries();
+            StringBuilder table = new StringBuilder("| searches | resident memory MiB | heap used MiB | pairs scored |\n|---|---|---|---|\n");
+            table.append(row(0, pid, client));
+            long start = System.nanoTime();
+            for (int i = 1; i <= searches; i++) {
+                client.ok("POST", "/" + RelevanceEvaluation.INDEX + "/_search", evaluation.reranked(queries.get(i % queries.size())));
+                if (i % (searches / samples) == 0) {
+                    String row = row(i, pid, client);
+                    System.out.print(row);
+                    table.append(row);
+                }
+            }
+            double minutes = (System.nanoTime() - start) / 60e9;
+            String report = String.format(
+                Locale.ROOT,
+                "### Memory over many searches%n%nMeasured %s on %d cores (%s, Java %s) by `scripts/soak.sh`: one node "
+                    + "(heap 768 MiB, pre-touched), model `%s`, score cache off, %d searches of %s (BM25 top %d reranked by the "
+                    + "`cross_encoder` rescore) in %.1f minutes. Resident memory is the node process's VmRSS; heap used is "
+                    + "as `_nodes/stats` saw it at that moment (it moves with garbage collection).%n%n%s",
+                RelevanceEvaluation.today(),
+                Runtime.getRuntime().availableProcessors(),
+                System.getProperty("os.arch"),
+                System.getProperty("java.version"),
+                config.model(),
+                searches,
+                dataset,
+                window,
+                minutes,
+                table
+            );
+            System.out.println(report);
+            BenchmarkReport.update(config.report(), "speed:memory", report);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static long processId(RestClient client) throws Exception {
+        Map<String, Map<String, Object>> nodes = client.ok("GET", "/_nodes/_local/process", null).path("nodes");
+        Map<String, Object> process = (Map<String, Object>) nodes.values().iterator().next().get("process");
+        return ((Number) process.get("id")).longValue();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static String row(int searches, long pid, RestClient client) throws Exception {
+        long residentKib = 0;
+        for (String line : Files.readAllLines(Paths.get("/proc/" + pid + "/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                residentKib = Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        Map<String, Map<String, Object>> jvm = client.ok("GET", "/_nodes/_local/stats/jvm", null).path("nodes");
+        Map<String, Object> mem = (Map<String, Object>) ((Map<String, Object>) jvm.values().iterator().next().get("jvm")).get("mem");
+        Map<String, Map<String, Object>> stats = client.ok("GET", "/_plugins/cross_encoder/_local/stats", null).path("nodes");
+        Map<String, Object> inference = (Map<String, Object>) stats.values().iterator().next().get("inference");
+        return String.format(
+            Locale.ROOT,
+            "| %d | %d | %d | %d |%n",
+            searches,
+            residentKib / 1024,
+            ((Number) mem.get("heap_used_in_bytes")).longValue() >> 20,
+            ((Number) inference.get("pairs_scored")).longValue()
+        );
+    }
+}
