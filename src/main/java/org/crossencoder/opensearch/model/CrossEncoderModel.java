@@ -33,12 +33,18 @@ public final class CrossEncoderModel implements Closeable {
     static final String TOKEN_TYPE_IDS = "token_type_ids";
 
     /**
-     * Knobs that are the node's, not the model's. {@code sortByLength} exists so the benchmark can measure
-     * what sorting pairs by token length saves; the plugin always sorts.
+     * Knobs that are the node's, not the model's. The last three exist so that the benchmark can measure what
+     * they are worth (docs/BENCHMARKS.md); the plugin always sorts, optimises fully and uses the arena.
      */
-    public record InferenceOptions(int batchSize, int intraOpThreads, boolean sortByLength) {
+    public record InferenceOptions(
+        int batchSize,
+        int intraOpThreads,
+        boolean sortByLength,
+        OrtSession.SessionOptions.OptLevel optimization,
+        boolean memoryArena
+    ) {
         public InferenceOptions(int batchSize, int intraOpThreads) {
-            this(batchSize, intraOpThreads, true);
+            this(batchSize, intraOpThreads, true, OrtSession.SessionOptions.OptLevel.ALL_OPT, true);
         }
     }
 
@@ -101,7 +107,8 @@ public final class CrossEncoderModel implements Closeable {
 
     private static OrtSession.SessionOptions sessionOptions(InferenceOptions options) throws OrtException {
         OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions();
-        sessionOptions.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        sessionOptions.setOptimizationLevel(options.optimization());
+        sessionOptions.setCPUArenaAllocator(options.memoryArena());
         sessionOptions.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
         sessionOptions.setIntraOpNumThreads(options.intraOpThreads());
         sessionOptions.setInterOpNumThreads(1);

@@ -33,7 +33,11 @@ public final class EngineBenchmark {
     private static final int HIDDEN = 384, LAYERS = 6, FFN = 1536;
     private static final int PAIRS_PER_REQUEST = 100;
 
-    record Config(Path model, int batchSize, int threads, boolean sorted) {}
+    record Config(Path model, int batchSize, int threads, boolean sorted, OrtSession.SessionOptions.OptLevel optimization, boolean arena) {
+        Config(Path model, int batchSize, int threads, boolean sorted) {
+            this(model, batchSize, threads, sorted, OrtSession.SessionOptions.OptLevel.ALL_OPT, true);
+        }
+    }
 
     record Result(Config config, double p50Millis, double pairsPerSecond, double realTokens, double paddedTokens, double gflops) {}
 
@@ -68,15 +72,18 @@ public final class EngineBenchmark {
             }
             report.append("\n\n");
         }
-        report.append("| model | batch size | intra-op threads | sorted by length | p50 ms / 100 pairs | pairs/s | padding overhead | GFLOP/s |\n");
-        report.append("|---|---|---|---|---|---|---|---|\n");
+        report.append("| model | batch size | intra-op threads | sorted by length | graph optimisation | memory arena | p50 ms / 100 pairs | pairs/s | padding overhead | GFLOP/s |\n");
+        report.append("|---|---|---|---|---|---|---|---|---|---|\n");
         List<Config> configs = new ArrayList<>(List.of(
             new Config(modelDir, 32, 2, true),
             new Config(modelDir, 32, 2, false),
             new Config(modelDir, 1, 2, true),
             new Config(modelDir, 8, 2, true),
             new Config(modelDir, 100, 2, true),
-            new Config(modelDir, 32, 1, true)
+            new Config(modelDir, 32, 1, true),
+            new Config(modelDir, 8, 2, true, OrtSession.SessionOptions.OptLevel.BASIC_OPT, true),
+            new Config(modelDir, 8, 2, true, OrtSession.SessionOptions.OptLevel.NO_OPT, true),
+            new Config(modelDir, 8, 2, true, OrtSession.SessionOptions.OptLevel.ALL_OPT, false)
         ));
         String int8Property = System.getProperty("bench.int8");
         Path int8 = int8Property == null ? null : Paths.get(int8Property);
@@ -89,11 +96,13 @@ public final class EngineBenchmark {
             Result result = run(config, queries, passages, requests);
             String row = String.format(
                 Locale.ROOT,
-                "| %s | %d | %d | %s | %.0f | %.1f | %.0f%% | %.1f |%n",
+                "| %s | %d | %d | %s | %s | %s | %.0f | %.1f | %.0f%% | %.1f |%n",
                 config.model().getFileName(),
                 config.batchSize(),
                 config.threads(),
                 config.sorted() ? "yes" : "no",
+                config.optimization().name().toLowerCase(Locale.ROOT).replace("_opt", ""),
+                config.arena() ? "on" : "off",
                 result.p50Millis(),
                 result.pairsPerSecond(),
                 100 * (result.paddedTokens() / result.realTokens() - 1),
@@ -112,7 +121,13 @@ public final class EngineBenchmark {
     }
 
     private static Result run(Config config, List<String> queries, List<String> passages, int requests) throws Exception {
-        CrossEncoderModel.InferenceOptions options = new CrossEncoderModel.InferenceOptions(config.batchSize(), config.threads(), config.sorted());
+        CrossEncoderModel.InferenceOptions options = new CrossEncoderModel.InferenceOptions(
+            config.batchSize(),
+            config.threads(),
+            config.sorted(),
+            config.optimization(),
+            config.arena()
+        );
         try (
             CrossEncoderModel model = CrossEncoderModel.load("bench", config.model(), options);
             PairEncoder encoder = new PairEncoder(config.model(), model.config().maxLength())
