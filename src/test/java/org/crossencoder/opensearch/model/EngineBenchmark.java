@@ -39,41 +39,44 @@ public final class EngineBenchmark {
         }
     }
 
-    record Result(Config config, double p50Millis, double pairsPerSecond, double realTokens, double paddedTokens, double gflops) {}
-
     public static void main(String[] args) throws Exception {
         Path modelDir = Paths.get(System.getProperty("bench.model"));
         Path dataset = Paths.get(System.getProperty("bench.dataset"));
-        int requests = Integer.getInteger("bench.requests", 8);
+        int requests = Integer.getInteger("bench.requests", 3);
+        int rounds = Integer.getInteger("bench.rounds", 4);
         List<String> queries = texts(dataset.resolve("queries.jsonl"));
         List<String> passages = texts(dataset.resolve("corpus.jsonl"));
 
         // First, while no other model has touched the process's memory.
-        String memory = memory(modelDir, queries, passages, requests * 4);
+        String memory = memory(modelDir, queries, passages, 32);
         StringBuilder report = new StringBuilder();
         report.append(String.format(
             Locale.ROOT,
-            "### Inference engine alone%n%nMeasured %s on %d cores (%s, Java %s) by `scripts/bench.sh`: %d requests of %d "
-                + "(query, passage) pairs from the TREC DL 2019 passage subset, model `%s` (MiniLM-L6 size, fp32), after one "
-                + "warm-up request per row. GFLOP/s counts the dense work of BERT-L6-H384 on the real (unpadded) tokens.%n%n",
+            "### Inference engine alone%n%nMeasured %s on %d cores (%s, Java %s) by `scripts/bench.sh`: %d rounds of %d requests "
+                + "of %d (query, passage) pairs from the TREC DL 2019 passage subset per row, rows taking turns round by round, "
+                + "model `%s` (MiniLM-L6 size, fp32), after one warm-up request per row. GFLOP/s counts the dense work of BERT-L6-H384 on the real (unpadded) tokens.%n%n",
             LocalDate.now(),
             Runtime.getRuntime().availableProcessors(),
             System.getProperty("os.arch"),
             System.getProperty("java.version"),
+            rounds,
             requests,
             PAIRS_PER_REQUEST,
             modelDir.getFileName()
         ));
-        String matmul = System.getProperty("bench.matmul");
-        if (matmul != null && Files.exists(Paths.get(matmul))) {
-            report.append("Peak: ONNX Runtime float32 MatMul 1024x1024x1024, ");
-            for (int threads : new int[] { 1, 2 }) {
-                report.append(String.format(Locale.ROOT, "%d thread(s) %.1f GFLOP/s; ", threads, matmulGflops(Paths.get(matmul), threads)));
-            }
-            report.append("\n\n");
+        String matmulProperty = System.getProperty("bench.matmul");
+        Path matmul = matmulProperty == null || Files.exists(Paths.get(matmulProperty)) == false ? null : Paths.get(matmulProperty);
+        if (matmul != null) {
+            report.append(String.format(
+                Locale.ROOT,
+                "Peak: ONNX Runtime float32 MatMul 1024x1024x1024, 1 thread %.1f GFLOP/s, 2 threads %.1f GFLOP/s before the rows",
+                matmulGflops(matmul, 1),
+                matmulGflops(matmul, 2)
+            ));
         }
-        report.append("| model | batch size | intra-op threads | sorted by length | graph optimisation | memory arena | p50 ms / 100 pairs | pairs/s | padding overhead | GFLOP/s |\n");
-        report.append("|---|---|---|---|---|---|---|---|---|---|\n");
+        StringBuilder table = new StringBuilder();
+        table.append("| model | batch size | intra-op threads | sorted by length | graph optimisation | memory arena | p50 ms / 100 pairs | pairs/s | padding overhead | GFLOP/s |\n");
+        table.append("|---|---|---|---|---|---|---|---|---|---|\n");
         List<Config> configs = new ArrayList<>(List.of(
             new Config(modelDir, 32, 2, true),
             new Config(modelDir, 32, 2, false),
@@ -92,50 +95,66 @@ public final class EngineBenchmark {
         } else {
             int8 = null;
         }
-        for (Config config : configs) {
-            Result result = run(config, queries, passages, requests);
-            String row = String.format(
-                Locale.ROOT,
-                "| %s | %d | %d | %s | %s | %s | %.0f | %.1f | %.0f%% | %.1f |%n",
-                config.model().getFileName(),
-                config.batchSize(),
-                config.threads(),
-                config.sorted() ? "yes" : "no",
-                config.optimization().name().toLowerCase(Locale.ROOT).replace("_opt", ""),
-                config.arena() ? "on" : "off",
-                result.p50Millis(),
-                result.pairsPerSecond(),
-                100 * (result.paddedTokens() / result.realTokens() - 1),
-                result.gflops()
-            );
-            System.out.print(row);
-            report.append(row);
+        // This virtual machine's speed drifts by 20% and more over minutes, so every configuration runs a few
+        // requests per round, round after round, and none gets only the fast or only the slow minutes.
+        List<Measurement> measurements = new ArrayList<>();
+        try {
+            for (Config config : configs) {
+                measurements.add(new Measurement(config, queries, passages));
+            }
+            for (int round = 0; round < rounds; round++) {
+                for (Measurement measurement : measurements) {
+                    measurement.measure(round, requests);
+                }
+            }
+            for (Measurement measurement : measurements) {
+                table.append(measurement.row());
+            }
+        } finally {
+            measurements.forEach(Measurement::close);
         }
+        if (matmul != null) {
+            report.append(String.format(Locale.ROOT, ", 2 threads %.1f GFLOP/s after them", matmulGflops(matmul, 2)));
+        }
+        report.append("\n\n").append(table);
         if (int8 != null) {
-            report.append(agreement(modelDir, int8, queries, passages, requests));
+            report.append(agreement(modelDir, int8, queries, passages, requests * rounds));
         }
-        report.append(tokenization(modelDir, queries, passages, requests));
+        report.append(tokenization(modelDir, queries, passages, requests * rounds));
         report.append(memory);
         System.out.println(report);
         BenchmarkReport.update(Paths.get(System.getProperty("bench.report")), "speed:engine", report.toString());
     }
 
-    private static Result run(Config config, List<String> queries, List<String> passages, int requests) throws Exception {
-        CrossEncoderModel.InferenceOptions options = new CrossEncoderModel.InferenceOptions(
-            config.batchSize(),
-            config.threads(),
-            config.sorted(),
-            config.optimization(),
-            config.arena()
-        );
-        try (
-            CrossEncoderModel model = CrossEncoderModel.load("bench", config.model(), options);
-            PairEncoder encoder = new PairEncoder(config.model(), model.config().maxLength())
-        ) {
-            model.score(queries.get(0), window(passages, 0));
-            double[] millis = new double[requests];
-            double realTokens = 0, paddedTokens = 0, flops = 0, seconds = 0;
-            for (int r = 0; r < requests; r++) {
+    /** One configuration's loaded model and what its requests measured so far. */
+    private static final class Measurement implements AutoCloseable {
+        private final Config config;
+        private final List<String> queries;
+        private final List<String> passages;
+        private final CrossEncoderModel model;
+        private final PairEncoder encoder;
+        private final List<Double> millis = new ArrayList<>();
+        private double realTokens, paddedTokens, flops, seconds;
+
+        Measurement(Config config, List<String> queries, List<String> passages) throws Exception {
+            this.config = config;
+            this.queries = queries;
+            this.passages = passages;
+            CrossEncoderModel.InferenceOptions options = new CrossEncoderModel.InferenceOptions(
+                config.batchSize(),
+                config.threads(),
+                config.sorted(),
+                config.optimization(),
+                config.arena()
+            );
+            this.model = CrossEncoderModel.load("bench", config.model(), options);
+            this.encoder = new PairEncoder(config.model(), model.config().maxLength());
+            model.score(queries.get(0), window(passages, 0)); // warm-up
+        }
+
+        /** Requests {@code round * requests + 1 ...}: every configuration sees the same requests. */
+        void measure(int round, int requests) throws Exception {
+            for (int r = round * requests; r < (round + 1) * requests; r++) {
                 String query = queries.get(r % queries.size());
                 List<String> window = window(passages, r + 1);
                 Encoding[] encodings = encoder.encode(query, window);
@@ -145,11 +164,34 @@ public final class EngineBenchmark {
                 flops += Arrays.stream(lengths).mapToDouble(EngineBenchmark::flopsPerPair).sum();
                 long start = System.nanoTime();
                 model.score(query, window);
-                millis[r] = (System.nanoTime() - start) / 1e6;
-                seconds += millis[r] / 1000;
+                double elapsed = (System.nanoTime() - start) / 1e6;
+                millis.add(elapsed);
+                seconds += elapsed / 1000;
             }
-            Arrays.sort(millis);
-            return new Result(config, millis[requests / 2], requests * PAIRS_PER_REQUEST / seconds, realTokens, paddedTokens, flops / seconds / 1e9);
+        }
+
+        String row() {
+            double p50 = millis.stream().sorted().toList().get(millis.size() / 2);
+            return String.format(
+                Locale.ROOT,
+                "| %s | %d | %d | %s | %s | %s | %.0f | %.1f | %.0f%% | %.1f |%n",
+                config.model().getFileName(),
+                config.batchSize(),
+                config.threads(),
+                config.sorted() ? "yes" : "no",
+                config.optimization().name().toLowerCase(Locale.ROOT).replace("_opt", ""),
+                config.arena() ? "on" : "off",
+                p50,
+                millis.size() * PAIRS_PER_REQUEST / seconds,
+                100 * (paddedTokens / realTokens - 1),
+                flops / seconds / 1e9
+            );
+        }
+
+        @Override
+        public void close() {
+            encoder.close();
+            model.close();
         }
     }
 

@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.LocalDate;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -64,8 +63,9 @@ public final class RelevanceEvaluation {
     }
 
     /**
-     * A system: how to search, and through which search pipeline (null for none). Each starts with an empty score
-     * cache, so that its pairs go through a model, unless {@code warmCache} says it repeats the one before.
+     * A system: how to search, and through which search pipeline (null for none). A reranking system searches
+     * with an empty score cache, so that its pairs go through a model, unless {@code warmCache} says it repeats
+     * the search of the system before it.
      */
     private record SearchSystem(String name, String reference, String pipeline, boolean reranks, boolean warmCache, Search search) {
         SearchSystem(String name, String reference, String pipeline, boolean reranks, Search search) {
@@ -133,7 +133,7 @@ public final class RelevanceEvaluation {
             new SearchSystem(top + "cross_encoder [" + config.model() + "]", References.reranked(dataset), null, true, this::reranked)
         ));
         if (config.sideBySide()) {
-            systems.add(new SearchSystem(systems.get(2).name() + ", same queries again (score cache warm)", "repeat of the row above", null, false, true, this::reranked));
+            systems.add(new SearchSystem(systems.get(2).name() + ", the same search again (score cache warm)", "repeat of the row above", null, false, true, this::reranked));
             start = System.nanoTime();
             NeuralSearchReranker.deploy(client, config.modelsSource().resolve(config.model()), List.of("text"));
             client.ok("PUT", "/_search/pipeline/" + OUR_PIPELINE, """
@@ -142,12 +142,18 @@ public final class RelevanceEvaluation {
             systems.add(new SearchSystem(top + "neural-search rerank + ml-commons, field text", "same model, same node", NeuralSearchReranker.PIPELINE, true, q -> pipelined(q, "rerank", "query_context", "query_text")));
             systems.add(new SearchSystem(top + "cross_encoder_rerank, field text", "same model, same node", OUR_PIPELINE, true, q -> pipelined(q, "cross_encoder", null, "query_text")));
         }
-        List<SystemResult> results = new ArrayList<>();
-        for (SearchSystem system : systems) {
-            if (system.warmCache() == false) {
-                emptyScoreCache();
+        // Query by query, every system in turn: this machine's speed drifts over minutes, and each system should
+        // see the same minutes.
+        List<SystemRun> runs = systems.stream().map(SystemRun::new).toList();
+        List<BeirCollection.Query> queries = config.collection().queries();
+        for (BeirCollection.Query query : queries.subList(0, Math.min(config.queryLimit(), queries.size()))) {
+            for (SystemRun run : runs) {
+                run.search(query);
             }
-            results.add(evaluate(system));
+        }
+        List<SystemResult> results = new ArrayList<>();
+        for (SystemRun run : runs) {
+            results.add(run.finish());
         }
         String table = BenchmarkReport.table(config, results);
         System.out.println(table);
@@ -204,22 +210,30 @@ public final class RelevanceEvaluation {
         documents.clear();
     }
 
-    private SystemResult evaluate(SearchSystem searchSystem) throws IOException {
-        String system = searchSystem.name();
-        String path = "/" + INDEX + "/_search" + (searchSystem.pipeline() == null ? "" : "?search_pipeline=" + searchSystem.pipeline());
-        List<BeirCollection.Query> queries = config.collection().queries();
-        queries = queries.subList(0, Math.min(config.queryLimit(), queries.size()));
-        Files.createDirectories(config.output());
-        String slug = system.replaceAll("[^A-Za-z0-9]+", "-").replaceAll("-+$", "").toLowerCase(Locale.ROOT);
-        StringBuilder run = new StringBuilder();
-        StringBuilder perQuery = new StringBuilder("query\tndcg@10\tmrr@10\trecall@100\tmillis\n");
-        double ndcg = 0, mrr = 0, recall = 0;
-        long[] millis = new long[queries.size()];
-        for (int q = 0; q < queries.size(); q++) {
-            BeirCollection.Query query = queries.get(q);
+    /** One system's run over the queries, filled a query at a time. */
+    private final class SystemRun {
+        private final SearchSystem system;
+        private final String path;
+        private final String slug;
+        private final StringBuilder run = new StringBuilder();
+        private final StringBuilder perQuery = new StringBuilder("query\tndcg@10\tmrr@10\trecall@100\tmillis\n");
+        private final List<Long> millis = new ArrayList<>();
+        private double ndcg, mrr, recall;
+
+        SystemRun(SearchSystem system) {
+            this.system = system;
+            this.path = "/" + INDEX + "/_search" + (system.pipeline() == null ? "" : "?search_pipeline=" + system.pipeline());
+            this.slug = system.name().replaceAll("[^A-Za-z0-9]+", "-").replaceAll("-+$", "").toLowerCase(Locale.ROOT);
+        }
+
+        void search(BeirCollection.Query query) throws IOException {
+            if (system.reranks() && system.warmCache() == false) {
+                emptyScoreCache();
+            }
             long start = System.nanoTime();
-            RestClient.Response response = client.ok("POST", path, searchSystem.search().body(query));
-            millis[q] = (System.nanoTime() - start) / 1_000_000;
+            RestClient.Response response = client.ok("POST", path, system.search().body(query));
+            long queryMillis = (System.nanoTime() - start) / 1_000_000;
+            millis.add(queryMillis);
             List<Metrics.Scored> scored = new ArrayList<>();
             @SuppressWarnings("unchecked")
             List<Map<String, Object>> hits = (List<Map<String, Object>>) response.path("hits.hits");
@@ -234,29 +248,32 @@ public final class RelevanceEvaluation {
             ndcg += queryNdcg;
             mrr += queryMrr;
             recall += queryRecall;
-            perQuery.append(String.format(Locale.ROOT, "%s\t%.4f\t%.4f\t%.4f\t%d%n", query.id(), queryNdcg, queryMrr, queryRecall, millis[q]));
+            perQuery.append(String.format(Locale.ROOT, "%s\t%.4f\t%.4f\t%.4f\t%d%n", query.id(), queryNdcg, queryMrr, queryRecall, queryMillis));
             for (int rank = 0; rank < ranking.size(); rank++) {
                 run.append(String.format(Locale.ROOT, "%s Q0 %s %d %.6f %s%n", query.id(), ranking.get(rank), rank + 1, scoreOf(scored, ranking.get(rank)), slug));
             }
         }
-        Files.writeString(config.output().resolve(slug + ".run"), run);
-        Files.writeString(config.output().resolve(slug + ".tsv"), perQuery);
-        double meanMillis = Arrays.stream(millis).average().orElse(0);
-        Arrays.sort(millis);
-        int n = queries.size();
-        SystemResult result = new SystemResult(
-            system,
-            searchSystem.reference(),
-            n,
-            ndcg / n,
-            mrr / n,
-            recall / n,
-            millis[n / 2],
-            meanMillis,
-            searchSystem.reranks()
-        );
-        System.out.printf(Locale.ROOT, "%-70s nDCG@10 %.4f  MRR@10 %.4f  R@100 %.4f  p50 %d ms%n", system, result.ndcg10(), result.mrr10(), result.recall100(), result.p50Millis());
-        return result;
+
+        SystemResult finish() throws IOException {
+            Files.createDirectories(config.output());
+            Files.writeString(config.output().resolve(slug + ".run"), run);
+            Files.writeString(config.output().resolve(slug + ".tsv"), perQuery);
+            int n = millis.size();
+            List<Long> sorted = millis.stream().sorted().toList();
+            SystemResult result = new SystemResult(
+                system.name(),
+                system.reference(),
+                n,
+                ndcg / n,
+                mrr / n,
+                recall / n,
+                sorted.get(n / 2),
+                millis.stream().mapToLong(Long::longValue).average().orElse(0),
+                system.reranks()
+            );
+            System.out.printf(Locale.ROOT, "%-70s nDCG@10 %.4f  MRR@10 %.4f  R@100 %.4f  p50 %d ms%n", system.name(), result.ndcg10(), result.mrr10(), result.recall100(), result.p50Millis());
+            return result;
+        }
     }
 
     private static double scoreOf(List<Metrics.Scored> scored, String docId) {
