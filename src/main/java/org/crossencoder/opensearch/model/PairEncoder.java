@@ -7,6 +7,7 @@ import ai.djl.util.PairList;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -38,10 +39,14 @@ final class PairEncoder implements Closeable {
         // Offline: should the bundled library not fit the platform, fail instead of downloading one. Only for our
         // own load: other plugins on the node (ml-commons) use DJL too and keep their own setting.
         System.setProperty(DJL_OFFLINE, "true");
+        List<HuggingFaceTokenizer> built = new ArrayList<>(3);
         try {
-            this.passageOnly = builder(tokenizerFile).optMaxLength(maxLength).optTruncateSecondOnly().build();
-            this.longestFirst = builder(tokenizerFile).optMaxLength(maxLength).optTruncation(true).build();
-            this.untruncated = builder(tokenizerFile).optTruncation(false).build();
+            built.add(builder(tokenizerFile).optMaxLength(maxLength).optTruncateSecondOnly().build());
+            built.add(builder(tokenizerFile).optMaxLength(maxLength).optTruncation(true).build());
+            built.add(builder(tokenizerFile).optTruncation(false).build());
+        } catch (IOException | RuntimeException e) {
+            built.forEach(HuggingFaceTokenizer::close); // native memory, not reclaimed by the garbage collector
+            throw e;
         } finally {
             thread.setContextClassLoader(previousLoader);
             if (previousOffline == null) {
@@ -50,6 +55,9 @@ final class PairEncoder implements Closeable {
                 System.setProperty(DJL_OFFLINE, previousOffline);
             }
         }
+        this.passageOnly = built.get(0);
+        this.longestFirst = built.get(1);
+        this.untruncated = built.get(2);
         this.maxLength = maxLength;
         this.pairOverhead = untruncated.encode("a", "b").getIds().length - tokenCount("a") - tokenCount("b");
         this.padId = padId(tokenizerFile);
