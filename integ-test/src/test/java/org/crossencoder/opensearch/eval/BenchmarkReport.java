@@ -31,7 +31,7 @@ public final class BenchmarkReport {
             System.getProperty("java.version"),
             config.collection().name(),
             config.model(),
-            config.sideBySide() ? " -Deval.side-by-side=true" : ""
+            sideBySideOptions(config)
         ));
         if (config.randomWeights()) {
             table.append(
@@ -62,6 +62,14 @@ public final class BenchmarkReport {
             output.startsWith(here) ? here.relativize(output) : output
         ));
         return table.toString();
+    }
+
+    private static String sideBySideOptions(RelevanceEvaluation.Config config) {
+        if (config.sideBySide() == false) {
+            return "";
+        }
+        String mlCommonsModel = config.mlCommonsModel().getFileName().toString();
+        return " -Deval.side-by-side=true" + (mlCommonsModel.equals(config.model()) ? "" : " -Deval.ml-commons-model=" + mlCommonsModel);
     }
 
     /** Replaces (or appends) the section between the markers {@code <!-- key -->} and {@code <!-- /key -->}. */

@@ -36,7 +36,7 @@ public final class MemorySoak {
             window,
             Paths.get(System.getProperty("eval.output")).resolve("soak"),
             Paths.get(System.getProperty("eval.report")),
-            false
+            null
         );
         try (
             OpenSearchNode node = OpenSearchNode.start(

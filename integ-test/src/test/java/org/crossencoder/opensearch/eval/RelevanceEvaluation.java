@@ -38,10 +38,15 @@ public final class RelevanceEvaluation {
         int window,
         Path output,
         Path report,
-        boolean sideBySide
+        Path mlCommonsModel
     ) {
         boolean randomWeights() {
             return model.contains("random");
+        }
+
+        /** Whether neural-search's rerank with ML Commons runs too, with {@code mlCommonsModel}. */
+        boolean sideBySide() {
+            return mlCommonsModel != null;
         }
     }
 
@@ -87,8 +92,9 @@ public final class RelevanceEvaluation {
         Path datasets = Paths.get(System.getProperty("eval.datasets.dir"));
         String dataset = System.getProperty("eval.dataset", "scifact");
         String modelProperty = System.getProperty("eval.model", "minilm-l6-shape-random");
-        // A model is a directory name in the test models, or a path to any model directory.
-        Path modelDir = modelProperty.contains("/") ? Paths.get(modelProperty).toAbsolutePath() : Paths.get(System.getProperty("tests.models.dir")).resolve(modelProperty);
+        Path modelDir = modelDir(modelProperty);
+        // ML Commons gets the same model unless told otherwise, e.g. to set an int8 variant of ours against its float one.
+        Path mlCommonsModel = Boolean.getBoolean("eval.side-by-side") ? modelDir(System.getProperty("eval.ml-commons-model", modelProperty)) : null;
         Config config = new Config(
             BeirCollection.load(datasets.resolve(dataset), "test"),
             modelDir.getParent(),
@@ -97,7 +103,7 @@ public final class RelevanceEvaluation {
             Integer.getInteger("eval.window", DEPTH),
             Paths.get(System.getProperty("eval.output")).resolve(dataset),
             Paths.get(System.getProperty("eval.report")),
-            Boolean.getBoolean("eval.side-by-side")
+            mlCommonsModel
         );
         try (
             OpenSearchNode node = OpenSearchNode.start(
@@ -121,6 +127,11 @@ public final class RelevanceEvaluation {
         }
     }
 
+    /** A model is a directory name in the test models, or a path to any model directory. */
+    private static Path modelDir(String model) {
+        return model.contains("/") ? Paths.get(model).toAbsolutePath() : Paths.get(System.getProperty("tests.models.dir")).resolve(model);
+    }
+
     public List<SystemResult> run() throws Exception {
         long start = System.nanoTime();
         index();
@@ -135,11 +146,19 @@ public final class RelevanceEvaluation {
         if (config.sideBySide()) {
             systems.add(new SearchSystem(systems.get(2).name() + ", the same search again (score cache warm)", "repeat of the row above", null, false, true, this::reranked));
             start = System.nanoTime();
-            NeuralSearchReranker.deploy(client, config.modelsSource().resolve(config.model()), List.of("text"));
+            NeuralSearchReranker.deploy(client, config.mlCommonsModel(), List.of("text"));
             client.ok("PUT", "/_search/pipeline/" + OUR_PIPELINE, """
                 {"response_processors":[{"cross_encoder_rerank":{"model":"%s","fields":["text"]}}]}""".formatted(config.model()));
             System.out.printf(Locale.ROOT, "deployed the model in ml-commons in %.1f s%n", (System.nanoTime() - start) / 1e9);
-            systems.add(new SearchSystem(top + "neural-search rerank + ml-commons, field text", "same model, same node", NeuralSearchReranker.PIPELINE, true, q -> pipelined(q, "rerank", "query_context", "query_text")));
+            String mlCommonsModel = config.mlCommonsModel().getFileName().toString();
+            boolean sameModel = mlCommonsModel.equals(config.model());
+            systems.add(new SearchSystem(
+                top + "neural-search rerank + ml-commons" + (sameModel ? "" : " [" + mlCommonsModel + "]") + ", field text",
+                sameModel ? "same model, same node" : "model " + mlCommonsModel + ", same node",
+                NeuralSearchReranker.PIPELINE,
+                true,
+                q -> pipelined(q, "rerank", "query_context", "query_text")
+            ));
             systems.add(new SearchSystem(top + "cross_encoder_rerank, field text", "same model, same node", OUR_PIPELINE, true, q -> pipelined(q, "cross_encoder", null, "query_text")));
         }
         // Query by query, every system in turn: this machine's speed drifts over minutes, and each system should
@@ -164,7 +183,7 @@ public final class RelevanceEvaluation {
     /** Changing the cache's size empties it; null puts the default size back. */
     private void emptyScoreCache() throws IOException {
         for (String size : new String[] { "\"0b\"", "null" }) {
-            client.ok("PUT", "/_cluster/settings", "{\"transient\":{\"plugins.cross_encoder.cache.size\":" + size + "}}");
+            client.ok("PUT", "/_cluster/settings", "{\"persistent\":{\"plugins.cross_encoder.cache.size\":" + size + "}}");
         }
     }
 

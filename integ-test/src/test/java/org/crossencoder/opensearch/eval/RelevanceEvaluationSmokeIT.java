@@ -34,7 +34,7 @@ public class RelevanceEvaluationSmokeIT extends CrossEncoderIntegTestCase {
             100,
             output,
             report,
-            false
+            null
         );
 
         List<RelevanceEvaluation.SystemResult> results = new RelevanceEvaluation(client, config).run();
