@@ -159,7 +159,7 @@ public final class RelevanceEvaluation {
                 true,
                 q -> pipelined(q, "rerank", "query_context", "query_text")
             ));
-            systems.add(new SearchSystem(top + "cross_encoder_rerank, field text", "same model, same node", OUR_PIPELINE, true, q -> pipelined(q, "cross_encoder", null, "query_text")));
+            systems.add(new SearchSystem(top + "cross_encoder_rerank, field text", sameModel ? "same model, same node" : "model " + config.model() + ", same node", OUR_PIPELINE, true, q -> pipelined(q, "cross_encoder", null, "query_text")));
         }
         // Query by query, every system in turn: this machine's speed drifts over minutes, and each system should
         // see the same minutes.
