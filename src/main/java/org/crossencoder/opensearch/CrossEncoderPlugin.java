@@ -6,16 +6,20 @@ import org.crossencoder.opensearch.action.RerankAction;
 import org.crossencoder.opensearch.action.TransportCrossEncoderNodesAction;
 import org.crossencoder.opensearch.action.TransportRerankAction;
 import org.crossencoder.opensearch.model.CrossEncoderModel;
+import org.crossencoder.opensearch.model.InferenceScheduler;
 import org.crossencoder.opensearch.model.InferenceService;
 import org.crossencoder.opensearch.model.ModelRegistry;
 import org.crossencoder.opensearch.pipeline.CrossEncoderRerankResponseProcessor;
 import org.crossencoder.opensearch.pipeline.CrossEncoderRescoreRequestProcessor;
 import org.crossencoder.opensearch.pipeline.CrossEncoderSearchExt;
+import org.crossencoder.opensearch.pipeline.SearchTaskFilter;
 import org.crossencoder.opensearch.rescore.CrossEncoderRescorerBuilder;
+import org.crossencoder.opensearch.rescore.ShardSearches;
 import org.crossencoder.opensearch.rest.RestCrossEncoderNodesAction;
 import org.crossencoder.opensearch.rest.RestRerankAction;
 import org.crossencoder.opensearch.settings.CrossEncoderSettings;
 import org.opensearch.action.ActionRequest;
+import org.opensearch.action.support.ActionFilter;
 import org.opensearch.cluster.node.DiscoveryNodes;
 import org.opensearch.common.settings.ClusterSettings;
 import org.opensearch.common.settings.IndexScopedSettings;
@@ -32,6 +36,7 @@ import org.opensearch.core.common.io.stream.NamedWriteableRegistry;
 import org.opensearch.core.xcontent.NamedXContentRegistry;
 import org.opensearch.env.Environment;
 import org.opensearch.env.NodeEnvironment;
+import org.opensearch.index.IndexModule;
 import org.opensearch.plugins.Plugin;
 import org.opensearch.plugins.SearchPipelinePlugin;
 import org.opensearch.plugins.SearchPlugin;
@@ -61,6 +66,8 @@ public class CrossEncoderPlugin extends Plugin implements SearchPlugin, SearchPi
 
     private final SetOnce<InferenceService> inference = new SetOnce<>();
     private final SetOnce<ModelRegistry> registry = new SetOnce<>();
+    private final SetOnce<ThreadPool> threadPool = new SetOnce<>();
+    private final ShardSearches shardSearches = new ShardSearches();
 
     @Override
     public Collection<Object> createComponents(
@@ -78,6 +85,8 @@ public class CrossEncoderPlugin extends Plugin implements SearchPlugin, SearchPi
     ) {
         NativeLibraries.configure(environment);
         Settings settings = environment.settings();
+        CrossEncoderSettings.checkProcessorBudget(settings);
+        this.threadPool.set(threadPool);
         CrossEncoderModel.InferenceOptions options = new CrossEncoderModel.InferenceOptions(
             CrossEncoderSettings.BATCH_SIZE.get(settings),
             CrossEncoderSettings.INTRA_OP_THREADS.get(settings)
@@ -87,8 +96,27 @@ public class CrossEncoderPlugin extends Plugin implements SearchPlugin, SearchPi
         } catch (IOException e) {
             throw new UncheckedIOException("could not read the cross-encoder models directory", e);
         }
-        inference.set(new InferenceService(registry.get(), threadPool, clusterService.getClusterSettings()));
+        ThreadPool.Info pool = threadPool.info(CrossEncoderSettings.INFERENCE_THREAD_POOL);
+        InferenceScheduler scheduler = new InferenceScheduler(
+            clusterService.getNodeName(),
+            CrossEncoderSettings.INFERENCE_THREAD_POOL,
+            threadPool.executor(CrossEncoderSettings.INFERENCE_THREAD_POOL),
+            pool.getMax(),
+            (int) pool.getQueueSize().singles(),
+            System::nanoTime
+        );
+        inference.set(new InferenceService(registry.get(), scheduler, clusterService.getClusterSettings()));
         return List.of(inference.get());
+    }
+
+    @Override
+    public void onIndexModule(IndexModule indexModule) {
+        indexModule.addSearchOperationListener(shardSearches);
+    }
+
+    @Override
+    public List<ActionFilter> getActionFilters() {
+        return List.of(new SearchTaskFilter(() -> threadPool.get().getThreadContext()));
     }
 
     @Override
@@ -135,8 +163,8 @@ public class CrossEncoderPlugin extends Plugin implements SearchPlugin, SearchPi
         return List.of(
             new RescorerSpec<>(
                 CrossEncoderRescorerBuilder.NAME,
-                in -> new CrossEncoderRescorerBuilder(in, inference::get),
-                parser -> CrossEncoderRescorerBuilder.fromXContent(parser, inference::get)
+                in -> new CrossEncoderRescorerBuilder(in, inference::get, shardSearches),
+                parser -> CrossEncoderRescorerBuilder.fromXContent(parser, inference::get, shardSearches)
             )
         );
     }
@@ -148,12 +176,12 @@ public class CrossEncoderPlugin extends Plugin implements SearchPlugin, SearchPi
 
     @Override
     public Map<String, Processor.Factory<SearchRequestProcessor>> getRequestProcessors(Parameters parameters) {
-        return Map.of(CrossEncoderRescoreRequestProcessor.TYPE, new CrossEncoderRescoreRequestProcessor.Factory(inference::get));
+        return Map.of(CrossEncoderRescoreRequestProcessor.TYPE, new CrossEncoderRescoreRequestProcessor.Factory(inference::get, shardSearches));
     }
 
     @Override
     public Map<String, Processor.Factory<SearchResponseProcessor>> getResponseProcessors(Parameters parameters) {
-        return Map.of(CrossEncoderRerankResponseProcessor.TYPE, new CrossEncoderRerankResponseProcessor.Factory(inference::get));
+        return Map.of(CrossEncoderRerankResponseProcessor.TYPE, new CrossEncoderRerankResponseProcessor.Factory(inference::get, parameters.threadContext));
     }
 
     @Override

@@ -3,11 +3,17 @@ package org.crossencoder.opensearch.action;
 import org.crossencoder.opensearch.rescore.PassageReader;
 import org.opensearch.action.ActionRequest;
 import org.opensearch.action.ActionRequestValidationException;
+import org.opensearch.common.unit.TimeValue;
 import org.opensearch.core.ParseField;
+import org.opensearch.core.common.ParsingException;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
+import org.opensearch.core.tasks.TaskId;
 import org.opensearch.core.xcontent.ObjectParser;
+import org.opensearch.core.xcontent.ObjectParser.ValueType;
 import org.opensearch.core.xcontent.XContentParser;
+import org.opensearch.tasks.CancellableTask;
+import org.opensearch.tasks.Task;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -28,15 +34,65 @@ public final class RerankRequest extends ActionRequest {
     static final ParseField DOCUMENTS = new ParseField("documents");
     static final ParseField FIELDS = new ParseField("fields");
     static final ParseField TOP_N = new ParseField("top_n");
+    static final ParseField TIMEOUT = new ParseField("timeout");
 
     private static final ObjectParser<RerankRequest, Void> PARSER = new ObjectParser<>("rerank", RerankRequest::new);
     static {
-        PARSER.declareString((r, v) -> r.model = v, MODEL);
-        PARSER.declareString((r, v) -> r.queryText = v, QUERY_TEXT);
-        PARSER.declareStringArray((r, v) -> r.texts = v, TEXTS);
+        PARSER.declareField((r, v) -> r.model = v, p -> strictString(p, MODEL), MODEL, ValueType.VALUE);
+        PARSER.declareField((r, v) -> r.queryText = v, p -> strictString(p, QUERY_TEXT), QUERY_TEXT, ValueType.VALUE);
+        PARSER.declareField((r, v) -> r.texts = v, p -> strictStrings(p, TEXTS), TEXTS, ValueType.VALUE_ARRAY);
         PARSER.declareObjectArray((r, v) -> r.documents = v, (p, c) -> p.map(), DOCUMENTS);
-        PARSER.declareStringArray((r, v) -> r.fields = v, FIELDS);
+        PARSER.declareField((r, v) -> r.fields = v, p -> strictStrings(p, FIELDS), FIELDS, ValueType.VALUE_ARRAY);
         PARSER.declareInt((r, v) -> r.topN = v, TOP_N);
+        PARSER.declareField(
+            (r, v) -> r.timeout = v,
+            (p, c) -> TimeValue.parseTimeValue(p.text(), TIMEOUT.getPreferredName()),
+            TIMEOUT,
+            ValueType.STRING
+        );
+    }
+
+    /** A JSON string and nothing else: a number or boolean where text belongs is a client's mistake, not text. */
+    private static String strictString(XContentParser parser, ParseField field) throws IOException {
+        if (parser.currentToken() != XContentParser.Token.VALUE_STRING) {
+            throw new ParsingException(
+                parser.getTokenLocation(),
+                "[rerank] [" + field.getPreferredName() + "] must be a string, got " + describe(parser.currentToken())
+            );
+        }
+        return parser.text();
+    }
+
+    private static List<String> strictStrings(XContentParser parser, ParseField field) throws IOException {
+        if (parser.currentToken() != XContentParser.Token.START_ARRAY) {
+            throw new ParsingException(
+                parser.getTokenLocation(),
+                "[rerank] [" + field.getPreferredName() + "] must be an array of strings, got " + describe(parser.currentToken())
+            );
+        }
+        List<String> values = new ArrayList<>();
+        while (parser.nextToken() != XContentParser.Token.END_ARRAY) {
+            if (parser.currentToken() != XContentParser.Token.VALUE_STRING) {
+                throw new ParsingException(
+                    parser.getTokenLocation(),
+                    "[rerank] [" + field.getPreferredName() + "] must hold only strings; entry [" + values.size() + "] is "
+                        + describe(parser.currentToken())
+                );
+            }
+            values.add(parser.text());
+        }
+        return values;
+    }
+
+    private static String describe(XContentParser.Token token) {
+        return switch (token) {
+            case VALUE_NUMBER -> "a number";
+            case VALUE_BOOLEAN -> "a boolean";
+            case VALUE_NULL -> "null";
+            case START_OBJECT -> "an object";
+            case START_ARRAY -> "an array";
+            default -> "a string";
+        };
     }
 
     private String model;
@@ -45,14 +101,16 @@ public final class RerankRequest extends ActionRequest {
     private List<Map<String, Object>> documents;
     private List<String> fields;
     private Integer topN;
+    private TimeValue timeout;
 
     private RerankRequest() {}
 
-    public RerankRequest(String model, String queryText, List<String> texts, Integer topN) {
+    public RerankRequest(String model, String queryText, List<String> texts, Integer topN, TimeValue timeout) {
         this.model = model;
         this.queryText = queryText;
         this.texts = texts;
         this.topN = topN;
+        this.timeout = timeout;
     }
 
     public RerankRequest(StreamInput in) throws IOException {
@@ -61,6 +119,7 @@ public final class RerankRequest extends ActionRequest {
         queryText = in.readString();
         texts = in.readStringList();
         topN = in.readOptionalVInt();
+        timeout = in.readOptionalTimeValue();
     }
 
     /** Parses the body; documents become texts here, so only texts travel on the wire. */
@@ -76,7 +135,13 @@ public final class RerankRequest extends ActionRequest {
             PassageReader reader = new PassageReader(request.fields.stream().map(List::of).toList());
             request.texts = new ArrayList<>(request.documents.size());
             for (Map<String, Object> document : request.documents) {
-                request.texts.add(reader.passage(document));
+                String text = reader.passage(document);
+                if (text.isEmpty()) {
+                    throw new IllegalArgumentException(
+                        "[rerank] document [" + request.texts.size() + "] has no text in any of the [fields] " + request.fields
+                    );
+                }
+                request.texts.add(text);
             }
             request.documents = null;
         } else if (request.fields != null) {
@@ -110,6 +175,23 @@ public final class RerankRequest extends ActionRequest {
         out.writeString(queryText);
         out.writeStringCollection(texts);
         out.writeOptionalVInt(topN);
+        out.writeOptionalTimeValue(timeout);
+    }
+
+    /** Cancellable, so that {@code _tasks/_cancel} or a client that goes away stops the model work. */
+    @Override
+    public Task createTask(long id, String type, String action, TaskId parentTaskId, Map<String, String> headers) {
+        return new CancellableTask(id, type, action, getDescription(), parentTaskId, headers) {
+            @Override
+            public boolean shouldCancelChildrenOnCancellation() {
+                return false;
+            }
+        };
+    }
+
+    @Override
+    public String getDescription() {
+        return "rerank [" + (texts == null ? 0 : texts.size()) + "] texts with model [" + model + "]";
     }
 
     public String model() {
@@ -122,6 +204,11 @@ public final class RerankRequest extends ActionRequest {
 
     public List<String> texts() {
         return texts;
+    }
+
+    /** How long the model may work on it; the texts not scored by then come last, unscored. Null for no limit. */
+    public TimeValue timeout() {
+        return timeout;
     }
 
     /** How many results to return, best first; all when not set. */

@@ -1,5 +1,7 @@
 package org.crossencoder.opensearch.action;
 
+import org.crossencoder.opensearch.model.PassageScores;
+import org.opensearch.common.Nullable;
 import org.opensearch.core.action.ActionResponse;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
@@ -11,40 +13,62 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 
-/** The texts' scores, best first, each with its position in the request. */
+/**
+ * The texts' scores, best first, each with its position in the request. When the request's {@code timeout}
+ * stopped the model, {@code timed_out} is true and the texts it did not reach follow, in request order,
+ * without a score.
+ */
 public final class RerankResponse extends ActionResponse implements ToXContentObject {
 
-    public record Result(int index, float score) {}
+    public record Result(int index, @Nullable Float score) {}
 
     private final String model;
     private final long tookMillis;
+    private final boolean timedOut;
     private final List<Result> results;
 
-    public RerankResponse(String model, long tookMillis, float[] scores, Integer topN) {
+    public RerankResponse(String model, long tookMillis, PassageScores scores, Integer topN) {
         this.model = model;
         this.tookMillis = tookMillis;
-        List<Result> all = new ArrayList<>(scores.length);
-        for (int i = 0; i < scores.length; i++) {
-            all.add(new Result(i, scores[i]));
+        this.timedOut = scores.timedOut();
+        List<Result> scored = new ArrayList<>(scores.size());
+        List<Result> unscored = new ArrayList<>();
+        for (int i = 0; i < scores.size(); i++) {
+            if (scores.isScored(i)) {
+                scored.add(new Result(i, scores.score(i)));
+            } else {
+                unscored.add(new Result(i, null));
+            }
         }
-        all.sort(Comparator.comparingDouble((Result r) -> -r.score()).thenComparingInt(Result::index));
-        this.results = topN == null ? all : List.copyOf(all.subList(0, Math.min(topN, all.size())));
+        scored.sort(Comparator.comparingDouble((Result r) -> -r.score()).thenComparingInt(Result::index));
+        scored.addAll(unscored);
+        this.results = topN == null ? scored : List.copyOf(scored.subList(0, Math.min(topN, scored.size())));
     }
 
     public RerankResponse(StreamInput in) throws IOException {
         super(in);
         model = in.readString();
         tookMillis = in.readVLong();
-        results = in.readList(i -> new Result(i.readVInt(), i.readFloat()));
+        timedOut = in.readBoolean();
+        results = in.readList(i -> new Result(i.readVInt(), i.readOptionalFloat()));
+    }
+
+    public List<Result> results() {
+        return results;
+    }
+
+    public boolean timedOut() {
+        return timedOut;
     }
 
     @Override
     public void writeTo(StreamOutput out) throws IOException {
         out.writeString(model);
         out.writeVLong(tookMillis);
+        out.writeBoolean(timedOut);
         out.writeCollection(results, (o, r) -> {
             o.writeVInt(r.index());
-            o.writeFloat(r.score());
+            o.writeOptionalFloat(r.score());
         });
     }
 
@@ -53,9 +77,14 @@ public final class RerankResponse extends ActionResponse implements ToXContentOb
         builder.startObject();
         builder.field("model", model);
         builder.field("took", tookMillis);
+        builder.field("timed_out", timedOut);
         builder.startArray("results");
         for (Result result : results) {
-            builder.startObject().field("index", result.index()).field("score", result.score()).endObject();
+            builder.startObject().field("index", result.index());
+            if (result.score() != null) {
+                builder.field("score", result.score());
+            }
+            builder.endObject();
         }
         builder.endArray();
         return builder.endObject();

@@ -68,7 +68,7 @@ public final class TransportCrossEncoderNodesAction extends TransportNodesAction
         return new CrossEncoderNodeResponse(
             clusterService.localNode(),
             inference.registry().describe(),
-            inference.stats().snapshot(),
+            inference.stats(),
             inference.cacheStats()
         );
     }

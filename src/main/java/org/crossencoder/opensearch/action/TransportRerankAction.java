@@ -1,12 +1,13 @@
 package org.crossencoder.opensearch.action;
 
 import org.crossencoder.opensearch.model.CrossEncoderModel;
+import org.crossencoder.opensearch.model.InferenceBudget;
 import org.crossencoder.opensearch.model.InferenceService;
-import org.crossencoder.opensearch.settings.CrossEncoderSettings;
 import org.opensearch.action.support.ActionFilters;
 import org.opensearch.action.support.HandledTransportAction;
 import org.opensearch.common.inject.Inject;
 import org.opensearch.core.action.ActionListener;
+import org.opensearch.tasks.CancellableTask;
 import org.opensearch.tasks.Task;
 import org.opensearch.transport.TransportService;
 
@@ -23,29 +24,20 @@ public final class TransportRerankAction extends HandledTransportAction<RerankRe
 
     @Override
     protected void doExecute(Task task, RerankRequest request, ActionListener<RerankResponse> listener) {
+        long start = System.nanoTime();
         CrossEncoderModel model;
         try {
+            inference.checkPairLimit(request.texts().size(), "[rerank] the number of texts", "");
             model = inference.model(request.model());
-            if (request.texts().size() > inference.maxWindowSize()) {
-                throw new IllegalArgumentException(
-                    "[rerank] got ["
-                        + request.texts().size()
-                        + "] texts; the maximum is ["
-                        + inference.maxWindowSize()
-                        + "], set by ["
-                        + CrossEncoderSettings.MAX_WINDOW_SIZE.getKey()
-                        + "]"
-                );
-            }
         } catch (RuntimeException e) {
             listener.onFailure(e);
             return;
         }
-        long start = System.nanoTime();
         inference.score(
             model,
             request.queryText(),
             request.texts(),
+            InferenceBudget.of((CancellableTask) task, request.timeout(), start),
             ActionListener.map(
                 listener,
                 scores -> new RerankResponse(model.name(), (System.nanoTime() - start) / 1_000_000, scores, request.topN())

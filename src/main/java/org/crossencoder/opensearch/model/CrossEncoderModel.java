@@ -15,11 +15,9 @@ import java.nio.LongBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.IntStream;
 
 /**
  * One loaded cross-encoder: an ONNX Runtime session plus its tokenizer. Thread-safe; loaded once per
@@ -135,31 +133,31 @@ public final class CrossEncoderModel implements Closeable {
     }
 
     /**
-     * Scores every passage against the query. Pairs are sorted by token length and batched so that each
-     * batch pads only to its own longest pair; the scores come back in the order of {@code passages}.
+     * Scores every passage against the query on the calling thread, in the order of {@code passages}. The node
+     * goes through the {@link InferenceScheduler} instead; this is for tools and tests.
      */
     public float[] score(String query, List<String> passages) throws OrtException {
-        float[] scores = new float[passages.size()];
-        if (passages.isEmpty()) {
-            return scores;
+        PairScoring scoring = new PairScoring(this, query, passages);
+        while (scoring.hasNextStep()) {
+            scoring.step();
         }
-        Encoding[] encodings = encoder.encode(query, passages);
-        int[] byLength = IntStream.range(0, encodings.length)
-            .boxed()
-            .sorted(Comparator.comparingInt(i -> options.sortByLength() ? encodings[i].getIds().length : 0))
-            .mapToInt(Integer::intValue)
-            .toArray();
-        for (int start = 0; start < byLength.length; start += options.batchSize()) {
-            int[] batch = Arrays.copyOfRange(byLength, start, Math.min(byLength.length, start + options.batchSize()));
-            float[] batchScores = run(encodings, batch);
-            for (int i = 0; i < batch.length; i++) {
-                scores[batch[i]] = batchScores[i];
-            }
-        }
-        return scores;
+        return scoring.result(false).scores();
     }
 
-    private float[] run(Encoding[] encodings, int[] batch) throws OrtException {
+    Encoding[] encode(String query, List<String> passages) {
+        return encoder.encode(query, passages);
+    }
+
+    int batchSize() {
+        return options.batchSize();
+    }
+
+    boolean sortsByLength() {
+        return options.sortByLength();
+    }
+
+    /** Runs one batch: the pairs {@code encodings[batch[i]]}, padded to the longest of them. */
+    float[] run(Encoding[] encodings, int[] batch) throws OrtException {
         int rows = batch.length;
         int width = 0;
         for (int index : batch) {

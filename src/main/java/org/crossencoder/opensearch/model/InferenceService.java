@@ -4,33 +4,29 @@ import ai.onnxruntime.OrtException;
 
 import org.crossencoder.opensearch.settings.CrossEncoderSettings;
 import org.opensearch.OpenSearchException;
+import org.opensearch.action.support.PlainActionFuture;
 import org.opensearch.common.settings.ClusterSettings;
-import org.opensearch.common.util.concurrent.FutureUtils;
-import org.opensearch.core.concurrency.OpenSearchRejectedExecutionException;
 import org.opensearch.core.action.ActionListener;
-import org.opensearch.threadpool.ThreadPool;
+import org.opensearch.core.concurrency.OpenSearchRejectedExecutionException;
+import org.opensearch.core.tasks.TaskCancelledException;
 
 import java.util.List;
-import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
 
 /**
- * The node's entry point to its models: finds a model by name and runs its inference on the
- * {@value CrossEncoderSettings#INFERENCE_THREAD_POOL} pool, whose bounded queue rejects work with a 429
- * rather than letting it pile up behind the search threads. Counts what it does in {@link InferenceStats}.
+ * The node's entry point to its models: finds a model by name, answers from the {@link ScoreCache} what it
+ * can, and hands the rest to the {@link InferenceScheduler}. Counts what it does in {@link InferenceStats}.
  */
 public final class InferenceService {
 
     private final ModelRegistry registry;
-    private final ThreadPool threadPool;
+    private final InferenceScheduler scheduler;
     private final InferenceStats stats = new InferenceStats();
     private final ScoreCache cache;
     private volatile int maxWindowSize;
 
-    public InferenceService(ModelRegistry registry, ThreadPool threadPool, ClusterSettings clusterSettings) {
+    public InferenceService(ModelRegistry registry, InferenceScheduler scheduler, ClusterSettings clusterSettings) {
         this.registry = registry;
-        this.threadPool = threadPool;
+        this.scheduler = scheduler;
         this.maxWindowSize = clusterSettings.get(CrossEncoderSettings.MAX_WINDOW_SIZE);
         clusterSettings.addSettingsUpdateConsumer(CrossEncoderSettings.MAX_WINDOW_SIZE, value -> this.maxWindowSize = value);
         this.cache = new ScoreCache(clusterSettings.get(CrossEncoderSettings.CACHE_SIZE));
@@ -45,8 +41,8 @@ public final class InferenceService {
         return registry;
     }
 
-    public InferenceStats stats() {
-        return stats;
+    public InferenceStats.Snapshot stats() {
+        return stats.snapshot(scheduler.load());
     }
 
     public ScoreCache.Stats cacheStats() {
@@ -58,61 +54,66 @@ public final class InferenceService {
     }
 
     /**
-     * Scores the passages against the query: cached scores at once, the rest on the inference pool while the
-     * calling thread waits.
+     * Throws a 400 naming {@code what}, the limit and its setting when {@code pairs} exceeds
+     * {@link CrossEncoderSettings#MAX_WINDOW_SIZE}; {@code remedy} (may be empty) tells the user what to change.
      */
-    public float[] score(CrossEncoderModel model, String query, List<String> passages) {
-        ScoreCache.Lookup lookup = cache.lookup(model.name(), query, passages);
-        if (lookup.missingPassages().isEmpty()) {
-            return lookup.complete(new float[0]);
+    public void checkPairLimit(int pairs, String what, String remedy) {
+        if (pairs > maxWindowSize) {
+            throw new IllegalArgumentException(
+                what
+                    + " ["
+                    + pairs
+                    + "] is too large: each one costs a model pass, and ["
+                    + CrossEncoderSettings.MAX_WINDOW_SIZE.getKey()
+                    + "] allows at most ["
+                    + maxWindowSize
+                    + "]"
+                    + remedy
+            );
         }
-        Future<float[]> scores = submit(() -> run(model, query, lookup.missingPassages()));
-        return lookup.complete(FutureUtils.get(scores));
     }
 
-    /** Like {@link #score(CrossEncoderModel, String, List)}, answering the listener instead; for callers that must not block. */
-    public void score(CrossEncoderModel model, String query, List<String> passages, ActionListener<float[]> listener) {
+    /**
+     * Scores the passages against the query within the budget: cached scores at once, the rest through the
+     * scheduler. The listener gets every score, or those reached before the budget's deadline.
+     */
+    public void score(CrossEncoderModel model, String query, List<String> passages, InferenceBudget budget, ActionListener<PassageScores> listener) {
         ScoreCache.Lookup lookup = cache.lookup(model.name(), query, passages);
-        if (lookup.missingPassages().isEmpty()) {
-            listener.onResponse(lookup.complete(new float[0]));
+        if (lookup.isComplete()) {
+            listener.onResponse(lookup.cached());
             return;
         }
-        try {
-            submit(() -> {
-                try {
-                    listener.onResponse(lookup.complete(run(model, query, lookup.missingPassages())));
-                } catch (Exception e) {
-                    listener.onFailure(e);
-                }
-                return null;
-            });
-        } catch (Exception e) {
-            listener.onFailure(e);
-        }
-    }
-
-    private <T> Future<T> submit(Callable<T> task) {
-        ExecutorService executor = threadPool.executor(CrossEncoderSettings.INFERENCE_THREAD_POOL);
-        try {
-            return executor.submit(task);
-        } catch (OpenSearchRejectedExecutionException e) {
-            stats.onRejection();
-            throw e;
-        }
-    }
-
-    private float[] run(CrossEncoderModel model, String query, List<String> passages) {
         long start = System.nanoTime();
-        try {
-            float[] scores = model.score(query, passages);
-            stats.onSuccess(passages.size(), System.nanoTime() - start);
-            return scores;
-        } catch (OrtException e) {
-            stats.onError();
-            throw new OpenSearchException("cross-encoder model [{}] failed to run", e, model.name());
-        } catch (RuntimeException e) {
-            stats.onError();
-            throw e;
+        List<String> missing = lookup.missingPassages();
+        scheduler.submit(new PairScoring(model, query, missing), budget, ActionListener.wrap(fromModel -> {
+            stats.onSuccess(fromModel.scoredCount(), System.nanoTime() - start, fromModel.timedOut());
+            listener.onResponse(lookup.complete(fromModel));
+        }, e -> listener.onFailure(counted(model, e))));
+    }
+
+    /**
+     * As {@link #score(CrossEncoderModel, String, List, InferenceBudget, ActionListener)}, waiting for the
+     * result: for the rescorer, which OpenSearch runs synchronously on a search thread.
+     */
+    public PassageScores scoreAndWait(CrossEncoderModel model, String query, List<String> passages, InferenceBudget budget) {
+        PlainActionFuture<PassageScores> future = PlainActionFuture.newFuture();
+        score(model, query, passages, budget, future);
+        return future.actionGet();
+    }
+
+    private Exception counted(CrossEncoderModel model, Exception e) {
+        if (e instanceof OpenSearchRejectedExecutionException) {
+            stats.onRejection();
+            return e;
         }
+        if (e instanceof TaskCancelledException) {
+            stats.onCancellation();
+            return e;
+        }
+        stats.onError();
+        if (e instanceof OrtException) {
+            return new OpenSearchException("cross-encoder model [{}] failed to run", e, model.name());
+        }
+        return e;
     }
 }

@@ -2,7 +2,10 @@ package org.crossencoder.opensearch.model;
 
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.opensearch.OpenSearchStatusException;
+import org.opensearch.ResourceNotFoundException;
 import org.opensearch.core.common.Strings;
+import org.opensearch.core.rest.RestStatus;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -95,7 +98,10 @@ public final class ModelRegistry implements Closeable {
         }
     }
 
-    /** The named model, or a request error that names the node and the models it does have. */
+    /**
+     * The named model; a 503 with its load error if it failed to load, a 404 naming the node and its models
+     * (loaded and failed) if there is no such model.
+     */
     public CrossEncoderModel get(String name) {
         CrossEncoderModel model = models.get(name);
         if (model != null) {
@@ -103,18 +109,22 @@ public final class ModelRegistry implements Closeable {
         }
         ModelInfo info = infos.get(name);
         if (info != null) {
-            throw new IllegalStateException("model [" + name + "] on node [" + nodeName + "] failed to load: " + info.error());
+            throw new OpenSearchStatusException(
+                "cross-encoder model [{}] on node [{}] failed to load: {}",
+                RestStatus.SERVICE_UNAVAILABLE,
+                name,
+                nodeName,
+                info.error()
+            );
         }
-        throw new IllegalArgumentException(
-            "unknown cross-encoder model ["
-                + name
-                + "] on node ["
-                + nodeName
-                + "]; known models: ["
-                + Strings.collectionToDelimitedString(models.keySet(), ", ")
-                + "] (from ["
-                + root
-                + "])"
+        List<String> failed = infos.keySet().stream().filter(n -> models.containsKey(n) == false).toList();
+        throw new ResourceNotFoundException(
+            "unknown cross-encoder model [{}] on node [{}]; loaded models: [{}]{} (from [{}])",
+            name,
+            nodeName,
+            Strings.collectionToDelimitedString(models.keySet(), ", "),
+            failed.isEmpty() ? "" : "; failed to load: [" + Strings.collectionToDelimitedString(failed, ", ") + "]",
+            root
         );
     }
 

@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 
 /**
@@ -91,16 +92,36 @@ public final class ScoreCache {
             return missingPassages;
         }
 
-        /** Every passage's score, once the model's scores of {@link #missingPassages()} are given; caches those. */
-        public float[] complete(float[] missingScores) {
-            for (int i = 0; i < missingScores.length; i++) {
+        /** Whether every passage was in the cache. */
+        public boolean isComplete() {
+            return missing.isEmpty();
+        }
+
+        /**
+         * Every passage's score, once the model has scored {@link #missingPassages()} (all of them, or those it
+         * reached before the request's time limit); caches the new ones.
+         */
+        public PassageScores complete(PassageScores fromModel) {
+            BitSet scored = new BitSet(scores.length);
+            scored.set(0, scores.length);
+            for (int i = 0; i < fromModel.size(); i++) {
                 int index = missing.get(i);
-                scores[index] = missingScores[i];
+                if (fromModel.isScored(i) == false) {
+                    scored.clear(index);
+                    continue;
+                }
+                scores[index] = fromModel.score(i);
                 if (keys[index] != null) {
-                    cache.put(keys[index], missingScores[i]);
+                    cache.put(keys[index], scores[index]);
                 }
             }
-            return scores;
+            return new PassageScores(scores, scored, fromModel.timedOut());
+        }
+
+        /** The scores when every passage was cached. */
+        public PassageScores cached() {
+            assert isComplete();
+            return PassageScores.complete(scores);
         }
     }
 

@@ -1,7 +1,9 @@
 package org.crossencoder.opensearch.pipeline;
 
 import org.crossencoder.opensearch.model.CrossEncoderModel;
+import org.crossencoder.opensearch.model.InferenceBudget;
 import org.crossencoder.opensearch.model.InferenceService;
+import org.crossencoder.opensearch.model.PassageScores;
 import org.crossencoder.opensearch.rescore.CrossEncoderRescorer;
 import org.crossencoder.opensearch.rescore.PassageReader;
 import org.opensearch.action.search.SearchRequest;
@@ -9,6 +11,8 @@ import org.opensearch.action.search.SearchResponse;
 import org.opensearch.action.search.SearchResponseSections;
 import org.opensearch.action.support.PlainActionFuture;
 import org.opensearch.common.document.DocumentField;
+import org.opensearch.common.unit.TimeValue;
+import org.opensearch.common.util.concurrent.ThreadContext;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.search.SearchHit;
 import org.opensearch.search.SearchHits;
@@ -37,6 +41,7 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
     public static final String TYPE = "cross_encoder_rerank";
 
     private final Supplier<InferenceService> inference;
+    private final ThreadContext threadContext;
     private final String model;
     private final List<String> fields;
     private final PassageReader passages;
@@ -49,6 +54,7 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
         String description,
         boolean ignoreFailure,
         Supplier<InferenceService> inference,
+        ThreadContext threadContext,
         String model,
         List<String> fields,
         Integer windowSize,
@@ -57,6 +63,7 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
     ) {
         super(tag, description, ignoreFailure);
         this.inference = inference;
+        this.threadContext = threadContext;
         this.model = model;
         this.fields = fields;
         this.passages = new PassageReader(fields.stream().map(List::of).toList());
@@ -79,6 +86,7 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
         PipelineProcessingContext context,
         ActionListener<SearchResponse> listener
     ) {
+        long start = System.nanoTime();
         SearchHit[] hits;
         String[] texts;
         String text;
@@ -91,8 +99,14 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
                 return;
             }
             checkRerankable(request);
-            resolved = inference.get().model(model);
+            InferenceService service = inference.get();
             texts = new String[windowSize == null ? hits.length : Math.min(windowSize, hits.length)];
+            service.checkPairLimit(
+                texts.length,
+                "[" + TYPE + "] the number of hits to rerank",
+                "; ask a smaller [size] or give the processor a [window_size]"
+            );
+            resolved = service.model(model);
             for (int i = 0; i < texts.length; i++) {
                 Map<String, Object> source = hits[i].getSourceAsMap();
                 if (source == null) {
@@ -106,7 +120,15 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
             listener.onFailure(e);
             return;
         }
-        inference.get().score(resolved, text, Arrays.asList(texts), ActionListener.map(listener, scores -> rerank(response, hits, scores)));
+        inference.get()
+            .score(resolved, text, Arrays.asList(texts), budget(request, response, start), ActionListener.map(listener, scores -> rerank(response, hits, scores)));
+    }
+
+    /** The search's own task and what is left of its {@code timeout} after the search itself. */
+    private InferenceBudget budget(SearchRequest request, SearchResponse response, long nowNanos) {
+        TimeValue timeout = request.source() == null ? null : request.source().timeout();
+        TimeValue left = timeout == null ? null : TimeValue.timeValueMillis(Math.max(0, timeout.millis() - response.getTook().millis()));
+        return InferenceBudget.of(SearchTaskFilter.current(threadContext), left, nowNanos);
     }
 
     private void checkRerankable(SearchRequest request) {
@@ -134,32 +156,57 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
         }
     }
 
-    private SearchResponse rerank(SearchResponse response, SearchHit[] hits, float[] scores) {
-        int window = scores.length;
-        SearchHit[] reranked = hits.clone();
+    /**
+     * The response with the hits the model scored first, in its order, then (in their previous order) those a
+     * timeout left unscored and those below the window; every other part of the response is kept as it was.
+     */
+    private SearchResponse rerank(SearchResponse response, SearchHit[] hits, PassageScores scores) {
+        int window = scores.size();
+        SearchHit[] reranked = new SearchHit[hits.length];
+        int scored = 0;
         for (int i = 0; i < window; i++) {
-            if (keepFirstStageScoreAs != null) {
-                hits[i].setDocumentField(keepFirstStageScoreAs, new DocumentField(keepFirstStageScoreAs, List.of(hits[i].getScore())));
+            if (scores.isScored(i)) {
+                if (keepFirstStageScoreAs != null) {
+                    hits[i].setDocumentField(keepFirstStageScoreAs, new DocumentField(keepFirstStageScoreAs, List.of(hits[i].getScore())));
+                }
+                hits[i].score(scores.score(i));
+                reranked[scored++] = hits[i];
             }
-            hits[i].score(scores[i]);
         }
-        Arrays.sort(reranked, 0, window, Comparator.comparingDouble((SearchHit hit) -> -hit.getScore()));
-        if (hits.length > window) {
-            float shift = CrossEncoderRescorer.belowWindowShift(reranked[window - 1].getScore(), hits[window].getScore());
-            for (int i = window; i < hits.length; i++) {
+        Arrays.sort(reranked, 0, scored, Comparator.comparingDouble((SearchHit hit) -> -hit.getScore()));
+        int next = scored;
+        float shift = Float.NaN;
+        for (int i = 0; i < hits.length; i++) {
+            if (i < window && scores.isScored(i)) {
+                continue;
+            }
+            if (scored > 0 && Float.isNaN(shift)) {
+                shift = CrossEncoderRescorer.belowWindowShift(reranked[scored - 1].getScore(), hits[i].getScore());
+            }
+            if (scored > 0) {
                 hits[i].score(hits[i].getScore() + shift);
             }
+            reranked[next++] = hits[i];
         }
         SearchHits old = response.getHits();
+        SearchResponseSections oldSections = response.getInternalResponse();
         SearchResponseSections sections = new SearchResponseSections(
-            new SearchHits(reranked, old.getTotalHits(), reranked[0].getScore()),
+            new SearchHits(
+                reranked,
+                old.getTotalHits(),
+                scored > 0 ? reranked[0].getScore() : old.getMaxScore(),
+                old.getSortFields(),
+                old.getCollapseField(),
+                old.getCollapseValues()
+            ),
             response.getAggregations(),
             response.getSuggest(),
-            response.isTimedOut(),
+            response.isTimedOut() || scores.timedOut(),
             response.isTerminatedEarly(),
             new SearchProfileShardResults(response.getProfileResults()),
             response.getNumReducePhases(),
-            response.getInternalResponse().getSearchExtBuilders()
+            oldSections.getSearchExtBuilders(),
+            oldSections.getProcessorResult()
         );
         return new SearchResponse(
             sections,
@@ -168,8 +215,10 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
             response.getSuccessfulShards(),
             response.getSkippedShards(),
             response.getTook().millis(),
+            response.getPhaseTook(),
             response.getShardFailures(),
-            response.getClusters()
+            response.getClusters(),
+            response.pointInTimeId()
         );
     }
 
@@ -181,8 +230,11 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
     /** Reads the processor's configuration in a search pipeline definition. */
     public static final class Factory extends ProcessorFactory<SearchResponseProcessor> {
 
-        public Factory(Supplier<InferenceService> inference) {
+        private final ThreadContext threadContext;
+
+        public Factory(Supplier<InferenceService> inference, ThreadContext threadContext) {
             super(TYPE, inference);
+            this.threadContext = threadContext;
         }
 
         @Override
@@ -192,6 +244,7 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
                 description,
                 ignoreFailure,
                 inference,
+                threadContext,
                 options.model(),
                 options.fields(),
                 options.positiveInt("window_size", null),

@@ -3,6 +3,7 @@ package org.crossencoder.opensearch.pipeline;
 import org.crossencoder.opensearch.model.InferenceService;
 import org.crossencoder.opensearch.rescore.CrossEncoderRescorerBuilder;
 import org.crossencoder.opensearch.rescore.ScoreMode;
+import org.crossencoder.opensearch.rescore.ShardSearches;
 import org.opensearch.action.search.SearchRequest;
 import org.opensearch.search.builder.SearchSourceBuilder;
 import org.opensearch.search.pipeline.AbstractProcessor;
@@ -21,6 +22,7 @@ public final class CrossEncoderRescoreRequestProcessor extends AbstractProcessor
     public static final String TYPE = "cross_encoder_rescore";
 
     private final Supplier<InferenceService> inference;
+    private final ShardSearches searches;
     private final String model;
     private final List<String> fields;
     private final int windowSize;
@@ -34,6 +36,7 @@ public final class CrossEncoderRescoreRequestProcessor extends AbstractProcessor
         String description,
         boolean ignoreFailure,
         Supplier<InferenceService> inference,
+        ShardSearches searches,
         String model,
         List<String> fields,
         int windowSize,
@@ -44,6 +47,7 @@ public final class CrossEncoderRescoreRequestProcessor extends AbstractProcessor
     ) {
         super(tag, description, ignoreFailure);
         this.inference = inference;
+        this.searches = searches;
         this.model = model;
         this.fields = fields;
         this.windowSize = windowSize;
@@ -56,7 +60,7 @@ public final class CrossEncoderRescoreRequestProcessor extends AbstractProcessor
     }
 
     private CrossEncoderRescorerBuilder rescorer(String text) {
-        return new CrossEncoderRescorerBuilder(inference, model, text, fields).scoreMode(scoreMode)
+        return new CrossEncoderRescorerBuilder(inference, searches, model, text, fields).scoreMode(scoreMode)
             .queryWeight(queryWeight)
             .rescoreQueryWeight(rescoreQueryWeight)
             .windowSize(windowSize);
@@ -83,8 +87,11 @@ public final class CrossEncoderRescoreRequestProcessor extends AbstractProcessor
     /** Reads the processor's configuration in a search pipeline definition. */
     public static final class Factory extends ProcessorFactory<SearchRequestProcessor> {
 
-        public Factory(Supplier<InferenceService> inference) {
+        private final ShardSearches searches;
+
+        public Factory(Supplier<InferenceService> inference, ShardSearches searches) {
             super(TYPE, inference);
+            this.searches = searches;
         }
 
         @Override
@@ -94,6 +101,7 @@ public final class CrossEncoderRescoreRequestProcessor extends AbstractProcessor
                 description,
                 ignoreFailure,
                 inference,
+                searches,
                 options.model(),
                 options.fields(),
                 options.positiveInt("window_size", 100),

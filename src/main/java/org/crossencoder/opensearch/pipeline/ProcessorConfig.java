@@ -1,5 +1,8 @@
 package org.crossencoder.opensearch.pipeline;
 
+import org.crossencoder.opensearch.model.InferenceService;
+import org.opensearch.OpenSearchException;
+import org.opensearch.common.Nullable;
 import org.opensearch.ingest.ConfigurationUtils;
 
 import java.util.List;
@@ -11,15 +14,27 @@ final class ProcessorConfig {
     private final String type;
     private final String tag;
     private final Map<String, Object> config;
+    @Nullable
+    private final InferenceService servingNode;
 
-    ProcessorConfig(String type, String tag, Map<String, Object> config) {
+    /** With {@code servingNode}, the model must be one that node serves. */
+    ProcessorConfig(String type, String tag, Map<String, Object> config, @Nullable InferenceService servingNode) {
         this.type = type;
         this.tag = tag;
         this.config = config;
+        this.servingNode = servingNode;
     }
 
     String model() {
-        return ConfigurationUtils.readStringProperty(type, tag, config, "model");
+        String model = ConfigurationUtils.readStringProperty(type, tag, config, "model");
+        if (servingNode != null) {
+            try {
+                servingNode.model(model);
+            } catch (OpenSearchException e) {
+                throw ConfigurationUtils.newConfigurationException(type, tag, "model", e.getMessage());
+            }
+        }
+        return model;
     }
 
     List<String> fields() {

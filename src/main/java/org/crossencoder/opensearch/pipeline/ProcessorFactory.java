@@ -26,7 +26,11 @@ abstract class ProcessorFactory<T extends Processor> implements Processor.Factor
         Map<String, Object> config,
         Processor.PipelineContext pipelineContext
     ) {
-        return create(tag, description, ignoreFailure, new ProcessorConfig(type, tag, config));
+        // A pipeline being stored is checked against the node handling the PUT (or a search that defines its own
+        // pipeline); when the stored pipeline reaches the other nodes, a node without the model still takes it, and
+        // searches it coordinates say which model it lacks.
+        boolean checkModel = pipelineContext.getPipelineSource() != Processor.PipelineSource.UPDATE_PIPELINE;
+        return create(tag, description, ignoreFailure, new ProcessorConfig(type, tag, config, checkModel ? inference.get() : null));
     }
 
     abstract T create(String tag, String description, boolean ignoreFailure, ProcessorConfig options);

@@ -2,7 +2,9 @@ package org.crossencoder.opensearch.rescore;
 
 import org.apache.lucene.search.IndexSearcher;
 import org.crossencoder.opensearch.model.CrossEncoderModel;
+import org.crossencoder.opensearch.model.InferenceBudget;
 import org.crossencoder.opensearch.model.InferenceService;
+import org.crossencoder.opensearch.model.PassageScores;
 import org.opensearch.search.rescore.RescoreContext;
 
 import java.io.IOException;
@@ -13,6 +15,7 @@ import java.util.List;
 final class CrossEncoderRescoreContext extends RescoreContext {
 
     private final InferenceService inference;
+    private final ShardSearches searches;
     private final CrossEncoderModel model;
     private final String queryText;
     private final List<String> fields;
@@ -24,6 +27,7 @@ final class CrossEncoderRescoreContext extends RescoreContext {
     CrossEncoderRescoreContext(
         int windowSize,
         InferenceService inference,
+        ShardSearches searches,
         CrossEncoderModel model,
         String queryText,
         List<String> fields,
@@ -34,6 +38,7 @@ final class CrossEncoderRescoreContext extends RescoreContext {
     ) {
         super(windowSize, CrossEncoderRescorer.INSTANCE);
         this.inference = inference;
+        this.searches = searches;
         this.model = model;
         this.queryText = queryText;
         this.fields = fields;
@@ -48,9 +53,19 @@ final class CrossEncoderRescoreContext extends RescoreContext {
         return passages.read(searcher, docIds);
     }
 
-    /** Cross-encoder scores of the passages against the query text, in the same order. */
-    float[] score(String[] passageTexts) {
-        return inference.score(model, queryText, Arrays.asList(passageTexts));
+    /**
+     * Cross-encoder scores of the passages against the query text, in the same order, within the search's
+     * budget: a cancelled search stops with {@code TaskCancelledException}; one out of time gets the scores
+     * reached so far and its shard result says {@code timed_out}.
+     */
+    PassageScores score(IndexSearcher searcher, String[] passageTexts) {
+        ShardSearches.ShardSearch search = searches.of(searcher);
+        InferenceBudget budget = search == null ? InferenceBudget.UNLIMITED : search.budget();
+        PassageScores scores = inference.scoreAndWait(model, queryText, Arrays.asList(passageTexts), budget);
+        if (scores.timedOut() && search != null) {
+            search.onTimedOut();
+        }
+        return scores;
     }
 
     /** The final score of a reranked hit. */

@@ -4,6 +4,7 @@ import org.apache.lucene.search.Explanation;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.TopDocs;
+import org.crossencoder.opensearch.model.PassageScores;
 import org.opensearch.search.rescore.RescoreContext;
 import org.opensearch.search.rescore.Rescorer;
 
@@ -31,31 +32,44 @@ public final class CrossEncoderRescorer implements Rescorer {
     public TopDocs rescore(TopDocs topDocs, IndexSearcher searcher, RescoreContext rescoreContext) throws IOException {
         CrossEncoderRescoreContext context = (CrossEncoderRescoreContext) rescoreContext;
         ScoreDoc[] hits = topDocs.scoreDocs;
-        if (hits.length == 0) {
+        int windowLength = Math.min(context.getWindowSize(), hits.length);
+        if (windowLength == 0) {
             context.setRescoredDocs(Set.of());
             return topDocs;
         }
-        int windowLength = Math.min(context.getWindowSize(), hits.length);
-        ScoreDoc[] window = Arrays.copyOf(hits, windowLength);
-        int[] docIds = Arrays.stream(window).mapToInt(hit -> hit.doc).toArray();
-        float[] crossEncoderScores = context.score(context.readPassages(searcher, docIds));
-
-        ScoreDoc[] reranked = new ScoreDoc[hits.length];
+        int[] docIds = new int[windowLength];
         for (int i = 0; i < windowLength; i++) {
-            reranked[i] = new ScoreDoc(window[i].doc, context.combine(window[i].score, crossEncoderScores[i]), window[i].shardIndex);
+            docIds[i] = hits[i].doc;
         }
-        Arrays.sort(reranked, 0, windowLength, BY_SCORE_THEN_DOC);
-        if (hits.length > windowLength) {
-            float shift = belowWindowShift(reranked[windowLength - 1].score, hits[windowLength].score);
-            for (int i = windowLength; i < hits.length; i++) {
-                reranked[i] = new ScoreDoc(hits[i].doc, hits[i].score + shift, hits[i].shardIndex);
+        PassageScores scores = context.score(searcher, context.readPassages(searcher, docIds));
+
+        // Hits the model scored first, in its order; then, in first-stage order, the window's hits a timeout left
+        // unscored and the hits below the window.
+        ScoreDoc[] reranked = new ScoreDoc[hits.length];
+        Set<Integer> rescored = new HashSet<>(windowLength * 2);
+        int scored = 0;
+        for (int i = 0; i < windowLength; i++) {
+            if (scores.isScored(i)) {
+                reranked[scored++] = new ScoreDoc(hits[i].doc, context.combine(hits[i].score, scores.score(i)), hits[i].shardIndex);
+                rescored.add(hits[i].doc);
             }
         }
-        Set<Integer> rescored = new HashSet<>(windowLength * 2);
-        for (int docId : docIds) {
-            rescored.add(docId);
-        }
         context.setRescoredDocs(rescored);
+        if (scored == 0) {
+            return topDocs;
+        }
+        Arrays.sort(reranked, 0, scored, BY_SCORE_THEN_DOC);
+        int next = scored;
+        float shift = Float.NaN;
+        for (int i = 0; i < hits.length; i++) {
+            if (i < windowLength && scores.isScored(i)) {
+                continue;
+            }
+            if (Float.isNaN(shift)) {
+                shift = belowWindowShift(reranked[scored - 1].score, hits[i].score);
+            }
+            reranked[next++] = new ScoreDoc(hits[i].doc, hits[i].score + shift, hits[i].shardIndex);
+        }
         return new TopDocs(topDocs.totalHits, reranked);
     }
 
@@ -74,14 +88,15 @@ public final class CrossEncoderRescorer implements Rescorer {
         if (context.isRescored(topLevelDocId) == false) {
             return Explanation.match(
                 sourceExplanation.getValue(),
-                "first-stage score: below the cross_encoder window of ["
+                "first-stage score: not reranked, being below the cross_encoder window of ["
                     + context.getWindowSize()
-                    + "], so not reranked; its _score is shifted to rank after every reranked hit in first-stage order",
+                    + "] or not reached before the search's timeout; its _score is shifted to rank after every reranked "
+                    + "hit in first-stage order",
                 sourceExplanation
             );
         }
         String passage = context.readPassages(searcher, new int[] { topLevelDocId })[0];
-        float crossEncoderScore = context.score(new String[] { passage })[0];
+        float crossEncoderScore = context.score(searcher, new String[] { passage }).score(0);
         Explanation crossEncoder = Explanation.match(
             crossEncoderScore,
             "cross_encoder model ["

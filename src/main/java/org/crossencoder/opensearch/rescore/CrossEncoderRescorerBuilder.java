@@ -2,7 +2,6 @@ package org.crossencoder.opensearch.rescore;
 
 import org.crossencoder.opensearch.model.CrossEncoderModel;
 import org.crossencoder.opensearch.model.InferenceService;
-import org.crossencoder.opensearch.settings.CrossEncoderSettings;
 import org.opensearch.core.ParseField;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
@@ -55,6 +54,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
     }
 
     private final Supplier<InferenceService> inference;
+    private final ShardSearches searches;
     private String model;
     private String queryText;
     private List<String> fields;
@@ -62,16 +62,24 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
     private float queryWeight = 1f;
     private float rescoreQueryWeight = 1f;
 
-    public CrossEncoderRescorerBuilder(Supplier<InferenceService> inference, String model, String queryText, List<String> fields) {
+    public CrossEncoderRescorerBuilder(
+        Supplier<InferenceService> inference,
+        ShardSearches searches,
+        String model,
+        String queryText,
+        List<String> fields
+    ) {
         this.inference = inference;
+        this.searches = searches;
         this.model = model;
         this.queryText = queryText;
         this.fields = fields;
         validate();
     }
 
-    private CrossEncoderRescorerBuilder(Supplier<InferenceService> inference) {
+    private CrossEncoderRescorerBuilder(Supplier<InferenceService> inference, ShardSearches searches) {
         this.inference = inference;
+        this.searches = searches;
     }
 
     private void validate() {
@@ -84,9 +92,10 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         fields = List.copyOf(fields);
     }
 
-    public CrossEncoderRescorerBuilder(StreamInput in, Supplier<InferenceService> inference) throws IOException {
+    public CrossEncoderRescorerBuilder(StreamInput in, Supplier<InferenceService> inference, ShardSearches searches) throws IOException {
         super(in);
         this.inference = inference;
+        this.searches = searches;
         this.model = in.readString();
         this.queryText = in.readString();
         this.fields = in.readStringList();
@@ -105,8 +114,9 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         out.writeFloat(rescoreQueryWeight);
     }
 
-    public static CrossEncoderRescorerBuilder fromXContent(XContentParser parser, Supplier<InferenceService> inference) throws IOException {
-        CrossEncoderRescorerBuilder builder = PARSER.parse(parser, new CrossEncoderRescorerBuilder(inference), null);
+    public static CrossEncoderRescorerBuilder fromXContent(XContentParser parser, Supplier<InferenceService> inference, ShardSearches searches)
+        throws IOException {
+        CrossEncoderRescorerBuilder builder = PARSER.parse(parser, new CrossEncoderRescorerBuilder(inference, searches), null);
         builder.validate();
         return builder;
     }
@@ -123,22 +133,23 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         builder.endObject();
     }
 
+    /** Refuses a window that cannot hold a hit: {@code rescore} parsing calls this with the request's {@code window_size}. */
+    @Override
+    public CrossEncoderRescorerBuilder windowSize(int windowSize) {
+        return super.windowSize(requireWindow(windowSize));
+    }
+
+    private static int requireWindow(int windowSize) {
+        if (windowSize < 1) {
+            throw new IllegalArgumentException("[" + NAME + "] [window_size] must be at least 1, got [" + windowSize + "]");
+        }
+        return windowSize;
+    }
+
     @Override
     protected RescoreContext innerBuildContext(int windowSize, QueryShardContext context) {
         InferenceService service = inference.get();
-        if (windowSize > service.maxWindowSize()) {
-            throw new IllegalArgumentException(
-                "["
-                    + NAME
-                    + "] window_size ["
-                    + windowSize
-                    + "] is too large: each hit in the window costs one model pass; the maximum is ["
-                    + service.maxWindowSize()
-                    + "], set by ["
-                    + CrossEncoderSettings.MAX_WINDOW_SIZE.getKey()
-                    + "]"
-            );
-        }
+        service.checkPairLimit(requireWindow(windowSize), "[" + NAME + "] window_size", "");
         CrossEncoderModel resolved = service.model(model);
         if (context.getMapperService().documentMapper() != null
             && context.getMapperService().documentMapper().sourceMapper().enabled() == false) {
@@ -153,6 +164,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         return new CrossEncoderRescoreContext(
             windowSize,
             service,
+            searches,
             resolved,
             queryText,
             fields,

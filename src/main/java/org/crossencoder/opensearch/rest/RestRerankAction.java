@@ -4,6 +4,7 @@ import org.crossencoder.opensearch.action.RerankAction;
 import org.crossencoder.opensearch.action.RerankRequest;
 import org.opensearch.rest.BaseRestHandler;
 import org.opensearch.rest.RestRequest;
+import org.opensearch.rest.action.RestCancellableNodeClient;
 import org.opensearch.rest.action.RestToXContentListener;
 import org.opensearch.transport.client.node.NodeClient;
 
@@ -26,6 +27,11 @@ public final class RestRerankAction extends BaseRestHandler {
     @Override
     protected RestChannelConsumer prepareRequest(RestRequest request, NodeClient client) throws IOException {
         RerankRequest rerank = RerankRequest.fromXContent(request.contentParser());
-        return channel -> client.execute(RerankAction.INSTANCE, rerank, new RestToXContentListener<>(channel));
+        // A client that disconnects cancels the task, and the model stops at its next batch.
+        return channel -> new RestCancellableNodeClient(client, request.getHttpChannel()).execute(
+            RerankAction.INSTANCE,
+            rerank,
+            new RestToXContentListener<>(channel)
+        );
     }
 }

@@ -2,6 +2,7 @@ package org.crossencoder.opensearch.settings;
 
 import org.opensearch.common.settings.Setting;
 import org.opensearch.common.settings.Setting.Property;
+import org.opensearch.common.settings.Settings;
 import org.opensearch.common.util.concurrent.OpenSearchExecutors;
 import org.opensearch.core.common.unit.ByteSizeValue;
 import org.opensearch.env.Environment;
@@ -42,10 +43,13 @@ public final class CrossEncoderSettings {
         Property.NodeScope
     );
 
-    /** ONNX Runtime intra-op threads per model session; defaults to the node's allocated processors. */
+    /**
+     * ONNX Runtime threads per running inference. The default shares the node's allocated processors among the
+     * inference pool's threads, so that {@code size x intra_op_threads} never exceeds the cores the node has.
+     */
     public static final Setting<Integer> INTRA_OP_THREADS = new Setting<>(
         "plugins.cross_encoder.inference.intra_op_threads",
-        s -> Integer.toString(OpenSearchExecutors.allocatedProcessors(s)),
+        s -> Integer.toString(Math.max(1, OpenSearchExecutors.allocatedProcessors(s) / inferencePoolSize(s))),
         s -> Setting.parseInt(s, 1, 256, "plugins.cross_encoder.inference.intra_op_threads"),
         Property.NodeScope
     );
@@ -65,6 +69,38 @@ public final class CrossEncoderSettings {
 
     public static List<Setting<?>> all() {
         return List.of(MODELS_PATH, MAX_WINDOW_SIZE, BATCH_SIZE, INTRA_OP_THREADS, CACHE_SIZE);
+    }
+
+    /** The inference pool's size as configured ({@code thread_pool.cross_encoder_inference.size}). */
+    public static int inferencePoolSize(Settings settings) {
+        return settings.getAsInt("thread_pool." + INFERENCE_THREAD_POOL + ".size", INFERENCE_THREAD_POOL_SIZE);
+    }
+
+    /**
+     * Refuses a configuration whose inferences, all running at once, would ask ONNX Runtime for more threads
+     * than the node has processors: they would only slow each other and the node's search and indexing down.
+     */
+    public static void checkProcessorBudget(Settings settings) {
+        int pool = inferencePoolSize(settings);
+        int intraOp = INTRA_OP_THREADS.get(settings);
+        int processors = OpenSearchExecutors.allocatedProcessors(settings);
+        if (pool * intraOp > processors) {
+            throw new IllegalArgumentException(
+                "[thread_pool."
+                    + INFERENCE_THREAD_POOL
+                    + ".size] ("
+                    + pool
+                    + ") x ["
+                    + INTRA_OP_THREADS.getKey()
+                    + "] ("
+                    + intraOp
+                    + ") asks for "
+                    + pool * intraOp
+                    + " threads, more than the node's "
+                    + processors
+                    + " allocated processors; lower one of them"
+            );
+        }
     }
 
     public static Path modelsPath(Environment environment) {

@@ -29,7 +29,7 @@ public class CrossEncoderRescorerBuilderTests {
                 json
             )
         ) {
-            return CrossEncoderRescorerBuilder.fromXContent(parser, () -> null);
+            return CrossEncoderRescorerBuilder.fromXContent(parser, () -> null, new ShardSearches());
         }
     }
 
@@ -64,7 +64,7 @@ public class CrossEncoderRescorerBuilderTests {
 
     @Test
     public void rendersWhatItParses() throws Exception {
-        CrossEncoderRescorerBuilder original = new CrossEncoderRescorerBuilder(() -> null, "m", "q", List.of("a", "b")).scoreMode(
+        CrossEncoderRescorerBuilder original = new CrossEncoderRescorerBuilder(() -> null, new ShardSearches(), "m", "q", List.of("a", "b")).scoreMode(
             ScoreMode.AVG
         ).queryWeight(0.25f).windowSize(42);
         XContentBuilder json = XContentFactory.jsonBuilder();
@@ -79,16 +79,16 @@ public class CrossEncoderRescorerBuilderTests {
 
     @Test
     public void survivesTheWire() throws Exception {
-        CrossEncoderRescorerBuilder original = new CrossEncoderRescorerBuilder(() -> null, "m", "q", List.of("a")).scoreMode(ScoreMode.MAX)
+        CrossEncoderRescorerBuilder original = new CrossEncoderRescorerBuilder(() -> null, new ShardSearches(), "m", "q", List.of("a")).scoreMode(ScoreMode.MAX)
             .rescoreQueryWeight(3f)
             .windowSize(7);
         try (BytesStreamOutput out = new BytesStreamOutput()) {
             original.writeTo(out);
-            CrossEncoderRescorerBuilder read = new CrossEncoderRescorerBuilder(out.bytes().streamInput(), () -> null);
+            CrossEncoderRescorerBuilder read = new CrossEncoderRescorerBuilder(out.bytes().streamInput(), () -> null, new ShardSearches());
             assertEquals(original, read);
             assertEquals(7, (int) read.windowSize());
         }
-        assertNotEquals(original, new CrossEncoderRescorerBuilder(() -> null, "m", "other query", List.of("a")).windowSize(7));
+        assertNotEquals(original, new CrossEncoderRescorerBuilder(() -> null, new ShardSearches(), "m", "other query", List.of("a")).windowSize(7));
     }
 
     @Test
@@ -123,5 +123,17 @@ public class CrossEncoderRescorerBuilderTests {
             ).getMessage(),
             containsString("[cross_encoder] [query_weight] must be a finite number")
         );
+    }
+
+    @Test
+    public void refusesAWindowThatCannotHoldAHit() {
+        CrossEncoderRescorerBuilder builder = new CrossEncoderRescorerBuilder(() -> null, new ShardSearches(), "m", "q", List.of("a"));
+        for (int windowSize : new int[] { 0, -1, Integer.MIN_VALUE }) {
+            assertThat(
+                assertThrows(IllegalArgumentException.class, () -> builder.windowSize(windowSize)).getMessage(),
+                containsString("[cross_encoder] [window_size] must be at least 1, got [" + windowSize + "]")
+            );
+        }
+        assertEquals(1, (int) builder.windowSize(1).windowSize());
     }
 }

@@ -1,0 +1,64 @@
+package org.crossencoder.opensearch.pipeline;
+
+import org.opensearch.action.ActionRequest;
+import org.opensearch.action.search.SearchAction;
+import org.opensearch.action.support.ActionFilter;
+import org.opensearch.action.support.ActionFilterChain;
+import org.opensearch.action.support.ActionRequestMetadata;
+import org.opensearch.common.Nullable;
+import org.opensearch.common.util.concurrent.ThreadContext;
+import org.opensearch.core.action.ActionListener;
+import org.opensearch.core.action.ActionResponse;
+import org.opensearch.tasks.CancellableTask;
+import org.opensearch.tasks.Task;
+
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * Puts each search's task in the thread context the search runs in. Search response processors are not handed
+ * the task, and {@code cross_encoder_rerank} needs it to stop when the search is cancelled (by
+ * {@code _tasks/_cancel}, {@code cancel_after_time_interval}, or the client going away).
+ */
+public final class SearchTaskFilter implements ActionFilter {
+
+    private static final String SEARCH_TASK = "cross_encoder.search_task";
+
+    private final Supplier<ThreadContext> threadContext;
+
+    /** The thread context comes from the thread pool, which exists only after action filters are collected. */
+    public SearchTaskFilter(Supplier<ThreadContext> threadContext) {
+        this.threadContext = threadContext;
+    }
+
+    /** The task of the search whose thread context this is, or null outside a search. */
+    @Nullable
+    static CancellableTask current(ThreadContext threadContext) {
+        return threadContext.getTransient(SEARCH_TASK);
+    }
+
+    @Override
+    public int order() {
+        return 0;
+    }
+
+    @Override
+    public <Request extends ActionRequest, Response extends ActionResponse> void apply(
+        Task task,
+        String action,
+        Request request,
+        ActionRequestMetadata<Request, Response> actionRequestMetadata,
+        ActionListener<Response> listener,
+        ActionFilterChain<Request, Response> chain
+    ) {
+        if (SearchAction.NAME.equals(action) == false || (task instanceof CancellableTask) == false) {
+            chain.proceed(task, action, request, listener);
+            return;
+        }
+        ThreadContext context = threadContext.get();
+        try (ThreadContext.StoredContext restore = context.newStoredContext(true, List.of(SEARCH_TASK))) {
+            context.putTransient(SEARCH_TASK, task);
+            chain.proceed(task, action, request, listener);
+        }
+    }
+}
