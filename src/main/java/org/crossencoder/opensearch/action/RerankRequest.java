@@ -41,7 +41,7 @@ public final class RerankRequest extends ActionRequest {
         PARSER.declareField((r, v) -> r.model = v, p -> strictString(p, MODEL), MODEL, ValueType.VALUE);
         PARSER.declareField((r, v) -> r.queryText = v, p -> strictString(p, QUERY_TEXT), QUERY_TEXT, ValueType.VALUE);
         PARSER.declareField((r, v) -> r.texts = v, p -> strictStrings(p, TEXTS), TEXTS, ValueType.VALUE_ARRAY);
-        PARSER.declareObjectArray((r, v) -> r.documents = v, (p, c) -> p.map(), DOCUMENTS);
+        PARSER.declareField((r, v) -> r.documents = v, RerankRequest::strictDocuments, DOCUMENTS, ValueType.OBJECT_ARRAY);
         PARSER.declareField((r, v) -> r.fields = v, p -> strictStrings(p, FIELDS), FIELDS, ValueType.VALUE_ARRAY);
         PARSER.declareInt((r, v) -> r.topN = v, TOP_N);
         PARSER.declareField(
@@ -82,6 +82,23 @@ public final class RerankRequest extends ActionRequest {
             values.add(parser.text());
         }
         return values;
+    }
+
+    private static List<Map<String, Object>> strictDocuments(XContentParser parser) throws IOException {
+        if (parser.currentToken() != XContentParser.Token.START_ARRAY) {
+            throw new ParsingException(parser.getTokenLocation(), "[rerank] [documents] must be an array of objects, got " + describe(parser.currentToken()));
+        }
+        List<Map<String, Object>> documents = new ArrayList<>();
+        while (parser.nextToken() != XContentParser.Token.END_ARRAY) {
+            if (parser.currentToken() != XContentParser.Token.START_OBJECT) {
+                throw new ParsingException(
+                    parser.getTokenLocation(),
+                    "[rerank] [documents] must hold only objects; entry [" + documents.size() + "] is " + describe(parser.currentToken())
+                );
+            }
+            documents.add(parser.map());
+        }
+        return documents;
     }
 
     private static String describe(XContentParser.Token token) {

@@ -28,6 +28,7 @@ public final class TransportRerankAction extends HandledTransportAction<RerankRe
         CrossEncoderModel model;
         try {
             inference.checkPairLimit(request.texts().size(), "[rerank] the number of texts", "");
+            inference.checkQueryText(request.queryText(), "[rerank]");
             model = inference.model(request.model());
         } catch (RuntimeException e) {
             listener.onFailure(e);

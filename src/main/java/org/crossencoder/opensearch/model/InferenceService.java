@@ -23,12 +23,15 @@ public final class InferenceService {
     private final InferenceStats stats = new InferenceStats();
     private final ScoreCache cache;
     private volatile int maxWindowSize;
+    private volatile int maxQueryTextLength;
 
     public InferenceService(ModelRegistry registry, InferenceScheduler scheduler, ClusterSettings clusterSettings) {
         this.registry = registry;
         this.scheduler = scheduler;
         this.maxWindowSize = clusterSettings.get(CrossEncoderSettings.MAX_WINDOW_SIZE);
         clusterSettings.addSettingsUpdateConsumer(CrossEncoderSettings.MAX_WINDOW_SIZE, value -> this.maxWindowSize = value);
+        this.maxQueryTextLength = clusterSettings.get(CrossEncoderSettings.MAX_QUERY_TEXT_LENGTH);
+        clusterSettings.addSettingsUpdateConsumer(CrossEncoderSettings.MAX_QUERY_TEXT_LENGTH, value -> this.maxQueryTextLength = value);
         this.cache = new ScoreCache(clusterSettings.get(CrossEncoderSettings.CACHE_SIZE));
         clusterSettings.addSettingsUpdateConsumer(CrossEncoderSettings.CACHE_SIZE, cache::resize);
     }
@@ -69,6 +72,22 @@ public final class InferenceService {
                     + maxWindowSize
                     + "]"
                     + remedy
+            );
+        }
+    }
+
+    /** Throws a 400 naming {@code where} when the query text is longer than {@link CrossEncoderSettings#MAX_QUERY_TEXT_LENGTH}. */
+    public void checkQueryText(String queryText, String where) {
+        if (queryText.length() > maxQueryTextLength) {
+            throw new IllegalArgumentException(
+                where
+                    + " [query_text] is ["
+                    + queryText.length()
+                    + "] characters long; ["
+                    + CrossEncoderSettings.MAX_QUERY_TEXT_LENGTH.getKey()
+                    + "] allows at most ["
+                    + maxQueryTextLength
+                    + "]: the model reads only its first tokens anyway"
             );
         }
     }

@@ -100,6 +100,7 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
             }
             checkRerankable(request);
             InferenceService service = inference.get();
+            service.checkQueryText(text, "[" + TYPE + "]");
             texts = new String[windowSize == null ? hits.length : Math.min(windowSize, hits.length)];
             service.checkPairLimit(
                 texts.length,

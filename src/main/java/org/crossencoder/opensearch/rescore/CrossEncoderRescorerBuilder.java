@@ -150,6 +150,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
     protected RescoreContext innerBuildContext(int windowSize, QueryShardContext context) {
         InferenceService service = inference.get();
         service.checkPairLimit(requireWindow(windowSize), "[" + NAME + "] window_size", "");
+        service.checkQueryText(queryText, "[" + NAME + "]");
         CrossEncoderModel resolved = service.model(model);
         if (context.getMapperService().documentMapper() != null
             && context.getMapperService().documentMapper().sourceMapper().enabled() == false) {

@@ -32,6 +32,19 @@ public final class CrossEncoderSettings {
     );
 
     /**
+     * Longest query text, in characters, any request may give the model. A cross-encoder reads at most
+     * {@code max_length} tokens of query and passage together, so a longer text is a mistake or an attack, and
+     * tokenizing megabytes would hold an inference thread.
+     */
+    public static final Setting<Integer> MAX_QUERY_TEXT_LENGTH = Setting.intSetting(
+        "plugins.cross_encoder.max_query_text_length",
+        10_000,
+        1,
+        Property.NodeScope,
+        Property.Dynamic
+    );
+
+    /**
      * Pairs per ONNX Runtime call; each batch is padded only to its own longest pair. 8 measured fastest on
      * 2 cores for 100 MS MARCO pairs (docs/BENCHMARKS.md): small batches waste the least on padding.
      */
@@ -68,7 +81,7 @@ public final class CrossEncoderSettings {
     private CrossEncoderSettings() {}
 
     public static List<Setting<?>> all() {
-        return List.of(MODELS_PATH, MAX_WINDOW_SIZE, BATCH_SIZE, INTRA_OP_THREADS, CACHE_SIZE);
+        return List.of(MODELS_PATH, MAX_WINDOW_SIZE, MAX_QUERY_TEXT_LENGTH, BATCH_SIZE, INTRA_OP_THREADS, CACHE_SIZE);
     }
 
     /** The inference pool's size as configured ({@code thread_pool.cross_encoder_inference.size}). */

@@ -2,6 +2,9 @@ package org.crossencoder.opensearch.model;
 
 import org.junit.Rule;
 import org.junit.Test;
+import org.opensearch.OpenSearchStatusException;
+import org.opensearch.ResourceNotFoundException;
+import org.opensearch.core.rest.RestStatus;
 import org.junit.rules.TemporaryFolder;
 
 import java.nio.file.Files;
@@ -43,14 +46,21 @@ public class ModelRegistryTests {
             assertSame("loaded once, shared", model, registry.get("good"));
             assertEquals(-1.5696858f, model.score(TestModels.BERLIN_QUERY, List.of(TestModels.BERLIN))[0], 1e-5f);
 
-            IllegalStateException brokenError = assertThrows(IllegalStateException.class, () -> registry.get("broken"));
-            assertThat(brokenError.getMessage(), containsString("model [broken] on node [node-1] failed to load"));
+            OpenSearchStatusException brokenError = assertThrows(OpenSearchStatusException.class, () -> registry.get("broken"));
+            assertEquals(RestStatus.SERVICE_UNAVAILABLE, brokenError.status());
+            assertThat(brokenError.getMessage(), containsString("cross-encoder model [broken] on node [node-1] failed to load"));
             assertThat(
-                assertThrows(IllegalStateException.class, () -> registry.get("no-tokenizer")).getMessage(),
+                assertThrows(OpenSearchStatusException.class, () -> registry.get("no-tokenizer")).getMessage(),
                 containsString("has no [tokenizer.json]")
             );
-            IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class, () -> registry.get("not-a-model"));
-            assertThat(unknown.getMessage(), containsString("unknown cross-encoder model [not-a-model] on node [node-1]; known models: [good]"));
+            ResourceNotFoundException unknown = assertThrows(ResourceNotFoundException.class, () -> registry.get("not-a-model"));
+            assertEquals(RestStatus.NOT_FOUND, unknown.status());
+            assertThat(
+                unknown.getMessage(),
+                containsString(
+                    "unknown cross-encoder model [not-a-model] on node [node-1]; loaded models: [good]; failed to load: [broken, no-tokenizer]"
+                )
+            );
         }
     }
 
@@ -59,8 +69,8 @@ public class ModelRegistryTests {
         try (ModelRegistry registry = ModelRegistry.load(folder.getRoot().toPath().resolve("absent"), "node-1", OPTIONS)) {
             assertTrue(registry.models().isEmpty());
             assertThat(
-                assertThrows(IllegalArgumentException.class, () -> registry.get("any")).getMessage(),
-                containsString("known models: []")
+                assertThrows(ResourceNotFoundException.class, () -> registry.get("any")).getMessage(),
+                containsString("loaded models: [] (from [")
             );
         }
     }

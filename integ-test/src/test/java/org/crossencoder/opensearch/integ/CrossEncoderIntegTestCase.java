@@ -21,6 +21,8 @@ public abstract class CrossEncoderIntegTestCase {
     public static final String TINY_XLM_ROBERTA = "tiny-xlm-roberta-ce-random";
     public static final String MINILM_SHAPE = "minilm-l6-shape-random";
     public static final String MS_MARCO = "ms-marco-MiniLM-L-6-v2";
+    /** A model directory whose model.onnx is not a model: the node lists it as failed and answers 503 for it. */
+    public static final String BROKEN = "broken-model";
 
     private static OpenSearchNode sharedNode;
 
@@ -33,7 +35,11 @@ public abstract class CrossEncoderIntegTestCase {
             if (hasTestModel(MS_MARCO)) {
                 models.add(MS_MARCO);
             }
-            sharedNode = OpenSearchNode.start("shared-node", testModelsDir(), models, Map.of("discovery.type", "single-node"));
+            sharedNode = OpenSearchNode.start("shared-node", testModelsDir(), models, Map.of("discovery.type", "single-node"), "768m", node -> {
+                Path broken = Files.createDirectories(node.resolve("config/cross-encoder-models").resolve(BROKEN));
+                Files.writeString(broken.resolve("model.onnx"), "not an onnx model");
+                Files.copy(testModelsDir().resolve(TINY_BERT).resolve("tokenizer.json"), broken.resolve("tokenizer.json"));
+            });
             Runtime.getRuntime().addShutdownHook(new Thread(sharedNode::close));
         }
         client = sharedNode.client();

@@ -48,7 +48,8 @@ public class CrossEncoderRescoreErrorsIT extends CrossEncoderIntegTestCase {
     @Test
     public void unknownModelListsTheKnownOnes() throws Exception {
         RestClient.Response response = search("{\"model\":\"no-such-model\",\"query_text\":\"berlin\",\"fields\":[\"passage\"]}");
-        assertBadRequest(response, "unknown cross-encoder model [no-such-model] on node [shared-node]; known models: [");
+        assertEquals(response.raw(), 404, response.status());
+        assertThat((String) response.path("error.root_cause.0.reason"), containsString("unknown cross-encoder model [no-such-model] on node [shared-node]; loaded models: ["));
         assertThat(response.raw(), containsString(TINY_BERT));
         assertThat(response.raw(), containsString(MINILM_SHAPE));
     }

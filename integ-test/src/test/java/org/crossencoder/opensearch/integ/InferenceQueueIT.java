@@ -69,7 +69,8 @@ public class InferenceQueueIT {
                     ok++;
                 } else {
                     assertEquals(r.raw(), 429, r.status());
-                    assertThat(r.raw(), containsString("rejected execution"));
+                    assertThat(r.raw(), containsString("cross-encoder inference on node [small-queue] is full"));
+                    assertThat(r.raw(), containsString("[thread_pool.cross_encoder_inference.queue_size] allows (1)"));
                     rejected++;
                 }
             }

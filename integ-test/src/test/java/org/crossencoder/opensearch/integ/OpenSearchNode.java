@@ -217,6 +217,10 @@ public final class OpenSearchNode implements Closeable {
         return name;
     }
 
+    public String httpAddress() {
+        return httpAddress;
+    }
+
     public String transportAddress() {
         return transportAddress;
     }

@@ -70,8 +70,8 @@ public class RerankApiIT extends CrossEncoderIntegTestCase {
     @Test
     public void badRequestsAreNamed() throws Exception {
         RestClient.Response unknown = rerank("{\"model\":\"nope\",\"query_text\":\"q\",\"texts\":[\"a\"]}");
-        assertEquals(400, unknown.status());
-        assertThat(unknown.raw(), containsString("unknown cross-encoder model [nope] on node [shared-node]; known models: ["));
+        assertEquals(404, unknown.status());
+        assertThat(unknown.raw(), containsString("unknown cross-encoder model [nope] on node [shared-node]; loaded models: ["));
 
         RestClient.Response invalid = rerank("{\"model\":\"" + TINY_BERT + "\",\"texts\":[]}");
         assertEquals(400, invalid.status());
@@ -94,7 +94,8 @@ public class RerankApiIT extends CrossEncoderIntegTestCase {
         try {
             RestClient.Response tooMany = rerank("{\"model\":\"" + TINY_BERT + "\",\"query_text\":\"q\",\"texts\":[\"a\",\"b\",\"c\"]}");
             assertEquals(400, tooMany.status());
-            assertThat(tooMany.raw(), containsString("[rerank] got [3] texts; the maximum is [2]"));
+            assertThat(tooMany.raw(), containsString("[rerank] the number of texts [3] is too large"));
+            assertThat(tooMany.raw(), containsString("[plugins.cross_encoder.rescore.max_window_size] allows at most [2]"));
         } finally {
             client.ok("PUT", "/_cluster/settings", "{\"transient\":{\"plugins.cross_encoder.rescore.max_window_size\":null}}");
         }

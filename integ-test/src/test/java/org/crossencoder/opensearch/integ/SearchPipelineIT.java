@@ -130,11 +130,11 @@ public class SearchPipelineIT extends CrossEncoderIntegTestCase {
     public void badProcessorConfigurationsAreRejectedWhenThePipelineIsCreated() throws Exception {
         Map<String, String> cases = new HashMap<>();
         cases.put("{\"cross_encoder_rescore\":{\"fields\":[\"passage\"]}}", "[model] required property is missing");
-        cases.put("{\"cross_encoder_rescore\":{\"model\":\"m\",\"fields\":[]}}", "[fields] must name at least one text field");
-        cases.put("{\"cross_encoder_rescore\":{\"model\":\"m\",\"fields\":[\"a\"],\"score_mode\":\"sum\"}}", "[score_mode] must be one of");
-        cases.put("{\"cross_encoder_rescore\":{\"model\":\"m\",\"fields\":[\"a\"],\"window_size\":0}}", "[window_size] must be at least 1");
-        cases.put("{\"cross_encoder_rescore\":{\"model\":\"m\",\"fields\":[\"a\"],\"query_weight\":\"heavy\"}}", "[query_weight] must be a finite number");
-        cases.put("{\"cross_encoder_rescore\":{\"model\":\"m\",\"fields\":[\"a\"],\"colour\":\"red\"}}", "colour");
+        cases.put("{\"cross_encoder_rescore\":{\"model\":\"" + TINY_BERT + "\",\"fields\":[]}}", "[fields] must name at least one text field");
+        cases.put("{\"cross_encoder_rescore\":{\"model\":\"" + TINY_BERT + "\",\"fields\":[\"a\"],\"score_mode\":\"sum\"}}", "[score_mode] must be one of");
+        cases.put("{\"cross_encoder_rescore\":{\"model\":\"" + TINY_BERT + "\",\"fields\":[\"a\"],\"window_size\":0}}", "[window_size] must be at least 1");
+        cases.put("{\"cross_encoder_rescore\":{\"model\":\"" + TINY_BERT + "\",\"fields\":[\"a\"],\"query_weight\":\"heavy\"}}", "[query_weight] must be a finite number");
+        cases.put("{\"cross_encoder_rescore\":{\"model\":\"" + TINY_BERT + "\",\"fields\":[\"a\"],\"colour\":\"red\"}}", "colour");
         for (Map.Entry<String, String> c : cases.entrySet()) {
             RestClient.Response response = client.request("PUT", "/_search/pipeline/bad", "{\"request_processors\":[" + c.getKey() + "]}");
             assertEquals(c.getKey() + " -> " + response.raw(), 400, response.status());
@@ -143,10 +143,20 @@ public class SearchPipelineIT extends CrossEncoderIntegTestCase {
         RestClient.Response badResponseProcessor = client.request(
             "PUT",
             "/_search/pipeline/bad",
-            "{\"response_processors\":[{\"cross_encoder_rerank\":{\"model\":\"m\",\"fields\":[\"a\"],\"window_size\":-1}}]}"
+            "{\"response_processors\":[{\"cross_encoder_rerank\":{\"model\":\"" + TINY_BERT + "\",\"fields\":[\"a\"],\"window_size\":-1}}]}"
         );
         assertEquals(400, badResponseProcessor.status());
         assertThat(badResponseProcessor.raw(), containsString("[window_size] must be at least 1"));
+        for (String type : List.of("request_processors\":[{\"cross_encoder_rescore", "response_processors\":[{\"cross_encoder_rerank")) {
+            RestClient.Response unserved = client.request(
+                "PUT",
+                "/_search/pipeline/bad",
+                "{\"" + type + "\":{\"model\":\"not-here\",\"fields\":[\"a\"]}}]}"
+            );
+            assertEquals(unserved.raw(), 400, unserved.status());
+            assertThat(unserved.raw(), containsString("unknown cross-encoder model [not-here] on node [shared-node]; loaded models: ["));
+            assertThat(unserved.raw(), containsString(TINY_BERT));
+        }
     }
 
     @Test

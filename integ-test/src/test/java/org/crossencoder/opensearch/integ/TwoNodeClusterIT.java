@@ -100,11 +100,11 @@ public class TwoNodeClusterIT {
         assertEquals(1, (int) partial.path("_shards.failed"));
         assertThat(
             (String) partial.path("_shards.failures.0.reason.reason"),
-            containsString("unknown cross-encoder model [" + TINY_XLM_ROBERTA + "] on node [two-b]; known models: [" + TINY_BERT + "]")
+            containsString("unknown cross-encoder model [" + TINY_XLM_ROBERTA + "] on node [two-b]; loaded models: [" + TINY_BERT + "]")
         );
 
         RestClient.Response strict = client.request("POST", "/spread/_search?allow_partial_search_results=false", search(TINY_XLM_ROBERTA, ""));
-        assertEquals(strict.raw(), 400, strict.status());
+        assertEquals(strict.raw(), 404, strict.status());
         assertThat(strict.raw(), containsString("on node [two-b]"));
 
         RestClient.Response direct = nodeB.client().request(
