@@ -117,7 +117,7 @@ public class CancellationAndTimeoutIT {
     }
 
     @Test
-    public void aSearchCancelledAfterAnIntervalStopsItsModelWork() throws Exception {
+    public void aSearchCancelledAfterAnIntervalStopsItsModelWorkAndAnswersAsOpenSearchDoes() throws Exception {
         awaitIdle();
         long cancelled = stat("cancelled");
         long pairs = stat("pairs_scored");
@@ -126,8 +126,13 @@ public class CancellationAndTimeoutIT {
             "/" + INDEX + "/_search?cancel_after_time_interval=2s",
             rescoreBody(DOCS, "")
         );
-        assertThat(response.raw(), response.status(), greaterThan(399));
-        assertThat(response.raw(), containsString("task_cancelled_exception"));
+        RestClient.Response core = slowCoreSearchCancelledAfter("1s");
+        assertEquals("OpenSearch's own cancelled search: " + core.raw(), "task_cancelled_exception", core.path("error.root_cause.0.type"));
+        assertEquals(response.raw(), core.status(), response.status());
+        Object coreType = core.path("error.type");
+        Object ourType = response.path("error.type");
+        assertEquals(coreType, ourType);
+        assertEquals("task_cancelled_exception", response.path("error.root_cause.0.type"));
         awaitIdle();
         assertEquals(cancelled + 1, stat("cancelled"));
         assertThat("the model stopped well before the window's end", stat("pairs_scored") - pairs, lessThan((long) DOCS / 2));
@@ -268,6 +273,24 @@ public class CancellationAndTimeoutIT {
         );
         assertEquals(Boolean.TRUE, response.path("timed_out"));
         assertEquals(DOCS, ids(response).size());
+    }
+
+    /** A search that is slow without any plugin (a script loop per document), cancelled by OpenSearch itself. */
+    private static RestClient.Response slowCoreSearchCancelledAfter(String interval) throws Exception {
+        if (client.request("HEAD", "/slow-core", null).status() == 404) {
+            client.ok("PUT", "/slow-core", "{\"settings\":{\"number_of_shards\":1,\"number_of_replicas\":0}}");
+            StringBuilder bulk = new StringBuilder();
+            for (int i = 0; i < 5000; i++) {
+                bulk.append("{\"index\":{}}\n{\"n\":").append(i).append("}\n");
+            }
+            client.ok("POST", "/slow-core/_bulk?refresh=true", bulk.toString());
+        }
+        return client.request(
+            "POST",
+            "/slow-core/_search?cancel_after_time_interval=" + interval,
+            "{\"query\":{\"script_score\":{\"query\":{\"match_all\":{}},\"script\":{\"source\":"
+                + "\"double s = 0; for (int i = 0; i < 900000; i++) { s += i; } return s;\"}}}}"
+        );
     }
 
     private static String awaitTask(String action) throws Exception {

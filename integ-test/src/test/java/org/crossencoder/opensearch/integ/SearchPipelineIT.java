@@ -207,10 +207,8 @@ public class SearchPipelineIT extends CrossEncoderIntegTestCase {
             "/_search/pipeline/rerank-unknown",
             "{\"response_processors\":[{\"cross_encoder_rerank\":{\"model\":\"nope\",\"fields\":[\"passage\"]}}]}"
         );
-        assertEquals(200, unknownModel.status());
-        RestClient.Response noModel = search("rerank-unknown", "{\"query\":{\"match_all\":{}}" + ext + "}");
-        assertEquals(400, noModel.status());
-        assertThat(noModel.raw(), containsString("unknown cross-encoder model [nope] on node [shared-node]"));
+        assertEquals("a model this node does not serve is refused when the pipeline is stored", 400, unknownModel.status());
+        assertThat(unknownModel.raw(), containsString("unknown cross-encoder model [nope] on node [shared-node]"));
     }
 
     @Test

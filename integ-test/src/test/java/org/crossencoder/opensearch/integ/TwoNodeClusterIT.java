@@ -112,7 +112,7 @@ public class TwoNodeClusterIT {
             "/_plugins/cross_encoder/_rerank",
             "{\"model\":\"" + TINY_XLM_ROBERTA + "\",\"query_text\":\"q\",\"texts\":[\"a\"]}"
         );
-        assertEquals(400, direct.status());
+        assertEquals(404, direct.status());
         assertThat(direct.raw(), containsString("unknown cross-encoder model [" + TINY_XLM_ROBERTA + "] on node [two-b]"));
     }
 

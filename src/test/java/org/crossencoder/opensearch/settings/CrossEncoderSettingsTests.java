@@ -1,0 +1,40 @@
+package org.crossencoder.opensearch.settings;
+
+import org.junit.Test;
+import org.opensearch.common.settings.Settings;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
+
+public class CrossEncoderSettingsTests {
+
+    private static Settings processors(int processors) {
+        return Settings.builder().put("node.processors", processors).build();
+    }
+
+    @Test
+    public void onnxRuntimeThreadsShareTheProcessorsAmongTheInferenceThreads() {
+        assertEquals(8, (int) CrossEncoderSettings.INTRA_OP_THREADS.get(processors(8)));
+        Settings twoInferences = Settings.builder().put(processors(8)).put("thread_pool.cross_encoder_inference.size", 2).build();
+        assertEquals(4, (int) CrossEncoderSettings.INTRA_OP_THREADS.get(twoInferences));
+        Settings morePoolThanCores = Settings.builder().put(processors(2)).put("thread_pool.cross_encoder_inference.size", 4).build();
+        assertEquals("never zero", 1, (int) CrossEncoderSettings.INTRA_OP_THREADS.get(morePoolThanCores));
+        CrossEncoderSettings.checkProcessorBudget(twoInferences);
+    }
+
+    @Test
+    public void aConfigurationAskingForMoreThreadsThanCoresIsRefused() {
+        Settings tooMany = Settings.builder()
+            .put(processors(2))
+            .put("thread_pool.cross_encoder_inference.size", 2)
+            .put("plugins.cross_encoder.inference.intra_op_threads", 2)
+            .build();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CrossEncoderSettings.checkProcessorBudget(tooMany));
+        assertThat(e.getMessage(), containsString("[thread_pool.cross_encoder_inference.size] (2) x [plugins.cross_encoder.inference.intra_op_threads] (2)"));
+        assertThat(e.getMessage(), containsString("more than the node's 2 allocated processors"));
+        Settings poolOfFourOnTwoCores = Settings.builder().put(processors(2)).put("thread_pool.cross_encoder_inference.size", 4).build();
+        assertThrows(IllegalArgumentException.class, () -> CrossEncoderSettings.checkProcessorBudget(poolOfFourOnTwoCores));
+    }
+}
