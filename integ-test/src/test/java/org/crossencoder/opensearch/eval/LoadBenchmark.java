@@ -1,16 +1,12 @@
 package org.crossencoder.opensearch.eval;
 
 import org.HdrHistogram.Histogram;
-import org.crossencoder.opensearch.integ.OpenSearchNode;
 import org.crossencoder.opensearch.integ.RestClient;
 import org.opensearch.common.xcontent.XContentFactory;
 import org.opensearch.core.common.bytes.BytesReference;
 import org.opensearch.core.xcontent.XContentBuilder;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -43,6 +39,7 @@ public final class LoadBenchmark {
     private static final String PIPELINE = "load-rerank";
     private static final String RERANK = "/_plugins/cross_encoder/_rerank";
 
+    private final SoakNode node;
     private final RestClient client;
     private final String model;
     private final List<BeirCollection.Query> queries;
@@ -50,44 +47,24 @@ public final class LoadBenchmark {
     /** Answers with a 5xx status other than OpenSearch's own answer to a cancelled search. */
     private int serverErrors;
 
-    private LoadBenchmark(RestClient client, String model, List<BeirCollection.Query> queries, List<String> passages) {
-        this.client = client;
+    private LoadBenchmark(SoakNode node, String model, List<BeirCollection.Query> queries, List<String> passages) {
+        this.node = node;
+        this.client = node.client();
         this.model = model;
         this.queries = queries;
         this.passages = passages;
     }
 
     public static void main(String[] args) throws Exception {
-        Path datasets = Paths.get(System.getProperty("eval.datasets.dir"));
-        String dataset = System.getProperty("eval.dataset", "trec-dl-2019-passage-subset");
-        Path modelDir = Paths.get(System.getProperty("tests.models.dir")).resolve(System.getProperty("eval.model", "minilm-l6-sci-cross-encoder"));
-        RelevanceEvaluation.Config config = new RelevanceEvaluation.Config(
-            BeirCollection.load(datasets.resolve(dataset), "test"),
-            modelDir.getParent(),
-            modelDir.getFileName().toString(),
-            Integer.MAX_VALUE,
-            RelevanceEvaluation.DEPTH,
-            Paths.get(System.getProperty("eval.output")).resolve("load"),
-            Paths.get(System.getProperty("eval.report")),
-            null
-        );
-        try (
-            OpenSearchNode node = OpenSearchNode.start(
-                "load-node",
-                config.modelsSource(),
-                List.of(config.model()),
-                Map.of("discovery.type", "single-node", "plugins.cross_encoder.cache.size", "0b")
-            )
-        ) {
-            RestClient client = node.client();
-            new RelevanceEvaluation(client, config).index();
+        try (SoakNode node = SoakNode.start("load-node", "minilm-l6-sci-cross-encoder", RelevanceEvaluation.DEPTH, "load")) {
+            RelevanceEvaluation.Config config = node.config();
             List<String> passages = new ArrayList<>();
             config.collection().forEachDocument(d -> {
                 if (passages.size() < 1000) {
                     passages.add((d.title() + " " + d.text()).strip());
                 }
             });
-            LoadBenchmark benchmark = new LoadBenchmark(client, config.model(), config.collection().queries(), passages);
+            LoadBenchmark benchmark = new LoadBenchmark(node, config.model(), config.collection().queries(), passages);
             String fairness = benchmark.fairness(Integer.getInteger("load.rounds", 5));
             String mixed = benchmark.mixedLoad(Integer.getInteger("load.clients", 4), Integer.getInteger("load.minutes", 3));
             String report = String.format(
@@ -99,7 +76,7 @@ public final class LoadBenchmark {
                 System.getProperty("os.arch"),
                 System.getProperty("java.version"),
                 config.model(),
-                dataset,
+                config.collection().name(),
                 fairness,
                 mixed
             );
@@ -227,9 +204,8 @@ public final class LoadBenchmark {
             latency.put(k.name(), new Histogram(TimeUnit.MINUTES.toMillis(10), 2));
             outcomes.put(k.name(), new TreeMap<>());
         });
-        long pid = processId();
         List<String> memory = new ArrayList<>();
-        memory.add(memoryRow("start", pid));
+        memory.add(memoryRow("start"));
         AtomicBoolean stop = new AtomicBoolean();
         ExecutorService pool = Executors.newFixedThreadPool(clients);
         List<CompletableFuture<Void>> running = new ArrayList<>();
@@ -271,12 +247,12 @@ public final class LoadBenchmark {
         while (running.stream().allMatch(CompletableFuture::isDone) == false) {
             Thread.sleep(200);
             if (System.nanoTime() >= nextSample) {
-                memory.add(memoryRow(String.format(Locale.ROOT, "%.1f min", (System.nanoTime() - start) / 60e9), pid));
+                memory.add(memoryRow(String.format(Locale.ROOT, "%.1f min", (System.nanoTime() - start) / 60e9)));
                 nextSample += TimeUnit.SECONDS.toNanos(30);
             }
         }
         pool.shutdown();
-        memory.add(memoryRow("end", pid));
+        memory.add(memoryRow("end"));
         Map<String, Object> stats = inference();
 
         StringBuilder table = new StringBuilder(String.format(
@@ -331,22 +307,8 @@ public final class LoadBenchmark {
         return response.status() + (type == null ? "" : " " + type);
     }
 
-    @SuppressWarnings("unchecked")
-    private long processId() throws IOException {
-        Map<String, Map<String, Object>> nodes = client.ok("GET", "/_nodes/_local/process", null).path("nodes");
-        return ((Number) ((Map<String, Object>) nodes.values().iterator().next().get("process")).get("id")).longValue();
-    }
-
-    @SuppressWarnings("unchecked")
-    private String memoryRow(String when, long pid) throws IOException {
-        long residentKib = 0;
-        for (String line : Files.readAllLines(Paths.get("/proc/" + pid + "/status"))) {
-            if (line.startsWith("VmRSS:")) {
-                residentKib = Long.parseLong(line.replaceAll("[^0-9]", ""));
-            }
-        }
-        Map<String, Map<String, Object>> jvm = client.ok("GET", "/_nodes/_local/stats/jvm", null).path("nodes");
-        Map<String, Object> mem = (Map<String, Object>) ((Map<String, Object>) jvm.values().iterator().next().get("jvm")).get("mem");
-        return String.format(Locale.ROOT, "| %s | %d | %d |%n", when, residentKib / 1024, ((Number) mem.get("heap_used_in_bytes")).longValue() >> 20);
+    private String memoryRow(String when) throws IOException {
+        SoakNode.Memory memory = node.memory();
+        return String.format(Locale.ROOT, "| %s | %d | %d |%n", when, memory.residentMib(), memory.heapUsedMib());
     }
 }

@@ -1,11 +1,7 @@
 package org.crossencoder.opensearch.eval;
 
-import org.crossencoder.opensearch.integ.OpenSearchNode;
 import org.crossencoder.opensearch.integ.RestClient;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -22,42 +18,22 @@ import java.util.Map;
 public final class MemorySoak {
 
     public static void main(String[] args) throws Exception {
-        Path datasets = Paths.get(System.getProperty("eval.datasets.dir"));
-        String dataset = System.getProperty("eval.dataset", "trec-dl-2019-passage-subset");
-        Path modelDir = Paths.get(System.getProperty("tests.models.dir")).resolve(System.getProperty("eval.model", "minilm-l6-shape-random"));
         int searches = Integer.getInteger("soak.searches", 2000);
         int window = Integer.getInteger("soak.window", 10);
         int samples = 10;
-        RelevanceEvaluation.Config config = new RelevanceEvaluation.Config(
-            BeirCollection.load(datasets.resolve(dataset), "test"),
-            modelDir.getParent(),
-            modelDir.getFileName().toString(),
-            Integer.MAX_VALUE,
-            window,
-            Paths.get(System.getProperty("eval.output")).resolve("soak"),
-            Paths.get(System.getProperty("eval.report")),
-            null
-        );
-        try (
-            OpenSearchNode node = OpenSearchNode.start(
-                "soak-node",
-                config.modelsSource(),
-                List.of(config.model()),
-                Map.of("discovery.type", "single-node", "plugins.cross_encoder.cache.size", "0b")
-            )
-        ) {
+        try (SoakNode node = SoakNode.start("soak-node", "minilm-l6-shape-random", window, "soak")) {
             RestClient client = node.client();
-            RelevanceEvaluation evaluation = new RelevanceEvaluation(client, config);
-            evaluation.index();
-            long pid = processId(client);
+            RelevanceEvaluation.Config config = node.config();
+            RelevanceEvaluation evaluation = node.evaluation();
+            String dataset = config.collection().name();
             List<BeirCollection.Query> queries = config.collection().queries();
             StringBuilder table = new StringBuilder("| searches | resident memory MiB | heap used MiB | pairs scored |\n|---|---|---|---|\n");
-            table.append(row(0, pid, client));
+            table.append(row(0, node));
             long start = System.nanoTime();
             for (int i = 1; i <= searches; i++) {
                 client.ok("POST", "/" + RelevanceEvaluation.INDEX + "/_search", evaluation.reranked(queries.get(i % queries.size())));
                 if (i % (searches / samples) == 0) {
-                    String row = row(i, pid, client);
+                    String row = row(i, node);
                     System.out.print(row);
                     table.append(row);
                 }
@@ -86,30 +62,16 @@ public final class MemorySoak {
     }
 
     @SuppressWarnings("unchecked")
-    private static long processId(RestClient client) throws Exception {
-        Map<String, Map<String, Object>> nodes = client.ok("GET", "/_nodes/_local/process", null).path("nodes");
-        Map<String, Object> process = (Map<String, Object>) nodes.values().iterator().next().get("process");
-        return ((Number) process.get("id")).longValue();
-    }
-
-    @SuppressWarnings("unchecked")
-    private static String row(int searches, long pid, RestClient client) throws Exception {
-        long residentKib = 0;
-        for (String line : Files.readAllLines(Paths.get("/proc/" + pid + "/status"))) {
-            if (line.startsWith("VmRSS:")) {
-                residentKib = Long.parseLong(line.replaceAll("[^0-9]", ""));
-            }
-        }
-        Map<String, Map<String, Object>> jvm = client.ok("GET", "/_nodes/_local/stats/jvm", null).path("nodes");
-        Map<String, Object> mem = (Map<String, Object>) ((Map<String, Object>) jvm.values().iterator().next().get("jvm")).get("mem");
-        Map<String, Map<String, Object>> stats = client.ok("GET", "/_plugins/cross_encoder/_local/stats", null).path("nodes");
+    private static String row(int searches, SoakNode node) throws Exception {
+        SoakNode.Memory memory = node.memory();
+        Map<String, Map<String, Object>> stats = node.client().ok("GET", "/_plugins/cross_encoder/_local/stats", null).path("nodes");
         Map<String, Object> inference = (Map<String, Object>) stats.values().iterator().next().get("inference");
         return String.format(
             Locale.ROOT,
             "| %d | %d | %d | %d |%n",
             searches,
-            residentKib / 1024,
-            ((Number) mem.get("heap_used_in_bytes")).longValue() >> 20,
+            memory.residentMib(),
+            memory.heapUsedMib(),
             ((Number) inference.get("pairs_scored")).longValue()
         );
     }

@@ -142,13 +142,7 @@ public class CancellationAndTimeoutIT {
     public void aRerankCancelledThroughTheTasksApiStops() throws Exception {
         awaitIdle();
         long cancelled = stat("cancelled");
-        CompletableFuture<RestClient.Response> rerank = CompletableFuture.supplyAsync(() -> {
-            try {
-                return client.request("POST", "/_plugins/cross_encoder/_rerank", rerankBody(DOCS, ""));
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        CompletableFuture<RestClient.Response> rerank = rerankInBackground(rerankBody(DOCS, ""));
         String taskId = awaitTask("cluster:admin/cross_encoder/rerank");
         client.ok("POST", "/_tasks/" + taskId + "/_cancel", null);
         RestClient.Response response = rerank.get(60, TimeUnit.SECONDS);
@@ -197,13 +191,7 @@ public class CancellationAndTimeoutIT {
     public void aSmallSearchWithATimeoutDoesNotWaitOutALargeRequest() throws Exception {
         awaitIdle();
         long timedOut = stat("timed_out");
-        CompletableFuture<RestClient.Response> large = CompletableFuture.supplyAsync(() -> {
-            try {
-                return client.request("POST", "/_plugins/cross_encoder/_rerank", rerankBody(DOCS, ",\"timeout\":\"20s\""));
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        CompletableFuture<RestClient.Response> large = rerankInBackground(rerankBody(DOCS, ",\"timeout\":\"20s\""));
         awaitTask("cluster:admin/cross_encoder/rerank");
         RestClient.Response small = client.ok("POST", "/" + INDEX + "/_search", rescoreBody(4, ",\"timeout\":\"1s\""));
         assertFalse("the large request is still running when the small one answers", large.isDone());
@@ -291,6 +279,16 @@ public class CancellationAndTimeoutIT {
             "{\"query\":{\"script_score\":{\"query\":{\"match_all\":{}},\"script\":{\"source\":"
                 + "\"double s = 0; for (int i = 0; i < 900000; i++) { s += i; } return s;\"}}}}"
         );
+    }
+
+    private static CompletableFuture<RestClient.Response> rerankInBackground(String body) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return client.request("POST", "/_plugins/cross_encoder/_rerank", body);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
     }
 
     private static String awaitTask(String action) throws Exception {
