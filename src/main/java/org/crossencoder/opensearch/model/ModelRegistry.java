@@ -76,8 +76,9 @@ public final class ModelRegistry implements Closeable {
                             )
                         );
                         logger.info("loaded cross-encoder model [{}] from [{}] in [{}ms]", name, dir, millis);
-                    } catch (Exception | LinkageError | AssertionError e) {
-                        // Native libraries report a bad model or platform with errors; one bad model must not stop the node.
+                    } catch (Exception e) {
+                        // One bad model must not stop the node. A native library that cannot load at all (an Error) does
+                        // stop it: no model could run, and the node's log says why at start.
                         logger.error(() -> "could not load cross-encoder model [" + name + "] from [" + dir + "]", e);
                         infos.put(name, ModelInfo.failed(name, dir.toString(), e.getMessage()));
                     }

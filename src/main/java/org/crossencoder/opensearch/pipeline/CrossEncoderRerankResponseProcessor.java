@@ -9,7 +9,6 @@ import org.crossencoder.opensearch.rescore.PassageReader;
 import org.opensearch.action.search.SearchRequest;
 import org.opensearch.action.search.SearchResponse;
 import org.opensearch.action.search.SearchResponseSections;
-import org.opensearch.action.support.PlainActionFuture;
 import org.opensearch.common.document.DocumentField;
 import org.opensearch.common.unit.TimeValue;
 import org.opensearch.common.util.concurrent.ThreadContext;
@@ -72,11 +71,10 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
         this.queryText = queryText;
     }
 
+    /** Search pipelines call {@link #processResponseAsync}; waiting here for the model would block a search thread. */
     @Override
     public SearchResponse processResponse(SearchRequest request, SearchResponse response) {
-        PlainActionFuture<SearchResponse> future = PlainActionFuture.newFuture();
-        processResponseAsync(request, response, null, future);
-        return future.actionGet();
+        throw new UnsupportedOperationException("[" + TYPE + "] runs the model asynchronously: use processResponseAsync");
     }
 
     @Override
@@ -204,7 +202,8 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
             response.getSuggest(),
             response.isTimedOut() || scores.timedOut(),
             response.isTerminatedEarly(),
-            new SearchProfileShardResults(response.getProfileResults()),
+            // An empty map means the search had no profile; a SearchProfileShardResults would render an empty one.
+            response.getProfileResults().isEmpty() ? null : new SearchProfileShardResults(response.getProfileResults()),
             response.getNumReducePhases(),
             oldSections.getSearchExtBuilders(),
             oldSections.getProcessorResult()
