@@ -132,7 +132,7 @@ public final class RerankRequest extends ActionRequest {
 
     public RerankRequest(StreamInput in) throws IOException {
         super(in);
-        model = in.readString();
+        model = in.readOptionalString();
         queryText = in.readString();
         texts = in.readStringList();
         topN = in.readOptionalVInt();
@@ -170,8 +170,8 @@ public final class RerankRequest extends ActionRequest {
     @Override
     public ActionRequestValidationException validate() {
         ActionRequestValidationException e = null;
-        if (model == null || model.isBlank()) {
-            e = addValidationError("[model] is required", e);
+        if (model != null && model.isBlank()) {
+            e = addValidationError("[model] must not be blank; leave it out to use the default model", e);
         }
         if (queryText == null || queryText.isBlank()) {
             e = addValidationError("[query_text] is required", e);
@@ -188,7 +188,7 @@ public final class RerankRequest extends ActionRequest {
     @Override
     public void writeTo(StreamOutput out) throws IOException {
         super.writeTo(out);
-        out.writeString(model);
+        out.writeOptionalString(model);
         out.writeString(queryText);
         out.writeStringCollection(texts);
         out.writeOptionalVInt(topN);

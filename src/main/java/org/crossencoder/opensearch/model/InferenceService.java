@@ -5,6 +5,7 @@ import ai.onnxruntime.OrtException;
 import org.crossencoder.opensearch.settings.CrossEncoderSettings;
 import org.opensearch.OpenSearchException;
 import org.opensearch.action.support.PlainActionFuture;
+import org.opensearch.common.Nullable;
 import org.opensearch.common.settings.ClusterSettings;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.concurrency.OpenSearchRejectedExecutionException;
@@ -24,6 +25,7 @@ public final class InferenceService {
     private final ScoreCache cache;
     private volatile int maxWindowSize;
     private volatile int maxQueryTextLength;
+    private volatile String defaultModel;
 
     public InferenceService(ModelRegistry registry, InferenceScheduler scheduler, ClusterSettings clusterSettings) {
         this.registry = registry;
@@ -32,12 +34,31 @@ public final class InferenceService {
         clusterSettings.addSettingsUpdateConsumer(CrossEncoderSettings.MAX_WINDOW_SIZE, value -> this.maxWindowSize = value);
         this.maxQueryTextLength = clusterSettings.get(CrossEncoderSettings.MAX_QUERY_TEXT_LENGTH);
         clusterSettings.addSettingsUpdateConsumer(CrossEncoderSettings.MAX_QUERY_TEXT_LENGTH, value -> this.maxQueryTextLength = value);
+        this.defaultModel = clusterSettings.get(CrossEncoderSettings.DEFAULT_MODEL);
+        clusterSettings.addSettingsUpdateConsumer(CrossEncoderSettings.DEFAULT_MODEL, value -> this.defaultModel = value);
         this.cache = new ScoreCache(clusterSettings.get(CrossEncoderSettings.CACHE_SIZE));
         clusterSettings.addSettingsUpdateConsumer(CrossEncoderSettings.CACHE_SIZE, cache::resize);
     }
 
-    public CrossEncoderModel model(String name) {
-        return registry.get(name);
+    /**
+     * The named model, or with {@code name} null the one {@link CrossEncoderSettings#DEFAULT_MODEL} names; a 400
+     * naming the setting and this node's models when neither is given.
+     */
+    public CrossEncoderModel model(@Nullable String name) {
+        if (name != null) {
+            return registry.get(name);
+        }
+        String fallback = defaultModel;
+        if (fallback.isEmpty()) {
+            throw new IllegalArgumentException(
+                "no [model] given and ["
+                    + CrossEncoderSettings.DEFAULT_MODEL.getKey()
+                    + "] is not set: name one of the models this node serves "
+                    + registry.models().keySet()
+                    + ", or set a default model"
+            );
+        }
+        return registry.get(fallback);
     }
 
     public ModelRegistry registry() {

@@ -25,9 +25,11 @@ final class ProcessorConfig {
         this.servingNode = servingNode;
     }
 
+    /** The model, or null for the cluster's default model (resolved per request, as the default may change). */
+    @Nullable
     String model() {
-        String model = ConfigurationUtils.readStringProperty(type, tag, config, "model");
-        if (servingNode != null) {
+        String model = ConfigurationUtils.readOptionalStringProperty(type, tag, config, "model");
+        if (model != null && servingNode != null) {
             try {
                 servingNode.model(model);
             } catch (OpenSearchException e) {

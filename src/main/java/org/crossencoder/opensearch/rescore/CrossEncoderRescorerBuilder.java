@@ -83,7 +83,9 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
     }
 
     private void validate() {
-        requireText(model, MODEL);
+        if (model != null) {
+            requireText(model, MODEL);
+        }
         requireText(queryText, QUERY_TEXT);
         if (fields == null || fields.isEmpty()) {
             throw new IllegalArgumentException("[" + NAME + "] [" + FIELDS.getPreferredName() + "] must name at least one text field");
@@ -96,7 +98,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         super(in);
         this.inference = inference;
         this.searches = searches;
-        this.model = in.readString();
+        this.model = in.readOptionalString();
         this.queryText = in.readString();
         this.fields = in.readStringList();
         this.scoreMode = ScoreMode.readFrom(in);
@@ -106,7 +108,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
 
     @Override
     protected void doWriteTo(StreamOutput out) throws IOException {
-        out.writeString(model);
+        out.writeOptionalString(model);
         out.writeString(queryText);
         out.writeStringCollection(fields);
         scoreMode.writeTo(out);
@@ -124,7 +126,9 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
     @Override
     protected void doXContent(XContentBuilder builder, Params params) throws IOException {
         builder.startObject(NAME);
-        builder.field(MODEL.getPreferredName(), model);
+        if (model != null) {
+            builder.field(MODEL.getPreferredName(), model);
+        }
         builder.field(QUERY_TEXT.getPreferredName(), queryText);
         builder.field(FIELDS.getPreferredName(), fields);
         builder.field(SCORE_MODE.getPreferredName(), scoreMode.toString());
@@ -228,6 +232,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         return this;
     }
 
+    /** The model named in the request; null means the cluster's default model. */
     public String model() {
         return model;
     }
@@ -271,7 +276,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
             return false;
         }
         CrossEncoderRescorerBuilder other = (CrossEncoderRescorerBuilder) obj;
-        return model.equals(other.model)
+        return Objects.equals(model, other.model)
             && queryText.equals(other.queryText)
             && fields.equals(other.fields)
             && scoreMode == other.scoreMode

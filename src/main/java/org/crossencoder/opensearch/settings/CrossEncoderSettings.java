@@ -32,6 +32,16 @@ public final class CrossEncoderSettings {
     );
 
     /**
+     * The model of every request that names none: the rescore clause, both search processors and {@code _rerank}.
+     * A cluster setting, so that every node resolves an omitted model to the same name.
+     */
+    public static final Setting<String> DEFAULT_MODEL = Setting.simpleString(
+        "plugins.cross_encoder.default_model",
+        Property.NodeScope,
+        Property.Dynamic
+    );
+
+    /**
      * Longest query text, in characters, any request may give the model. A cross-encoder reads at most
      * {@code max_length} tokens of query and passage together, so a longer text is a mistake or an attack, and
      * tokenizing megabytes would hold an inference thread.
@@ -81,7 +91,7 @@ public final class CrossEncoderSettings {
     private CrossEncoderSettings() {}
 
     public static List<Setting<?>> all() {
-        return List.of(MODELS_PATH, MAX_WINDOW_SIZE, MAX_QUERY_TEXT_LENGTH, BATCH_SIZE, INTRA_OP_THREADS, CACHE_SIZE);
+        return List.of(MODELS_PATH, DEFAULT_MODEL, MAX_WINDOW_SIZE, MAX_QUERY_TEXT_LENGTH, BATCH_SIZE, INTRA_OP_THREADS, CACHE_SIZE);
     }
 
     /** The inference pool's size as configured ({@code thread_pool.cross_encoder_inference.size}). */

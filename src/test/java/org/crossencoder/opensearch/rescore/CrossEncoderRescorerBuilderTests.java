@@ -16,6 +16,7 @@ import java.util.List;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertThrows;
 
@@ -98,7 +99,7 @@ public class CrossEncoderRescorerBuilderTests {
             containsString("[cross_encoder] requires a non-empty [query_text]")
         );
         assertThat(
-            assertThrows(IllegalArgumentException.class, () -> parse("{\"query_text\":\"q\",\"fields\":[\"a\"]}")).getMessage(),
+            assertThrows(IllegalArgumentException.class, () -> parse("{\"model\":\" \",\"query_text\":\"q\",\"fields\":[\"a\"]}")).getMessage(),
             containsString("[cross_encoder] requires a non-empty [model]")
         );
         assertThat(
@@ -123,6 +124,19 @@ public class CrossEncoderRescorerBuilderTests {
             ).getMessage(),
             containsString("[cross_encoder] [query_weight] must be a finite number")
         );
+    }
+
+    @Test
+    public void withoutAModelItUsesTheDefaultAndSaysNothingOfOne() throws Exception {
+        CrossEncoderRescorerBuilder builder = parse("{\"query_text\":\"q\",\"fields\":[\"a\"]}");
+        assertEquals(null, builder.model());
+        XContentBuilder json = XContentFactory.jsonBuilder();
+        builder.toXContent(json, ToXContent.EMPTY_PARAMS);
+        assertFalse(BytesReference.bytes(json).utf8ToString().contains("model"));
+        try (BytesStreamOutput out = new BytesStreamOutput()) {
+            builder.writeTo(out);
+            assertEquals(builder, new CrossEncoderRescorerBuilder(out.bytes().streamInput(), () -> null, new ShardSearches()));
+        }
     }
 
     @Test

@@ -98,7 +98,7 @@ public class BadInputIT extends CrossEncoderIntegTestCase {
         cases.add(new Case("window text", "POST", SEARCH, rescore("\"many\"", valid("")), 400, "many"));
         cases.add(new Case("window too large", "POST", SEARCH, rescore("1001", valid("")), 400, "window_size [1001] is too large"));
         cases.add(new Case("window beyond int", "POST", SEARCH, rescore("9999999999", valid("")), 400, "9999999999"));
-        cases.add(new Case("model missing", "POST", SEARCH, rescore("5", crossEncoder(null, "\"q\"", "[\"passage\"]", "")), 400, "requires a non-empty [model]"));
+        cases.add(new Case("model missing, no default", "POST", SEARCH, rescore("5", crossEncoder(null, "\"q\"", "[\"passage\"]", "")), 400, "no [model] given and [plugins.cross_encoder.default_model] is not set"));
         cases.add(new Case("model empty", "POST", SEARCH, rescore("5", crossEncoder("\"\"", "\"q\"", "[\"passage\"]", "")), 400, "requires a non-empty [model]"));
         cases.add(new Case("model unknown", "POST", SEARCH, rescore("5", crossEncoder("\"nope\"", "\"q\"", "[\"passage\"]", "")), 404, "unknown cross-encoder model [nope]"));
         cases.add(new Case("model is a path", "POST", SEARCH, rescore("5", crossEncoder("\"../../etc\"", "\"q\"", "[\"passage\"]", "")), 404, "unknown cross-encoder model [../../etc]"));
@@ -133,7 +133,7 @@ public class BadInputIT extends CrossEncoderIntegTestCase {
         String rescoreProcessor = "{\"request_processors\":[{\"cross_encoder_rescore\":%s}]}";
         String rerankProcessor = "{\"response_processors\":[{\"cross_encoder_rerank\":%s}]}";
         String pipeline = "/_search/pipeline/bad-input-broken";
-        cases.add(new Case("processor model missing", "PUT", pipeline, rescoreProcessor.formatted("{\"fields\":[\"passage\"]}"), 400, "[model] required property is missing"));
+        cases.add(new Case("processor model empty", "PUT", pipeline, rescoreProcessor.formatted("{\"model\":\"\",\"fields\":[\"passage\"]}"), 400, "unknown cross-encoder model []"));
         cases.add(new Case("processor model not served", "PUT", pipeline, rescoreProcessor.formatted("{\"model\":\"nope\",\"fields\":[\"passage\"]}"), 400, "unknown cross-encoder model [nope] on node [shared-node]; loaded models: ["));
         cases.add(new Case("processor model failed", "PUT", pipeline, rerankProcessor.formatted("{\"model\":\"" + BROKEN + "\",\"fields\":[\"passage\"]}"), 400, "failed to load"));
         cases.add(new Case("processor fields string", "PUT", pipeline, rescoreProcessor.formatted("{\"model\":" + tiny + ",\"fields\":\"passage\"}"), 400, "fields"));
@@ -173,7 +173,8 @@ public class BadInputIT extends CrossEncoderIntegTestCase {
         cases.add(new Case("documents strings", "POST", RERANK, rerank(ok + ",\"fields\":[\"passage\"],\"documents\":[\"a\"]"), 400, "[rerank] [documents] must hold only objects; entry [0] is a string"));
         cases.add(new Case("fields numbers", "POST", RERANK, rerank(ok + ",\"fields\":[1],\"documents\":[{\"1\":\"a\"}]"), 400, "[rerank] [fields] must hold only strings; entry [0] is a number"));
         cases.add(new Case("unknown field", "POST", RERANK, rerank(ok + ",\"texts\":[\"a\"],\"passages\":[\"b\"]"), 400, "unknown field [passages]"));
-        cases.add(new Case("model missing", "POST", RERANK, rerank("\"query_text\":\"q\",\"texts\":[\"a\"]"), 400, "[model] is required"));
+        cases.add(new Case("model missing, no default", "POST", RERANK, rerank("\"query_text\":\"q\",\"texts\":[\"a\"]"), 400, "no [model] given and [plugins.cross_encoder.default_model] is not set"));
+        cases.add(new Case("model blank", "POST", RERANK, rerank("\"model\":\" \",\"query_text\":\"q\",\"texts\":[\"a\"]"), 400, "[model] must not be blank"));
         cases.add(new Case("model number", "POST", RERANK, rerank("\"model\":5,\"query_text\":\"q\",\"texts\":[\"a\"]"), 400, "[rerank] [model] must be a string, got a number"));
         cases.add(new Case("model unknown", "POST", RERANK, rerank("\"model\":\"nope\",\"query_text\":\"q\",\"texts\":[\"a\"]"), 404, "unknown cross-encoder model [nope]"));
         cases.add(new Case("model failed to load", "POST", RERANK, rerank("\"model\":\"" + BROKEN + "\",\"query_text\":\"q\",\"texts\":[\"a\"]"), 503, "failed to load"));

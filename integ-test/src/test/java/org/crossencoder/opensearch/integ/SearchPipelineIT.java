@@ -129,7 +129,6 @@ public class SearchPipelineIT extends CrossEncoderIntegTestCase {
     @Test
     public void badProcessorConfigurationsAreRejectedWhenThePipelineIsCreated() throws Exception {
         Map<String, String> cases = new HashMap<>();
-        cases.put("{\"cross_encoder_rescore\":{\"fields\":[\"passage\"]}}", "[model] required property is missing");
         cases.put("{\"cross_encoder_rescore\":{\"model\":\"" + TINY_BERT + "\",\"fields\":[]}}", "[fields] must name at least one text field");
         cases.put("{\"cross_encoder_rescore\":{\"model\":\"" + TINY_BERT + "\",\"fields\":[\"a\"],\"score_mode\":\"sum\"}}", "[score_mode] must be one of");
         cases.put("{\"cross_encoder_rescore\":{\"model\":\"" + TINY_BERT + "\",\"fields\":[\"a\"],\"window_size\":0}}", "[window_size] must be at least 1");
