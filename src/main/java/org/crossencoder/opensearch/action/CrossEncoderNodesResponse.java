@@ -34,6 +34,9 @@ public final class CrossEncoderNodesResponse extends BaseNodesResponse<CrossEnco
 
     @Override
     public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
+        if (CrossEncoderNodeResponse.MODELS.equals(params.param(CrossEncoderNodeResponse.SECTION))) {
+            new ClusterModelsView(getNodes()).toXContent(builder, params);
+        }
         builder.startObject("nodes");
         for (CrossEncoderNodeResponse node : getNodes()) {
             node.toXContent(builder, params);

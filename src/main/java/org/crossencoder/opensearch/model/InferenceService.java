@@ -45,9 +45,11 @@ public final class InferenceService {
      * naming the setting and this node's models when neither is given.
      */
     public CrossEncoderModel model(@Nullable String name) {
-        if (name != null) {
-            return registry.get(name);
-        }
+        return registry.get(name != null ? name : requireDefaultModel());
+    }
+
+    /** The cluster's default model name; a 400 naming the setting and this node's models when none is set. */
+    public String requireDefaultModel() {
         String fallback = defaultModel;
         if (fallback.isEmpty()) {
             throw new IllegalArgumentException(
@@ -58,7 +60,7 @@ public final class InferenceService {
                     + ", or set a default model"
             );
         }
-        return registry.get(fallback);
+        return fallback;
     }
 
     public ModelRegistry registry() {

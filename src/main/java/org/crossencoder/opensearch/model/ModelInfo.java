@@ -18,11 +18,20 @@ public record ModelInfo(
     String output,
     long sizeInBytes,
     String sha256,
+    String tokenizerSha256,
     long loadTimeMillis
 ) implements Writeable, ToXContentObject {
 
     static ModelInfo failed(String name, String path, String error) {
-        return new ModelInfo(name, path, false, error, 0, null, 0, null, 0);
+        return new ModelInfo(name, path, false, error, 0, null, 0, null, null, 0);
+    }
+
+    /**
+     * What identifies the files a loaded model was read from: two nodes with the same fingerprint score every
+     * pair alike. Null for a model that failed to load.
+     */
+    public String fingerprint() {
+        return loaded ? "model.onnx sha256 " + sha256 + ", tokenizer.json sha256 " + tokenizerSha256 : null;
     }
 
     public ModelInfo(StreamInput in) throws IOException {
@@ -34,6 +43,7 @@ public record ModelInfo(
             in.readVInt(),
             in.readOptionalString(),
             in.readVLong(),
+            in.readOptionalString(),
             in.readOptionalString(),
             in.readVLong()
         );
@@ -49,6 +59,7 @@ public record ModelInfo(
         out.writeOptionalString(output);
         out.writeVLong(sizeInBytes);
         out.writeOptionalString(sha256);
+        out.writeOptionalString(tokenizerSha256);
         out.writeVLong(loadTimeMillis);
     }
 
@@ -63,6 +74,7 @@ public record ModelInfo(
             builder.field("output", output);
             builder.field("size_in_bytes", sizeInBytes);
             builder.field("sha256", sha256);
+            builder.field("tokenizer_sha256", tokenizerSha256);
             builder.field("load_time_in_millis", loadTimeMillis);
         } else {
             builder.field("error", error);

@@ -72,6 +72,7 @@ public final class ModelRegistry implements Closeable {
                                 model.output().name().toLowerCase(Locale.ROOT),
                                 Files.size(modelFile),
                                 sha256(modelFile),
+                                sha256(dir.resolve(PairEncoder.TOKENIZER_FILE)),
                                 millis
                             )
                         );
@@ -120,7 +121,8 @@ public final class ModelRegistry implements Closeable {
         }
         List<String> failed = infos.keySet().stream().filter(n -> models.containsKey(n) == false).toList();
         throw new ResourceNotFoundException(
-            "unknown cross-encoder model [{}] on node [{}]; loaded models: [{}]{} (from [{}])",
+            "unknown cross-encoder model [{}] on node [{}]; loaded models: [{}]{} (from [{}]). Every node that holds shards of "
+                + "the searched indices needs the model: copy its directory into that path and restart the node",
             name,
             nodeName,
             Strings.collectionToDelimitedString(models.keySet(), ", "),
@@ -131,6 +133,15 @@ public final class ModelRegistry implements Closeable {
 
     public Map<String, CrossEncoderModel> models() {
         return Collections.unmodifiableSortedMap(models);
+    }
+
+    public String nodeName() {
+        return nodeName;
+    }
+
+    /** What this node knows of the named model, or null if it has no such model directory. */
+    public ModelInfo info(String name) {
+        return infos.get(name);
     }
 
     /** Every model directory found, loaded or not. */

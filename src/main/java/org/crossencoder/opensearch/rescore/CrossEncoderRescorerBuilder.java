@@ -2,9 +2,12 @@ package org.crossencoder.opensearch.rescore;
 
 import org.crossencoder.opensearch.model.CrossEncoderModel;
 import org.crossencoder.opensearch.model.InferenceService;
+import org.crossencoder.opensearch.model.ModelInfo;
+import org.opensearch.OpenSearchStatusException;
 import org.opensearch.core.ParseField;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
+import org.opensearch.core.rest.RestStatus;
 import org.opensearch.core.xcontent.ObjectParser;
 import org.opensearch.core.xcontent.XContentBuilder;
 import org.opensearch.core.xcontent.XContentParser;
@@ -57,6 +60,9 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
     private final ShardSearches searches;
     private String model;
     private String queryText;
+    /** Set when the coordinating node rewrites the request: the files of its model, which every shard must match. */
+    private String fingerprint;
+    private String fingerprintNode;
     private List<String> fields;
     private ScoreMode scoreMode = ScoreMode.REPLACE;
     private float queryWeight = 1f;
@@ -104,6 +110,8 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         this.scoreMode = ScoreMode.readFrom(in);
         this.queryWeight = in.readFloat();
         this.rescoreQueryWeight = in.readFloat();
+        this.fingerprint = in.readOptionalString();
+        this.fingerprintNode = in.readOptionalString();
     }
 
     @Override
@@ -114,6 +122,8 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         scoreMode.writeTo(out);
         out.writeFloat(queryWeight);
         out.writeFloat(rescoreQueryWeight);
+        out.writeOptionalString(fingerprint);
+        out.writeOptionalString(fingerprintNode);
     }
 
     public static CrossEncoderRescorerBuilder fromXContent(XContentParser parser, Supplier<InferenceService> inference, ShardSearches searches)
@@ -156,6 +166,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         service.checkPairLimit(requireWindow(windowSize), "[" + NAME + "] window_size", "");
         service.checkQueryText(queryText, "[" + NAME + "]");
         CrossEncoderModel resolved = service.model(model);
+        checkSameModelAsPlanned(service, resolved.name());
         if (context.getMapperService().documentMapper() != null
             && context.getMapperService().documentMapper().sourceMapper().enabled() == false) {
             throw new IllegalArgumentException(
@@ -212,9 +223,49 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         return NAME;
     }
 
+    /**
+     * On the coordinating node, pins the model: its name (the default model's, if the request names none) and
+     * the fingerprint of this node's files for it. Each shard then checks that it holds the same files, so one
+     * search never ranks some shards with another model. A node without the model pins nothing.
+     */
     @Override
     public RescorerBuilder<CrossEncoderRescorerBuilder> rewrite(QueryRewriteContext ctx) {
-        return this;
+        InferenceService service = inference.get();
+        if (fingerprint != null || service == null) {
+            return this;
+        }
+        String name = model != null ? model : service.requireDefaultModel();
+        ModelInfo local = service.registry().info(name);
+        if (local == null || local.loaded() == false) {
+            return this;
+        }
+        CrossEncoderRescorerBuilder pinned = new CrossEncoderRescorerBuilder(inference, searches, name, queryText, fields).scoreMode(
+            scoreMode
+        ).queryWeight(queryWeight).rescoreQueryWeight(rescoreQueryWeight);
+        pinned.windowSize = windowSize;
+        pinned.fingerprint = local.fingerprint();
+        pinned.fingerprintNode = service.registry().nodeName();
+        return pinned;
+    }
+
+    private void checkSameModelAsPlanned(InferenceService service, String name) {
+        if (fingerprint == null) {
+            return;
+        }
+        String here = service.registry().info(name).fingerprint();
+        if (fingerprint.equals(here) == false) {
+            throw new OpenSearchStatusException(
+                "cross-encoder model [{}] on node [{}] has other files than on node [{}], which planned this search ({} here; {} there): "
+                    + "one search must rank every shard with the same model. Compare the nodes with GET _plugins/cross_encoder/models "
+                    + "and give every node the same model directory",
+                RestStatus.SERVICE_UNAVAILABLE,
+                name,
+                service.registry().nodeName(),
+                fingerprintNode,
+                here,
+                fingerprint
+            );
+        }
     }
 
     public CrossEncoderRescorerBuilder scoreMode(ScoreMode scoreMode) {
@@ -281,11 +332,13 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
             && fields.equals(other.fields)
             && scoreMode == other.scoreMode
             && queryWeight == other.queryWeight
-            && rescoreQueryWeight == other.rescoreQueryWeight;
+            && rescoreQueryWeight == other.rescoreQueryWeight
+            && Objects.equals(fingerprint, other.fingerprint)
+            && Objects.equals(fingerprintNode, other.fingerprintNode);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(super.hashCode(), model, queryText, fields, scoreMode, queryWeight, rescoreQueryWeight);
+        return Objects.hash(super.hashCode(), model, queryText, fields, scoreMode, queryWeight, rescoreQueryWeight, fingerprint, fingerprintNode);
     }
 }

@@ -5,6 +5,8 @@ import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.Test;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,13 +22,25 @@ import static org.junit.Assert.assertThat;
 
 /**
  * Two OpenSearch processes on 127.0.0.1 forming one cluster, each with the plugin and its own models
- * directory: node [two-a] has both tiny models, node [two-b] only the BERT one.
+ * directory: node [two-a] has both tiny models, node [two-b] only the BERT one; and both have a model named
+ * [same-name] made of other files on each node.
  */
 public class TwoNodeClusterIT {
 
     private static OpenSearchNode nodeA;
     private static OpenSearchNode nodeB;
     private static RestClient client;
+    private static final String SAME_NAME = "same-name";
+
+    /** Puts the files of {@code source} (a test model) into the node's models path under the name [same-name]. */
+    private static OpenSearchNode.Preparation sameNameFrom(String source) {
+        return directory -> {
+            Path target = Files.createDirectories(directory.resolve("config/cross-encoder-models").resolve(SAME_NAME));
+            for (String file : List.of("model.onnx", "tokenizer.json")) {
+                Files.copy(testModelsDir().resolve(source).resolve(file), target.resolve(file));
+            }
+        };
+    }
 
     @BeforeClass
     public static void startCluster() throws Exception {
@@ -35,13 +49,17 @@ public class TwoNodeClusterIT {
             "two-a",
             testModelsDir(),
             List.of(TINY_BERT, TINY_XLM_ROBERTA),
-            Map.of("cluster.name", clusterName, "cluster.initial_cluster_manager_nodes", "two-a")
+            Map.of("cluster.name", clusterName, "cluster.initial_cluster_manager_nodes", "two-a"),
+            "768m",
+            sameNameFrom(TINY_BERT)
         );
         nodeB = OpenSearchNode.start(
             "two-b",
             testModelsDir(),
             List.of(TINY_BERT),
-            Map.of("cluster.name", clusterName, "discovery.seed_hosts", nodeA.transportAddress())
+            Map.of("cluster.name", clusterName, "discovery.seed_hosts", nodeA.transportAddress()),
+            "768m",
+            sameNameFrom(TINY_XLM_ROBERTA)
         );
         client = nodeA.client();
         client.ok("GET", "/_cluster/health?wait_for_nodes=2&timeout=120s", null);
@@ -75,6 +93,32 @@ public class TwoNodeClusterIT {
     }
 
     @Test
+    public void theModelsApiSaysWhichModelsDifferAcrossTheClusterAndHowToFixIt() throws Exception {
+        RestClient.Response response = client.ok("GET", "/_plugins/cross_encoder/models", null);
+        assertEquals(Boolean.TRUE, response.path("models." + TINY_BERT + ".consistent"));
+        assertEquals(Boolean.FALSE, response.path("models." + TINY_XLM_ROBERTA + ".consistent"));
+        assertEquals(List.of("two-b"), response.path("models." + TINY_XLM_ROBERTA + ".missing_on"));
+        assertEquals(Boolean.FALSE, response.path("models." + SAME_NAME + ".consistent"));
+        List<String> differs = response.path("models." + SAME_NAME + ".differs_on");
+        assertEquals(response.raw(), 1, differs.size());
+        assertEquals(List.of(), response.path("models." + SAME_NAME + ".missing_on"));
+        assertThat((String) response.path("models." + SAME_NAME + ".fix"), containsString("needs the same model directory"));
+        Map<String, Map<String, Object>> perNode = response.path("models." + SAME_NAME + ".nodes");
+        assertEquals(2, perNode.size());
+        assertEquals(2, perNode.values().stream().map(n -> n.get("sha256")).distinct().count());
+    }
+
+    @Test
+    public void aShardWhoseNodeHasOtherFilesUnderTheModelsNameFailsInsteadOfRankingWithThem() throws Exception {
+        RestClient.Response response = client.ok("POST", "/spread/_search", search(SAME_NAME, ""));
+        assertEquals(response.raw(), 1, (int) response.path("_shards.failed"));
+        assertEquals(1, (int) response.path("_shards.successful"));
+        String reason = response.path("_shards.failures.0.reason.reason");
+        assertThat(reason, containsString("cross-encoder model [" + SAME_NAME + "] on node [two-b] has other files than on node [two-a]"));
+        assertThat(reason, containsString("GET _plugins/cross_encoder/models"));
+    }
+
+    @Test
     @SuppressWarnings("unchecked")
     public void eachNodeReranksItsShardsWithItsOwnModel() throws Exception {
         RestClient.Response response = client.ok("POST", "/spread/_search", search(TINY_BERT, ""));
@@ -100,8 +144,9 @@ public class TwoNodeClusterIT {
         assertEquals(1, (int) partial.path("_shards.failed"));
         assertThat(
             (String) partial.path("_shards.failures.0.reason.reason"),
-            containsString("unknown cross-encoder model [" + TINY_XLM_ROBERTA + "] on node [two-b]; loaded models: [" + TINY_BERT + "]")
+            containsString("unknown cross-encoder model [" + TINY_XLM_ROBERTA + "] on node [two-b]; loaded models: [" + SAME_NAME + ", " + TINY_BERT + "]")
         );
+        assertThat((String) partial.path("_shards.failures.0.reason.reason"), containsString("copy its directory into that path and restart the node"));
 
         RestClient.Response strict = client.request("POST", "/spread/_search?allow_partial_search_results=false", search(TINY_XLM_ROBERTA, ""));
         assertEquals(strict.raw(), 404, strict.status());
@@ -127,7 +172,7 @@ public class TwoNodeClusterIT {
                 (String) node.get("name"),
                 ((List<Map<String, Object>>) node.get("models")).stream().map(m -> (String) m.get("name")).toList()
             ));
-        assertEquals(Map.of("two-a", List.of(TINY_BERT, TINY_XLM_ROBERTA), "two-b", List.of(TINY_BERT)), modelsByNode);
+        assertEquals(Map.of("two-a", List.of(SAME_NAME, TINY_BERT, TINY_XLM_ROBERTA), "two-b", List.of(SAME_NAME, TINY_BERT)), modelsByNode);
 
         RestClient.Response onlyB = client.ok("GET", "/_plugins/cross_encoder/two-b/stats", null);
         assertEquals(1, (int) onlyB.path("_nodes.total"));
