@@ -2,8 +2,10 @@ package org.crossencoder.opensearch;
 
 import org.apache.lucene.util.SetOnce;
 import org.crossencoder.opensearch.action.CrossEncoderNodesAction;
+import org.crossencoder.opensearch.action.ReloadModelsAction;
 import org.crossencoder.opensearch.action.RerankAction;
 import org.crossencoder.opensearch.action.TransportCrossEncoderNodesAction;
+import org.crossencoder.opensearch.action.TransportReloadModelsAction;
 import org.crossencoder.opensearch.action.TransportRerankAction;
 import org.crossencoder.opensearch.model.CrossEncoderModel;
 import org.crossencoder.opensearch.model.InferenceScheduler;
@@ -16,6 +18,7 @@ import org.crossencoder.opensearch.pipeline.SearchTaskFilter;
 import org.crossencoder.opensearch.rescore.CrossEncoderRescorerBuilder;
 import org.crossencoder.opensearch.rescore.ShardSearches;
 import org.crossencoder.opensearch.rest.RestCrossEncoderNodesAction;
+import org.crossencoder.opensearch.rest.RestReloadModelsAction;
 import org.crossencoder.opensearch.rest.RestRerankAction;
 import org.crossencoder.opensearch.settings.CrossEncoderSettings;
 import org.opensearch.action.ActionRequest;
@@ -24,6 +27,7 @@ import org.opensearch.cluster.node.DiscoveryNodes;
 import org.opensearch.common.settings.ClusterSettings;
 import org.opensearch.common.settings.IndexScopedSettings;
 import org.opensearch.common.settings.SettingsFilter;
+import org.opensearch.common.unit.TimeValue;
 import org.opensearch.core.action.ActionResponse;
 import org.opensearch.plugins.ActionPlugin;
 import org.opensearch.rest.RestController;
@@ -64,6 +68,12 @@ import java.util.function.Supplier;
  */
 public class CrossEncoderPlugin extends Plugin implements SearchPlugin, SearchPipelinePlugin, ActionPlugin {
 
+    /**
+     * How long a model version a reload replaced or removed stays loaded: searches planned with it on one node
+     * find it on every other node meanwhile. Its memory is released after that, once its running requests end.
+     */
+    private static final TimeValue RETIRE_REPLACED_MODELS_AFTER = TimeValue.timeValueMinutes(1);
+
     private final SetOnce<InferenceService> inference = new SetOnce<>();
     private final SetOnce<ModelRegistry> registry = new SetOnce<>();
     private final SetOnce<ThreadPool> threadPool = new SetOnce<>();
@@ -92,7 +102,14 @@ public class CrossEncoderPlugin extends Plugin implements SearchPlugin, SearchPi
             CrossEncoderSettings.INTRA_OP_THREADS.get(settings)
         );
         try {
-            registry.set(ModelRegistry.load(CrossEncoderSettings.modelsPath(environment), clusterService.getNodeName(), options));
+            registry.set(
+                ModelRegistry.load(
+                    CrossEncoderSettings.modelsPath(environment),
+                    clusterService.getNodeName(),
+                    options,
+                    retirement -> threadPool.schedule(retirement, RETIRE_REPLACED_MODELS_AFTER, ThreadPool.Names.GENERIC)
+                )
+            );
         } catch (IOException e) {
             throw new UncheckedIOException("could not read the cross-encoder models directory", e);
         }
@@ -123,7 +140,8 @@ public class CrossEncoderPlugin extends Plugin implements SearchPlugin, SearchPi
     public List<ActionHandler<? extends ActionRequest, ? extends ActionResponse>> getActions() {
         return List.of(
             new ActionHandler<>(RerankAction.INSTANCE, TransportRerankAction.class),
-            new ActionHandler<>(CrossEncoderNodesAction.INSTANCE, TransportCrossEncoderNodesAction.class)
+            new ActionHandler<>(CrossEncoderNodesAction.INSTANCE, TransportCrossEncoderNodesAction.class),
+            new ActionHandler<>(ReloadModelsAction.INSTANCE, TransportReloadModelsAction.class)
         );
     }
 
@@ -137,7 +155,7 @@ public class CrossEncoderPlugin extends Plugin implements SearchPlugin, SearchPi
         IndexNameExpressionResolver indexNameExpressionResolver,
         Supplier<DiscoveryNodes> nodesInCluster
     ) {
-        return List.of(new RestRerankAction(), new RestCrossEncoderNodesAction());
+        return List.of(new RestRerankAction(), new RestCrossEncoderNodesAction(), new RestReloadModelsAction());
     }
 
     @Override

@@ -87,7 +87,7 @@ final class ClusterModelsView implements ToXContentFragment {
                     + name
                     + "] needs the same model directory: copy it from a node whose files are right into the models path of "
                     + Stream.of(missing, failed, differs).flatMap(List::stream).sorted().toList()
-                    + " and restart those nodes"
+                    + " and reload the models (POST _plugins/cross_encoder/models/_reload)"
             );
         }
         builder.endObject();

@@ -9,6 +9,8 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 
+import org.opensearch.common.util.concurrent.AbstractRefCounted;
+
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.LongBuffer;
@@ -21,9 +23,10 @@ import java.util.Map;
 
 /**
  * One loaded cross-encoder: an ONNX Runtime session plus its tokenizer. Thread-safe; loaded once per
- * node and shared by every search.
+ * node and shared by every search. Reference-counted: the registry holds one reference while the model
+ * may be asked for, each running request one more, and the native memory is released when the last one goes.
  */
-public final class CrossEncoderModel implements Closeable {
+public final class CrossEncoderModel extends AbstractRefCounted implements Closeable {
 
     public static final String MODEL_FILE = "model.onnx";
     static final String INPUT_IDS = "input_ids";
@@ -63,6 +66,7 @@ public final class CrossEncoderModel implements Closeable {
         OrtSession session,
         PairEncoder encoder
     ) throws OrtException {
+        super("cross-encoder model [" + name + "]");
         this.name = name;
         this.config = config;
         this.options = options;
@@ -82,11 +86,7 @@ public final class CrossEncoderModel implements Closeable {
 
     /** Loads {@code model.onnx} and {@code tokenizer.json} from a local directory; never downloads anything. */
     public static CrossEncoderModel load(String name, Path directory, InferenceOptions options) throws IOException, OrtException {
-        for (String file : List.of(MODEL_FILE, PairEncoder.TOKENIZER_FILE)) {
-            if (Files.isRegularFile(directory.resolve(file)) == false) {
-                throw new IllegalArgumentException("model [" + name + "] has no [" + file + "] in [" + directory + "]");
-            }
-        }
+        requireFiles(name, directory);
         ModelConfig config = ModelConfig.load(directory);
         OrtEnvironment environment = OrtEnvironment.getEnvironment();
         PairEncoder encoder = new PairEncoder(directory, config.maxLength());
@@ -100,6 +100,15 @@ public final class CrossEncoderModel implements Closeable {
                 session.close();
             }
             throw e;
+        }
+    }
+
+    /** Refuses a model directory without the files every model needs, naming the one that is missing. */
+    static void requireFiles(String name, Path directory) {
+        for (String file : List.of(MODEL_FILE, PairEncoder.TOKENIZER_FILE)) {
+            if (Files.isRegularFile(directory.resolve(file)) == false) {
+                throw new IllegalArgumentException("model [" + name + "] has no [" + file + "] in [" + directory + "]");
+            }
         }
     }
 
@@ -217,8 +226,14 @@ public final class CrossEncoderModel implements Closeable {
         return output;
     }
 
+    /** Gives up the holder's reference; see the class comment. */
     @Override
     public void close() {
+        decRef();
+    }
+
+    @Override
+    protected void closeInternal() {
         try {
             session.close();
         } catch (OrtException e) {

@@ -4,11 +4,13 @@ import ai.onnxruntime.OrtException;
 
 import org.crossencoder.opensearch.settings.CrossEncoderSettings;
 import org.opensearch.OpenSearchException;
+import org.opensearch.OpenSearchStatusException;
 import org.opensearch.action.support.PlainActionFuture;
 import org.opensearch.common.Nullable;
 import org.opensearch.common.settings.ClusterSettings;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.concurrency.OpenSearchRejectedExecutionException;
+import org.opensearch.core.rest.RestStatus;
 import org.opensearch.core.tasks.TaskCancelledException;
 
 import java.util.List;
@@ -120,17 +122,24 @@ public final class InferenceService {
      * scheduler. The listener gets every score, or those reached before the budget's deadline.
      */
     public void score(CrossEncoderModel model, String query, List<String> passages, InferenceBudget budget, ActionListener<PassageScores> listener) {
-        ScoreCache.Lookup lookup = cache.lookup(model.name(), query, passages);
+        ScoreCache.Lookup lookup = cache.lookup(model, query, passages);
         if (lookup.isComplete()) {
             listener.onResponse(lookup.cached());
             return;
         }
+        // The request holds the model while it runs: a reload may retire this version meanwhile.
+        if (model.tryIncRef() == false) {
+            listener.onFailure(
+                new OpenSearchStatusException("cross-encoder model [{}] was unloaded by a reload; retry the request", RestStatus.SERVICE_UNAVAILABLE, model.name())
+            );
+            return;
+        }
         long start = System.nanoTime();
         List<String> missing = lookup.missingPassages();
-        scheduler.submit(new PairScoring(model, query, missing), budget, ActionListener.wrap(fromModel -> {
+        scheduler.submit(new PairScoring(model, query, missing), budget, ActionListener.runBefore(ActionListener.wrap(fromModel -> {
             stats.onSuccess(fromModel.scoredCount(), System.nanoTime() - start, fromModel.timedOut());
             listener.onResponse(lookup.complete(fromModel));
-        }, e -> listener.onFailure(counted(model, e))));
+        }, e -> listener.onFailure(counted(model, e))), model::decRef));
     }
 
     /**

@@ -31,7 +31,11 @@ public record ModelInfo(
      * pair alike. Null for a model that failed to load.
      */
     public String fingerprint() {
-        return loaded ? "model.onnx sha256 " + sha256 + ", tokenizer.json sha256 " + tokenizerSha256 : null;
+        return loaded ? fingerprint(sha256, tokenizerSha256) : null;
+    }
+
+    static String fingerprint(String modelSha256, String tokenizerSha256) {
+        return "model.onnx sha256 " + modelSha256 + ", tokenizer.json sha256 " + tokenizerSha256;
     }
 
     public ModelInfo(StreamInput in) throws IOException {

@@ -4,6 +4,7 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.opensearch.OpenSearchStatusException;
 import org.opensearch.ResourceNotFoundException;
+import org.opensearch.common.Nullable;
 import org.opensearch.core.common.Strings;
 import org.opensearch.core.rest.RestStatus;
 
@@ -16,6 +17,7 @@ import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
@@ -23,72 +25,189 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 /**
- * The models of one node: every sub-directory of the models path that holds a {@code model.onnx}, loaded
- * once when the node starts. A model that fails to load stays listed with its error, so requests for it
- * say why instead of pretending it does not exist.
+ * The models of one node: every sub-directory of the models path that holds a {@code model.onnx}. A model that
+ * fails to load stays listed with its error, so requests for it say why instead of pretending it does not exist.
+ * <p>
+ * The models path is read at start and again on each reload, in two steps so that a cluster can switch
+ * together: {@link #prepare()} loads what is new or changed beside what serves now, {@link #commit()} makes it
+ * what serves. A version that is replaced or removed stays findable by its fingerprint for requests planned
+ * with it (see {@link #get(String, String)}) until {@code retireLater} runs, and its memory is released once its
+ * running requests finish.
  */
 public final class ModelRegistry implements Closeable {
 
     private static final Logger logger = LogManager.getLogger(ModelRegistry.class);
 
+    /** One loaded version of a model and what the node reports of it. */
+    private record Version(CrossEncoderModel model, ModelInfo info) {}
+
+    /** A prepared reload: what will serve, what failed, and what it changes. */
+    private record Plan(SortedMap<String, Version> serving, SortedMap<String, ModelInfo> failed, List<ReloadOutcome> outcomes) {}
+
     private final Path root;
     private final String nodeName;
-    private final SortedMap<String, CrossEncoderModel> models;
-    private final SortedMap<String, ModelInfo> infos;
+    private final CrossEncoderModel.InferenceOptions options;
+    private final Consumer<Runnable> retireLater;
 
-    private ModelRegistry(Path root, String nodeName, SortedMap<String, CrossEncoderModel> models, SortedMap<String, ModelInfo> infos) {
+    private volatile SortedMap<String, Version> serving = Collections.emptySortedMap();
+    /** Models whose directory failed to load and that have no earlier version serving. */
+    private volatile SortedMap<String, ModelInfo> failed = Collections.emptySortedMap();
+    private volatile SortedMap<String, Version> staged = Collections.emptySortedMap();
+    private final List<Version> retiring = new CopyOnWriteArrayList<>();
+    private Plan plan;
+
+    private ModelRegistry(Path root, String nodeName, CrossEncoderModel.InferenceOptions options, Consumer<Runnable> retireLater) {
         this.root = root;
         this.nodeName = nodeName;
-        this.models = models;
-        this.infos = infos;
+        this.options = options;
+        this.retireLater = retireLater;
     }
 
-    public static ModelRegistry load(Path root, String nodeName, CrossEncoderModel.InferenceOptions options) throws IOException {
-        SortedMap<String, CrossEncoderModel> models = new TreeMap<>();
-        SortedMap<String, ModelInfo> infos = new TreeMap<>();
+    /**
+     * Loads every model of the models path. {@code retireLater} runs a retirement some time later (long enough for
+     * the searches already planned with a replaced version to reach every shard).
+     */
+    public static ModelRegistry load(Path root, String nodeName, CrossEncoderModel.InferenceOptions options, Consumer<Runnable> retireLater)
+        throws IOException {
+        ModelRegistry registry = new ModelRegistry(root, nodeName, options, retireLater);
+        if (Files.isDirectory(root) == false) {
+            logger.info("no cross-encoder models directory at [{}]; the cross_encoder rescorer has no models on this node", root);
+        }
+        registry.prepare();
+        registry.commit();
+        return registry;
+    }
+
+    /**
+     * Reads the models path and loads, beside what serves now, every model that is new or whose files changed.
+     * Nothing serves differently until {@link #commit()}. A model whose new files fail to load keeps serving its
+     * old version.
+     */
+    public synchronized List<ReloadOutcome> prepare() throws IOException {
+        discardStaged();
+        SortedMap<String, Version> next = new TreeMap<>();
+        SortedMap<String, ModelInfo> nextFailed = new TreeMap<>();
+        SortedMap<String, Version> loaded = new TreeMap<>();
+        List<ReloadOutcome> outcomes = new ArrayList<>();
+        SortedMap<String, Path> directories = scan();
+        for (Map.Entry<String, Path> entry : directories.entrySet()) {
+            String name = entry.getKey();
+            Path dir = entry.getValue();
+            Version previous = serving.get(name);
+            try {
+                CrossEncoderModel.requireFiles(name, dir);
+                String fingerprint = ModelInfo.fingerprint(sha256(dir.resolve(CrossEncoderModel.MODEL_FILE)), sha256(dir.resolve(PairEncoder.TOKENIZER_FILE)));
+                if (previous != null && previous.info().fingerprint().equals(fingerprint)) {
+                    next.put(name, previous);
+                    outcomes.add(new ReloadOutcome(name, ReloadOutcome.Change.UNCHANGED, null));
+                    continue;
+                }
+                Version version = loadVersion(name, dir);
+                next.put(name, version);
+                loaded.put(name, version);
+                outcomes.add(new ReloadOutcome(name, previous == null ? ReloadOutcome.Change.LOADED : ReloadOutcome.Change.REPLACED, null));
+            } catch (Exception e) {
+                // One bad model must not stop the node. A native library that cannot load at all (an Error) does
+                // stop it: no model could run, and the node's log says why.
+                logger.error(() -> "could not load cross-encoder model [" + name + "] from [" + dir + "]", e);
+                outcomes.add(new ReloadOutcome(name, ReloadOutcome.Change.FAILED, e.getMessage()));
+                if (previous != null) {
+                    next.put(name, previous);
+                } else {
+                    nextFailed.put(name, ModelInfo.failed(name, dir.toString(), e.getMessage()));
+                }
+            }
+        }
+        for (String name : serving.keySet()) {
+            if (directories.containsKey(name) == false) {
+                outcomes.add(new ReloadOutcome(name, ReloadOutcome.Change.REMOVED, null));
+            }
+        }
+        plan = new Plan(next, nextFailed, List.copyOf(outcomes));
+        staged = Collections.unmodifiableSortedMap(loaded);
+        return plan.outcomes();
+    }
+
+    /** Makes the prepared reload what serves; the versions it replaces or removes retire later. */
+    public synchronized List<ReloadOutcome> commit() {
+        if (plan == null) {
+            return List.of();
+        }
+        SortedMap<String, Version> previous = serving;
+        serving = Collections.unmodifiableSortedMap(plan.serving());
+        failed = Collections.unmodifiableSortedMap(plan.failed());
+        staged = Collections.emptySortedMap();
+        for (Version version : previous.values()) {
+            if (plan.serving().get(version.info().name()) != version) {
+                retiring.add(version);
+                retireLater.accept(() -> retire(version));
+            }
+        }
+        List<ReloadOutcome> outcomes = plan.outcomes();
+        plan = null;
+        for (ReloadOutcome outcome : outcomes) {
+            if (outcome.change() != ReloadOutcome.Change.UNCHANGED) {
+                logger.info("cross-encoder model [{}] {}{}", outcome.model(), outcome.change().label(), outcome.error() == null ? "" : ": " + outcome.error());
+            }
+        }
+        return outcomes;
+    }
+
+    private void retire(Version version) {
+        if (retiring.remove(version)) {
+            version.model().decRef();
+        }
+    }
+
+    /** Drops versions a previous {@link #prepare()} loaded and no {@link #commit()} took. */
+    private void discardStaged() {
+        staged.values().forEach(version -> version.model().decRef());
+        staged = Collections.emptySortedMap();
+        plan = null;
+    }
+
+    private SortedMap<String, Path> scan() throws IOException {
+        SortedMap<String, Path> directories = new TreeMap<>();
         if (Files.isDirectory(root)) {
             try (DirectoryStream<Path> dirs = Files.newDirectoryStream(root, Files::isDirectory)) {
                 for (Path dir : dirs) {
-                    Path modelFile = dir.resolve(CrossEncoderModel.MODEL_FILE);
-                    if (Files.exists(modelFile) == false) {
-                        continue;
-                    }
-                    String name = dir.getFileName().toString();
-                    long start = System.nanoTime();
-                    try {
-                        CrossEncoderModel model = CrossEncoderModel.load(name, dir, options);
-                        long millis = (System.nanoTime() - start) / 1_000_000;
-                        models.put(name, model);
-                        infos.put(
-                            name,
-                            new ModelInfo(
-                                name,
-                                dir.toString(),
-                                true,
-                                null,
-                                model.config().maxLength(),
-                                model.output().name().toLowerCase(Locale.ROOT),
-                                Files.size(modelFile),
-                                sha256(modelFile),
-                                sha256(dir.resolve(PairEncoder.TOKENIZER_FILE)),
-                                millis
-                            )
-                        );
-                        logger.info("loaded cross-encoder model [{}] from [{}] in [{}ms]", name, dir, millis);
-                    } catch (Exception e) {
-                        // One bad model must not stop the node. A native library that cannot load at all (an Error) does
-                        // stop it: no model could run, and the node's log says why at start.
-                        logger.error(() -> "could not load cross-encoder model [" + name + "] from [" + dir + "]", e);
-                        infos.put(name, ModelInfo.failed(name, dir.toString(), e.getMessage()));
+                    if (Files.exists(dir.resolve(CrossEncoderModel.MODEL_FILE))) {
+                        directories.put(dir.getFileName().toString(), dir);
                     }
                 }
             }
-        } else {
-            logger.info("no cross-encoder models directory at [{}]; the cross_encoder rescorer has no models on this node", root);
         }
-        return new ModelRegistry(root, nodeName, models, infos);
+        return directories;
+    }
+
+    private Version loadVersion(String name, Path dir) throws Exception {
+        long start = System.nanoTime();
+        CrossEncoderModel model = CrossEncoderModel.load(name, dir, options);
+        try {
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            Path modelFile = dir.resolve(CrossEncoderModel.MODEL_FILE);
+            ModelInfo info = new ModelInfo(
+                name,
+                dir.toString(),
+                true,
+                null,
+                model.config().maxLength(),
+                model.output().name().toLowerCase(Locale.ROOT),
+                Files.size(modelFile),
+                sha256(modelFile),
+                sha256(dir.resolve(PairEncoder.TOKENIZER_FILE)),
+                millis
+            );
+            logger.info("loaded cross-encoder model [{}] from [{}] in [{}ms]", name, dir, millis);
+            return new Version(model, info);
+        } catch (IOException | RuntimeException e) {
+            model.decRef();
+            throw e;
+        }
     }
 
     private static String sha256(Path file) throws IOException {
@@ -101,37 +220,71 @@ public final class ModelRegistry implements Closeable {
     }
 
     /**
-     * The named model; a 503 with its load error if it failed to load, a 404 naming the node and its models
-     * (loaded and failed) if there is no such model.
+     * The named model as it serves now; a 503 with its load error if it failed to load, a 404 naming the node and
+     * its models (loaded and failed) if there is no such model.
      */
     public CrossEncoderModel get(String name) {
-        CrossEncoderModel model = models.get(name);
-        if (model != null) {
-            return model;
+        Version version = serving.get(name);
+        if (version != null) {
+            return version.model();
         }
-        ModelInfo info = infos.get(name);
-        if (info != null) {
-            throw new OpenSearchStatusException(
+        throw notServed(name);
+    }
+
+    /**
+     * The version of the named model whose files have this fingerprint, if this node has it: serving, prepared by a
+     * reload not yet committed, or replaced but not yet retired. So a search planned during a reload finds, on
+     * every node, the version it was planned with. Null when the node has no such version.
+     */
+    @Nullable
+    public CrossEncoderModel get(String name, String fingerprint) {
+        for (Version version : candidates(name)) {
+            if (version.info().fingerprint().equals(fingerprint)) {
+                return version.model();
+            }
+        }
+        return null;
+    }
+
+    private List<Version> candidates(String name) {
+        List<Version> versions = new ArrayList<>(2);
+        for (Map<String, Version> state : List.of(serving, staged)) {
+            Version version = state.get(name);
+            if (version != null) {
+                versions.add(version);
+            }
+        }
+        retiring.stream().filter(version -> version.info().name().equals(name)).forEach(versions::add);
+        return versions;
+    }
+
+    private RuntimeException notServed(String name) {
+        ModelInfo failure = failed.get(name);
+        if (failure != null) {
+            return new OpenSearchStatusException(
                 "cross-encoder model [{}] on node [{}] failed to load: {}",
                 RestStatus.SERVICE_UNAVAILABLE,
                 name,
                 nodeName,
-                info.error()
+                failure.error()
             );
         }
-        List<String> failed = infos.keySet().stream().filter(n -> models.containsKey(n) == false).toList();
-        throw new ResourceNotFoundException(
+        return new ResourceNotFoundException(
             "unknown cross-encoder model [{}] on node [{}]; loaded models: [{}]{} (from [{}]). Every node that holds shards of "
-                + "the searched indices needs the model: copy its directory into that path and restart the node",
+                + "the searched indices needs the model: copy its directory into that path and reload the models "
+                + "(POST _plugins/cross_encoder/models/_reload)",
             name,
             nodeName,
-            Strings.collectionToDelimitedString(models.keySet(), ", "),
-            failed.isEmpty() ? "" : "; failed to load: [" + Strings.collectionToDelimitedString(failed, ", ") + "]",
+            Strings.collectionToDelimitedString(serving.keySet(), ", "),
+            failed.isEmpty() ? "" : "; failed to load: [" + Strings.collectionToDelimitedString(failed.keySet(), ", ") + "]",
             root
         );
     }
 
+    /** The models serving now, by name. */
     public Map<String, CrossEncoderModel> models() {
+        SortedMap<String, CrossEncoderModel> models = new TreeMap<>();
+        serving.forEach((name, version) -> models.put(name, version.model()));
         return Collections.unmodifiableSortedMap(models);
     }
 
@@ -139,18 +292,26 @@ public final class ModelRegistry implements Closeable {
         return nodeName;
     }
 
-    /** What this node knows of the named model, or null if it has no such model directory. */
+    /** What this node serves (or failed to load) under the name, or null if it has no such model directory. */
+    @Nullable
     public ModelInfo info(String name) {
-        return infos.get(name);
+        Version version = serving.get(name);
+        return version != null ? version.info() : failed.get(name);
     }
 
-    /** Every model directory found, loaded or not. */
+    /** Every model directory found, serving or failed. */
     public List<ModelInfo> describe() {
-        return List.copyOf(infos.values());
+        SortedMap<String, ModelInfo> all = new TreeMap<>(failed);
+        serving.forEach((name, version) -> all.put(name, version.info()));
+        return List.copyOf(all.values());
     }
 
     @Override
-    public void close() {
-        models.values().forEach(CrossEncoderModel::close);
+    public synchronized void close() {
+        discardStaged();
+        serving.values().forEach(version -> version.model().decRef());
+        serving = Collections.emptySortedMap();
+        retiring.forEach(version -> version.model().decRef());
+        retiring.clear();
     }
 }

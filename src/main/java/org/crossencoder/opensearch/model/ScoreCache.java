@@ -22,7 +22,7 @@ import java.util.List;
  * Scores already computed on this node, so that a repeated query, the next page of the same search or an
  * {@code explain} does not run the model again. Bounded in bytes; least recently used entries go first.
  * <p>
- * A score depends only on the model, the query text and the passage text, so that is the key: a document
+ * A score depends only on the model (its loaded version), the query text and the passage text, so that is the key: a document
  * whose text changes gets a new key (no stale score), two documents with the same text share one. Document
  * id and version would add nothing to that, and would not exist for texts sent to the rerank API.
  */
@@ -46,8 +46,12 @@ public final class ScoreCache {
         cache.invalidateAll();
     }
 
-    /** Finds what is cached of these passages; the returned lookup says which ones still need the model. */
-    public Lookup lookup(String model, String query, List<String> passages) {
+    /**
+     * Finds what is cached of these passages; the returned lookup says which ones still need the model.
+     * {@code model} is the loaded version (compared by identity), not its name: a reload that replaces a model's
+     * files must never be answered with the scores of the files it replaced.
+     */
+    public Lookup lookup(Object model, String query, List<String> passages) {
         return new Lookup(model, query, passages);
     }
 
@@ -67,7 +71,7 @@ public final class ScoreCache {
         private final List<Integer> missing = new ArrayList<>();
         private final List<String> missingPassages = new ArrayList<>();
 
-        private Lookup(String model, String query, List<String> passages) {
+        private Lookup(Object model, String query, List<String> passages) {
             scores = new float[passages.size()];
             keys = new Key[passages.size()];
             boolean enabled = enabled();
@@ -146,8 +150,8 @@ public final class ScoreCache {
      * A cryptographic digest rather than a fast hash: a collision would silently hand one passage another's
      * score. It costs microseconds per passage next to milliseconds of inference.
      */
-    private record Key(String model, long h0, long h1, long h2, long h3) {
-        static Key of(String model, MessageDigest queryDigest, String passage) {
+    private record Key(Object model, long h0, long h1, long h2, long h3) {
+        static Key of(Object model, MessageDigest queryDigest, String passage) {
             MessageDigest digest;
             try {
                 digest = (MessageDigest) queryDigest.clone();

@@ -165,8 +165,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         InferenceService service = inference.get();
         service.checkPairLimit(requireWindow(windowSize), "[" + NAME + "] window_size", "");
         service.checkQueryText(queryText, "[" + NAME + "]");
-        CrossEncoderModel resolved = service.model(model);
-        checkSameModelAsPlanned(service, resolved.name());
+        CrossEncoderModel resolved = resolve(service);
         if (context.getMapperService().documentMapper() != null
             && context.getMapperService().documentMapper().sourceMapper().enabled() == false) {
             throw new IllegalArgumentException(
@@ -248,24 +247,27 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         return pinned;
     }
 
-    private void checkSameModelAsPlanned(InferenceService service, String name) {
+    /** The version the search was planned with, when the coordinating node pinned one; else the one serving here. */
+    private CrossEncoderModel resolve(InferenceService service) {
         if (fingerprint == null) {
-            return;
+            return service.model(model);
         }
-        String here = service.registry().info(name).fingerprint();
-        if (fingerprint.equals(here) == false) {
-            throw new OpenSearchStatusException(
-                "cross-encoder model [{}] on node [{}] has other files than on node [{}], which planned this search ({} here; {} there): "
-                    + "one search must rank every shard with the same model. Compare the nodes with GET _plugins/cross_encoder/models "
-                    + "and give every node the same model directory",
-                RestStatus.SERVICE_UNAVAILABLE,
-                name,
-                service.registry().nodeName(),
-                fingerprintNode,
-                here,
-                fingerprint
-            );
+        CrossEncoderModel planned = service.registry().get(model, fingerprint);
+        if (planned != null) {
+            return planned;
         }
+        CrossEncoderModel here = service.model(model); // a 404 or 503 when this node does not serve the model at all
+        throw new OpenSearchStatusException(
+            "cross-encoder model [{}] on node [{}] has other files than on node [{}], which planned this search ({} here; {} there): "
+                + "one search must rank every shard with the same model. Compare the nodes with GET _plugins/cross_encoder/models, "
+                + "give every node the same model directory and reload the models",
+            RestStatus.SERVICE_UNAVAILABLE,
+            here.name(),
+            service.registry().nodeName(),
+            fingerprintNode,
+            service.registry().info(model).fingerprint(),
+            fingerprint
+        );
     }
 
     public CrossEncoderRescorerBuilder scoreMode(ScoreMode scoreMode) {

@@ -9,12 +9,22 @@ import org.junit.rules.TemporaryFolder;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertNotSame;
+import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertSame;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
@@ -40,7 +50,7 @@ public class ModelRegistryTests {
         Files.copy(TestModels.dir(TestModels.TINY_BERT).resolve(CrossEncoderModel.MODEL_FILE), noTokenizer.resolve(CrossEncoderModel.MODEL_FILE));
         Files.createDirectories(root.resolve("not-a-model"));
 
-        try (ModelRegistry registry = ModelRegistry.load(root, "node-1", OPTIONS)) {
+        try (ModelRegistry registry = ModelRegistry.load(root, "node-1", OPTIONS, Runnable::run)) {
             assertEquals(Set.of("good"), registry.models().keySet());
             CrossEncoderModel model = registry.get("good");
             assertSame("loaded once, shared", model, registry.get("good"));
@@ -66,12 +76,90 @@ public class ModelRegistryTests {
 
     @Test
     public void aMissingModelsDirectoryMeansNoModels() throws Exception {
-        try (ModelRegistry registry = ModelRegistry.load(folder.getRoot().toPath().resolve("absent"), "node-1", OPTIONS)) {
+        try (ModelRegistry registry = ModelRegistry.load(folder.getRoot().toPath().resolve("absent"), "node-1", OPTIONS, Runnable::run)) {
             assertTrue(registry.models().isEmpty());
             assertThat(
                 assertThrows(ResourceNotFoundException.class, () -> registry.get("any")).getMessage(),
                 containsString("loaded models: [] (from [")
             );
         }
+    }
+
+    private static void copyModel(String testModel, Path target) throws Exception {
+        Files.createDirectories(target);
+        for (String file : List.of(CrossEncoderModel.MODEL_FILE, PairEncoder.TOKENIZER_FILE)) {
+            Files.copy(TestModels.dir(testModel).resolve(file), target.resolve(file), StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    private static Map<String, ReloadOutcome.Change> changes(List<ReloadOutcome> outcomes) {
+        Map<String, ReloadOutcome.Change> changes = new TreeMap<>();
+        outcomes.forEach(outcome -> changes.put(outcome.model(), outcome.change()));
+        return changes;
+    }
+
+    @Test
+    public void aReloadLoadsNewModelsReplacesChangedOnesAndRemovesGoneOnesOnlyWhenCommitted() throws Exception {
+        Path root = folder.getRoot().toPath();
+        copyModel(TestModels.TINY_BERT, root.resolve("a"));
+        List<Runnable> retirements = new ArrayList<>();
+        try (ModelRegistry registry = ModelRegistry.load(root, "node-1", OPTIONS, retirements::add)) {
+            CrossEncoderModel firstA = registry.get("a");
+            String firstFingerprint = registry.info("a").fingerprint();
+            assertEquals(Map.of("a", ReloadOutcome.Change.UNCHANGED), changes(registry.prepare()));
+            assertSame("an unchanged model is not loaded again", firstA, registry.get("a"));
+
+            copyModel(TestModels.TINY_BERT, root.resolve("b"));
+            copyModel(TestModels.TINY_XLM_ROBERTA, root.resolve("a"));
+            assertEquals(Map.of("a", ReloadOutcome.Change.REPLACED, "b", ReloadOutcome.Change.LOADED), changes(registry.prepare()));
+            assertSame("nothing serves differently before the commit", firstA, registry.get("a"));
+            assertThrows(ResourceNotFoundException.class, () -> registry.get("b"));
+            String newFingerprint = ModelInfo.fingerprint(
+                sha256Hex(root.resolve("a/model.onnx")),
+                sha256Hex(root.resolve("a/tokenizer.json"))
+            );
+            assertNotNull("a search planned on a node that committed finds the new version here already", registry.get("a", newFingerprint));
+
+            registry.commit();
+            CrossEncoderModel secondA = registry.get("a");
+            assertNotSame(firstA, secondA);
+            assertEquals(newFingerprint, registry.info("a").fingerprint());
+            assertSame("a search planned before the commit still finds the old version", firstA, registry.get("a", firstFingerprint));
+            assertEquals("the new version serves", 3, secondA.score(TestModels.BERLIN_QUERY, List.of("x", "y", "z")).length);
+
+            firstA.incRef(); // a request still running on the old version
+            assertEquals(1, retirements.size());
+            retirements.remove(0).run();
+            assertNull("retired: no longer found", registry.get("a", firstFingerprint));
+            assertEquals("still held by its running request", 1, firstA.refCount());
+            firstA.decRef();
+            assertEquals(0, firstA.refCount());
+
+            Files.walk(root.resolve("b")).sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            assertEquals(Map.of("a", ReloadOutcome.Change.UNCHANGED, "b", ReloadOutcome.Change.REMOVED), changes(registry.prepare()));
+            registry.commit();
+            assertThrows(ResourceNotFoundException.class, () -> registry.get("b"));
+            assertEquals(1, retirements.size());
+        }
+    }
+
+    @Test
+    public void aModelWhoseNewFilesFailToLoadKeepsServingItsOldVersion() throws Exception {
+        Path root = folder.getRoot().toPath();
+        copyModel(TestModels.TINY_BERT, root.resolve("a"));
+        try (ModelRegistry registry = ModelRegistry.load(root, "node-1", OPTIONS, Runnable::run)) {
+            CrossEncoderModel serving = registry.get("a");
+            Files.writeString(root.resolve("a/model.onnx"), "not an onnx model");
+            List<ReloadOutcome> outcomes = registry.prepare();
+            assertEquals(ReloadOutcome.Change.FAILED, outcomes.get(0).change());
+            assertNotNull(outcomes.get(0).error());
+            registry.commit();
+            assertSame(serving, registry.get("a"));
+            assertEquals(-1.5696858f, serving.score(TestModels.BERLIN_QUERY, List.of(TestModels.BERLIN))[0], 1e-5f);
+        }
+    }
+
+    private static String sha256Hex(Path file) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
     }
 }

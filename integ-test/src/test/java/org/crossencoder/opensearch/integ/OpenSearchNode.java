@@ -225,6 +225,11 @@ public final class OpenSearchNode implements Closeable {
         return transportAddress;
     }
 
+    /** The node's models path, where a test may add, replace or remove model directories before a reload. */
+    public Path modelsPath() {
+        return directory.resolve("config").resolve("cross-encoder-models");
+    }
+
     /** The node's own log, for assertions on what it reported. */
     public Path logFile() {
         return directory.resolve("console.log");

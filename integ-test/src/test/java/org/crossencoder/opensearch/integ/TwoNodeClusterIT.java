@@ -146,7 +146,7 @@ public class TwoNodeClusterIT {
             (String) partial.path("_shards.failures.0.reason.reason"),
             containsString("unknown cross-encoder model [" + TINY_XLM_ROBERTA + "] on node [two-b]; loaded models: [" + SAME_NAME + ", " + TINY_BERT + "]")
         );
-        assertThat((String) partial.path("_shards.failures.0.reason.reason"), containsString("copy its directory into that path and restart the node"));
+        assertThat((String) partial.path("_shards.failures.0.reason.reason"), containsString("copy its directory into that path and reload the models (POST _plugins/cross_encoder/models/_reload)"));
 
         RestClient.Response strict = client.request("POST", "/spread/_search?allow_partial_search_results=false", search(TINY_XLM_ROBERTA, ""));
         assertEquals(strict.raw(), 404, strict.status());
