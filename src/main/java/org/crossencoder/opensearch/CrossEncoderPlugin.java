@@ -107,7 +107,8 @@ public class CrossEncoderPlugin extends Plugin implements SearchPlugin, SearchPi
                     CrossEncoderSettings.modelsPath(environment),
                     clusterService.getNodeName(),
                     options,
-                    retirement -> threadPool.schedule(retirement, RETIRE_REPLACED_MODELS_AFTER, ThreadPool.Names.GENERIC)
+                    retirement -> threadPool.schedule(retirement, RETIRE_REPLACED_MODELS_AFTER, ThreadPool.Names.GENERIC),
+                    () -> clusterService.getClusterSettings().get(CrossEncoderSettings.MODELS_MEMORY_LIMIT).getBytes()
                 )
             );
         } catch (IOException e) {

@@ -3,6 +3,7 @@ package org.crossencoder.opensearch.model;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
 import org.opensearch.core.common.io.stream.Writeable;
+import org.opensearch.core.common.unit.ByteSizeValue;
 import org.opensearch.core.xcontent.ToXContentObject;
 import org.opensearch.core.xcontent.XContentBuilder;
 
@@ -19,11 +20,12 @@ public record ModelInfo(
     long sizeInBytes,
     String sha256,
     String tokenizerSha256,
+    long residentBytes,
     long loadTimeMillis
 ) implements Writeable, ToXContentObject {
 
     static ModelInfo failed(String name, String path, String error) {
-        return new ModelInfo(name, path, false, error, 0, null, 0, null, null, 0);
+        return new ModelInfo(name, path, false, error, 0, null, 0, null, null, 0, 0);
     }
 
     /**
@@ -49,6 +51,7 @@ public record ModelInfo(
             in.readVLong(),
             in.readOptionalString(),
             in.readOptionalString(),
+            in.readVLong(),
             in.readVLong()
         );
     }
@@ -64,6 +67,7 @@ public record ModelInfo(
         out.writeVLong(sizeInBytes);
         out.writeOptionalString(sha256);
         out.writeOptionalString(tokenizerSha256);
+        out.writeVLong(residentBytes);
         out.writeVLong(loadTimeMillis);
     }
 
@@ -79,6 +83,7 @@ public record ModelInfo(
             builder.field("size_in_bytes", sizeInBytes);
             builder.field("sha256", sha256);
             builder.field("tokenizer_sha256", tokenizerSha256);
+            builder.humanReadableField("resident_size_in_bytes", "resident_size", new ByteSizeValue(residentBytes));
             builder.field("load_time_in_millis", loadTimeMillis);
         } else {
             builder.field("error", error);

@@ -5,7 +5,9 @@ import org.apache.logging.log4j.Logger;
 import org.opensearch.OpenSearchStatusException;
 import org.opensearch.ResourceNotFoundException;
 import org.opensearch.common.Nullable;
+import org.crossencoder.opensearch.settings.CrossEncoderSettings;
 import org.opensearch.core.common.Strings;
+import org.opensearch.core.common.unit.ByteSizeValue;
 import org.opensearch.core.rest.RestStatus;
 
 import java.io.Closeable;
@@ -18,6 +20,7 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
@@ -27,6 +30,7 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * The models of one node: every sub-directory of the models path that holds a {@code model.onnx}. A model that
@@ -52,6 +56,7 @@ public final class ModelRegistry implements Closeable {
     private final String nodeName;
     private final CrossEncoderModel.InferenceOptions options;
     private final Consumer<Runnable> retireLater;
+    private final LongSupplier memoryLimit;
 
     private volatile SortedMap<String, Version> serving = Collections.emptySortedMap();
     /** Models whose directory failed to load and that have no earlier version serving. */
@@ -60,20 +65,33 @@ public final class ModelRegistry implements Closeable {
     private final List<Version> retiring = new CopyOnWriteArrayList<>();
     private Plan plan;
 
-    private ModelRegistry(Path root, String nodeName, CrossEncoderModel.InferenceOptions options, Consumer<Runnable> retireLater) {
+    private ModelRegistry(
+        Path root,
+        String nodeName,
+        CrossEncoderModel.InferenceOptions options,
+        Consumer<Runnable> retireLater,
+        LongSupplier memoryLimit
+    ) {
         this.root = root;
         this.nodeName = nodeName;
         this.options = options;
         this.retireLater = retireLater;
+        this.memoryLimit = memoryLimit;
     }
 
     /**
      * Loads every model of the models path. {@code retireLater} runs a retirement some time later (long enough for
-     * the searches already planned with a replaced version to reach every shard).
+     * the searches already planned with a replaced version to reach every shard); {@code memoryLimit} is the most
+     * bytes the serving models may hold (negative for no limit), read at each reload.
      */
-    public static ModelRegistry load(Path root, String nodeName, CrossEncoderModel.InferenceOptions options, Consumer<Runnable> retireLater)
-        throws IOException {
-        ModelRegistry registry = new ModelRegistry(root, nodeName, options, retireLater);
+    public static ModelRegistry load(
+        Path root,
+        String nodeName,
+        CrossEncoderModel.InferenceOptions options,
+        Consumer<Runnable> retireLater,
+        LongSupplier memoryLimit
+    ) throws IOException {
+        ModelRegistry registry = new ModelRegistry(root, nodeName, options, retireLater, memoryLimit);
         if (Files.isDirectory(root) == false) {
             logger.info("no cross-encoder models directory at [{}]; the cross_encoder rescorer has no models on this node", root);
         }
@@ -92,8 +110,10 @@ public final class ModelRegistry implements Closeable {
         SortedMap<String, Version> next = new TreeMap<>();
         SortedMap<String, ModelInfo> nextFailed = new TreeMap<>();
         SortedMap<String, Version> loaded = new TreeMap<>();
-        List<ReloadOutcome> outcomes = new ArrayList<>();
+        SortedMap<String, ReloadOutcome> outcomes = new TreeMap<>();
+        SortedMap<String, Path> toLoad = new TreeMap<>();
         SortedMap<String, Path> directories = scan();
+        // What stays as it is goes first, so that the memory limit counts it before anything new.
         for (Map.Entry<String, Path> entry : directories.entrySet()) {
             String name = entry.getKey();
             Path dir = entry.getValue();
@@ -103,33 +123,56 @@ public final class ModelRegistry implements Closeable {
                 String fingerprint = ModelInfo.fingerprint(sha256(dir.resolve(CrossEncoderModel.MODEL_FILE)), sha256(dir.resolve(PairEncoder.TOKENIZER_FILE)));
                 if (previous != null && previous.info().fingerprint().equals(fingerprint)) {
                     next.put(name, previous);
-                    outcomes.add(new ReloadOutcome(name, ReloadOutcome.Change.UNCHANGED, null));
-                    continue;
+                    outcomes.put(name, new ReloadOutcome(name, ReloadOutcome.Change.UNCHANGED, null));
+                } else {
+                    toLoad.put(name, dir);
                 }
-                Version version = loadVersion(name, dir);
+            } catch (Exception e) {
+                failed(name, dir, previous, e, next, nextFailed, outcomes);
+            }
+        }
+        for (Map.Entry<String, Path> entry : toLoad.entrySet()) {
+            String name = entry.getKey();
+            Version previous = serving.get(name);
+            try {
+                Version version = loadVersion(name, entry.getValue(), next.values());
                 next.put(name, version);
                 loaded.put(name, version);
-                outcomes.add(new ReloadOutcome(name, previous == null ? ReloadOutcome.Change.LOADED : ReloadOutcome.Change.REPLACED, null));
+                outcomes.put(name, new ReloadOutcome(name, previous == null ? ReloadOutcome.Change.LOADED : ReloadOutcome.Change.REPLACED, null));
             } catch (Exception e) {
-                // One bad model must not stop the node. A native library that cannot load at all (an Error) does
-                // stop it: no model could run, and the node's log says why.
-                logger.error(() -> "could not load cross-encoder model [" + name + "] from [" + dir + "]", e);
-                outcomes.add(new ReloadOutcome(name, ReloadOutcome.Change.FAILED, e.getMessage()));
-                if (previous != null) {
-                    next.put(name, previous);
-                } else {
-                    nextFailed.put(name, ModelInfo.failed(name, dir.toString(), e.getMessage()));
-                }
+                failed(name, entry.getValue(), previous, e, next, nextFailed, outcomes);
             }
         }
         for (String name : serving.keySet()) {
             if (directories.containsKey(name) == false) {
-                outcomes.add(new ReloadOutcome(name, ReloadOutcome.Change.REMOVED, null));
+                outcomes.put(name, new ReloadOutcome(name, ReloadOutcome.Change.REMOVED, null));
             }
         }
-        plan = new Plan(next, nextFailed, List.copyOf(outcomes));
+        plan = new Plan(next, nextFailed, List.copyOf(outcomes.values()));
         staged = Collections.unmodifiableSortedMap(loaded);
         return plan.outcomes();
+    }
+
+    /**
+     * Records a model that could not load: its earlier version, if any, keeps serving. One bad model must not stop
+     * the node; a native library that cannot load at all (an Error) does, as no model could run.
+     */
+    private static void failed(
+        String name,
+        Path dir,
+        Version previous,
+        Exception e,
+        Map<String, Version> next,
+        Map<String, ModelInfo> nextFailed,
+        Map<String, ReloadOutcome> outcomes
+    ) {
+        logger.error(() -> "could not load cross-encoder model [" + name + "] from [" + dir + "]", e);
+        outcomes.put(name, new ReloadOutcome(name, ReloadOutcome.Change.FAILED, e.getMessage()));
+        if (previous != null) {
+            next.put(name, previous);
+        } else {
+            nextFailed.put(name, ModelInfo.failed(name, dir.toString(), e.getMessage()));
+        }
     }
 
     /** Makes the prepared reload what serves; the versions it replaces or removes retire later. */
@@ -184,12 +227,22 @@ public final class ModelRegistry implements Closeable {
         return directories;
     }
 
-    private Version loadVersion(String name, Path dir) throws Exception {
+    /**
+     * Loads a model unless the models that will serve beside it ({@code others}) and it would hold more memory than
+     * the limit allows: checked before loading with the file's size, and after with what loading it took.
+     */
+    private Version loadVersion(String name, Path dir, Collection<Version> others) throws Exception {
+        Path modelFile = dir.resolve(CrossEncoderModel.MODEL_FILE);
+        long othersBytes = others.stream().mapToLong(version -> version.info().residentBytes()).sum();
+        checkMemoryLimit(name, Files.size(modelFile), othersBytes, "at least");
+        long residentBefore = ResidentMemory.bytes();
         long start = System.nanoTime();
         CrossEncoderModel model = CrossEncoderModel.load(name, dir, options);
         try {
             long millis = (System.nanoTime() - start) / 1_000_000;
-            Path modelFile = dir.resolve(CrossEncoderModel.MODEL_FILE);
+            // What loading took, as the process's resident memory saw it; never less than the weights' file.
+            long residentBytes = Math.max(Files.size(modelFile), residentBefore < 0 ? 0 : ResidentMemory.bytes() - residentBefore);
+            checkMemoryLimit(name, residentBytes, othersBytes, "");
             ModelInfo info = new ModelInfo(
                 name,
                 dir.toString(),
@@ -200,6 +253,7 @@ public final class ModelRegistry implements Closeable {
                 Files.size(modelFile),
                 sha256(modelFile),
                 sha256(dir.resolve(PairEncoder.TOKENIZER_FILE)),
+                residentBytes,
                 millis
             );
             logger.info("loaded cross-encoder model [{}] from [{}] in [{}ms]", name, dir, millis);
@@ -207,6 +261,26 @@ public final class ModelRegistry implements Closeable {
         } catch (IOException | RuntimeException e) {
             model.decRef();
             throw e;
+        }
+    }
+
+    private void checkMemoryLimit(String name, long modelBytes, long othersBytes, String qualifier) {
+        long limit = memoryLimit.getAsLong();
+        if (limit >= 0 && othersBytes + modelBytes > limit) {
+            throw new IllegalStateException(
+                "model ["
+                    + name
+                    + "] needs "
+                    + (qualifier.isEmpty() ? "" : qualifier + " ")
+                    + new ByteSizeValue(modelBytes)
+                    + " of memory and the node's other models hold "
+                    + new ByteSizeValue(othersBytes)
+                    + ": over ["
+                    + CrossEncoderSettings.MODELS_MEMORY_LIMIT.getKey()
+                    + "] of "
+                    + new ByteSizeValue(limit)
+                    + "; raise the limit or remove a model"
+            );
         }
     }
 

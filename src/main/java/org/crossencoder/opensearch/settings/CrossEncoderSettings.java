@@ -42,6 +42,19 @@ public final class CrossEncoderSettings {
     );
 
     /**
+     * The most memory the models a node serves may hold (their resident size as measured when they loaded), checked
+     * at start and at each reload: a model that would go over fails to load, the others keep serving. -1: no limit.
+     */
+    public static final Setting<ByteSizeValue> MODELS_MEMORY_LIMIT = Setting.byteSizeSetting(
+        "plugins.cross_encoder.models.memory_limit",
+        new ByteSizeValue(-1),
+        new ByteSizeValue(-1),
+        new ByteSizeValue(Long.MAX_VALUE),
+        Property.NodeScope,
+        Property.Dynamic
+    );
+
+    /**
      * Longest query text, in characters, any request may give the model. A cross-encoder reads at most
      * {@code max_length} tokens of query and passage together, so a longer text is a mistake or an attack, and
      * tokenizing megabytes would hold an inference thread.
@@ -91,7 +104,7 @@ public final class CrossEncoderSettings {
     private CrossEncoderSettings() {}
 
     public static List<Setting<?>> all() {
-        return List.of(MODELS_PATH, DEFAULT_MODEL, MAX_WINDOW_SIZE, MAX_QUERY_TEXT_LENGTH, BATCH_SIZE, INTRA_OP_THREADS, CACHE_SIZE);
+        return List.of(MODELS_PATH, MODELS_MEMORY_LIMIT, DEFAULT_MODEL, MAX_WINDOW_SIZE, MAX_QUERY_TEXT_LENGTH, BATCH_SIZE, INTRA_OP_THREADS, CACHE_SIZE);
     }
 
     /** The inference pool's size as configured ({@code thread_pool.cross_encoder_inference.size}). */

@@ -4,6 +4,7 @@ import org.junit.Rule;
 import org.junit.Test;
 import org.opensearch.OpenSearchStatusException;
 import org.opensearch.ResourceNotFoundException;
+import org.opensearch.core.common.unit.ByteSizeValue;
 import org.opensearch.core.rest.RestStatus;
 import org.junit.rules.TemporaryFolder;
 
@@ -18,9 +19,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertNotSame;
@@ -50,7 +53,7 @@ public class ModelRegistryTests {
         Files.copy(TestModels.dir(TestModels.TINY_BERT).resolve(CrossEncoderModel.MODEL_FILE), noTokenizer.resolve(CrossEncoderModel.MODEL_FILE));
         Files.createDirectories(root.resolve("not-a-model"));
 
-        try (ModelRegistry registry = ModelRegistry.load(root, "node-1", OPTIONS, Runnable::run)) {
+        try (ModelRegistry registry = ModelRegistry.load(root, "node-1", OPTIONS, Runnable::run, () -> -1)) {
             assertEquals(Set.of("good"), registry.models().keySet());
             CrossEncoderModel model = registry.get("good");
             assertSame("loaded once, shared", model, registry.get("good"));
@@ -76,7 +79,7 @@ public class ModelRegistryTests {
 
     @Test
     public void aMissingModelsDirectoryMeansNoModels() throws Exception {
-        try (ModelRegistry registry = ModelRegistry.load(folder.getRoot().toPath().resolve("absent"), "node-1", OPTIONS, Runnable::run)) {
+        try (ModelRegistry registry = ModelRegistry.load(folder.getRoot().toPath().resolve("absent"), "node-1", OPTIONS, Runnable::run, () -> -1)) {
             assertTrue(registry.models().isEmpty());
             assertThat(
                 assertThrows(ResourceNotFoundException.class, () -> registry.get("any")).getMessage(),
@@ -103,7 +106,7 @@ public class ModelRegistryTests {
         Path root = folder.getRoot().toPath();
         copyModel(TestModels.TINY_BERT, root.resolve("a"));
         List<Runnable> retirements = new ArrayList<>();
-        try (ModelRegistry registry = ModelRegistry.load(root, "node-1", OPTIONS, retirements::add)) {
+        try (ModelRegistry registry = ModelRegistry.load(root, "node-1", OPTIONS, retirements::add, () -> -1)) {
             CrossEncoderModel firstA = registry.get("a");
             String firstFingerprint = registry.info("a").fingerprint();
             assertEquals(Map.of("a", ReloadOutcome.Change.UNCHANGED), changes(registry.prepare()));
@@ -147,7 +150,7 @@ public class ModelRegistryTests {
     public void aModelWhoseNewFilesFailToLoadKeepsServingItsOldVersion() throws Exception {
         Path root = folder.getRoot().toPath();
         copyModel(TestModels.TINY_BERT, root.resolve("a"));
-        try (ModelRegistry registry = ModelRegistry.load(root, "node-1", OPTIONS, Runnable::run)) {
+        try (ModelRegistry registry = ModelRegistry.load(root, "node-1", OPTIONS, Runnable::run, () -> -1)) {
             CrossEncoderModel serving = registry.get("a");
             Files.writeString(root.resolve("a/model.onnx"), "not an onnx model");
             List<ReloadOutcome> outcomes = registry.prepare();
@@ -161,5 +164,31 @@ public class ModelRegistryTests {
 
     private static String sha256Hex(Path file) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+    }
+
+    @Test
+    public void aModelThatWouldGoOverTheMemoryLimitFailsAndTheOthersKeepServing() throws Exception {
+        Path root = folder.getRoot().toPath();
+        copyModel(TestModels.TINY_BERT, root.resolve("a"));
+        AtomicLong limit = new AtomicLong(-1);
+        try (ModelRegistry registry = ModelRegistry.load(root, "node-1", OPTIONS, Runnable::run, limit::get)) {
+            long residentA = registry.info("a").residentBytes();
+            assertThat("at least the weights' file", residentA, greaterThanOrEqualTo(Files.size(root.resolve("a/model.onnx"))));
+            copyModel(TestModels.TINY_XLM_ROBERTA, root.resolve("c"));
+            limit.set(residentA + Files.size(root.resolve("c/model.onnx")) - 1);
+            List<ReloadOutcome> outcomes = registry.prepare();
+            registry.commit();
+            assertEquals(Map.of("a", ReloadOutcome.Change.UNCHANGED, "c", ReloadOutcome.Change.FAILED), changes(outcomes));
+            assertThat(
+                outcomes.get(1).error(),
+                containsString("model [c] needs at least " + new ByteSizeValue(Files.size(root.resolve("c/model.onnx"))) + " of memory")
+            );
+            assertThat(outcomes.get(1).error(), containsString("over [plugins.cross_encoder.models.memory_limit]"));
+            assertEquals(RestStatus.SERVICE_UNAVAILABLE, assertThrows(OpenSearchStatusException.class, () -> registry.get("c")).status());
+            assertEquals(-1.5696858f, registry.get("a").score(TestModels.BERLIN_QUERY, List.of(TestModels.BERLIN))[0], 1e-5f);
+
+            limit.set(-1);
+            assertEquals(Map.of("a", ReloadOutcome.Change.UNCHANGED, "c", ReloadOutcome.Change.LOADED), changes(registry.prepare()));
+        }
     }
 }

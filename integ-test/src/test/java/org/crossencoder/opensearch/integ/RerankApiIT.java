@@ -117,6 +117,7 @@ public class RerankApiIT extends CrossEncoderIntegTestCase {
         assertEquals("logit", tiny.get("output"));
         byte[] onnx = Files.readAllBytes(testModelsDir().resolve(TINY_BERT).resolve("model.onnx"));
         assertEquals(onnx.length, ((Number) tiny.get("size_in_bytes")).intValue());
+        assertThat(((Number) tiny.get("resident_size_in_bytes")).longValue(), greaterThanOrEqualTo((long) onnx.length));
         assertEquals(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(onnx)), tiny.get("sha256"));
         assertThat(((String) tiny.get("path")), containsString("cross-encoder-models/" + TINY_BERT));
         assertEquals("the models view leaves the counters out", null, node.get("inference"));
