@@ -38,14 +38,17 @@ public class CrossEncoderModelTests {
 
     @BeforeClass
     public static void loadModels() throws Exception {
+        TestModels.assumePresent(TINY_BERT, TINY_XLM_ROBERTA);
         tinyBert = TestModels.load(TINY_BERT, 4);
         directTinyBert = new DirectOnnx(TestModels.dir(TINY_BERT));
     }
 
     @AfterClass
     public static void closeModels() throws Exception {
-        tinyBert.close();
-        directTinyBert.close();
+        if (tinyBert != null) {
+            tinyBert.close();
+            directTinyBert.close();
+        }
     }
 
     @Test

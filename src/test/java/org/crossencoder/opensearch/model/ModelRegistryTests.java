@@ -1,5 +1,6 @@
 package org.crossencoder.opensearch.model;
 
+import org.junit.BeforeClass;
 import org.junit.Rule;
 import org.junit.Test;
 import org.opensearch.OpenSearchStatusException;
@@ -35,6 +36,11 @@ import static org.junit.Assert.assertTrue;
 public class ModelRegistryTests {
 
     private static final CrossEncoderModel.InferenceOptions OPTIONS = new CrossEncoderModel.InferenceOptions(8, 1);
+
+    @BeforeClass
+    public static void needsTheTinyModels() {
+        TestModels.assumePresent(TestModels.TINY_BERT, TestModels.TINY_XLM_ROBERTA);
+    }
 
     @Rule
     public TemporaryFolder folder = new TemporaryFolder();

@@ -1,5 +1,7 @@
 package org.crossencoder.opensearch.model;
 
+import org.junit.Assume;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -23,6 +25,25 @@ public final class TestModels {
 
     public static boolean present(String name) {
         return Files.exists(dir(name).resolve(CrossEncoderModel.MODEL_FILE));
+    }
+
+    /**
+     * Skips the calling test (or class, from {@code @BeforeClass}) with one line naming the folder it needs, when a
+     * model of {@code ../shared/models} is not on this machine: a fresh clone of the project has none of them.
+     */
+    public static void assumePresent(String... names) {
+        for (String name : names) {
+            assumeFolder(dir(name), "../shared/models beside the project; -Dtest.models.dir=DIR points elsewhere");
+        }
+    }
+
+    /** As {@link #assumePresent}, for any folder of {@code ../shared} ({@code where} says how to provide it). */
+    public static void assumeFolder(Path folder, String where) {
+        if (Files.isDirectory(folder) == false) {
+            String reason = "needs " + folder.toAbsolutePath().normalize() + " (" + where + ")";
+            System.out.println("SKIPPED: " + reason);
+            Assume.assumeTrue(reason, false);
+        }
     }
 
     public static CrossEncoderModel load(String name, int batchSize) throws Exception {

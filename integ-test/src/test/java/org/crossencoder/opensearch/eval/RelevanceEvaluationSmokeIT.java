@@ -1,6 +1,7 @@
 package org.crossencoder.opensearch.eval;
 
 import org.crossencoder.opensearch.integ.CrossEncoderIntegTestCase;
+import org.crossencoder.opensearch.model.TestModels;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -23,6 +24,10 @@ public class RelevanceEvaluationSmokeIT extends CrossEncoderIntegTestCase {
 
     @Test
     public void evaluatesBm25AndTheRerankedRunOnRealData() throws Exception {
+        TestModels.assumeFolder(
+            Paths.get(System.getProperty("eval.datasets.dir")).resolve("scifact"),
+            "../shared/datasets beside the project; -Dtest.datasets.dir=DIR points elsewhere"
+        );
         Path output = folder.newFolder("eval").toPath();
         Path report = output.resolve("BENCHMARKS.md");
         Files.writeString(report, "# Benchmarks\n\nOther sections stay.\n");

@@ -1,5 +1,6 @@
 package org.crossencoder.opensearch.integ;
 
+import org.crossencoder.opensearch.model.TestModels;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.Test;
@@ -43,6 +44,7 @@ public class CancellationAndTimeoutIT {
 
     @BeforeClass
     public static void startNode() throws Exception {
+        TestModels.assumePresent(MINILM_SHAPE);
         node = OpenSearchNode.start(
             "safety-node",
             testModelsDir(),

@@ -1,5 +1,6 @@
 package org.crossencoder.opensearch.integ;
 
+import org.crossencoder.opensearch.model.TestModels;
 import org.junit.BeforeClass;
 
 import java.io.IOException;
@@ -30,6 +31,7 @@ public abstract class CrossEncoderIntegTestCase {
 
     @BeforeClass
     public static synchronized void startSharedNode() throws Exception {
+        TestModels.assumePresent(TINY_BERT, TINY_XLM_ROBERTA, MINILM_SHAPE);
         if (sharedNode == null) {
             List<String> models = new ArrayList<>(List.of(TINY_BERT, TINY_XLM_ROBERTA, MINILM_SHAPE));
             if (hasTestModel(MS_MARCO)) {

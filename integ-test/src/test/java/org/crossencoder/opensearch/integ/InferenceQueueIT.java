@@ -1,5 +1,6 @@
 package org.crossencoder.opensearch.integ;
 
+import org.crossencoder.opensearch.model.TestModels;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.Test;
@@ -26,6 +27,7 @@ public class InferenceQueueIT {
 
     @BeforeClass
     public static void startNode() throws Exception {
+        TestModels.assumePresent(MINILM_SHAPE);
         node = OpenSearchNode.start(
             "small-queue",
             testModelsDir(),

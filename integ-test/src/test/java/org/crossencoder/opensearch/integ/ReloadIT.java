@@ -1,6 +1,7 @@
 package org.crossencoder.opensearch.integ;
 
 import org.crossencoder.opensearch.model.CrossEncoderModel;
+import org.crossencoder.opensearch.model.TestModels;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.Test;
@@ -44,6 +45,7 @@ public class ReloadIT {
 
     @BeforeClass
     public static void startCluster() throws Exception {
+        TestModels.assumePresent(TINY_BERT, TINY_XLM_ROBERTA);
         String clusterName = "cross-encoder-reload";
         OpenSearchNode.Preparation live = directory -> copyModel(TINY_BERT, directory.resolve("config/cross-encoder-models").resolve(LIVE));
         nodeA = OpenSearchNode.start("reload-a", testModelsDir(), List.of(), Map.of("cluster.name", clusterName, "cluster.initial_cluster_manager_nodes", "reload-a"), "768m", live);

@@ -1,6 +1,7 @@
 package org.crossencoder.opensearch.integ;
 
 import org.crossencoder.opensearch.model.CrossEncoderModel;
+import org.crossencoder.opensearch.model.TestModels;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.Test;
@@ -44,6 +45,7 @@ public class TwoNodeClusterIT {
 
     @BeforeClass
     public static void startCluster() throws Exception {
+        TestModels.assumePresent(TINY_BERT, TINY_XLM_ROBERTA);
         String clusterName = "cross-encoder-two-nodes";
         nodeA = OpenSearchNode.start(
             "two-a",
