@@ -39,6 +39,7 @@ public class ReloadIT {
 
     private static final String LIVE = "live";
     private static final String ADDED = "added";
+    private static TwoNodeCluster cluster;
     private static OpenSearchNode nodeA;
     private static OpenSearchNode nodeB;
     private static RestClient client;
@@ -46,30 +47,22 @@ public class ReloadIT {
     @BeforeClass
     public static void startCluster() throws Exception {
         TestModels.assumePresent(TINY_BERT, TINY_XLM_ROBERTA);
-        String clusterName = "cross-encoder-reload";
         OpenSearchNode.Preparation live = directory -> copyModel(TINY_BERT, directory.resolve("config/cross-encoder-models").resolve(LIVE));
-        nodeA = OpenSearchNode.start("reload-a", testModelsDir(), List.of(), Map.of("cluster.name", clusterName, "cluster.initial_cluster_manager_nodes", "reload-a"), "768m", live);
-        nodeB = OpenSearchNode.start("reload-b", testModelsDir(), List.of(), Map.of("cluster.name", clusterName, "discovery.seed_hosts", nodeA.transportAddress()), "768m", live);
-        client = nodeA.client();
-        client.ok("GET", "/_cluster/health?wait_for_nodes=2&timeout=120s", null);
-        client.ok("PUT", "/reloading", """
-            {"settings":{"number_of_shards":2,"number_of_replicas":0,"index.routing.allocation.total_shards_per_node":1},
-             "mappings":{"properties":{"passage":{"type":"text"}}}}""");
+        cluster = TwoNodeCluster.start("reload", List.of(), live, List.of(), live);
+        nodeA = cluster.a();
+        nodeB = cluster.b();
+        client = cluster.client();
         StringBuilder bulk = new StringBuilder();
         for (int i = 0; i < 20; i++) {
             bulk.append("{\"index\":{\"_id\":\"").append(i).append("\"}}\n{\"passage\":\"people live in city ").append(i).append(" of berlin\"}\n");
         }
-        client.ok("POST", "/reloading/_bulk?refresh=true", bulk.toString());
-        client.ok("GET", "/_cluster/health/reloading?wait_for_status=green&timeout=120s", null);
+        cluster.createSpreadIndex("reloading", bulk.toString());
     }
 
     @AfterClass
     public static void stopCluster() {
-        if (nodeB != null) {
-            nodeB.close();
-        }
-        if (nodeA != null) {
-            nodeA.close();
+        if (cluster != null) {
+            cluster.close();
         }
     }
 

@@ -28,7 +28,7 @@ import static org.junit.Assert.assertThat;
  */
 public class TwoNodeClusterIT {
 
-    private static OpenSearchNode nodeA;
+    private static TwoNodeCluster cluster;
     private static OpenSearchNode nodeB;
     private static RestClient client;
     private static final String SAME_NAME = "same-name";
@@ -46,46 +46,21 @@ public class TwoNodeClusterIT {
     @BeforeClass
     public static void startCluster() throws Exception {
         TestModels.assumePresent(TINY_BERT, TINY_XLM_ROBERTA);
-        String clusterName = "cross-encoder-two-nodes";
-        nodeA = OpenSearchNode.start(
-            "two-a",
-            testModelsDir(),
-            List.of(TINY_BERT, TINY_XLM_ROBERTA),
-            Map.of("cluster.name", clusterName, "cluster.initial_cluster_manager_nodes", "two-a"),
-            "768m",
-            sameNameFrom(TINY_BERT)
-        );
-        nodeB = OpenSearchNode.start(
-            "two-b",
-            testModelsDir(),
-            List.of(TINY_BERT),
-            Map.of("cluster.name", clusterName, "discovery.seed_hosts", nodeA.transportAddress()),
-            "768m",
-            sameNameFrom(TINY_XLM_ROBERTA)
-        );
-        client = nodeA.client();
-        client.ok("GET", "/_cluster/health?wait_for_nodes=2&timeout=120s", null);
-
+        cluster = TwoNodeCluster.start("two", List.of(TINY_BERT, TINY_XLM_ROBERTA), sameNameFrom(TINY_BERT), List.of(TINY_BERT), sameNameFrom(TINY_XLM_ROBERTA));
+        nodeB = cluster.b();
+        client = cluster.client();
         StringBuilder bulk = new StringBuilder();
         for (int i = 0; i < 20; i++) {
             bulk.append("{\"index\":{\"_id\":\"").append(i).append("\"}}\n");
             bulk.append("{\"passage\":\"people live in city number ").append(i).append(" of ").append(i % 3 == 0 ? "berlin" : "europe").append("\"}\n");
         }
-        // One shard on each node.
-        client.ok("PUT", "/spread", """
-            {"settings":{"number_of_shards":2,"number_of_replicas":0,"index.routing.allocation.total_shards_per_node":1},
-             "mappings":{"properties":{"passage":{"type":"text"}}}}""");
-        client.ok("POST", "/spread/_bulk?refresh=true", bulk.toString());
-        client.ok("GET", "/_cluster/health/spread?wait_for_status=green&timeout=120s", null);
+        cluster.createSpreadIndex("spread", bulk.toString());
     }
 
     @AfterClass
     public static void stopCluster() {
-        if (nodeB != null) {
-            nodeB.close();
-        }
-        if (nodeA != null) {
-            nodeA.close();
+        if (cluster != null) {
+            cluster.close();
         }
     }
 
