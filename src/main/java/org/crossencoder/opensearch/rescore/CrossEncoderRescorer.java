@@ -78,7 +78,12 @@ public final class CrossEncoderRescorer implements Rescorer {
      * their order and all rank after the lowest reranked score.
      */
     public static float belowWindowShift(float lowestReranked, float highestBelowWindow) {
-        return Math.nextDown(lowestReranked) - highestBelowWindow;
+        float shift = Math.nextDown(lowestReranked) - highestBelowWindow;
+        // The subtraction rounds, and adding the shift back can round up to lowestReranked itself.
+        while (highestBelowWindow + shift >= lowestReranked) {
+            shift -= Math.max(Math.ulp(shift), Math.max(Math.ulp(lowestReranked), Math.ulp(highestBelowWindow)));
+        }
+        return shift;
     }
 
     @Override

@@ -2,6 +2,8 @@ package org.crossencoder.opensearch.model;
 
 import org.junit.Assume;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -19,7 +21,15 @@ public final class TestModels {
 
     private TestModels() {}
 
+    /** Where a test model is: the generated one under the build directory (written on first use), the others in ../shared. */
     public static Path dir(String name) {
+        if (GeneratedTinyModel.NAME.equals(name)) {
+            try {
+                return GeneratedTinyModel.writeTo(Paths.get(System.getProperty("tests.generated.models.dir", "target/generated-test-models")));
+            } catch (IOException e) {
+                throw new UncheckedIOException("could not write the generated test model", e);
+            }
+        }
         return Paths.get(System.getProperty("tests.models.dir", "../shared/models")).resolve(name);
     }
 

@@ -24,6 +24,7 @@ public class RelevanceEvaluationSmokeIT extends CrossEncoderIntegTestCase {
 
     @Test
     public void evaluatesBm25AndTheRerankedRunOnRealData() throws Exception {
+        TestModels.assumePresent(TINY_BERT);
         TestModels.assumeFolder(
             Paths.get(System.getProperty("eval.datasets.dir")).resolve("scifact"),
             "../shared/datasets beside the project; -Dtest.datasets.dir=DIR points elsewhere"

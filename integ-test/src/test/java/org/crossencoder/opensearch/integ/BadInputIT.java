@@ -45,12 +45,12 @@ public class BadInputIT extends CrossEncoderIntegTestCase {
         client.ok(
             "PUT",
             "/_search/pipeline/bad-input-rescore",
-            "{\"request_processors\":[{\"cross_encoder_rescore\":{\"model\":\"" + TINY_BERT + "\",\"fields\":[\"passage\"]}}]}"
+            "{\"request_processors\":[{\"cross_encoder_rescore\":{\"model\":\"" + GENERATED + "\",\"fields\":[\"passage\"]}}]}"
         );
         client.ok(
             "PUT",
             "/_search/pipeline/bad-input-rerank",
-            "{\"response_processors\":[{\"cross_encoder_rerank\":{\"model\":\"" + TINY_BERT + "\",\"fields\":[\"passage\"]}}]}"
+            "{\"response_processors\":[{\"cross_encoder_rerank\":{\"model\":\"" + GENERATED + "\",\"fields\":[\"passage\"]}}]}"
         );
     }
 
@@ -78,7 +78,7 @@ public class BadInputIT extends CrossEncoderIntegTestCase {
     }
 
     private static String valid(String extra) {
-        return crossEncoder("\"" + TINY_BERT + "\"", "\"berlin\"", "[\"passage\"]", extra);
+        return crossEncoder("\"" + GENERATED + "\"", "\"berlin\"", "[\"passage\"]", extra);
     }
 
     private static String rerank(String fields) {
@@ -90,7 +90,7 @@ public class BadInputIT extends CrossEncoderIntegTestCase {
     }
 
     private static List<Case> cases() {
-        String tiny = "\"" + TINY_BERT + "\"";
+        String tiny = "\"" + GENERATED + "\"";
         List<Case> cases = new ArrayList<>();
         // The rescore clause.
         cases.add(new Case("window 0", "POST", SEARCH, rescore("0", valid("")), 400, "[window_size] must be at least 1, got [0]"));

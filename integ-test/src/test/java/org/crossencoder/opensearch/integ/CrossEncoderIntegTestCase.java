@@ -1,5 +1,6 @@
 package org.crossencoder.opensearch.integ;
 
+import org.crossencoder.opensearch.model.GeneratedTinyModel;
 import org.crossencoder.opensearch.model.TestModels;
 import org.junit.BeforeClass;
 
@@ -22,6 +23,8 @@ public abstract class CrossEncoderIntegTestCase {
     public static final String TINY_XLM_ROBERTA = "tiny-xlm-roberta-ce-random";
     public static final String MINILM_SHAPE = "minilm-l6-shape-random";
     public static final String MS_MARCO = "ms-marco-MiniLM-L-6-v2";
+    /** The tiny model the build writes itself ({@link GeneratedTinyModel}): every clone has it. */
+    public static final String GENERATED = GeneratedTinyModel.NAME;
     /** A model directory whose model.onnx is not a model: the node lists it as failed and answers 503 for it. */
     public static final String BROKEN = "broken-model";
 
@@ -31,16 +34,18 @@ public abstract class CrossEncoderIntegTestCase {
 
     @BeforeClass
     public static synchronized void startSharedNode() throws Exception {
-        TestModels.assumePresent(TINY_BERT, TINY_XLM_ROBERTA, MINILM_SHAPE);
         if (sharedNode == null) {
-            List<String> models = new ArrayList<>(List.of(TINY_BERT, TINY_XLM_ROBERTA, MINILM_SHAPE));
-            if (hasTestModel(MS_MARCO)) {
-                models.add(MS_MARCO);
+            // The generated model is always there; the shared ones where ../shared is (a fresh clone has none).
+            List<String> models = new ArrayList<>(List.of(GENERATED));
+            for (String shared : List.of(TINY_BERT, TINY_XLM_ROBERTA, MINILM_SHAPE, MS_MARCO)) {
+                if (hasTestModel(shared)) {
+                    models.add(shared);
+                }
             }
             sharedNode = OpenSearchNode.start("shared-node", testModelsDir(), models, Map.of("discovery.type", "single-node"), "768m", node -> {
                 Path broken = Files.createDirectories(node.resolve("config/cross-encoder-models").resolve(BROKEN));
                 Files.writeString(broken.resolve("model.onnx"), "not an onnx model");
-                Files.copy(testModelsDir().resolve(TINY_BERT).resolve("tokenizer.json"), broken.resolve("tokenizer.json"));
+                Files.copy(TestModels.dir(GENERATED).resolve("tokenizer.json"), broken.resolve("tokenizer.json"));
             });
             Runtime.getRuntime().addShutdownHook(new Thread(sharedNode::close));
         }
@@ -52,7 +57,7 @@ public abstract class CrossEncoderIntegTestCase {
     }
 
     public static boolean hasTestModel(String name) {
-        return Files.exists(testModelsDir().resolve(name).resolve("model.onnx"));
+        return TestModels.present(name);
     }
 
     /** Creates an index with the given settings and mappings (JSON objects) and bulk-indexes the documents (id -> JSON source). */

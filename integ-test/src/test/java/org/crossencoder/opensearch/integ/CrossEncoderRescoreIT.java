@@ -3,6 +3,7 @@ package org.crossencoder.opensearch.integ;
 import org.crossencoder.opensearch.model.CrossEncoderModel;
 import org.junit.AfterClass;
 import org.junit.Assume;
+import org.crossencoder.opensearch.model.TestModels;
 import org.junit.BeforeClass;
 import org.junit.Test;
 
@@ -31,6 +32,7 @@ public class CrossEncoderRescoreIT extends CrossEncoderIntegTestCase {
 
     @BeforeClass
     public static void setUpIndices() throws Exception {
+        TestModels.assumePresent(TINY_BERT, TINY_XLM_ROBERTA);
         reference = CrossEncoderModel.load(TINY_BERT, testModelsDir().resolve(TINY_BERT), new CrossEncoderModel.InferenceOptions(4, 1));
 
         Map<String, String> cities = new LinkedHashMap<>();

@@ -1,5 +1,8 @@
 package org.crossencoder.opensearch.integ;
 
+import org.crossencoder.opensearch.model.GeneratedTinyModel;
+import org.crossencoder.opensearch.model.TestModels;
+
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -86,8 +89,10 @@ public final class OpenSearchNode implements Closeable {
                 .replace("HeapDumpPath=data", "HeapDumpPath=" + directory.resolve("data"))
         );
         for (String model : models) {
+            // The generated test model is written under the build directory, not kept with the others.
+            Path from = GeneratedTinyModel.NAME.equals(model) ? TestModels.dir(model).getParent() : modelsSource;
             run(List.of(System.getProperty("tests.fetch.script"), model, config.resolve("cross-encoder-models").toString()), Map.of(
-                "CROSS_ENCODER_MODELS_FROM", modelsSource.toString()));
+                "CROSS_ENCODER_MODELS_FROM", from.toString()));
         }
         preparation.prepare(directory);
         if (isRoot()) {

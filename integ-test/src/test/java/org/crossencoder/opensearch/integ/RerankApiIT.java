@@ -1,6 +1,8 @@
 package org.crossencoder.opensearch.integ;
 
 import org.crossencoder.opensearch.model.CrossEncoderModel;
+import org.crossencoder.opensearch.model.TestModels;
+import org.junit.BeforeClass;
 import org.junit.Test;
 
 import java.nio.file.Files;
@@ -19,6 +21,11 @@ import static org.junit.Assert.assertThat;
 
 /** {@code _plugins/cross_encoder/_rerank}, {@code /models} and {@code /stats} on a real node. */
 public class RerankApiIT extends CrossEncoderIntegTestCase {
+
+    @BeforeClass
+    public static void needsTheSharedTinyModel() {
+        TestModels.assumePresent(TINY_BERT);
+    }
 
     private static RestClient.Response rerank(String body) throws Exception {
         return client.request("POST", "/_plugins/cross_encoder/_rerank", body);

@@ -38,7 +38,7 @@ public class ResponseProcessorKeepsTheResponseIT extends CrossEncoderIntegTestCa
         client.ok(
             "PUT",
             "/_search/pipeline/keep-rerank",
-            "{\"response_processors\":[{\"cross_encoder_rerank\":{\"model\":\"" + TINY_BERT + "\",\"fields\":[\"passage\"]}}]}"
+            "{\"response_processors\":[{\"cross_encoder_rerank\":{\"model\":\"" + GENERATED + "\",\"fields\":[\"passage\"]}}]}"
         );
     }
 

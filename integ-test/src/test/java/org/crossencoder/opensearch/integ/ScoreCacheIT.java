@@ -32,7 +32,7 @@ public class ScoreCacheIT extends CrossEncoderIntegTestCase {
 
     private static String search(String queryText, int from, int size, boolean explain) {
         return "{\"from\":" + from + ",\"size\":" + size + ",\"explain\":" + explain + ",\"query\":{\"match\":{\"passage\":\"river\"}},"
-            + CrossEncoderRescoreIT.rescore(10, TINY_BERT, queryText, "[\"passage\"]", "") + "}";
+            + CrossEncoderRescoreIT.rescore(10, GENERATED, queryText, "[\"passage\"]", "") + "}";
     }
 
     @Test

@@ -1,6 +1,7 @@
 package org.crossencoder.opensearch.integ;
 
 import org.crossencoder.opensearch.model.CrossEncoderModel;
+import org.crossencoder.opensearch.model.TestModels;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.Test;
@@ -23,7 +24,7 @@ public class SearchPipelineIT extends CrossEncoderIntegTestCase {
 
     @BeforeClass
     public static void setUpIndex() throws Exception {
-        reference = CrossEncoderModel.load(TINY_BERT, testModelsDir().resolve(TINY_BERT), new CrossEncoderModel.InferenceOptions(4, 1));
+        reference = CrossEncoderModel.load(GENERATED, TestModels.dir(GENERATED), new CrossEncoderModel.InferenceOptions(4, 1));
         Map<String, String> docs = new LinkedHashMap<>();
         for (int i = 0; i < 12; i++) {
             String passage = (i % 2 == 0 ? "people live in berlin " : "museums of new york ") + "fact " + i + " " + "people ".repeat(i % 4);
@@ -75,7 +76,7 @@ public class SearchPipelineIT extends CrossEncoderIntegTestCase {
     public void requestProcessorTakesTheQueryTextFromTheQueryOrFromExt() throws Exception {
         putPipeline("rescore-bm25", """
             {"request_processors":[{"cross_encoder_rescore":{"model":"%s","fields":["title","passage"],"window_size":50,
-              "query_text_path":"match.passage.query"}}]}""".formatted(TINY_BERT));
+              "query_text_path":"match.passage.query"}}]}""".formatted(GENERATED));
         assertRerankedByTheModel(search("rescore-bm25", "{\"size\":20,\"query\":{\"match\":{\"passage\":\"" + QUERY + "\"}}}"), 12);
         // ext wins over the path.
         assertRerankedByTheModel(
@@ -91,7 +92,7 @@ public class SearchPipelineIT extends CrossEncoderIntegTestCase {
     public void requestProcessorCanPassRequestsWithoutQueryTextThrough() throws Exception {
         putPipeline("rescore-lenient", """
             {"request_processors":[{"cross_encoder_rescore":{"model":"%s","fields":["passage"],"ignore_missing_query_text":true}}]}"""
-            .formatted(TINY_BERT));
+            .formatted(GENERATED));
         RestClient.Response plain = client.ok("POST", "/pipelined/_search", "{\"query\":{\"match\":{\"passage\":\"people\"}}}");
         RestClient.Response through = search("rescore-lenient", "{\"query\":{\"match\":{\"passage\":\"people\"}}}");
         assertEquals(200, through.status());
@@ -102,7 +103,7 @@ public class SearchPipelineIT extends CrossEncoderIntegTestCase {
     public void requestProcessorPagesConsistently() throws Exception {
         putPipeline("rescore-paging", """
             {"request_processors":[{"cross_encoder_rescore":{"model":"%s","fields":["title","passage"],"window_size":20,
-              "query_text_path":"match.passage.query"}}]}""".formatted(TINY_BERT));
+              "query_text_path":"match.passage.query"}}]}""".formatted(GENERATED));
         String query = "\"query\":{\"match\":{\"passage\":\"" + QUERY + "\"}}";
         List<String> all = ids(search("rescore-paging", "{\"size\":12," + query + "}"));
         List<String> page2 = ids(search("rescore-paging", "{\"from\":4,\"size\":4," + query + "}"));
@@ -113,11 +114,11 @@ public class SearchPipelineIT extends CrossEncoderIntegTestCase {
     public void pipelinesCanBeUpdatedAndDeleted() throws Exception {
         putPipeline("lifecycle", """
             {"request_processors":[{"cross_encoder_rescore":{"model":"%s","fields":["passage"],"query_text_path":"match.passage.query"}}]}"""
-            .formatted(TINY_BERT));
+            .formatted(GENERATED));
         assertEquals(200, client.request("GET", "/_search/pipeline/lifecycle", null).status());
         putPipeline("lifecycle", """
             {"request_processors":[{"cross_encoder_rescore":{"model":"%s","fields":["title","passage"],"query_text_path":"match.passage.query"}}]}"""
-            .formatted(TINY_BERT));
+            .formatted(GENERATED));
         assertRerankedByTheModel(search("lifecycle", "{\"size\":20,\"query\":{\"match\":{\"passage\":\"" + QUERY + "\"}}}"), 12);
         client.ok("DELETE", "/_search/pipeline/lifecycle", null);
         assertEquals(404, client.request("GET", "/_search/pipeline/lifecycle", null).status());
@@ -129,11 +130,11 @@ public class SearchPipelineIT extends CrossEncoderIntegTestCase {
     @Test
     public void badProcessorConfigurationsAreRejectedWhenThePipelineIsCreated() throws Exception {
         Map<String, String> cases = new HashMap<>();
-        cases.put("{\"cross_encoder_rescore\":{\"model\":\"" + TINY_BERT + "\",\"fields\":[]}}", "[fields] must name at least one text field");
-        cases.put("{\"cross_encoder_rescore\":{\"model\":\"" + TINY_BERT + "\",\"fields\":[\"a\"],\"score_mode\":\"sum\"}}", "[score_mode] must be one of");
-        cases.put("{\"cross_encoder_rescore\":{\"model\":\"" + TINY_BERT + "\",\"fields\":[\"a\"],\"window_size\":0}}", "[window_size] must be at least 1");
-        cases.put("{\"cross_encoder_rescore\":{\"model\":\"" + TINY_BERT + "\",\"fields\":[\"a\"],\"query_weight\":\"heavy\"}}", "[query_weight] must be a finite number");
-        cases.put("{\"cross_encoder_rescore\":{\"model\":\"" + TINY_BERT + "\",\"fields\":[\"a\"],\"colour\":\"red\"}}", "colour");
+        cases.put("{\"cross_encoder_rescore\":{\"model\":\"" + GENERATED + "\",\"fields\":[]}}", "[fields] must name at least one text field");
+        cases.put("{\"cross_encoder_rescore\":{\"model\":\"" + GENERATED + "\",\"fields\":[\"a\"],\"score_mode\":\"sum\"}}", "[score_mode] must be one of");
+        cases.put("{\"cross_encoder_rescore\":{\"model\":\"" + GENERATED + "\",\"fields\":[\"a\"],\"window_size\":0}}", "[window_size] must be at least 1");
+        cases.put("{\"cross_encoder_rescore\":{\"model\":\"" + GENERATED + "\",\"fields\":[\"a\"],\"query_weight\":\"heavy\"}}", "[query_weight] must be a finite number");
+        cases.put("{\"cross_encoder_rescore\":{\"model\":\"" + GENERATED + "\",\"fields\":[\"a\"],\"colour\":\"red\"}}", "colour");
         for (Map.Entry<String, String> c : cases.entrySet()) {
             RestClient.Response response = client.request("PUT", "/_search/pipeline/bad", "{\"request_processors\":[" + c.getKey() + "]}");
             assertEquals(c.getKey() + " -> " + response.raw(), 400, response.status());
@@ -142,7 +143,7 @@ public class SearchPipelineIT extends CrossEncoderIntegTestCase {
         RestClient.Response badResponseProcessor = client.request(
             "PUT",
             "/_search/pipeline/bad",
-            "{\"response_processors\":[{\"cross_encoder_rerank\":{\"model\":\"" + TINY_BERT + "\",\"fields\":[\"a\"],\"window_size\":-1}}]}"
+            "{\"response_processors\":[{\"cross_encoder_rerank\":{\"model\":\"" + GENERATED + "\",\"fields\":[\"a\"],\"window_size\":-1}}]}"
         );
         assertEquals(400, badResponseProcessor.status());
         assertThat(badResponseProcessor.raw(), containsString("[window_size] must be at least 1"));
@@ -154,7 +155,7 @@ public class SearchPipelineIT extends CrossEncoderIntegTestCase {
             );
             assertEquals(unserved.raw(), 400, unserved.status());
             assertThat(unserved.raw(), containsString("unknown cross-encoder model [not-here] on node [shared-node]; loaded models: ["));
-            assertThat(unserved.raw(), containsString(TINY_BERT));
+            assertThat(unserved.raw(), containsString(GENERATED));
         }
     }
 
@@ -162,7 +163,7 @@ public class SearchPipelineIT extends CrossEncoderIntegTestCase {
     public void responseProcessorReranksMergedHitsAndKeepsTheFirstStageScore() throws Exception {
         putPipeline("rerank-global", """
             {"response_processors":[{"cross_encoder_rerank":{"model":"%s","fields":["title","passage"],
-              "keep_first_stage_score_as":"first_stage_score","query_text_path":"match.passage.query"}}]}""".formatted(TINY_BERT));
+              "keep_first_stage_score_as":"first_stage_score","query_text_path":"match.passage.query"}}]}""".formatted(GENERATED));
         String query = "{\"size\":12,\"query\":{\"match\":{\"passage\":\"" + QUERY + "\"}}}";
         Map<String, Float> bm25 = scoresById(client.ok("POST", "/pipelined/_search", query));
         RestClient.Response response = search("rerank-global", query);
@@ -179,7 +180,7 @@ public class SearchPipelineIT extends CrossEncoderIntegTestCase {
     public void responseProcessorWindowLeavesTheRestInFirstStageOrderBelow() throws Exception {
         putPipeline("rerank-window", """
             {"response_processors":[{"cross_encoder_rerank":{"model":"%s","fields":["title","passage"],"window_size":3,
-              "query_text_path":"match.passage.query"}}]}""".formatted(TINY_BERT));
+              "query_text_path":"match.passage.query"}}]}""".formatted(GENERATED));
         String query = "{\"size\":8,\"query\":{\"match\":{\"passage\":\"" + QUERY + "\"}}}";
         List<String> firstStage = ids(client.ok("POST", "/pipelined/_search", query));
         RestClient.Response response = search("rerank-window", query);
@@ -193,7 +194,7 @@ public class SearchPipelineIT extends CrossEncoderIntegTestCase {
     @Test
     public void responseProcessorRefusesWhatItCannotRankCorrectly() throws Exception {
         putPipeline("rerank-strict", """
-            {"response_processors":[{"cross_encoder_rerank":{"model":"%s","fields":["passage"]}}]}""".formatted(TINY_BERT));
+            {"response_processors":[{"cross_encoder_rerank":{"model":"%s","fields":["passage"]}}]}""".formatted(GENERATED));
         String ext = ",\"ext\":{\"cross_encoder\":{\"query_text\":\"" + QUERY + "\"}}";
         RestClient.Response paged = search("rerank-strict", "{\"from\":2,\"query\":{\"match_all\":{}}" + ext + "}");
         assertEquals(400, paged.status());
@@ -217,11 +218,11 @@ public class SearchPipelineIT extends CrossEncoderIntegTestCase {
         assertEquals(12, hits(firstStage).size());
 
         putPipeline("knn-rerank", """
-            {"response_processors":[{"cross_encoder_rerank":{"model":"%s","fields":["title","passage"]}}]}""".formatted(TINY_BERT));
+            {"response_processors":[{"cross_encoder_rerank":{"model":"%s","fields":["title","passage"]}}]}""".formatted(GENERATED));
         assertRerankedByTheModel(search("knn-rerank", "{" + knn + "}"), 12);
 
         putPipeline("knn-rescore", """
-            {"request_processors":[{"cross_encoder_rescore":{"model":"%s","fields":["title","passage"],"window_size":20}}]}""".formatted(TINY_BERT));
+            {"request_processors":[{"cross_encoder_rescore":{"model":"%s","fields":["title","passage"],"window_size":20}}]}""".formatted(GENERATED));
         assertRerankedByTheModel(search("knn-rescore", "{" + knn + "}"), 12);
     }
 
@@ -231,7 +232,7 @@ public class SearchPipelineIT extends CrossEncoderIntegTestCase {
             {"phase_results_processors":[{"normalization-processor":{"normalization":{"technique":"min_max"},
                "combination":{"technique":"arithmetic_mean"}}}],
              "response_processors":[{"cross_encoder_rerank":{"model":"%s","fields":["title","passage"],
-               "keep_first_stage_score_as":"hybrid_score"}}]}""".formatted(TINY_BERT));
+               "keep_first_stage_score_as":"hybrid_score"}}]}""".formatted(GENERATED));
         String hybrid = "{\"size\":12,\"query\":{\"hybrid\":{\"queries\":[{\"match\":{\"passage\":\"people\"}},"
             + "{\"knn\":{\"vector\":{\"vector\":[3,1,9],\"k\":12}}}]}},\"ext\":{\"cross_encoder\":{\"query_text\":\"" + QUERY + "\"}}}";
         RestClient.Response response = search("hybrid-rerank", hybrid);
