@@ -80,10 +80,10 @@ index_passages() {
     os -XPUT "localhost:$port/demo" -d '{"settings":{"number_of_shards":2,"number_of_replicas":0},
       "mappings":{"properties":{"title":{"type":"text"},"passage":{"type":"text"}}}}' > /dev/null
     curl -fsS -XPOST "localhost:$port/demo/_bulk?refresh=true" -H 'Content-Type: application/x-ndjson' --data-binary @- > /dev/null <<'DOCS'
-{"index":{"_id":"stuffed"}}
-{"title":"Berlin Berlin Berlin","passage":"Berlin people, Berlin live music, Berlin nightlife: the Berlin guide for people in Berlin."}
 {"index":{"_id":"population"}}
 {"title":"Berlin","passage":"Berlin has a population of 3,520,031 registered inhabitants in an area of 891.82 square kilometers."}
+{"index":{"_id":"capital"}}
+{"title":"German capital","passage":"About 3.7 million people live in the German capital, the most populous city of the European Union."}
 {"index":{"_id":"museums"}}
 {"title":"Museums","passage":"People who live in Berlin can visit many museums on Museum Island."}
 {"index":{"_id":"tourism"}}
