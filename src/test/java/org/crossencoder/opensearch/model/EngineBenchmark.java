@@ -10,6 +10,7 @@ import org.crossencoder.opensearch.eval.BenchmarkReport;
 import org.opensearch.common.xcontent.XContentHelper;
 import org.opensearch.common.xcontent.json.JsonXContent;
 
+import java.time.ZoneOffset;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,7 +56,7 @@ public final class EngineBenchmark {
             "### Inference engine alone%n%nMeasured %s on %d cores (%s, Java %s) by `scripts/bench.sh`: %d rounds of %d requests "
                 + "of %d (query, passage) pairs from the TREC DL 2019 passage subset per row, rows taking turns round by round, "
                 + "model `%s` (MiniLM-L6 size, fp32), after one warm-up request per row. GFLOP/s counts the dense work of BERT-L6-H384 on the real (unpadded) tokens.%n%n",
-            LocalDate.now(),
+            LocalDate.now(ZoneOffset.UTC),
             Runtime.getRuntime().availableProcessors(),
             System.getProperty("os.arch"),
             System.getProperty("java.version"),

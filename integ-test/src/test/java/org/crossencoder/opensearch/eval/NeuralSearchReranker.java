@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
+import java.util.Locale;
 
 /**
  * The reranker OpenSearch users have today, set up for a side-by-side run on the same node: the model
@@ -60,11 +61,10 @@ final class NeuralSearchReranker {
                            "plugins.ml_commons.allow_registering_model_via_local_file":true}}""");
         byte[] zip = zip(modelDir);
         int chunks = (zip.length + CHUNK - 1) / CHUNK;
-        String modelId = client.ok("POST", "/_plugins/_ml/models/meta", """
+        String modelId = client.ok("POST", "/_plugins/_ml/models/meta", String.format(Locale.ROOT, """
             {"name":"%s","version":"1.0.0","model_format":"ONNX","function_name":"TEXT_SIMILARITY",
              "model_content_hash_value":"%s","model_content_size_in_bytes":%d,"total_chunks":%d,
-             "model_config":{"model_type":"bert","embedding_dimension":1,"framework_type":"huggingface_transformers"}}"""
-            .formatted(modelDir.getFileName(), sha256(zip), zip.length, chunks)).path("model_id");
+             "model_config":{"model_type":"bert","embedding_dimension":1,"framework_type":"huggingface_transformers"}}""", modelDir.getFileName(), sha256(zip), zip.length, chunks)).path("model_id");
         for (int i = 0; i < chunks; i++) {
             byte[] chunk = Arrays.copyOfRange(zip, i * CHUNK, Math.min(zip.length, (i + 1) * CHUNK));
             RestClient.Response uploaded = client.requestBytes("POST", "/_plugins/_ml/models/" + modelId + "/upload_chunk/" + i, chunk);
@@ -91,9 +91,8 @@ final class NeuralSearchReranker {
             }
             Thread.sleep(500);
         }
-        client.ok("PUT", "/_search/pipeline/" + PIPELINE, """
-            {"response_processors":[{"rerank":{"ml_opensearch":{"model_id":"%s"},"context":{"document_fields":%s}}}]}"""
-            .formatted(modelId, documentFields.stream().map(f -> "\"" + f + "\"").toList()));
+        client.ok("PUT", "/_search/pipeline/" + PIPELINE, String.format(Locale.ROOT, """
+            {"response_processors":[{"rerank":{"ml_opensearch":{"model_id":"%s"},"context":{"document_fields":%s}}}]}""", modelId, documentFields.stream().map(f -> "\"" + f + "\"").toList()));
         return modelId;
     }
 

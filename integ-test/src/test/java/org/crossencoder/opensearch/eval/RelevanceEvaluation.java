@@ -6,6 +6,7 @@ import org.opensearch.common.xcontent.XContentFactory;
 import org.opensearch.core.common.bytes.BytesReference;
 import org.opensearch.core.xcontent.XContentBuilder;
 
+import java.time.ZoneOffset;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -147,8 +148,8 @@ public final class RelevanceEvaluation {
             systems.add(new SearchSystem(systems.get(2).name() + ", the same search again (score cache warm)", "repeat of the row above", null, false, true, this::reranked));
             start = System.nanoTime();
             NeuralSearchReranker.deploy(client, config.mlCommonsModel(), List.of("text"));
-            client.ok("PUT", "/_search/pipeline/" + OUR_PIPELINE, """
-                {"response_processors":[{"cross_encoder_rerank":{"model":"%s","fields":["text"]}}]}""".formatted(config.model()));
+            client.ok("PUT", "/_search/pipeline/" + OUR_PIPELINE, String.format(Locale.ROOT, """
+                {"response_processors":[{"cross_encoder_rerank":{"model":"%s","fields":["text"]}}]}""", config.model()));
             System.out.printf(Locale.ROOT, "deployed the model in ml-commons in %.1f s%n", (System.nanoTime() - start) / 1e9);
             String mlCommonsModel = config.mlCommonsModel().getFileName().toString();
             boolean sameModel = mlCommonsModel.equals(config.model());
@@ -365,6 +366,6 @@ public final class RelevanceEvaluation {
     }
 
     static String today() {
-        return LocalDate.now().toString();
+        return LocalDate.now(ZoneOffset.UTC).toString();
     }
 }

@@ -6,6 +6,7 @@ import org.junit.Test;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Locale;
 
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.junit.Assert.assertEquals;
@@ -133,18 +134,18 @@ public class BadInputIT extends CrossEncoderIntegTestCase {
         String rescoreProcessor = "{\"request_processors\":[{\"cross_encoder_rescore\":%s}]}";
         String rerankProcessor = "{\"response_processors\":[{\"cross_encoder_rerank\":%s}]}";
         String pipeline = "/_search/pipeline/bad-input-broken";
-        cases.add(new Case("processor model empty", "PUT", pipeline, rescoreProcessor.formatted("{\"model\":\"\",\"fields\":[\"passage\"]}"), 400, "unknown cross-encoder model []"));
-        cases.add(new Case("processor model not served", "PUT", pipeline, rescoreProcessor.formatted("{\"model\":\"nope\",\"fields\":[\"passage\"]}"), 400, "unknown cross-encoder model [nope] on node [shared-node]; loaded models: ["));
-        cases.add(new Case("processor model failed", "PUT", pipeline, rerankProcessor.formatted("{\"model\":\"" + BROKEN + "\",\"fields\":[\"passage\"]}"), 400, "failed to load"));
-        cases.add(new Case("processor fields string", "PUT", pipeline, rescoreProcessor.formatted("{\"model\":" + tiny + ",\"fields\":\"passage\"}"), 400, "fields"));
-        cases.add(new Case("processor fields empty", "PUT", pipeline, rescoreProcessor.formatted("{\"model\":" + tiny + ",\"fields\":[]}"), 400, "[fields] must name at least one text field"));
-        cases.add(new Case("processor window text", "PUT", pipeline, rescoreProcessor.formatted("{\"model\":" + tiny + ",\"fields\":[\"passage\"],\"window_size\":\"big\"}"), 400, "window_size"));
-        cases.add(new Case("processor window 0", "PUT", pipeline, rescoreProcessor.formatted("{\"model\":" + tiny + ",\"fields\":[\"passage\"],\"window_size\":0}"), 400, "[window_size] must be at least 1"));
-        cases.add(new Case("processor score_mode", "PUT", pipeline, rescoreProcessor.formatted("{\"model\":" + tiny + ",\"fields\":[\"passage\"],\"score_mode\":\"sum\"}"), 400, "[score_mode] must be one of"));
-        cases.add(new Case("processor ignore_missing not boolean", "PUT", pipeline, rescoreProcessor.formatted("{\"model\":" + tiny + ",\"fields\":[\"passage\"],\"ignore_missing_query_text\":\"maybe\"}"), 400, "ignore_missing_query_text"));
-        cases.add(new Case("processor unknown option", "PUT", pipeline, rescoreProcessor.formatted("{\"model\":" + tiny + ",\"fields\":[\"passage\"],\"colour\":\"red\"}"), 400, "colour"));
-        cases.add(new Case("rerank processor window -1", "PUT", pipeline, rerankProcessor.formatted("{\"model\":" + tiny + ",\"fields\":[\"passage\"],\"window_size\":-1}"), 400, "[window_size] must be at least 1"));
-        cases.add(new Case("rerank processor unknown option", "PUT", pipeline, rerankProcessor.formatted("{\"model\":" + tiny + ",\"fields\":[\"passage\"],\"top\":3}"), 400, "top"));
+        cases.add(new Case("processor model empty", "PUT", pipeline, String.format(Locale.ROOT, rescoreProcessor, "{\"model\":\"\",\"fields\":[\"passage\"]}"), 400, "unknown cross-encoder model []"));
+        cases.add(new Case("processor model not served", "PUT", pipeline, String.format(Locale.ROOT, rescoreProcessor, "{\"model\":\"nope\",\"fields\":[\"passage\"]}"), 400, "unknown cross-encoder model [nope] on node [shared-node]; loaded models: ["));
+        cases.add(new Case("processor model failed", "PUT", pipeline, String.format(Locale.ROOT, rerankProcessor, "{\"model\":\"" + BROKEN + "\",\"fields\":[\"passage\"]}"), 400, "failed to load"));
+        cases.add(new Case("processor fields string", "PUT", pipeline, String.format(Locale.ROOT, rescoreProcessor, "{\"model\":" + tiny + ",\"fields\":\"passage\"}"), 400, "fields"));
+        cases.add(new Case("processor fields empty", "PUT", pipeline, String.format(Locale.ROOT, rescoreProcessor, "{\"model\":" + tiny + ",\"fields\":[]}"), 400, "[fields] must name at least one text field"));
+        cases.add(new Case("processor window text", "PUT", pipeline, String.format(Locale.ROOT, rescoreProcessor, "{\"model\":" + tiny + ",\"fields\":[\"passage\"],\"window_size\":\"big\"}"), 400, "window_size"));
+        cases.add(new Case("processor window 0", "PUT", pipeline, String.format(Locale.ROOT, rescoreProcessor, "{\"model\":" + tiny + ",\"fields\":[\"passage\"],\"window_size\":0}"), 400, "[window_size] must be at least 1"));
+        cases.add(new Case("processor score_mode", "PUT", pipeline, String.format(Locale.ROOT, rescoreProcessor, "{\"model\":" + tiny + ",\"fields\":[\"passage\"],\"score_mode\":\"sum\"}"), 400, "[score_mode] must be one of"));
+        cases.add(new Case("processor ignore_missing not boolean", "PUT", pipeline, String.format(Locale.ROOT, rescoreProcessor, "{\"model\":" + tiny + ",\"fields\":[\"passage\"],\"ignore_missing_query_text\":\"maybe\"}"), 400, "ignore_missing_query_text"));
+        cases.add(new Case("processor unknown option", "PUT", pipeline, String.format(Locale.ROOT, rescoreProcessor, "{\"model\":" + tiny + ",\"fields\":[\"passage\"],\"colour\":\"red\"}"), 400, "colour"));
+        cases.add(new Case("rerank processor window -1", "PUT", pipeline, String.format(Locale.ROOT, rerankProcessor, "{\"model\":" + tiny + ",\"fields\":[\"passage\"],\"window_size\":-1}"), 400, "[window_size] must be at least 1"));
+        cases.add(new Case("rerank processor unknown option", "PUT", pipeline, String.format(Locale.ROOT, rerankProcessor, "{\"model\":" + tiny + ",\"fields\":[\"passage\"],\"top\":3}"), 400, "top"));
         // ...and the searches that go through them.
         String withRescore = SEARCH + "?search_pipeline=bad-input-rescore";
         String withRerank = SEARCH + "?search_pipeline=bad-input-rerank";

@@ -3,6 +3,7 @@ package org.crossencoder.opensearch.integ;
 import org.crossencoder.opensearch.model.GeneratedTinyModel;
 import org.crossencoder.opensearch.model.TestModels;
 
+import java.nio.charset.StandardCharsets;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -185,7 +186,7 @@ public final class OpenSearchNode implements Closeable {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().putAll(environment);
         Process process = builder.start();
-        String output = new String(process.getInputStream().readAllBytes());
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (process.waitFor() != 0) {
             throw new IllegalStateException(String.join(" ", command) + " failed:\n" + output);
         }

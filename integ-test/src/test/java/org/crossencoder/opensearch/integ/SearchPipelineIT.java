@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Locale;
 
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.lessThan;
@@ -74,9 +75,9 @@ public class SearchPipelineIT extends CrossEncoderIntegTestCase {
 
     @Test
     public void requestProcessorTakesTheQueryTextFromTheQueryOrFromExt() throws Exception {
-        putPipeline("rescore-bm25", """
+        putPipeline("rescore-bm25", String.format(Locale.ROOT, """
             {"request_processors":[{"cross_encoder_rescore":{"model":"%s","fields":["title","passage"],"window_size":50,
-              "query_text_path":"match.passage.query"}}]}""".formatted(GENERATED));
+              "query_text_path":"match.passage.query"}}]}""", GENERATED));
         assertRerankedByTheModel(search("rescore-bm25", "{\"size\":20,\"query\":{\"match\":{\"passage\":\"" + QUERY + "\"}}}"), 12);
         // ext wins over the path.
         assertRerankedByTheModel(
@@ -90,9 +91,8 @@ public class SearchPipelineIT extends CrossEncoderIntegTestCase {
 
     @Test
     public void requestProcessorCanPassRequestsWithoutQueryTextThrough() throws Exception {
-        putPipeline("rescore-lenient", """
-            {"request_processors":[{"cross_encoder_rescore":{"model":"%s","fields":["passage"],"ignore_missing_query_text":true}}]}"""
-            .formatted(GENERATED));
+        putPipeline("rescore-lenient", String.format(Locale.ROOT, """
+            {"request_processors":[{"cross_encoder_rescore":{"model":"%s","fields":["passage"],"ignore_missing_query_text":true}}]}""", GENERATED));
         RestClient.Response plain = client.ok("POST", "/pipelined/_search", "{\"query\":{\"match\":{\"passage\":\"people\"}}}");
         RestClient.Response through = search("rescore-lenient", "{\"query\":{\"match\":{\"passage\":\"people\"}}}");
         assertEquals(200, through.status());
@@ -101,9 +101,9 @@ public class SearchPipelineIT extends CrossEncoderIntegTestCase {
 
     @Test
     public void requestProcessorPagesConsistently() throws Exception {
-        putPipeline("rescore-paging", """
+        putPipeline("rescore-paging", String.format(Locale.ROOT, """
             {"request_processors":[{"cross_encoder_rescore":{"model":"%s","fields":["title","passage"],"window_size":20,
-              "query_text_path":"match.passage.query"}}]}""".formatted(GENERATED));
+              "query_text_path":"match.passage.query"}}]}""", GENERATED));
         String query = "\"query\":{\"match\":{\"passage\":\"" + QUERY + "\"}}";
         List<String> all = ids(search("rescore-paging", "{\"size\":12," + query + "}"));
         List<String> page2 = ids(search("rescore-paging", "{\"from\":4,\"size\":4," + query + "}"));
@@ -112,13 +112,11 @@ public class SearchPipelineIT extends CrossEncoderIntegTestCase {
 
     @Test
     public void pipelinesCanBeUpdatedAndDeleted() throws Exception {
-        putPipeline("lifecycle", """
-            {"request_processors":[{"cross_encoder_rescore":{"model":"%s","fields":["passage"],"query_text_path":"match.passage.query"}}]}"""
-            .formatted(GENERATED));
+        putPipeline("lifecycle", String.format(Locale.ROOT, """
+            {"request_processors":[{"cross_encoder_rescore":{"model":"%s","fields":["passage"],"query_text_path":"match.passage.query"}}]}""", GENERATED));
         assertEquals(200, client.request("GET", "/_search/pipeline/lifecycle", null).status());
-        putPipeline("lifecycle", """
-            {"request_processors":[{"cross_encoder_rescore":{"model":"%s","fields":["title","passage"],"query_text_path":"match.passage.query"}}]}"""
-            .formatted(GENERATED));
+        putPipeline("lifecycle", String.format(Locale.ROOT, """
+            {"request_processors":[{"cross_encoder_rescore":{"model":"%s","fields":["title","passage"],"query_text_path":"match.passage.query"}}]}""", GENERATED));
         assertRerankedByTheModel(search("lifecycle", "{\"size\":20,\"query\":{\"match\":{\"passage\":\"" + QUERY + "\"}}}"), 12);
         client.ok("DELETE", "/_search/pipeline/lifecycle", null);
         assertEquals(404, client.request("GET", "/_search/pipeline/lifecycle", null).status());
@@ -161,9 +159,9 @@ public class SearchPipelineIT extends CrossEncoderIntegTestCase {
 
     @Test
     public void responseProcessorReranksMergedHitsAndKeepsTheFirstStageScore() throws Exception {
-        putPipeline("rerank-global", """
+        putPipeline("rerank-global", String.format(Locale.ROOT, """
             {"response_processors":[{"cross_encoder_rerank":{"model":"%s","fields":["title","passage"],
-              "keep_first_stage_score_as":"first_stage_score","query_text_path":"match.passage.query"}}]}""".formatted(GENERATED));
+              "keep_first_stage_score_as":"first_stage_score","query_text_path":"match.passage.query"}}]}""", GENERATED));
         String query = "{\"size\":12,\"query\":{\"match\":{\"passage\":\"" + QUERY + "\"}}}";
         Map<String, Float> bm25 = scoresById(client.ok("POST", "/pipelined/_search", query));
         RestClient.Response response = search("rerank-global", query);
@@ -178,9 +176,9 @@ public class SearchPipelineIT extends CrossEncoderIntegTestCase {
 
     @Test
     public void responseProcessorWindowLeavesTheRestInFirstStageOrderBelow() throws Exception {
-        putPipeline("rerank-window", """
+        putPipeline("rerank-window", String.format(Locale.ROOT, """
             {"response_processors":[{"cross_encoder_rerank":{"model":"%s","fields":["title","passage"],"window_size":3,
-              "query_text_path":"match.passage.query"}}]}""".formatted(GENERATED));
+              "query_text_path":"match.passage.query"}}]}""", GENERATED));
         String query = "{\"size\":8,\"query\":{\"match\":{\"passage\":\"" + QUERY + "\"}}}";
         List<String> firstStage = ids(client.ok("POST", "/pipelined/_search", query));
         RestClient.Response response = search("rerank-window", query);
@@ -193,8 +191,8 @@ public class SearchPipelineIT extends CrossEncoderIntegTestCase {
 
     @Test
     public void responseProcessorRefusesWhatItCannotRankCorrectly() throws Exception {
-        putPipeline("rerank-strict", """
-            {"response_processors":[{"cross_encoder_rerank":{"model":"%s","fields":["passage"]}}]}""".formatted(GENERATED));
+        putPipeline("rerank-strict", String.format(Locale.ROOT, """
+            {"response_processors":[{"cross_encoder_rerank":{"model":"%s","fields":["passage"]}}]}""", GENERATED));
         String ext = ",\"ext\":{\"cross_encoder\":{\"query_text\":\"" + QUERY + "\"}}";
         RestClient.Response paged = search("rerank-strict", "{\"from\":2,\"query\":{\"match_all\":{}}" + ext + "}");
         assertEquals(400, paged.status());
@@ -217,22 +215,22 @@ public class SearchPipelineIT extends CrossEncoderIntegTestCase {
         RestClient.Response firstStage = client.ok("POST", "/pipelined/_search", "{" + knn.replace(",\"ext\":{\"cross_encoder\":{\"query_text\":\"" + QUERY + "\"}}", "") + "}");
         assertEquals(12, hits(firstStage).size());
 
-        putPipeline("knn-rerank", """
-            {"response_processors":[{"cross_encoder_rerank":{"model":"%s","fields":["title","passage"]}}]}""".formatted(GENERATED));
+        putPipeline("knn-rerank", String.format(Locale.ROOT, """
+            {"response_processors":[{"cross_encoder_rerank":{"model":"%s","fields":["title","passage"]}}]}""", GENERATED));
         assertRerankedByTheModel(search("knn-rerank", "{" + knn + "}"), 12);
 
-        putPipeline("knn-rescore", """
-            {"request_processors":[{"cross_encoder_rescore":{"model":"%s","fields":["title","passage"],"window_size":20}}]}""".formatted(GENERATED));
+        putPipeline("knn-rescore", String.format(Locale.ROOT, """
+            {"request_processors":[{"cross_encoder_rescore":{"model":"%s","fields":["title","passage"],"window_size":20}}]}""", GENERATED));
         assertRerankedByTheModel(search("knn-rescore", "{" + knn + "}"), 12);
     }
 
     @Test
     public void responseProcessorReranksAHybridQueryAfterNormalization() throws Exception {
-        putPipeline("hybrid-rerank", """
+        putPipeline("hybrid-rerank", String.format(Locale.ROOT, """
             {"phase_results_processors":[{"normalization-processor":{"normalization":{"technique":"min_max"},
                "combination":{"technique":"arithmetic_mean"}}}],
              "response_processors":[{"cross_encoder_rerank":{"model":"%s","fields":["title","passage"],
-               "keep_first_stage_score_as":"hybrid_score"}}]}""".formatted(GENERATED));
+               "keep_first_stage_score_as":"hybrid_score"}}]}""", GENERATED));
         String hybrid = "{\"size\":12,\"query\":{\"hybrid\":{\"queries\":[{\"match\":{\"passage\":\"people\"}},"
             + "{\"knn\":{\"vector\":{\"vector\":[3,1,9],\"k\":12}}}]}},\"ext\":{\"cross_encoder\":{\"query_text\":\"" + QUERY + "\"}}}";
         RestClient.Response response = search("hybrid-rerank", hybrid);
