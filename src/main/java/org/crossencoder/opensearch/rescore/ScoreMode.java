@@ -81,13 +81,14 @@ public enum ScoreMode implements Writeable {
         );
     }
 
+    /** By name, as in requests: a mode added later, or the modes reordered, never changes what another node reads. */
     public static ScoreMode readFrom(StreamInput in) throws IOException {
-        return in.readEnum(ScoreMode.class);
+        return fromString(in.readString());
     }
 
     @Override
     public void writeTo(StreamOutput out) throws IOException {
-        out.writeEnum(this);
+        out.writeString(toString());
     }
 
     @Override

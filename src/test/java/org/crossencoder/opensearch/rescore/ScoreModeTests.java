@@ -39,6 +39,7 @@ public class ScoreModeTests {
             assertEquals(mode, ScoreMode.fromString(mode.toString()));
             try (BytesStreamOutput out = new BytesStreamOutput()) {
                 mode.writeTo(out);
+                assertEquals("on the wire by name, not position", mode.toString(), out.bytes().streamInput().readString());
                 assertEquals(mode, ScoreMode.readFrom(out.bytes().streamInput()));
             }
         }
