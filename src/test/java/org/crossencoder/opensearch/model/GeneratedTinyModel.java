@@ -9,10 +9,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -31,19 +33,21 @@ public final class GeneratedTinyModel {
     public static final String NAME = "generated-tiny-cross-encoder";
     private static final int HIDDEN = 16;
     private static final long SEED = 20261125L;
+    private static final Set<Path> WRITTEN = new HashSet<>();
 
     private GeneratedTinyModel() {}
 
-    /** The model's directory under {@code root}, written on first use. */
+    /** The model's directory under {@code root}, written once per JVM (so a changed generator never leaves old files). */
     public static synchronized Path writeTo(Path root) throws IOException {
         Path dir = root.resolve(NAME);
-        if (Files.isRegularFile(dir.resolve("model.onnx")) && Files.isRegularFile(dir.resolve("tokenizer.json"))) {
+        if (WRITTEN.contains(dir)) {
             return dir;
         }
         Files.createDirectories(dir);
         List<String> vocabulary = vocabulary();
         writeAtomically(dir.resolve("tokenizer.json"), tokenizerJson(vocabulary).getBytes(StandardCharsets.UTF_8));
         writeAtomically(dir.resolve("model.onnx"), model(vocabulary.size()));
+        WRITTEN.add(dir);
         return dir;
     }
 
