@@ -49,6 +49,9 @@ public final class ModelRegistry implements Closeable {
     /** One loaded version of a model and what the node reports of it. */
     private record Version(CrossEncoderModel model, ModelInfo info) {}
 
+    /** A model directory to load, with the digests its files had when the reload read them. */
+    private record Pending(Path dir, String modelSha256, String tokenizerSha256) {}
+
     /** A prepared reload: what will serve, what failed, and what it changes. */
     private record Plan(SortedMap<String, Version> serving, SortedMap<String, ModelInfo> failed, List<ReloadOutcome> outcomes) {}
 
@@ -111,7 +114,7 @@ public final class ModelRegistry implements Closeable {
         SortedMap<String, ModelInfo> nextFailed = new TreeMap<>();
         SortedMap<String, Version> loaded = new TreeMap<>();
         SortedMap<String, ReloadOutcome> outcomes = new TreeMap<>();
-        SortedMap<String, Path> toLoad = new TreeMap<>();
+        SortedMap<String, Pending> toLoad = new TreeMap<>();
         SortedMap<String, Path> directories = scan();
         // What stays as it is goes first, so that the memory limit counts it before anything new.
         for (Map.Entry<String, Path> entry : directories.entrySet()) {
@@ -120,18 +123,19 @@ public final class ModelRegistry implements Closeable {
             Version previous = serving.get(name);
             try {
                 CrossEncoderModel.requireFiles(name, dir);
-                String fingerprint = ModelInfo.fingerprint(sha256(dir.resolve(CrossEncoderModel.MODEL_FILE)), sha256(dir.resolve(PairEncoder.TOKENIZER_FILE)));
+                Pending pending = new Pending(dir, sha256(dir.resolve(CrossEncoderModel.MODEL_FILE)), sha256(dir.resolve(PairEncoder.TOKENIZER_FILE)));
+                String fingerprint = ModelInfo.fingerprint(pending.modelSha256(), pending.tokenizerSha256());
                 if (previous != null && previous.info().fingerprint().equals(fingerprint)) {
                     next.put(name, previous);
                     outcomes.put(name, new ReloadOutcome(name, ReloadOutcome.Change.UNCHANGED, null));
                 } else {
-                    toLoad.put(name, dir);
+                    toLoad.put(name, pending);
                 }
             } catch (Exception e) {
                 failed(name, dir, previous, e, next, nextFailed, outcomes);
             }
         }
-        for (Map.Entry<String, Path> entry : toLoad.entrySet()) {
+        for (Map.Entry<String, Pending> entry : toLoad.entrySet()) {
             String name = entry.getKey();
             Version previous = serving.get(name);
             try {
@@ -140,7 +144,7 @@ public final class ModelRegistry implements Closeable {
                 loaded.put(name, version);
                 outcomes.put(name, new ReloadOutcome(name, previous == null ? ReloadOutcome.Change.LOADED : ReloadOutcome.Change.REPLACED, null));
             } catch (Exception e) {
-                failed(name, entry.getValue(), previous, e, next, nextFailed, outcomes);
+                failed(name, entry.getValue().dir(), previous, e, next, nextFailed, outcomes);
             }
         }
         for (String name : serving.keySet()) {
@@ -231,17 +235,18 @@ public final class ModelRegistry implements Closeable {
      * Loads a model unless the models that will serve beside it ({@code others}) and it would hold more memory than
      * the limit allows: checked before loading with the file's size, and after with what loading it took.
      */
-    private Version loadVersion(String name, Path dir, Collection<Version> others) throws Exception {
-        Path modelFile = dir.resolve(CrossEncoderModel.MODEL_FILE);
+    private Version loadVersion(String name, Pending pending, Collection<Version> others) throws Exception {
+        Path dir = pending.dir();
+        long fileBytes = Files.size(dir.resolve(CrossEncoderModel.MODEL_FILE));
         long othersBytes = others.stream().mapToLong(version -> version.info().residentBytes()).sum();
-        checkMemoryLimit(name, Files.size(modelFile), othersBytes, "at least");
+        checkMemoryLimit(name, fileBytes, othersBytes, "at least");
         long residentBefore = ResidentMemory.bytes();
         long start = System.nanoTime();
         CrossEncoderModel model = CrossEncoderModel.load(name, dir, options);
         try {
             long millis = (System.nanoTime() - start) / 1_000_000;
             // What loading took, as the process's resident memory saw it; never less than the weights' file.
-            long residentBytes = Math.max(Files.size(modelFile), residentBefore < 0 ? 0 : ResidentMemory.bytes() - residentBefore);
+            long residentBytes = Math.max(fileBytes, residentBefore < 0 ? 0 : ResidentMemory.bytes() - residentBefore);
             checkMemoryLimit(name, residentBytes, othersBytes, "");
             ModelInfo info = new ModelInfo(
                 name,
@@ -250,15 +255,15 @@ public final class ModelRegistry implements Closeable {
                 null,
                 model.config().maxLength(),
                 model.output().name().toLowerCase(Locale.ROOT),
-                Files.size(modelFile),
-                sha256(modelFile),
-                sha256(dir.resolve(PairEncoder.TOKENIZER_FILE)),
+                fileBytes,
+                pending.modelSha256(),
+                pending.tokenizerSha256(),
                 residentBytes,
                 millis
             );
             logger.info("loaded cross-encoder model [{}] from [{}] in [{}ms]", name, dir, millis);
             return new Version(model, info);
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             model.decRef();
             throw e;
         }
