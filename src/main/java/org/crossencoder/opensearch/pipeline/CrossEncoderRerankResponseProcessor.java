@@ -4,8 +4,8 @@ import org.crossencoder.opensearch.model.CrossEncoderModel;
 import org.crossencoder.opensearch.model.InferenceBudget;
 import org.crossencoder.opensearch.model.InferenceService;
 import org.crossencoder.opensearch.model.PassageScores;
-import org.crossencoder.opensearch.rescore.CrossEncoderRescorer;
 import org.crossencoder.opensearch.rescore.PassageReader;
+import org.crossencoder.opensearch.rescore.Reranking;
 import org.opensearch.action.search.SearchRequest;
 import org.opensearch.action.search.SearchResponse;
 import org.opensearch.action.search.SearchResponseSections;
@@ -22,7 +22,6 @@ import org.opensearch.search.pipeline.SearchResponseProcessor;
 import org.opensearch.search.profile.SearchProfileShardResults;
 
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -89,6 +88,7 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
         String[] texts;
         String text;
         CrossEncoderModel resolved;
+        InferenceService service = inference.get();
         try {
             text = queryText.resolve(request);
             hits = response.getHits().getHits();
@@ -97,7 +97,6 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
                 return;
             }
             checkRerankable(request);
-            InferenceService service = inference.get();
             service.checkQueryText(text, "[" + TYPE + "]");
             texts = new String[windowSize == null ? hits.length : Math.min(windowSize, hits.length)];
             service.checkPairLimit(
@@ -119,8 +118,7 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
             listener.onFailure(e);
             return;
         }
-        inference.get()
-            .score(resolved, text, Arrays.asList(texts), budget(request, response, start), ActionListener.map(listener, scores -> rerank(response, hits, scores)));
+        service.score(resolved, text, Arrays.asList(texts), budget(request, response, start), ActionListener.map(listener, scores -> rerank(response, hits, scores)));
     }
 
     /** The search's own task and what is left of its {@code timeout} after the search itself. */
@@ -160,32 +158,19 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
      * timeout left unscored and those below the window; every other part of the response is kept as it was.
      */
     private SearchResponse rerank(SearchResponse response, SearchHit[] hits, PassageScores scores) {
-        int window = scores.size();
-        SearchHit[] reranked = new SearchHit[hits.length];
-        int scored = 0;
-        for (int i = 0; i < window; i++) {
-            if (scores.isScored(i)) {
-                if (keepFirstStageScoreAs != null) {
-                    hits[i].setDocumentField(keepFirstStageScoreAs, new DocumentField(keepFirstStageScoreAs, List.of(hits[i].getScore())));
-                }
-                hits[i].score(scores.score(i));
-                reranked[scored++] = hits[i];
-            }
-        }
-        Arrays.sort(reranked, 0, scored, Comparator.comparingDouble((SearchHit hit) -> -hit.getScore()));
-        int next = scored;
-        float shift = Float.NaN;
+        float[] firstStage = new float[hits.length];
         for (int i = 0; i < hits.length; i++) {
-            if (i < window && scores.isScored(i)) {
-                continue;
+            firstStage[i] = hits[i].getScore();
+        }
+        Reranking reranking = Reranking.of(firstStage, scores, (hit, modelScore) -> modelScore, Integer::compare);
+        SearchHit[] reranked = new SearchHit[hits.length];
+        for (int rank = 0; rank < hits.length; rank++) {
+            int hit = reranking.hitAt(rank);
+            if (keepFirstStageScoreAs != null && rank < reranking.scoredCount()) {
+                hits[hit].setDocumentField(keepFirstStageScoreAs, new DocumentField(keepFirstStageScoreAs, List.of(hits[hit].getScore())));
             }
-            if (scored > 0 && Float.isNaN(shift)) {
-                shift = CrossEncoderRescorer.belowWindowShift(reranked[scored - 1].getScore(), hits[i].getScore());
-            }
-            if (scored > 0) {
-                hits[i].score(hits[i].getScore() + shift);
-            }
-            reranked[next++] = hits[i];
+            hits[hit].score(reranking.score(hit));
+            reranked[rank] = hits[hit];
         }
         SearchHits old = response.getHits();
         SearchResponseSections oldSections = response.getInternalResponse();
@@ -193,7 +178,7 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
             new SearchHits(
                 reranked,
                 old.getTotalHits(),
-                scored > 0 ? reranked[0].getScore() : old.getMaxScore(),
+                reranking.scoredCount() > 0 ? reranked[0].getScore() : old.getMaxScore(),
                 old.getSortFields(),
                 old.getCollapseField(),
                 old.getCollapseValues()

@@ -9,8 +9,6 @@ import org.opensearch.search.rescore.RescoreContext;
 import org.opensearch.search.rescore.Rescorer;
 
 import java.io.IOException;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.Set;
 
@@ -22,9 +20,6 @@ import java.util.Set;
 public final class CrossEncoderRescorer implements Rescorer {
 
     public static final CrossEncoderRescorer INSTANCE = new CrossEncoderRescorer();
-
-    private static final Comparator<ScoreDoc> BY_SCORE_THEN_DOC = Comparator.comparingDouble((ScoreDoc d) -> -d.score)
-        .thenComparingInt(d -> d.doc);
 
     private CrossEncoderRescorer() {}
 
@@ -43,47 +38,30 @@ public final class CrossEncoderRescorer implements Rescorer {
         }
         PassageScores scores = context.score(searcher, context.readPassages(searcher, docIds));
 
-        // Hits the model scored first, in its order; then, in first-stage order, the window's hits a timeout left
-        // unscored and the hits below the window.
-        ScoreDoc[] reranked = new ScoreDoc[hits.length];
+        float[] firstStage = new float[hits.length];
+        for (int i = 0; i < hits.length; i++) {
+            firstStage[i] = hits[i].score;
+        }
+        Reranking reranking = Reranking.of(
+            firstStage,
+            scores,
+            (hit, modelScore) -> context.combine(hits[hit].score, modelScore),
+            (a, b) -> Integer.compare(hits[a].doc, hits[b].doc)
+        );
         Set<Integer> rescored = new HashSet<>(windowLength * 2);
-        int scored = 0;
-        for (int i = 0; i < windowLength; i++) {
-            if (scores.isScored(i)) {
-                reranked[scored++] = new ScoreDoc(hits[i].doc, context.combine(hits[i].score, scores.score(i)), hits[i].shardIndex);
-                rescored.add(hits[i].doc);
-            }
+        for (int rank = 0; rank < reranking.scoredCount(); rank++) {
+            rescored.add(hits[reranking.hitAt(rank)].doc);
         }
         context.setRescoredDocs(rescored);
-        if (scored == 0) {
+        if (reranking.scoredCount() == 0) {
             return topDocs;
         }
-        Arrays.sort(reranked, 0, scored, BY_SCORE_THEN_DOC);
-        int next = scored;
-        float shift = Float.NaN;
-        for (int i = 0; i < hits.length; i++) {
-            if (i < windowLength && scores.isScored(i)) {
-                continue;
-            }
-            if (Float.isNaN(shift)) {
-                shift = belowWindowShift(reranked[scored - 1].score, hits[i].score);
-            }
-            reranked[next++] = new ScoreDoc(hits[i].doc, hits[i].score + shift, hits[i].shardIndex);
+        ScoreDoc[] reranked = new ScoreDoc[hits.length];
+        for (int rank = 0; rank < hits.length; rank++) {
+            ScoreDoc hit = hits[reranking.hitAt(rank)];
+            reranked[rank] = new ScoreDoc(hit.doc, reranking.score(reranking.hitAt(rank)), hit.shardIndex);
         }
         return new TopDocs(topDocs.totalHits, reranked);
-    }
-
-    /**
-     * The constant added to the first-stage scores of the hits below a reranked window so that they keep
-     * their order and all rank after the lowest reranked score.
-     */
-    public static float belowWindowShift(float lowestReranked, float highestBelowWindow) {
-        float shift = Math.nextDown(lowestReranked) - highestBelowWindow;
-        // The subtraction rounds, and adding the shift back can round up to lowestReranked itself.
-        while (highestBelowWindow + shift >= lowestReranked) {
-            shift -= Math.max(Math.ulp(shift), Math.max(Math.ulp(lowestReranked), Math.ulp(highestBelowWindow)));
-        }
-        return shift;
     }
 
     @Override
