@@ -77,10 +77,6 @@ public final class InferenceService {
         return cache.stats();
     }
 
-    public int maxWindowSize() {
-        return maxWindowSize;
-    }
-
     /**
      * Throws a 400 naming {@code what}, the limit and its setting when {@code pairs} exceeds
      * {@link CrossEncoderSettings#MAX_WINDOW_SIZE}; {@code remedy} (may be empty) tells the user what to change.
