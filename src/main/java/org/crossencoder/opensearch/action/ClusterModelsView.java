@@ -17,7 +17,7 @@ import java.util.stream.Stream;
 /**
  * Each model across the nodes that answered: which serve it, from which files, and whether they all agree.
  * A shard reranks with the model of the node that holds it, so a model that is missing on some node, failed
- * there, or has other files there ({@code consistent: false}) would rank one index's shards differently.
+ * there, or has other files or settings there ({@code consistent: false}) would rank one index's shards differently.
  */
 final class ClusterModelsView implements ToXContentFragment {
 

@@ -87,9 +87,13 @@ public final class CrossEncoderModel extends AbstractRefCounted implements Close
     /** Loads {@code model.onnx} and {@code tokenizer.json} from a local directory; never downloads anything. */
     public static CrossEncoderModel load(String name, Path directory, InferenceOptions options) throws IOException, OrtException {
         requireFiles(name, directory);
-        ModelConfig config = ModelConfig.load(directory);
+        return load(name, directory, ModelConfig.load(directory), options);
+    }
+
+    /** As {@link #load(String, Path, InferenceOptions)}, run as {@code config} says instead of its directory's config. */
+    static CrossEncoderModel load(String name, Path directory, ModelConfig config, InferenceOptions options) throws IOException, OrtException {
         OrtEnvironment environment = OrtEnvironment.getEnvironment();
-        PairEncoder encoder = new PairEncoder(directory, config.maxLength());
+        PairEncoder encoder = new PairEncoder(directory, config.maxLength(), config.truncation());
         OrtSession session = null;
         try (OrtSession.SessionOptions sessionOptions = sessionOptions(options)) {
             session = environment.createSession(directory.resolve(MODEL_FILE).toString(), sessionOptions);
@@ -134,8 +138,7 @@ public final class CrossEncoderModel extends AbstractRefCounted implements Close
         }
         if (width > 0 && width != output.width()) {
             throw new IllegalArgumentException(
-                "model [" + name + "] outputs " + Arrays.toString(shape) + " but output [" + output.name().toLowerCase(java.util.Locale.ROOT)
-                    + "] needs " + output.width() + " value(s) per pair"
+                "model [" + name + "] outputs " + Arrays.toString(shape) + " but output [" + output + "] needs " + output.width() + " value(s) per pair"
             );
         }
         return output;

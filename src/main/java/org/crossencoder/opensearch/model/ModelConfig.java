@@ -14,13 +14,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 
 /**
- * How to run one model directory: the longest pair it accepts and how its output becomes a score.
- * Read from the optional {@code cross-encoder.json}; whatever it leaves out comes from the files a
- * Hugging Face export already has ({@code tokenizer_config.json}, {@code config.json}) or the defaults.
+ * How to run one model directory: the longest pair it accepts, how a longer pair is cut, and how its output
+ * becomes a score. Read from the optional {@code cross-encoder.json}; whatever it leaves out comes from the
+ * files a Hugging Face export already has ({@code tokenizer_config.json}, {@code config.json}) or the defaults.
+ *
+ * @param output the configured output handling, or null to take it from the model's output width
  */
-public final class ModelConfig {
+public record ModelConfig(int maxLength, Truncation truncation, Output output) {
 
     public static final String FILE_NAME = "cross-encoder.json";
     public static final int DEFAULT_MAX_LENGTH = 512;
@@ -47,39 +50,61 @@ public final class ModelConfig {
         int width() {
             return this == LOGIT ? 1 : 2;
         }
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** How a pair longer than {@code max_length} is cut; the names and behaviour are Hugging Face tokenizers'. */
+    public enum Truncation {
+        /**
+         * A token at a time from whichever of query and passage is longer: what Hugging Face tokenizers and
+         * sentence-transformers do for a pair, and so what most cross-encoders were trained with.
+         */
+        LONGEST_FIRST,
+        /**
+         * The passage only, the query kept whole. Where the query alone leaves no room for the passage (Hugging
+         * Face refuses such a pair), the pair is cut as {@link #LONGEST_FIRST} instead.
+         */
+        ONLY_SECOND;
+
+        public static Truncation fromString(String value) {
+            try {
+                return valueOf(value.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("[truncation] must be one of [longest_first, only_second] but was [" + value + "]");
+            }
+        }
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
     }
 
     private static final ParseField MAX_LENGTH = new ParseField("max_length");
+    private static final ParseField TRUNCATION = new ParseField("truncation");
     private static final ParseField OUTPUT = new ParseField("output");
     private static final ObjectParser<Builder, Void> PARSER = new ObjectParser<>(FILE_NAME, Builder::new);
     static {
         PARSER.declareInt((b, v) -> b.maxLength = v, MAX_LENGTH);
+        PARSER.declareString((b, v) -> b.truncation = Truncation.fromString(v), TRUNCATION);
         PARSER.declareString((b, v) -> b.output = Output.fromString(v), OUTPUT);
     }
 
     private static final class Builder {
         Integer maxLength;
+        Truncation truncation = Truncation.LONGEST_FIRST;
         Output output;
     }
 
-    private final int maxLength;
-    private final Output output;
-
-    public ModelConfig(int maxLength, Output output) {
+    public ModelConfig {
         if (maxLength < 8) {
             throw new IllegalArgumentException("[max_length] must be at least 8 but was [" + maxLength + "]");
         }
-        this.maxLength = maxLength;
-        this.output = output;
-    }
-
-    public int maxLength() {
-        return maxLength;
-    }
-
-    /** The configured output handling, or null to take it from the model's output width. */
-    public Output output() {
-        return output;
+        Objects.requireNonNull(truncation);
     }
 
     public static ModelConfig load(Path modelDir) throws IOException {
@@ -98,7 +123,7 @@ public final class ModelConfig {
             }
         }
         int maxLength = builder.maxLength != null ? builder.maxLength : huggingFaceMaxLength(modelDir);
-        return new ModelConfig(maxLength, builder.output);
+        return new ModelConfig(maxLength, builder.truncation, builder.output);
     }
 
     /** The model's own limit as its Hugging Face files state it, capped at what BERT-style position tables hold. */

@@ -16,6 +16,7 @@ public record ModelInfo(
     boolean loaded,
     String error,
     int maxLength,
+    String truncation,
     String output,
     long sizeInBytes,
     String sha256,
@@ -25,19 +26,18 @@ public record ModelInfo(
 ) implements Writeable, ToXContentObject {
 
     static ModelInfo failed(String name, String path, String error) {
-        return new ModelInfo(name, path, false, error, 0, null, 0, null, null, 0, 0);
+        return new ModelInfo(name, path, false, error, 0, null, null, 0, null, null, 0, 0);
     }
 
     /**
-     * What identifies the files a loaded model was read from: two nodes with the same fingerprint score every
-     * pair alike. Null for a model that failed to load.
+     * What identifies a loaded model's files and settings: two nodes with the same fingerprint score every pair
+     * alike. Null for a model that failed to load.
      */
     public String fingerprint() {
-        return loaded ? fingerprint(sha256, tokenizerSha256) : null;
-    }
-
-    static String fingerprint(String modelSha256, String tokenizerSha256) {
-        return "model.onnx sha256 " + modelSha256 + ", tokenizer.json sha256 " + tokenizerSha256;
+        return loaded
+            ? "model.onnx sha256 " + sha256 + ", tokenizer.json sha256 " + tokenizerSha256 + ", max_length " + maxLength + ", truncation "
+                + truncation + ", output " + output
+            : null;
     }
 
     public ModelInfo(StreamInput in) throws IOException {
@@ -47,6 +47,7 @@ public record ModelInfo(
             in.readBoolean(),
             in.readOptionalString(),
             in.readVInt(),
+            in.readOptionalString(),
             in.readOptionalString(),
             in.readVLong(),
             in.readOptionalString(),
@@ -63,6 +64,7 @@ public record ModelInfo(
         out.writeBoolean(loaded);
         out.writeOptionalString(error);
         out.writeVInt(maxLength);
+        out.writeOptionalString(truncation);
         out.writeOptionalString(output);
         out.writeVLong(sizeInBytes);
         out.writeOptionalString(sha256);
@@ -79,6 +81,7 @@ public record ModelInfo(
         builder.field("status", loaded ? "loaded" : "failed");
         if (loaded) {
             builder.field("max_length", maxLength);
+            builder.field("truncation", truncation);
             builder.field("output", output);
             builder.field("size_in_bytes", sizeInBytes);
             builder.field("sha256", sha256);

@@ -24,7 +24,6 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -47,10 +46,11 @@ public final class ModelRegistry implements Closeable {
     private static final Logger logger = LogManager.getLogger(ModelRegistry.class);
 
     /** One loaded version of a model and what the node reports of it. */
-    private record Version(CrossEncoderModel model, ModelInfo info) {}
+    /** A loaded model, what it reports about itself, and the directory state it was loaded from. */
+    private record Version(CrossEncoderModel model, ModelInfo info, Pending source) {}
 
-    /** A model directory to load, with the digests its files had when the reload read them. */
-    private record Pending(Path dir, String modelSha256, String tokenizerSha256) {}
+    /** A model directory to load: the digests its files had and the config it declared when the reload read them. */
+    private record Pending(Path dir, String modelSha256, String tokenizerSha256, ModelConfig config) {}
 
     /** A prepared reload: what will serve, what failed, and what it changes. */
     private record Plan(SortedMap<String, Version> serving, SortedMap<String, ModelInfo> failed, List<ReloadOutcome> outcomes) {}
@@ -123,9 +123,13 @@ public final class ModelRegistry implements Closeable {
             Version previous = serving.get(name);
             try {
                 CrossEncoderModel.requireFiles(name, dir);
-                Pending pending = new Pending(dir, sha256(dir.resolve(CrossEncoderModel.MODEL_FILE)), sha256(dir.resolve(PairEncoder.TOKENIZER_FILE)));
-                String fingerprint = ModelInfo.fingerprint(pending.modelSha256(), pending.tokenizerSha256());
-                if (previous != null && previous.info().fingerprint().equals(fingerprint)) {
+                Pending pending = new Pending(
+                    dir,
+                    sha256(dir.resolve(CrossEncoderModel.MODEL_FILE)),
+                    sha256(dir.resolve(PairEncoder.TOKENIZER_FILE)),
+                    ModelConfig.load(dir)
+                );
+                if (previous != null && previous.source().equals(pending)) {
                     next.put(name, previous);
                     outcomes.put(name, new ReloadOutcome(name, ReloadOutcome.Change.UNCHANGED, null));
                 } else {
@@ -242,7 +246,7 @@ public final class ModelRegistry implements Closeable {
         checkMemoryLimit(name, fileBytes, othersBytes, "at least");
         long residentBefore = ResidentMemory.bytes();
         long start = System.nanoTime();
-        CrossEncoderModel model = CrossEncoderModel.load(name, dir, options);
+        CrossEncoderModel model = CrossEncoderModel.load(name, dir, pending.config(), options);
         try {
             long millis = (System.nanoTime() - start) / 1_000_000;
             // What loading took, as the process's resident memory saw it; never less than the weights' file.
@@ -254,7 +258,8 @@ public final class ModelRegistry implements Closeable {
                 true,
                 null,
                 model.config().maxLength(),
-                model.output().name().toLowerCase(Locale.ROOT),
+                model.config().truncation().toString(),
+                model.output().toString(),
                 fileBytes,
                 pending.modelSha256(),
                 pending.tokenizerSha256(),
@@ -262,7 +267,7 @@ public final class ModelRegistry implements Closeable {
                 millis
             );
             logger.info("loaded cross-encoder model [{}] from [{}] in [{}ms]", name, dir, millis);
-            return new Version(model, info);
+            return new Version(model, info, pending);
         } catch (RuntimeException e) {
             model.decRef();
             throw e;

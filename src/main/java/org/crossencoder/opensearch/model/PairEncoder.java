@@ -13,8 +13,8 @@ import java.util.Map;
 
 /**
  * Encodes (query, passage) pairs with the model's own tokenizer and pair template
- * ({@code [CLS] query [SEP] passage [SEP]} for BERT). Only the passage is truncated to fit
- * {@code maxLength}; the query is cut too only when it alone does not fit.
+ * ({@code [CLS] query [SEP] passage [SEP]} for BERT), cut to {@code maxLength} tokens as the model's
+ * {@link ModelConfig.Truncation} says.
  */
 final class PairEncoder implements Closeable {
 
@@ -22,6 +22,7 @@ final class PairEncoder implements Closeable {
     private static final String DJL_OFFLINE = "ai.djl.offline";
 
     private final int maxLength;
+    /** Null unless the truncation is {@link ModelConfig.Truncation#ONLY_SECOND}. */
     private final HuggingFaceTokenizer passageOnly;
     private final HuggingFaceTokenizer longestFirst;
     private final HuggingFaceTokenizer untruncated;
@@ -29,7 +30,7 @@ final class PairEncoder implements Closeable {
     private final int pairOverhead;
     private final long padId;
 
-    PairEncoder(Path modelDir, int maxLength) throws IOException {
+    PairEncoder(Path modelDir, int maxLength, ModelConfig.Truncation truncation) throws IOException {
         Path tokenizerFile = modelDir.resolve(TOKENIZER_FILE);
         Thread thread = Thread.currentThread();
         ClassLoader previousLoader = thread.getContextClassLoader();
@@ -41,9 +42,11 @@ final class PairEncoder implements Closeable {
         System.setProperty(DJL_OFFLINE, "true");
         List<HuggingFaceTokenizer> built = new ArrayList<>(3);
         try {
-            built.add(builder(tokenizerFile).optMaxLength(maxLength).optTruncateSecondOnly().build());
             built.add(builder(tokenizerFile).optMaxLength(maxLength).optTruncation(true).build());
             built.add(builder(tokenizerFile).optTruncation(false).build());
+            if (truncation == ModelConfig.Truncation.ONLY_SECOND) {
+                built.add(builder(tokenizerFile).optMaxLength(maxLength).optTruncateSecondOnly().build());
+            }
         } catch (IOException | RuntimeException e) {
             built.forEach(HuggingFaceTokenizer::close); // native memory, not reclaimed by the garbage collector
             throw e;
@@ -55,9 +58,9 @@ final class PairEncoder implements Closeable {
                 System.setProperty(DJL_OFFLINE, previousOffline);
             }
         }
-        this.passageOnly = built.get(0);
-        this.longestFirst = built.get(1);
-        this.untruncated = built.get(2);
+        this.longestFirst = built.get(0);
+        this.untruncated = built.get(1);
+        this.passageOnly = built.size() > 2 ? built.get(2) : null;
         this.maxLength = maxLength;
         this.pairOverhead = untruncated.encode("a", "b").getIds().length - tokenCount("a") - tokenCount("b");
         this.padId = padId(tokenizerFile);
@@ -68,14 +71,44 @@ final class PairEncoder implements Closeable {
     }
 
     Encoding[] encode(String query, List<String> passages) {
+        int queryTokens = tokenCount(query);
+        // Truncating only the passage cannot work when the query alone leaves it no room, and the native
+        // tokenizer then aborts the whole JVM instead of failing: such a pair is cut longest first.
+        if (passageOnly != null && queryTokens + pairOverhead < maxLength) {
+            return passageOnly.batchEncode(pairs(query, passages, false));
+        }
+        // Which side keeps an odd token can depend on where Hugging Face stopped reading each text (see
+        // atWordBoundary), but only once the query takes more than half of the pair's room.
+        return longestFirst.batchEncode(pairs(query, passages, 2 * queryTokens > maxLength - pairOverhead));
+    }
+
+    private PairList<String, String> pairs(String query, List<String> passages, boolean cutAtWordBoundaries) {
+        String pairQuery = cutAtWordBoundaries ? atWordBoundary(query) : query;
         PairList<String, String> pairs = new PairList<>(passages.size());
         for (String passage : passages) {
-            pairs.add(query, passage);
+            pairs.add(pairQuery, cutAtWordBoundaries ? atWordBoundary(passage) : passage);
         }
-        // Truncating only the passage cannot work when the query alone overflows, and the native tokenizer
-        // aborts the whole JVM instead of failing: such a query is cut too, longest sequence first.
-        boolean queryFits = tokenCount(query) + pairOverhead < maxLength;
-        return (queryFits ? passageOnly : longestFirst).batchEncode(pairs);
+        return pairs;
+    }
+
+    /**
+     * The text up to the end of the word holding its {@code maxLength}-th token, or all of it when it is shorter.
+     * Hugging Face tokenizers (0.23 on) stop reading a text there before they cut a pair longest first, and it is
+     * from those lengths that they choose the shorter side, which keeps the odd token; cutting the text at the
+     * same word boundary, where tokenizing a prefix gives the same tokens, makes our tokenizer choose alike.
+     */
+    private String atWordBoundary(String text) {
+        Encoding encoding = untruncated.encode(text, false, false);
+        long[] words = encoding.getWordIds();
+        if (words.length <= maxLength) {
+            return text;
+        }
+        int last = maxLength - 1;
+        while (last + 1 < words.length && words[last + 1] == words[maxLength - 1]) {
+            last++;
+        }
+        // Offsets count code points, not UTF-16 chars.
+        return text.substring(0, text.offsetByCodePoints(0, encoding.getCharTokenSpans()[last].getEnd()));
     }
 
     private int tokenCount(String text) {
@@ -105,7 +138,9 @@ final class PairEncoder implements Closeable {
 
     @Override
     public void close() {
-        passageOnly.close();
+        if (passageOnly != null) {
+            passageOnly.close();
+        }
         longestFirst.close();
         untruncated.close();
     }

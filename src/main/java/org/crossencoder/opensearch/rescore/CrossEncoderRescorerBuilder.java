@@ -258,7 +258,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         }
         CrossEncoderModel here = service.model(model); // a 404 or 503 when this node does not serve the model at all
         throw new OpenSearchStatusException(
-            "cross-encoder model [{}] on node [{}] has other files than on node [{}], which planned this search ({} here; {} there): "
+            "cross-encoder model [{}] on node [{}] has other files or settings than on node [{}], which planned this search ({} here; {} there): "
                 + "one search must rank every shard with the same model. Compare the nodes with GET _plugins/cross_encoder/models, "
                 + "give every node the same model directory and reload the models",
             RestStatus.SERVICE_UNAVAILABLE,

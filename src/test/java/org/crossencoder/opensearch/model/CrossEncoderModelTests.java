@@ -68,7 +68,7 @@ public class CrossEncoderModelTests {
 
     @Test
     public void encodesQueryThenPassageWithTheModelsPairTemplate() throws Exception {
-        try (PairEncoder encoder = new PairEncoder(TestModels.dir(TINY_BERT), 512)) {
+        try (PairEncoder encoder = new PairEncoder(TestModels.dir(TINY_BERT), 512, ModelConfig.Truncation.LONGEST_FIRST)) {
             Encoding encoding = encoder.encode(BERLIN_QUERY, List.of("Berlin is big."))[0];
             // [CLS] how many people live in berlin ? [SEP] berlin is big . [SEP]
             assertArrayEquals(new long[] { 101, 2129, 2116, 2111, 2444, 1999, 4068, 1029, 102, 4068, 2003, 2502, 1012, 102 }, encoding.getIds());
@@ -81,7 +81,7 @@ public class CrossEncoderModelTests {
     public void batchingSortingAndPaddingDoNotChangeAnyScore() throws Exception {
         List<String> passages = randomPassages(new Random(42), 37);
         float[] batched = tinyBert.score(BERLIN_QUERY, passages);
-        try (PairEncoder encoder = new PairEncoder(TestModels.dir(TINY_BERT), 512)) {
+        try (PairEncoder encoder = new PairEncoder(TestModels.dir(TINY_BERT), 512, ModelConfig.Truncation.LONGEST_FIRST)) {
             for (int i = 0; i < passages.size(); i++) {
                 Encoding alone = encoder.encode(BERLIN_QUERY, List.of(passages.get(i)))[0];
                 assertEquals("passage " + i, directTinyBert.logit(alone.getIds(), alone.getTypeIds()), batched[i], 1e-5f);
@@ -93,9 +93,9 @@ public class CrossEncoderModelTests {
     }
 
     @Test
-    public void truncatesOnlyThePassage() throws Exception {
+    public void longestFirstKeepsAShortQueryWholeAndCutsTheLongPassage() throws Exception {
         String longPassage = "berlin ".repeat(2000);
-        try (PairEncoder encoder = new PairEncoder(TestModels.dir(TINY_BERT), 512)) {
+        try (PairEncoder encoder = new PairEncoder(TestModels.dir(TINY_BERT), 512, ModelConfig.Truncation.LONGEST_FIRST)) {
             long[] ids = encoder.encode(BERLIN_QUERY, List.of(longPassage))[0].getIds();
             assertEquals(512, ids.length);
             assertArrayEquals(new long[] { 101, 2129, 2116, 2111, 2444, 1999, 4068, 1029, 102, 4068 }, Arrays.copyOf(ids, 10));
@@ -106,9 +106,9 @@ public class CrossEncoderModelTests {
     }
 
     @Test
-    public void truncatesTheQueryTooWhenItAloneDoesNotFit() throws Exception {
+    public void onlySecondCutsTheQueryTooWhenItAloneDoesNotFit() throws Exception {
         String longQuery = "how many people live in berlin ".repeat(100);
-        try (PairEncoder encoder = new PairEncoder(TestModels.dir(TINY_BERT), 64)) {
+        try (PairEncoder encoder = new PairEncoder(TestModels.dir(TINY_BERT), 64, ModelConfig.Truncation.ONLY_SECOND)) {
             Encoding encoding = encoder.encode(longQuery, List.of(BERLIN))[0];
             assertEquals(64, encoding.getIds().length);
             assertEquals("the passage keeps a share of the window", 1L, encoding.getTypeIds()[63]);
@@ -127,7 +127,7 @@ public class CrossEncoderModelTests {
         Files.writeString(dir.resolve(ModelConfig.FILE_NAME), "{\"max_length\": 16, \"output\": \"logit\"}");
         try (CrossEncoderModel shortModel = CrossEncoderModel.load("short", dir, new CrossEncoderModel.InferenceOptions(8, 1))) {
             assertEquals(16, shortModel.config().maxLength());
-            try (PairEncoder encoder = new PairEncoder(dir, 16)) {
+            try (PairEncoder encoder = new PairEncoder(dir, 16, ModelConfig.Truncation.LONGEST_FIRST)) {
                 Encoding encoding = encoder.encode(BERLIN_QUERY, List.of(BERLIN))[0];
                 assertEquals(16, encoding.getIds().length);
                 assertEquals(directTinyBert.logit(encoding.getIds(), encoding.getTypeIds()), shortModel.score(BERLIN_QUERY, List.of(BERLIN))[0], 1e-5f);
@@ -152,7 +152,7 @@ public class CrossEncoderModelTests {
         try (
             CrossEncoderModel xlmRoberta = TestModels.load(TINY_XLM_ROBERTA, 3);
             DirectOnnx direct = new DirectOnnx(TestModels.dir(TINY_XLM_ROBERTA));
-            PairEncoder encoder = new PairEncoder(TestModels.dir(TINY_XLM_ROBERTA), 512)
+            PairEncoder encoder = new PairEncoder(TestModels.dir(TINY_XLM_ROBERTA), 512, ModelConfig.Truncation.LONGEST_FIRST)
         ) {
             assertEquals("<pad> of the tiny XLM-R tokenizer", 1L, encoder.padId());
             float[] scores = xlmRoberta.score("abc", passages);

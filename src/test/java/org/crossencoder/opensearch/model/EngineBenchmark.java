@@ -149,7 +149,7 @@ public final class EngineBenchmark {
                 config.arena()
             );
             this.model = CrossEncoderModel.load("bench", config.model(), options);
-            this.encoder = new PairEncoder(config.model(), model.config().maxLength());
+            this.encoder = new PairEncoder(config.model(), model.config().maxLength(), model.config().truncation());
             model.score(queries.get(0), window(passages, 0)); // warm-up
         }
 
@@ -234,7 +234,7 @@ public final class EngineBenchmark {
         double pairsMillis = 0, passagesMillis = 0, inferenceMillis = 0;
         try (
             CrossEncoderModel model = CrossEncoderModel.load("tokens", modelDir, new CrossEncoderModel.InferenceOptions(8, 2));
-            PairEncoder encoder = new PairEncoder(modelDir, model.config().maxLength());
+            PairEncoder encoder = new PairEncoder(modelDir, model.config().maxLength(), model.config().truncation());
             HuggingFaceTokenizer passageTokenizer = HuggingFaceTokenizer.builder()
                 .optTokenizerPath(modelDir.resolve(PairEncoder.TOKENIZER_FILE))
                 .optMaxLength(model.config().maxLength())

@@ -36,7 +36,7 @@ public class GeneratedTinyModelTests {
         dir = GeneratedTinyModel.writeTo(folder.getRoot().toPath());
         model = CrossEncoderModel.load(GeneratedTinyModel.NAME, dir, new CrossEncoderModel.InferenceOptions(3, 1));
         direct = new DirectOnnx(dir);
-        encoder = new PairEncoder(dir, 512);
+        encoder = new PairEncoder(dir, 512, ModelConfig.Truncation.LONGEST_FIRST);
     }
 
     @AfterClass

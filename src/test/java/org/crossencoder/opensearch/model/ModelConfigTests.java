@@ -22,15 +22,17 @@ public class ModelConfigTests {
     public void defaultsWithoutAnyConfigFile() throws Exception {
         ModelConfig config = ModelConfig.load(folder.getRoot().toPath());
         assertEquals(512, config.maxLength());
+        assertEquals("what Hugging Face does for a pair", ModelConfig.Truncation.LONGEST_FIRST, config.truncation());
         assertNull("output is then taken from the model's output width", config.output());
     }
 
     @Test
     public void readsItsOwnConfigFile() throws Exception {
         Path dir = folder.getRoot().toPath();
-        Files.writeString(dir.resolve(ModelConfig.FILE_NAME), "{\"max_length\": 256, \"output\": \"two_class\"}");
+        Files.writeString(dir.resolve(ModelConfig.FILE_NAME), "{\"max_length\": 256, \"truncation\": \"only_second\", \"output\": \"two_class\"}");
         ModelConfig config = ModelConfig.load(dir);
         assertEquals(256, config.maxLength());
+        assertEquals(ModelConfig.Truncation.ONLY_SECOND, config.truncation());
         assertEquals(ModelConfig.Output.TWO_CLASS, config.output());
     }
 
@@ -52,6 +54,11 @@ public class ModelConfigTests {
         Files.writeString(dir.resolve(ModelConfig.FILE_NAME), "{\"output\": \"softmax\"}");
         Exception e = assertThrows(Exception.class, () -> ModelConfig.load(dir));
         assertThat(e.getCause().getMessage(), containsString("[output] must be one of [logit, two_class] but was [softmax]"));
+        Files.writeString(dir.resolve(ModelConfig.FILE_NAME), "{\"truncation\": \"only_first\"}");
+        assertThat(
+            assertThrows(Exception.class, () -> ModelConfig.load(dir)).getCause().getMessage(),
+            containsString("[truncation] must be one of [longest_first, only_second] but was [only_first]")
+        );
         Files.writeString(dir.resolve(ModelConfig.FILE_NAME), "{\"max_len\": 10}");
         assertThat(assertThrows(Exception.class, () -> ModelConfig.load(dir)).getMessage(), containsString("unknown field [max_len]"));
         Files.writeString(dir.resolve(ModelConfig.FILE_NAME), "{\"max_length\": 2}");

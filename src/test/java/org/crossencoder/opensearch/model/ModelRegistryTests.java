@@ -26,6 +26,7 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertNotSame;
 import static org.junit.Assert.assertNull;
@@ -123,10 +124,8 @@ public class ModelRegistryTests {
             assertEquals(Map.of("a", ReloadOutcome.Change.REPLACED, "b", ReloadOutcome.Change.LOADED), changes(registry.prepare()));
             assertSame("nothing serves differently before the commit", firstA, registry.get("a"));
             assertThrows(ResourceNotFoundException.class, () -> registry.get("b"));
-            String newFingerprint = ModelInfo.fingerprint(
-                sha256Hex(root.resolve("a/model.onnx")),
-                sha256Hex(root.resolve("a/tokenizer.json"))
-            );
+            String newFingerprint = "model.onnx sha256 " + sha256Hex(root.resolve("a/model.onnx")) + ", tokenizer.json sha256 "
+                + sha256Hex(root.resolve("a/tokenizer.json")) + ", max_length 512, truncation longest_first, output logit";
             assertNotNull("a search planned on a node that committed finds the new version here already", registry.get("a", newFingerprint));
 
             registry.commit();
@@ -165,6 +164,20 @@ public class ModelRegistryTests {
             registry.commit();
             assertSame(serving, registry.get("a"));
             assertEquals(-1.5696858f, serving.score(TestModels.BERLIN_QUERY, List.of(TestModels.BERLIN))[0], 1e-5f);
+        }
+    }
+
+    @Test
+    public void aChangedConfigAloneReplacesTheModel() throws Exception {
+        Path root = folder.getRoot().toPath();
+        copyModel(TestModels.TINY_BERT, root.resolve("a"));
+        try (ModelRegistry registry = ModelRegistry.load(root, "node-1", OPTIONS, Runnable::run, () -> -1)) {
+            String before = registry.info("a").fingerprint();
+            Files.writeString(root.resolve("a").resolve(ModelConfig.FILE_NAME), "{\"truncation\": \"only_second\"}");
+            assertEquals(Map.of("a", ReloadOutcome.Change.REPLACED), changes(registry.prepare()));
+            registry.commit();
+            assertEquals("only_second", registry.info("a").truncation());
+            assertNotEquals("nodes compare settings too, not only files", before, registry.info("a").fingerprint());
         }
     }
 

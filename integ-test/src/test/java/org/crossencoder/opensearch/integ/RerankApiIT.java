@@ -121,6 +121,7 @@ public class RerankApiIT extends CrossEncoderIntegTestCase {
         Map<String, Object> tiny = models.stream().filter(m -> TINY_BERT.equals(m.get("name"))).findFirst().orElseThrow();
         assertEquals("loaded", tiny.get("status"));
         assertEquals(512, tiny.get("max_length"));
+        assertEquals("longest_first", tiny.get("truncation"));
         assertEquals("logit", tiny.get("output"));
         byte[] onnx = Files.readAllBytes(testModelsDir().resolve(TINY_BERT).resolve("model.onnx"));
         assertEquals(onnx.length, ((Number) tiny.get("size_in_bytes")).intValue());

@@ -91,7 +91,7 @@ public class TwoNodeClusterIT {
         assertEquals(response.raw(), 1, (int) response.path("_shards.failed"));
         assertEquals(1, (int) response.path("_shards.successful"));
         String reason = response.path("_shards.failures.0.reason.reason");
-        assertThat(reason, containsString("cross-encoder model [" + SAME_NAME + "] on node [two-b] has other files than on node [two-a]"));
+        assertThat(reason, containsString("cross-encoder model [" + SAME_NAME + "] on node [two-b] has other files or settings than on node [two-a]"));
         assertThat(reason, containsString("GET _plugins/cross_encoder/models"));
     }
 
