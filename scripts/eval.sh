@@ -5,11 +5,11 @@
 #   scripts/eval.sh DATASET [MODEL] [extra Maven options, e.g. -Deval.queries=20]
 #
 # DATASET: a folder of ../shared/datasets (scifact, nfcorpus, trec-dl-2019-passage-subset).
-# MODEL: a model folder name in ../shared/models, or a path to any model directory (default minilm-l6-shape-random).
+# MODEL: a model folder name in ../shared/models, or a path to any model directory (default minilm-l6-sci-cross-encoder, the trained one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/java-home.sh
 dataset="${1:?usage: scripts/eval.sh DATASET [MODEL]}"
-model="${2:-minilm-l6-shape-random}"
+model="${2:-minilm-l6-sci-cross-encoder}"
 shift $(( $# > 1 ? 2 : 1 ))
 exec mvn -B -Peval verify -Deval.dataset="$dataset" -Deval.model="$model" "$@"

@@ -24,14 +24,15 @@ public final class BenchmarkReport {
         ));
         table.append(String.format(
             Locale.ROOT,
-            "Measured %s on %d cores (%s, Java %s) by `scripts/eval.sh %s %s%s`.%n",
+            "Measured %s on %d cores (%s, Java %s) by `scripts/eval.sh %s %s%s%s`.%n",
             RelevanceEvaluation.today(),
             Runtime.getRuntime().availableProcessors(),
             System.getProperty("os.arch"),
             System.getProperty("java.version"),
             config.collection().name(),
             config.model(),
-            sideBySideOptions(config)
+            sideBySideOptions(config),
+            config.queryLimit() < Integer.MAX_VALUE ? " -Deval.queries=" + config.queryLimit() : ""
         ));
         if (config.randomWeights()) {
             table.append(

@@ -23,7 +23,7 @@ import java.util.Map;
  * BM25 + the {@code cross_encoder} rescore, and reports nDCG@10, MRR@10 and Recall@100 (see {@link Metrics}).
  * Writes a TREC run file and per-query metrics per system, and its table into {@code docs/BENCHMARKS.md}.
  *
- * <pre>mvn -Peval verify -Deval.dataset=scifact -Deval.model=minilm-l6-shape-random</pre>
+ * <pre>mvn -Peval verify -Deval.dataset=scifact -Deval.model=minilm-l6-sci-cross-encoder</pre>
  */
 public final class RelevanceEvaluation {
 
@@ -81,6 +81,29 @@ public final class RelevanceEvaluation {
 
     static final String OUR_PIPELINE = "cross-encoder-rerank";
 
+    /** A way the rescorer combines the BM25 and cross-encoder scores, as its options spell it. */
+    record Combination(String scoreMode, float queryWeight, float rescoreQueryWeight) {
+        @Override
+        public String toString() {
+            return String.format(Locale.ROOT, "score_mode %s, query_weight %s, rescore_query_weight %s", scoreMode, queryWeight, rescoreQueryWeight);
+        }
+    }
+
+    /**
+     * The rescorer's combinations beside {@code replace} (the reranked row): BM25 scores here run 5-60 and the
+     * model's logits about -10 to 10, so an unweighted sum leans on BM25; the weighted sums try both balances.
+     */
+    static final List<Combination> COMBINATIONS = Boolean.parseBoolean(System.getProperty("eval.score-modes", "true"))
+        ? List.of(
+            new Combination("total", 1, 1),
+            new Combination("total", 0.1f, 1),
+            new Combination("total", 1, 5),
+            new Combination("multiply", 1, 1),
+            new Combination("max", 1, 1),
+            new Combination("min", 1, 1)
+        )
+        : List.of();
+
     private final RestClient client;
     private final Config config;
 
@@ -92,7 +115,7 @@ public final class RelevanceEvaluation {
     public static void main(String[] args) throws Exception {
         Path datasets = Paths.get(System.getProperty("eval.datasets.dir"));
         String dataset = System.getProperty("eval.dataset", "scifact");
-        String modelProperty = System.getProperty("eval.model", "minilm-l6-shape-random");
+        String modelProperty = System.getProperty("eval.model", "minilm-l6-sci-cross-encoder");
         Path modelDir = modelDir(modelProperty);
         // ML Commons gets the same model unless told otherwise, e.g. to set an int8 variant of ours against its float one.
         Path mlCommonsModel = Boolean.getBoolean("eval.side-by-side") ? modelDir(System.getProperty("eval.ml-commons-model", modelProperty)) : null;
@@ -102,7 +125,7 @@ public final class RelevanceEvaluation {
             modelDir.getFileName().toString(),
             Integer.getInteger("eval.queries", Integer.MAX_VALUE),
             Integer.getInteger("eval.window", DEPTH),
-            Paths.get(System.getProperty("eval.output")).resolve(dataset),
+            Paths.get(System.getProperty("eval.output")).resolve(dataset).resolve(modelDir.getFileName().toString()),
             Paths.get(System.getProperty("eval.report")),
             mlCommonsModel
         );
@@ -142,8 +165,19 @@ public final class RelevanceEvaluation {
         List<SearchSystem> systems = new ArrayList<>(List.of(
             new SearchSystem("BM25 flat", References.bm25Flat(dataset), null, false, this::bm25Flat),
             new SearchSystem("BM25 multifield", References.bm25Multifield(dataset), null, false, this::bm25Multifield),
-            new SearchSystem(top + "cross_encoder [" + config.model() + "]", References.reranked(dataset), null, true, this::reranked)
+            new SearchSystem(top + "cross_encoder [" + config.model() + "]", References.reranked(dataset, config.model()), null, true, this::reranked)
         ));
+        // Right after the row that scored this query's pairs, so that these only combine cached scores.
+        for (Combination combination : COMBINATIONS) {
+            systems.add(new SearchSystem(
+                "the same, " + combination,
+                "scores from the score cache",
+                null,
+                false,
+                true,
+                q -> reranked(q, combination)
+            ));
+        }
         if (config.sideBySide()) {
             systems.add(new SearchSystem(systems.get(2).name() + ", the same search again (score cache warm)", "repeat of the row above", null, false, true, this::reranked));
             start = System.nanoTime();
@@ -177,7 +211,7 @@ public final class RelevanceEvaluation {
         }
         String table = BenchmarkReport.table(config, results);
         System.out.println(table);
-        BenchmarkReport.update(config.report(), "relevance:" + config.collection().name(), table);
+        BenchmarkReport.update(config.report(), "relevance:" + config.collection().name() + ":" + config.model(), table);
         return results;
     }
 
@@ -315,6 +349,11 @@ public final class RelevanceEvaluation {
     }
 
     String reranked(BeirCollection.Query query) throws IOException {
+        return reranked(query, null);
+    }
+
+    /** BM25 multifield with the cross_encoder rescore, its scores combined as {@code combination} says (null: replace). */
+    private String reranked(BeirCollection.Query query, Combination combination) throws IOException {
         return json(b -> {
             b.field("size", DEPTH).field("_source", false);
             multifieldQuery(b, query);
@@ -322,9 +361,13 @@ public final class RelevanceEvaluation {
             b.startObject("cross_encoder")
                 .field("model", config.model())
                 .field("query_text", query.text())
-                .array("fields", "title", "text")
-                .endObject();
-            b.endObject();
+                .array("fields", "title", "text");
+            if (combination != null) {
+                b.field("score_mode", combination.scoreMode())
+                    .field("query_weight", combination.queryWeight())
+                    .field("rescore_query_weight", combination.rescoreQueryWeight());
+            }
+            b.endObject().endObject();
         });
     }
 

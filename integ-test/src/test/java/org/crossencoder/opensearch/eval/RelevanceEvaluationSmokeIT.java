@@ -14,6 +14,7 @@ import java.util.List;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertThat;
 
 /** The relevance evaluation end to end on a handful of SciFact queries, so that the harness cannot rot. */
@@ -38,14 +39,14 @@ public class RelevanceEvaluationSmokeIT extends CrossEncoderIntegTestCase {
             TINY_BERT,
             8,
             100,
-            output,
+            output.resolve(TINY_BERT),
             report,
             null
         );
 
         List<RelevanceEvaluation.SystemResult> results = new RelevanceEvaluation(client, config).run();
 
-        assertEquals(3, results.size());
+        assertEquals(3 + RelevanceEvaluation.COMBINATIONS.size(), results.size());
         RelevanceEvaluation.SystemResult multifield = results.get(1);
         RelevanceEvaluation.SystemResult reranked = results.get(2);
         assertEquals(8, multifield.queries());
@@ -54,15 +55,20 @@ public class RelevanceEvaluationSmokeIT extends CrossEncoderIntegTestCase {
         assertThat(multifield.recall100(), greaterThan(0.7));
         // Reordering the same top 100 cannot change what is in it.
         assertEquals(multifield.recall100(), reranked.recall100(), 1e-9);
+        for (RelevanceEvaluation.SystemResult combined : results.subList(3, results.size())) {
+            assertThat(combined.system(), containsString("score_mode"));
+            assertEquals(combined.system(), multifield.recall100(), combined.recall100(), 1e-9);
+        }
+        assertNotEquals("total mixes in BM25, so it ranks unlike replace", reranked.ndcg10(), results.get(3).ndcg10(), 1e-9);
 
-        List<String> run = Files.readAllLines(output.resolve("bm25-multifield.run"));
+        List<String> run = Files.readAllLines(output.resolve(TINY_BERT).resolve("bm25-multifield.run"));
         assertEquals(8 * 100, run.size());
         assertThat(run.get(0), containsString(" Q0 "));
-        assertEquals(9, Files.readAllLines(output.resolve("bm25-multifield.tsv")).size());
+        assertEquals(9, Files.readAllLines(output.resolve(TINY_BERT).resolve("bm25-multifield.tsv")).size());
 
         String markdown = Files.readString(report);
         assertThat(markdown, containsString("Other sections stay."));
-        assertThat(markdown, containsString("<!-- relevance:scifact -->"));
+        assertThat(markdown, containsString("<!-- relevance:scifact:" + TINY_BERT + " -->"));
         assertThat(markdown, containsString("random weights"));
         assertThat(markdown, containsString("| scifact | BM25 multifield | "));
     }
