@@ -1,5 +1,17 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 import org.apache.lucene.util.SetOnce;
 import org.crossencoder.opensearch.action.CrossEncoderNodesAction;
 import org.crossencoder.opensearch.action.ReloadModelsAction;
@@ -23,28 +35,28 @@ import org.crossencoder.opensearch.rest.RestRerankAction;
 import org.crossencoder.opensearch.settings.CrossEncoderSettings;
 import org.opensearch.action.ActionRequest;
 import org.opensearch.action.support.ActionFilter;
+import org.opensearch.cluster.metadata.IndexNameExpressionResolver;
 import org.opensearch.cluster.node.DiscoveryNodes;
+import org.opensearch.cluster.service.ClusterService;
 import org.opensearch.common.settings.ClusterSettings;
 import org.opensearch.common.settings.IndexScopedSettings;
+import org.opensearch.common.settings.Setting;
+import org.opensearch.common.settings.Settings;
 import org.opensearch.common.settings.SettingsFilter;
 import org.opensearch.common.unit.TimeValue;
 import org.opensearch.core.action.ActionResponse;
-import org.opensearch.plugins.ActionPlugin;
-import org.opensearch.rest.RestController;
-import org.opensearch.rest.RestHandler;
-import org.opensearch.cluster.metadata.IndexNameExpressionResolver;
-import org.opensearch.cluster.service.ClusterService;
-import org.opensearch.common.settings.Setting;
-import org.opensearch.common.settings.Settings;
 import org.opensearch.core.common.io.stream.NamedWriteableRegistry;
 import org.opensearch.core.xcontent.NamedXContentRegistry;
 import org.opensearch.env.Environment;
 import org.opensearch.env.NodeEnvironment;
 import org.opensearch.index.IndexModule;
+import org.opensearch.plugins.ActionPlugin;
 import org.opensearch.plugins.Plugin;
 import org.opensearch.plugins.SearchPipelinePlugin;
 import org.opensearch.plugins.SearchPlugin;
 import org.opensearch.repositories.RepositoriesService;
+import org.opensearch.rest.RestController;
+import org.opensearch.rest.RestHandler;
 import org.opensearch.script.ScriptService;
 import org.opensearch.search.pipeline.Processor;
 import org.opensearch.search.pipeline.SearchRequestProcessor;
@@ -54,13 +66,6 @@ import org.opensearch.threadpool.FixedExecutorBuilder;
 import org.opensearch.threadpool.ThreadPool;
 import org.opensearch.transport.client.Client;
 import org.opensearch.watcher.ResourceWatcherService;
-
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.util.Collection;
-import java.util.List;
-import java.util.Map;
-import java.util.function.Supplier;
 
 /**
  * Registers the {@code cross_encoder} rescorer, the search pipeline processors, the rerank/models/stats APIs,
@@ -81,48 +86,45 @@ public class CrossEncoderPlugin extends Plugin implements SearchPlugin, SearchPi
 
     @Override
     public Collection<Object> createComponents(
-        Client client,
-        ClusterService clusterService,
-        ThreadPool threadPool,
-        ResourceWatcherService resourceWatcherService,
-        ScriptService scriptService,
-        NamedXContentRegistry xContentRegistry,
-        Environment environment,
-        NodeEnvironment nodeEnvironment,
-        NamedWriteableRegistry namedWriteableRegistry,
-        IndexNameExpressionResolver indexNameExpressionResolver,
-        Supplier<RepositoriesService> repositoriesServiceSupplier
-    ) {
+            Client client,
+            ClusterService clusterService,
+            ThreadPool threadPool,
+            ResourceWatcherService resourceWatcherService,
+            ScriptService scriptService,
+            NamedXContentRegistry xContentRegistry,
+            Environment environment,
+            NodeEnvironment nodeEnvironment,
+            NamedWriteableRegistry namedWriteableRegistry,
+            IndexNameExpressionResolver indexNameExpressionResolver,
+            Supplier<RepositoriesService> repositoriesServiceSupplier) {
         NativeLibraries.configure(environment);
         Settings settings = environment.settings();
         CrossEncoderSettings.checkProcessorBudget(settings);
         this.threadPool.set(threadPool);
         CrossEncoderModel.InferenceOptions options = new CrossEncoderModel.InferenceOptions(
-            CrossEncoderSettings.BATCH_SIZE.get(settings),
-            CrossEncoderSettings.INTRA_OP_THREADS.get(settings)
-        );
+                CrossEncoderSettings.BATCH_SIZE.get(settings), CrossEncoderSettings.INTRA_OP_THREADS.get(settings));
         try {
-            registry.set(
-                ModelRegistry.load(
+            registry.set(ModelRegistry.load(
                     CrossEncoderSettings.modelsPath(environment),
                     clusterService.getNodeName(),
                     options,
-                    retirement -> threadPool.schedule(retirement, RETIRE_REPLACED_MODELS_AFTER, ThreadPool.Names.GENERIC),
-                    () -> clusterService.getClusterSettings().get(CrossEncoderSettings.MODELS_MEMORY_LIMIT).getBytes()
-                )
-            );
+                    retirement ->
+                            threadPool.schedule(retirement, RETIRE_REPLACED_MODELS_AFTER, ThreadPool.Names.GENERIC),
+                    () -> clusterService
+                            .getClusterSettings()
+                            .get(CrossEncoderSettings.MODELS_MEMORY_LIMIT)
+                            .getBytes()));
         } catch (IOException e) {
             throw new UncheckedIOException("could not read the cross-encoder models directory", e);
         }
         ThreadPool.Info pool = threadPool.info(CrossEncoderSettings.INFERENCE_THREAD_POOL);
         InferenceScheduler scheduler = new InferenceScheduler(
-            clusterService.getNodeName(),
-            CrossEncoderSettings.INFERENCE_THREAD_POOL,
-            threadPool.executor(CrossEncoderSettings.INFERENCE_THREAD_POOL),
-            pool.getMax(),
-            (int) pool.getQueueSize().singles(),
-            System::nanoTime
-        );
+                clusterService.getNodeName(),
+                CrossEncoderSettings.INFERENCE_THREAD_POOL,
+                threadPool.executor(CrossEncoderSettings.INFERENCE_THREAD_POOL),
+                pool.getMax(),
+                (int) pool.getQueueSize().singles(),
+                System::nanoTime);
         inference.set(new InferenceService(registry.get(), scheduler, clusterService.getClusterSettings()));
         return List.of(inference.get());
     }
@@ -140,22 +142,20 @@ public class CrossEncoderPlugin extends Plugin implements SearchPlugin, SearchPi
     @Override
     public List<ActionHandler<? extends ActionRequest, ? extends ActionResponse>> getActions() {
         return List.of(
-            new ActionHandler<>(RerankAction.INSTANCE, TransportRerankAction.class),
-            new ActionHandler<>(CrossEncoderNodesAction.INSTANCE, TransportCrossEncoderNodesAction.class),
-            new ActionHandler<>(ReloadModelsAction.INSTANCE, TransportReloadModelsAction.class)
-        );
+                new ActionHandler<>(RerankAction.INSTANCE, TransportRerankAction.class),
+                new ActionHandler<>(CrossEncoderNodesAction.INSTANCE, TransportCrossEncoderNodesAction.class),
+                new ActionHandler<>(ReloadModelsAction.INSTANCE, TransportReloadModelsAction.class));
     }
 
     @Override
     public List<RestHandler> getRestHandlers(
-        Settings settings,
-        RestController restController,
-        ClusterSettings clusterSettings,
-        IndexScopedSettings indexScopedSettings,
-        SettingsFilter settingsFilter,
-        IndexNameExpressionResolver indexNameExpressionResolver,
-        Supplier<DiscoveryNodes> nodesInCluster
-    ) {
+            Settings settings,
+            RestController restController,
+            ClusterSettings clusterSettings,
+            IndexScopedSettings indexScopedSettings,
+            SettingsFilter settingsFilter,
+            IndexNameExpressionResolver indexNameExpressionResolver,
+            Supplier<DiscoveryNodes> nodesInCluster) {
         return List.of(new RestRerankAction(), new RestCrossEncoderNodesAction(), new RestReloadModelsAction());
     }
 
@@ -166,41 +166,40 @@ public class CrossEncoderPlugin extends Plugin implements SearchPlugin, SearchPi
 
     @Override
     public List<ExecutorBuilder<?>> getExecutorBuilders(Settings settings) {
-        return List.of(
-            new FixedExecutorBuilder(
+        return List.of(new FixedExecutorBuilder(
                 settings,
                 CrossEncoderSettings.INFERENCE_THREAD_POOL,
                 CrossEncoderSettings.INFERENCE_THREAD_POOL_SIZE,
                 CrossEncoderSettings.INFERENCE_THREAD_POOL_QUEUE_SIZE,
-                "thread_pool." + CrossEncoderSettings.INFERENCE_THREAD_POOL
-            )
-        );
+                "thread_pool." + CrossEncoderSettings.INFERENCE_THREAD_POOL));
     }
 
     @Override
     public List<RescorerSpec<?>> getRescorers() {
-        return List.of(
-            new RescorerSpec<>(
+        return List.of(new RescorerSpec<>(
                 CrossEncoderRescorerBuilder.NAME,
                 in -> new CrossEncoderRescorerBuilder(in, inference::get, shardSearches),
-                parser -> CrossEncoderRescorerBuilder.fromXContent(parser, inference::get, shardSearches)
-            )
-        );
+                parser -> CrossEncoderRescorerBuilder.fromXContent(parser, inference::get, shardSearches)));
     }
 
     @Override
     public List<SearchExtSpec<?>> getSearchExts() {
-        return List.of(new SearchExtSpec<>(CrossEncoderSearchExt.NAME, CrossEncoderSearchExt::new, CrossEncoderSearchExt::fromXContent));
+        return List.of(new SearchExtSpec<>(
+                CrossEncoderSearchExt.NAME, CrossEncoderSearchExt::new, CrossEncoderSearchExt::fromXContent));
     }
 
     @Override
     public Map<String, Processor.Factory<SearchRequestProcessor>> getRequestProcessors(Parameters parameters) {
-        return Map.of(CrossEncoderRescoreRequestProcessor.TYPE, new CrossEncoderRescoreRequestProcessor.Factory(inference::get, shardSearches));
+        return Map.of(
+                CrossEncoderRescoreRequestProcessor.TYPE,
+                new CrossEncoderRescoreRequestProcessor.Factory(inference::get, shardSearches));
     }
 
     @Override
     public Map<String, Processor.Factory<SearchResponseProcessor>> getResponseProcessors(Parameters parameters) {
-        return Map.of(CrossEncoderRerankResponseProcessor.TYPE, new CrossEncoderRerankResponseProcessor.Factory(inference::get, parameters.threadContext));
+        return Map.of(
+                CrossEncoderRerankResponseProcessor.TYPE,
+                new CrossEncoderRerankResponseProcessor.Factory(inference::get, parameters.threadContext));
     }
 
     @Override

@@ -1,3 +1,9 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch;
 
 import org.opensearch.env.Environment;
@@ -10,7 +16,8 @@ final class NativeLibraries {
     static void configure(Environment environment) {
         // DJL unpacks its tokenizer library under ~/.djl.ai by default; the opensearch user may have no home directory.
         if (System.getProperty("DJL_CACHE_DIR") == null) {
-            System.setProperty("DJL_CACHE_DIR", environment.tmpDir().resolve("djl").toString());
+            System.setProperty(
+                    "DJL_CACHE_DIR", environment.tmpDir().resolve("djl").toString());
         }
     }
 }

@@ -1,8 +1,10 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.action;
-
-import org.crossencoder.opensearch.model.ModelInfo;
-import org.opensearch.core.xcontent.ToXContentFragment;
-import org.opensearch.core.xcontent.XContentBuilder;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -13,6 +15,9 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Stream;
+import org.crossencoder.opensearch.model.ModelInfo;
+import org.opensearch.core.xcontent.ToXContentFragment;
+import org.opensearch.core.xcontent.XContentBuilder;
 
 /**
  * Each model across the nodes that answered: which serve it, from which files, and whether they all agree.
@@ -24,7 +29,9 @@ final class ClusterModelsView implements ToXContentFragment {
     private final List<CrossEncoderNodeResponse> nodes;
 
     ClusterModelsView(List<CrossEncoderNodeResponse> nodes) {
-        this.nodes = nodes.stream().sorted(Comparator.comparing(n -> n.getNode().getName())).toList();
+        this.nodes = nodes.stream()
+                .sorted(Comparator.comparing(n -> n.getNode().getName()))
+                .toList();
     }
 
     @Override
@@ -51,8 +58,12 @@ final class ClusterModelsView implements ToXContentFragment {
                 }
             }
         }
-        // The files most nodes serve are the reference; ties go to the fingerprint that sorts first, so the answer is stable.
-        String reference = fingerprints.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(null);
+        // The files most nodes serve are the reference; ties go to the fingerprint that sorts first, so the answer is
+        // stable.
+        String reference = fingerprints.entrySet().stream()
+                .max(Map.Entry.comparingByValue())
+                .map(Map.Entry::getKey)
+                .orElse(null);
         List<String> missing = new ArrayList<>();
         List<String> failed = new ArrayList<>();
         List<String> differs = new ArrayList<>();
@@ -69,7 +80,9 @@ final class ClusterModelsView implements ToXContentFragment {
                 failed.add(nodeName);
                 builder.field("status", "failed");
             } else {
-                builder.field("status", "loaded").field("sha256", model.sha256()).field("tokenizer_sha256", model.tokenizerSha256());
+                builder.field("status", "loaded")
+                        .field("sha256", model.sha256())
+                        .field("tokenizer_sha256", model.tokenizerSha256());
                 if (model.fingerprint().equals(reference) == false) {
                     differs.add(nodeName);
                 }
@@ -82,13 +95,15 @@ final class ClusterModelsView implements ToXContentFragment {
         if (consistent == false) {
             builder.field("missing_on", missing).field("failed_on", failed).field("differs_on", differs);
             builder.field(
-                "fix",
-                "every node that holds shards searched with ["
-                    + name
-                    + "] needs the same model directory: copy it from a node whose files are right into the models path of "
-                    + Stream.of(missing, failed, differs).flatMap(List::stream).sorted().toList()
-                    + " and reload the models (POST _plugins/cross_encoder/models/_reload)"
-            );
+                    "fix",
+                    "every node that holds shards searched with ["
+                            + name
+                            + "] needs the same model directory: copy it from a node whose files are right into the models path of "
+                            + Stream.of(missing, failed, differs)
+                                    .flatMap(List::stream)
+                                    .sorted()
+                                    .toList()
+                            + " and reload the models (POST _plugins/cross_encoder/models/_reload)");
         }
         builder.endObject();
     }

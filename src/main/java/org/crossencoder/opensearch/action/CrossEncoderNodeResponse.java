@@ -1,5 +1,13 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.action;
 
+import java.io.IOException;
+import java.util.List;
 import org.crossencoder.opensearch.model.InferenceStats;
 import org.crossencoder.opensearch.model.ModelInfo;
 import org.crossencoder.opensearch.model.ScoreCache;
@@ -10,14 +18,12 @@ import org.opensearch.core.common.io.stream.StreamOutput;
 import org.opensearch.core.xcontent.ToXContentFragment;
 import org.opensearch.core.xcontent.XContentBuilder;
 
-import java.io.IOException;
-import java.util.List;
-
 /** One node's models and inference counters. */
 public final class CrossEncoderNodeResponse extends BaseNodeResponse implements ToXContentFragment {
 
     /** The {@code section} parameter: which part a REST endpoint renders. */
     public static final String SECTION = "section";
+
     public static final String MODELS = "models";
     public static final String STATS = "stats";
 
@@ -25,7 +31,8 @@ public final class CrossEncoderNodeResponse extends BaseNodeResponse implements 
     private final InferenceStats.Snapshot stats;
     private final ScoreCache.Stats cacheStats;
 
-    public CrossEncoderNodeResponse(DiscoveryNode node, List<ModelInfo> models, InferenceStats.Snapshot stats, ScoreCache.Stats cacheStats) {
+    public CrossEncoderNodeResponse(
+            DiscoveryNode node, List<ModelInfo> models, InferenceStats.Snapshot stats, ScoreCache.Stats cacheStats) {
         super(node);
         this.models = models;
         this.stats = stats;

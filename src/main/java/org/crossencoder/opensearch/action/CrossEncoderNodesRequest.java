@@ -1,10 +1,15 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.action;
 
+import java.io.IOException;
 import org.opensearch.action.support.nodes.BaseNodesRequest;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.transport.TransportRequest;
-
-import java.io.IOException;
 
 /** The nodes to ask, by id or name ({@code _all} when empty), as in {@code _nodes/stats}. */
 public final class CrossEncoderNodesRequest extends BaseNodesRequest<CrossEncoderNodesRequest> {

@@ -1,5 +1,13 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.action;
 
+import java.io.IOException;
+import java.util.List;
 import org.opensearch.action.FailedNodeException;
 import org.opensearch.action.support.nodes.BaseNodesResponse;
 import org.opensearch.cluster.ClusterName;
@@ -8,13 +16,12 @@ import org.opensearch.core.common.io.stream.StreamOutput;
 import org.opensearch.core.xcontent.ToXContentFragment;
 import org.opensearch.core.xcontent.XContentBuilder;
 
-import java.io.IOException;
-import java.util.List;
-
 /** Every answering node's models and counters, keyed by node id as {@code _nodes/stats} does. */
-public final class CrossEncoderNodesResponse extends BaseNodesResponse<CrossEncoderNodeResponse> implements ToXContentFragment {
+public final class CrossEncoderNodesResponse extends BaseNodesResponse<CrossEncoderNodeResponse>
+        implements ToXContentFragment {
 
-    public CrossEncoderNodesResponse(ClusterName clusterName, List<CrossEncoderNodeResponse> nodes, List<FailedNodeException> failures) {
+    public CrossEncoderNodesResponse(
+            ClusterName clusterName, List<CrossEncoderNodeResponse> nodes, List<FailedNodeException> failures) {
         super(clusterName, nodes, failures);
     }
 

@@ -1,5 +1,13 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.action;
 
+import java.io.IOException;
+import java.util.List;
 import org.crossencoder.opensearch.model.ReloadOutcome;
 import org.opensearch.action.FailedNodeException;
 import org.opensearch.action.support.nodes.BaseNodeResponse;
@@ -11,11 +19,9 @@ import org.opensearch.core.common.io.stream.StreamOutput;
 import org.opensearch.core.xcontent.ToXContentFragment;
 import org.opensearch.core.xcontent.XContentBuilder;
 
-import java.io.IOException;
-import java.util.List;
-
 /** Per node, what the reload step did to each model: loaded, replaced, removed, failed (with the error) or unchanged. */
-public final class ReloadModelsResponse extends BaseNodesResponse<ReloadModelsResponse.NodeResponse> implements ToXContentFragment {
+public final class ReloadModelsResponse extends BaseNodesResponse<ReloadModelsResponse.NodeResponse>
+        implements ToXContentFragment {
 
     public ReloadModelsResponse(ClusterName clusterName, List<NodeResponse> nodes, List<FailedNodeException> failures) {
         super(clusterName, nodes, failures);
@@ -39,7 +45,9 @@ public final class ReloadModelsResponse extends BaseNodesResponse<ReloadModelsRe
     public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
         builder.startObject("nodes");
         for (NodeResponse node : getNodes()) {
-            builder.startObject(node.getNode().getId()).field("name", node.getNode().getName()).startArray("models");
+            builder.startObject(node.getNode().getId())
+                    .field("name", node.getNode().getName())
+                    .startArray("models");
             for (ReloadOutcome outcome : node.outcomes()) {
                 outcome.toXContent(builder, params);
             }

@@ -1,5 +1,17 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.action;
 
+import static org.opensearch.action.ValidateActions.addValidationError;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import org.crossencoder.opensearch.rescore.PassageReader;
 import org.opensearch.action.ActionRequest;
 import org.opensearch.action.ActionRequestValidationException;
@@ -14,13 +26,6 @@ import org.opensearch.core.xcontent.ObjectParser.ValueType;
 import org.opensearch.core.xcontent.XContentParser;
 import org.opensearch.tasks.CancellableTask;
 import org.opensearch.tasks.Task;
-
-import java.io.IOException;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-
-import static org.opensearch.action.ValidateActions.addValidationError;
 
 /**
  * {@code POST _plugins/cross_encoder/_rerank}: a model, a query text, and either {@code texts} or
@@ -37,28 +42,29 @@ public final class RerankRequest extends ActionRequest {
     static final ParseField TIMEOUT = new ParseField("timeout");
 
     private static final ObjectParser<RerankRequest, Void> PARSER = new ObjectParser<>("rerank", RerankRequest::new);
+
     static {
         PARSER.declareField((r, v) -> r.model = v, p -> strictString(p, MODEL), MODEL, ValueType.VALUE);
         PARSER.declareField((r, v) -> r.queryText = v, p -> strictString(p, QUERY_TEXT), QUERY_TEXT, ValueType.VALUE);
         PARSER.declareField((r, v) -> r.texts = v, p -> strictStrings(p, TEXTS), TEXTS, ValueType.VALUE_ARRAY);
-        PARSER.declareField((r, v) -> r.documents = v, RerankRequest::strictDocuments, DOCUMENTS, ValueType.OBJECT_ARRAY);
+        PARSER.declareField(
+                (r, v) -> r.documents = v, RerankRequest::strictDocuments, DOCUMENTS, ValueType.OBJECT_ARRAY);
         PARSER.declareField((r, v) -> r.fields = v, p -> strictStrings(p, FIELDS), FIELDS, ValueType.VALUE_ARRAY);
         PARSER.declareInt((r, v) -> r.topN = v, TOP_N);
         PARSER.declareField(
-            (r, v) -> r.timeout = v,
-            (p, c) -> TimeValue.parseTimeValue(p.text(), TIMEOUT.getPreferredName()),
-            TIMEOUT,
-            ValueType.STRING
-        );
+                (r, v) -> r.timeout = v,
+                (p, c) -> TimeValue.parseTimeValue(p.text(), TIMEOUT.getPreferredName()),
+                TIMEOUT,
+                ValueType.STRING);
     }
 
     /** A JSON string and nothing else: a number or boolean where text belongs is a client's mistake, not text. */
     private static String strictString(XContentParser parser, ParseField field) throws IOException {
         if (parser.currentToken() != XContentParser.Token.VALUE_STRING) {
             throw new ParsingException(
-                parser.getTokenLocation(),
-                "[rerank] [" + field.getPreferredName() + "] must be a string, got " + describe(parser.currentToken())
-            );
+                    parser.getTokenLocation(),
+                    "[rerank] [" + field.getPreferredName() + "] must be a string, got "
+                            + describe(parser.currentToken()));
         }
         return parser.text();
     }
@@ -66,18 +72,17 @@ public final class RerankRequest extends ActionRequest {
     private static List<String> strictStrings(XContentParser parser, ParseField field) throws IOException {
         if (parser.currentToken() != XContentParser.Token.START_ARRAY) {
             throw new ParsingException(
-                parser.getTokenLocation(),
-                "[rerank] [" + field.getPreferredName() + "] must be an array of strings, got " + describe(parser.currentToken())
-            );
+                    parser.getTokenLocation(),
+                    "[rerank] [" + field.getPreferredName() + "] must be an array of strings, got "
+                            + describe(parser.currentToken()));
         }
         List<String> values = new ArrayList<>();
         while (parser.nextToken() != XContentParser.Token.END_ARRAY) {
             if (parser.currentToken() != XContentParser.Token.VALUE_STRING) {
                 throw new ParsingException(
-                    parser.getTokenLocation(),
-                    "[rerank] [" + field.getPreferredName() + "] must hold only strings; entry [" + values.size() + "] is "
-                        + describe(parser.currentToken())
-                );
+                        parser.getTokenLocation(),
+                        "[rerank] [" + field.getPreferredName() + "] must hold only strings; entry [" + values.size()
+                                + "] is " + describe(parser.currentToken()));
             }
             values.add(parser.text());
         }
@@ -86,15 +91,17 @@ public final class RerankRequest extends ActionRequest {
 
     private static List<Map<String, Object>> strictDocuments(XContentParser parser) throws IOException {
         if (parser.currentToken() != XContentParser.Token.START_ARRAY) {
-            throw new ParsingException(parser.getTokenLocation(), "[rerank] [documents] must be an array of objects, got " + describe(parser.currentToken()));
+            throw new ParsingException(
+                    parser.getTokenLocation(),
+                    "[rerank] [documents] must be an array of objects, got " + describe(parser.currentToken()));
         }
         List<Map<String, Object>> documents = new ArrayList<>();
         while (parser.nextToken() != XContentParser.Token.END_ARRAY) {
             if (parser.currentToken() != XContentParser.Token.START_OBJECT) {
                 throw new ParsingException(
-                    parser.getTokenLocation(),
-                    "[rerank] [documents] must hold only objects; entry [" + documents.size() + "] is " + describe(parser.currentToken())
-                );
+                        parser.getTokenLocation(),
+                        "[rerank] [documents] must hold only objects; entry [" + documents.size() + "] is "
+                                + describe(parser.currentToken()));
             }
             documents.add(parser.map());
         }
@@ -147,16 +154,17 @@ public final class RerankRequest extends ActionRequest {
                 throw new IllegalArgumentException("[rerank] takes [texts] or [documents], not both");
             }
             if (request.fields == null || request.fields.isEmpty()) {
-                throw new IllegalArgumentException("[rerank] [documents] need [fields]: the fields whose text the model reads");
+                throw new IllegalArgumentException(
+                        "[rerank] [documents] need [fields]: the fields whose text the model reads");
             }
-            PassageReader reader = new PassageReader(request.fields.stream().map(List::of).toList());
+            PassageReader reader =
+                    new PassageReader(request.fields.stream().map(List::of).toList());
             request.texts = new ArrayList<>(request.documents.size());
             for (Map<String, Object> document : request.documents) {
                 String text = reader.passage(document);
                 if (text.isEmpty()) {
-                    throw new IllegalArgumentException(
-                        "[rerank] document [" + request.texts.size() + "] has no text in any of the [fields] " + request.fields
-                    );
+                    throw new IllegalArgumentException("[rerank] document [" + request.texts.size()
+                            + "] has no text in any of the [fields] " + request.fields);
                 }
                 request.texts.add(text);
             }

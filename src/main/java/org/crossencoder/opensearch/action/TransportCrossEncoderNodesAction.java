@@ -1,5 +1,13 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.action;
 
+import java.io.IOException;
+import java.util.List;
 import org.crossencoder.opensearch.model.InferenceService;
 import org.opensearch.action.FailedNodeException;
 import org.opensearch.action.support.ActionFilters;
@@ -10,46 +18,41 @@ import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.threadpool.ThreadPool;
 import org.opensearch.transport.TransportService;
 
-import java.io.IOException;
-import java.util.List;
-
 /** Collects {@link CrossEncoderNodeResponse}s from the nodes, on their management pool. */
-public final class TransportCrossEncoderNodesAction extends TransportNodesAction<
-    CrossEncoderNodesRequest,
-    CrossEncoderNodesResponse,
-    CrossEncoderNodesRequest.NodeRequest,
-    CrossEncoderNodeResponse> {
+public final class TransportCrossEncoderNodesAction
+        extends TransportNodesAction<
+                CrossEncoderNodesRequest,
+                CrossEncoderNodesResponse,
+                CrossEncoderNodesRequest.NodeRequest,
+                CrossEncoderNodeResponse> {
 
     private final InferenceService inference;
 
     @Inject
     public TransportCrossEncoderNodesAction(
-        ThreadPool threadPool,
-        ClusterService clusterService,
-        TransportService transportService,
-        ActionFilters actionFilters,
-        InferenceService inference
-    ) {
+            ThreadPool threadPool,
+            ClusterService clusterService,
+            TransportService transportService,
+            ActionFilters actionFilters,
+            InferenceService inference) {
         super(
-            CrossEncoderNodesAction.NAME,
-            threadPool,
-            clusterService,
-            transportService,
-            actionFilters,
-            CrossEncoderNodesRequest::new,
-            CrossEncoderNodesRequest.NodeRequest::new,
-            ThreadPool.Names.MANAGEMENT,
-            CrossEncoderNodeResponse.class
-        );
+                CrossEncoderNodesAction.NAME,
+                threadPool,
+                clusterService,
+                transportService,
+                actionFilters,
+                CrossEncoderNodesRequest::new,
+                CrossEncoderNodesRequest.NodeRequest::new,
+                ThreadPool.Names.MANAGEMENT,
+                CrossEncoderNodeResponse.class);
         this.inference = inference;
     }
 
     @Override
     protected CrossEncoderNodesResponse newResponse(
-        CrossEncoderNodesRequest request,
-        List<CrossEncoderNodeResponse> responses,
-        List<FailedNodeException> failures
-    ) {
+            CrossEncoderNodesRequest request,
+            List<CrossEncoderNodeResponse> responses,
+            List<FailedNodeException> failures) {
         return new CrossEncoderNodesResponse(clusterService.getClusterName(), responses, failures);
     }
 
@@ -66,10 +69,6 @@ public final class TransportCrossEncoderNodesAction extends TransportNodesAction
     @Override
     protected CrossEncoderNodeResponse nodeOperation(CrossEncoderNodesRequest.NodeRequest request) {
         return new CrossEncoderNodeResponse(
-            clusterService.localNode(),
-            inference.registry().describe(),
-            inference.stats(),
-            inference.cacheStats()
-        );
+                clusterService.localNode(), inference.registry().describe(), inference.stats(), inference.cacheStats());
     }
 }

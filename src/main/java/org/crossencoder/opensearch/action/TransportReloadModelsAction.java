@@ -1,5 +1,14 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.action;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
 import org.crossencoder.opensearch.model.InferenceService;
 import org.opensearch.action.FailedNodeException;
 import org.opensearch.action.support.ActionFilters;
@@ -10,47 +19,41 @@ import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.threadpool.ThreadPool;
 import org.opensearch.transport.TransportService;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.util.List;
-
 /** Runs one reload step on the nodes, on their generic pool (loading a model takes seconds). */
-public final class TransportReloadModelsAction extends TransportNodesAction<
-    ReloadModelsRequest,
-    ReloadModelsResponse,
-    ReloadModelsRequest.NodeRequest,
-    ReloadModelsResponse.NodeResponse> {
+public final class TransportReloadModelsAction
+        extends TransportNodesAction<
+                ReloadModelsRequest,
+                ReloadModelsResponse,
+                ReloadModelsRequest.NodeRequest,
+                ReloadModelsResponse.NodeResponse> {
 
     private final InferenceService inference;
 
     @Inject
     public TransportReloadModelsAction(
-        ThreadPool threadPool,
-        ClusterService clusterService,
-        TransportService transportService,
-        ActionFilters actionFilters,
-        InferenceService inference
-    ) {
+            ThreadPool threadPool,
+            ClusterService clusterService,
+            TransportService transportService,
+            ActionFilters actionFilters,
+            InferenceService inference) {
         super(
-            ReloadModelsAction.NAME,
-            threadPool,
-            clusterService,
-            transportService,
-            actionFilters,
-            ReloadModelsRequest::new,
-            ReloadModelsRequest.NodeRequest::new,
-            ThreadPool.Names.GENERIC,
-            ReloadModelsResponse.NodeResponse.class
-        );
+                ReloadModelsAction.NAME,
+                threadPool,
+                clusterService,
+                transportService,
+                actionFilters,
+                ReloadModelsRequest::new,
+                ReloadModelsRequest.NodeRequest::new,
+                ThreadPool.Names.GENERIC,
+                ReloadModelsResponse.NodeResponse.class);
         this.inference = inference;
     }
 
     @Override
     protected ReloadModelsResponse newResponse(
-        ReloadModelsRequest request,
-        List<ReloadModelsResponse.NodeResponse> responses,
-        List<FailedNodeException> failures
-    ) {
+            ReloadModelsRequest request,
+            List<ReloadModelsResponse.NodeResponse> responses,
+            List<FailedNodeException> failures) {
         return new ReloadModelsResponse(clusterService.getClusterName(), responses, failures);
     }
 
@@ -68,9 +71,10 @@ public final class TransportReloadModelsAction extends TransportNodesAction<
     protected ReloadModelsResponse.NodeResponse nodeOperation(ReloadModelsRequest.NodeRequest request) {
         try {
             return new ReloadModelsResponse.NodeResponse(
-                clusterService.localNode(),
-                request.step() == ReloadModelsRequest.Step.PREPARE ? inference.registry().prepare() : inference.registry().commit()
-            );
+                    clusterService.localNode(),
+                    request.step() == ReloadModelsRequest.Step.PREPARE
+                            ? inference.registry().prepare()
+                            : inference.registry().commit());
         } catch (IOException e) {
             throw new UncheckedIOException("could not read the cross-encoder models path", e);
         }

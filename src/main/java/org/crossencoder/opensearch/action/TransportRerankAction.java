@@ -1,3 +1,9 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.action;
 
 import org.crossencoder.opensearch.model.CrossEncoderModel;
@@ -17,7 +23,8 @@ public final class TransportRerankAction extends HandledTransportAction<RerankRe
     private final InferenceService inference;
 
     @Inject
-    public TransportRerankAction(TransportService transportService, ActionFilters actionFilters, InferenceService inference) {
+    public TransportRerankAction(
+            TransportService transportService, ActionFilters actionFilters, InferenceService inference) {
         super(RerankAction.NAME, transportService, actionFilters, RerankRequest::new);
         this.inference = inference;
     }
@@ -35,14 +42,13 @@ public final class TransportRerankAction extends HandledTransportAction<RerankRe
             return;
         }
         inference.score(
-            model,
-            request.queryText(),
-            request.texts(),
-            InferenceBudget.of((CancellableTask) task, request.timeout(), start),
-            ActionListener.map(
-                listener,
-                scores -> new RerankResponse(model.name(), (System.nanoTime() - start) / 1_000_000, scores, request.topN())
-            )
-        );
+                model,
+                request.queryText(),
+                request.texts(),
+                InferenceBudget.of((CancellableTask) task, request.timeout(), start),
+                ActionListener.map(
+                        listener,
+                        scores -> new RerankResponse(
+                                model.name(), (System.nanoTime() - start) / 1_000_000, scores, request.topN())));
     }
 }

@@ -1,3 +1,9 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.model;
 
 import ai.djl.huggingface.tokenizers.Encoding;
@@ -8,9 +14,6 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
-
-import org.opensearch.common.util.concurrent.AbstractRefCounted;
-
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.LongBuffer;
@@ -20,6 +23,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.opensearch.common.util.concurrent.AbstractRefCounted;
 
 /**
  * One loaded cross-encoder: an ONNX Runtime session plus its tokenizer. Thread-safe; loaded once per
@@ -38,12 +42,11 @@ public final class CrossEncoderModel extends AbstractRefCounted implements Close
      * they are worth (docs/BENCHMARKS.md); the plugin always sorts, optimises fully and uses the arena.
      */
     public record InferenceOptions(
-        int batchSize,
-        int intraOpThreads,
-        boolean sortByLength,
-        OrtSession.SessionOptions.OptLevel optimization,
-        boolean memoryArena
-    ) {
+            int batchSize,
+            int intraOpThreads,
+            boolean sortByLength,
+            OrtSession.SessionOptions.OptLevel optimization,
+            boolean memoryArena) {
         public InferenceOptions(int batchSize, int intraOpThreads) {
             this(batchSize, intraOpThreads, true, OrtSession.SessionOptions.OptLevel.ALL_OPT, true);
         }
@@ -59,13 +62,13 @@ public final class CrossEncoderModel extends AbstractRefCounted implements Close
     private final boolean takesTokenTypes;
 
     private CrossEncoderModel(
-        String name,
-        ModelConfig config,
-        InferenceOptions options,
-        OrtEnvironment environment,
-        OrtSession session,
-        PairEncoder encoder
-    ) throws OrtException {
+            String name,
+            ModelConfig config,
+            InferenceOptions options,
+            OrtEnvironment environment,
+            OrtSession session,
+            PairEncoder encoder)
+            throws OrtException {
         super("cross-encoder model [" + name + "]");
         this.name = name;
         this.config = config;
@@ -76,22 +79,23 @@ public final class CrossEncoderModel extends AbstractRefCounted implements Close
         this.takesTokenTypes = session.getInputNames().contains(TOKEN_TYPE_IDS);
         for (String required : List.of(INPUT_IDS, ATTENTION_MASK)) {
             if (session.getInputNames().contains(required) == false) {
-                throw new IllegalArgumentException(
-                    "model [" + name + "] has inputs " + session.getInputNames() + " but a cross-encoder needs [" + required + "]"
-                );
+                throw new IllegalArgumentException("model [" + name + "] has inputs " + session.getInputNames()
+                        + " but a cross-encoder needs [" + required + "]");
             }
         }
         this.output = resolveOutput(name, config, session);
     }
 
     /** Loads {@code model.onnx} and {@code tokenizer.json} from a local directory; never downloads anything. */
-    public static CrossEncoderModel load(String name, Path directory, InferenceOptions options) throws IOException, OrtException {
+    public static CrossEncoderModel load(String name, Path directory, InferenceOptions options)
+            throws IOException, OrtException {
         requireFiles(name, directory);
         return load(name, directory, ModelConfig.load(directory), options);
     }
 
     /** As {@link #load(String, Path, InferenceOptions)}, run as {@code config} says instead of its directory's config. */
-    static CrossEncoderModel load(String name, Path directory, ModelConfig config, InferenceOptions options) throws IOException, OrtException {
+    static CrossEncoderModel load(String name, Path directory, ModelConfig config, InferenceOptions options)
+            throws IOException, OrtException {
         OrtEnvironment environment = OrtEnvironment.getEnvironment();
         PairEncoder encoder = new PairEncoder(directory, config.maxLength(), config.truncation());
         OrtSession session = null;
@@ -128,7 +132,8 @@ public final class CrossEncoderModel extends AbstractRefCounted implements Close
         return sessionOptions;
     }
 
-    private static ModelConfig.Output resolveOutput(String name, ModelConfig config, OrtSession session) throws OrtException {
+    private static ModelConfig.Output resolveOutput(String name, ModelConfig config, OrtSession session)
+            throws OrtException {
         NodeInfo first = session.getOutputInfo().values().iterator().next();
         long[] shape = ((TensorInfo) first.getInfo()).getShape();
         long width = shape.length == 2 ? shape[1] : 1;
@@ -137,9 +142,8 @@ public final class CrossEncoderModel extends AbstractRefCounted implements Close
             output = width == 2 ? ModelConfig.Output.TWO_CLASS : ModelConfig.Output.LOGIT;
         }
         if (width > 0 && width != output.width()) {
-            throw new IllegalArgumentException(
-                "model [" + name + "] outputs " + Arrays.toString(shape) + " but output [" + output + "] needs " + output.width() + " value(s) per pair"
-            );
+            throw new IllegalArgumentException("model [" + name + "] outputs " + Arrays.toString(shape)
+                    + " but output [" + output + "] needs " + output.width() + " value(s) per pair");
         }
         return output;
     }
@@ -186,7 +190,7 @@ public final class CrossEncoderModel extends AbstractRefCounted implements Close
             System.arraycopy(encoding.getTypeIds(), 0, types, row * width, rowIds.length);
             Arrays.fill(mask, row * width, row * width + rowIds.length, 1L);
         }
-        long[] shape = { rows, width };
+        long[] shape = {rows, width};
         Map<String, OnnxTensor> inputs = new HashMap<>();
         try {
             inputs.put(INPUT_IDS, OnnxTensor.createTensor(environment, LongBuffer.wrap(ids), shape));
@@ -212,7 +216,8 @@ public final class CrossEncoderModel extends AbstractRefCounted implements Close
         } else if (raw instanceof float[] vector) {
             System.arraycopy(vector, 0, scores, 0, rows);
         } else {
-            throw new IllegalStateException("model [" + name + "] returned " + value.getInfo() + "; expected float logits");
+            throw new IllegalStateException(
+                    "model [" + name + "] returned " + value.getInfo() + "; expected float logits");
         }
         return scores;
     }

@@ -1,10 +1,10 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.model;
-
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
-import org.opensearch.common.util.concurrent.AbstractRunnable;
-import org.opensearch.core.action.ActionListener;
-import org.opensearch.core.concurrency.OpenSearchRejectedExecutionException;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -13,6 +13,11 @@ import java.util.List;
 import java.util.PriorityQueue;
 import java.util.concurrent.Executor;
 import java.util.function.LongSupplier;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.opensearch.common.util.concurrent.AbstractRunnable;
+import org.opensearch.core.action.ActionListener;
+import org.opensearch.core.concurrency.OpenSearchRejectedExecutionException;
 
 /**
  * The node's one queue of model work. Every request becomes a job of small steps (tokenizing a chunk of
@@ -50,15 +55,15 @@ public final class InferenceScheduler {
     private final LongSupplier nanoTime;
 
     private final PriorityQueue<Job<?>> waiting = new PriorityQueue<>(
-        Comparator.<Job<?>>comparingLong(job -> job.servedNanos).thenComparingLong(job -> job.sequence)
-    );
+            Comparator.<Job<?>>comparingLong(job -> job.servedNanos).thenComparingLong(job -> job.sequence));
     private int admitted;
     private int activeWorkers;
     private long sequence;
     /** The service time of the job picked last: where a new job starts, so it neither jumps nor waits out the others. */
     private long virtualTime;
 
-    public InferenceScheduler(String nodeName, String poolName, Executor executor, int workers, int queueSize, LongSupplier nanoTime) {
+    public InferenceScheduler(
+            String nodeName, String poolName, Executor executor, int workers, int queueSize, LongSupplier nanoTime) {
         if (workers < 1) {
             throw new IllegalArgumentException("[" + poolName + "] needs at least one thread");
         }
@@ -82,18 +87,18 @@ public final class InferenceScheduler {
         synchronized (this) {
             if (admitted >= workers + queueSize) {
                 rejection = "cross-encoder inference on node ["
-                    + nodeName
-                    + "] is full: "
-                    + (admitted - Math.min(admitted, workers))
-                    + " requests are waiting, the most that [thread_pool."
-                    + poolName
-                    + ".queue_size] allows ("
-                    + queueSize
-                    + "), behind "
-                    + workers
-                    + " running ([thread_pool."
-                    + poolName
-                    + ".size]); retry later or raise the queue size";
+                        + nodeName
+                        + "] is full: "
+                        + (admitted - Math.min(admitted, workers))
+                        + " requests are waiting, the most that [thread_pool."
+                        + poolName
+                        + ".queue_size] allows ("
+                        + queueSize
+                        + "), behind "
+                        + workers
+                        + " running ([thread_pool."
+                        + poolName
+                        + ".size]); retry later or raise the queue size";
                 startWorker = false;
             } else {
                 admitted++;
@@ -194,7 +199,7 @@ public final class InferenceScheduler {
     /** Takes out every waiting job that is cancelled or past its deadline. */
     private void sweep(List<Job<?>> stopped) {
         long now = nanoTime.getAsLong();
-        for (Iterator<Job<?>> it = waiting.iterator(); it.hasNext();) {
+        for (Iterator<Job<?>> it = waiting.iterator(); it.hasNext(); ) {
             Job<?> job = it.next();
             if (job.budget.isCancelled() || job.budget.isExpired(now) || job.work.hasNextStep() == false) {
                 it.remove();

@@ -1,7 +1,13 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.model;
 
 import ai.onnxruntime.OrtException;
-
+import java.util.List;
 import org.crossencoder.opensearch.settings.CrossEncoderSettings;
 import org.opensearch.OpenSearchException;
 import org.opensearch.OpenSearchStatusException;
@@ -12,8 +18,6 @@ import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.concurrency.OpenSearchRejectedExecutionException;
 import org.opensearch.core.rest.RestStatus;
 import org.opensearch.core.tasks.TaskCancelledException;
-
-import java.util.List;
 
 /**
  * The node's entry point to its models: finds a model by name, answers from the {@link ScoreCache} what it
@@ -33,11 +37,14 @@ public final class InferenceService {
         this.registry = registry;
         this.scheduler = scheduler;
         this.maxWindowSize = clusterSettings.get(CrossEncoderSettings.MAX_WINDOW_SIZE);
-        clusterSettings.addSettingsUpdateConsumer(CrossEncoderSettings.MAX_WINDOW_SIZE, value -> this.maxWindowSize = value);
+        clusterSettings.addSettingsUpdateConsumer(
+                CrossEncoderSettings.MAX_WINDOW_SIZE, value -> this.maxWindowSize = value);
         this.maxQueryTextLength = clusterSettings.get(CrossEncoderSettings.MAX_QUERY_TEXT_LENGTH);
-        clusterSettings.addSettingsUpdateConsumer(CrossEncoderSettings.MAX_QUERY_TEXT_LENGTH, value -> this.maxQueryTextLength = value);
+        clusterSettings.addSettingsUpdateConsumer(
+                CrossEncoderSettings.MAX_QUERY_TEXT_LENGTH, value -> this.maxQueryTextLength = value);
         this.defaultModel = clusterSettings.get(CrossEncoderSettings.DEFAULT_MODEL);
-        clusterSettings.addSettingsUpdateConsumer(CrossEncoderSettings.DEFAULT_MODEL, value -> this.defaultModel = value);
+        clusterSettings.addSettingsUpdateConsumer(
+                CrossEncoderSettings.DEFAULT_MODEL, value -> this.defaultModel = value);
         this.cache = new ScoreCache(clusterSettings.get(CrossEncoderSettings.CACHE_SIZE));
         clusterSettings.addSettingsUpdateConsumer(CrossEncoderSettings.CACHE_SIZE, cache::resize);
     }
@@ -54,13 +61,11 @@ public final class InferenceService {
     public String requireDefaultModel() {
         String fallback = defaultModel;
         if (fallback.isEmpty()) {
-            throw new IllegalArgumentException(
-                "no [model] given and ["
+            throw new IllegalArgumentException("no [model] given and ["
                     + CrossEncoderSettings.DEFAULT_MODEL.getKey()
                     + "] is not set: name one of the models this node serves "
                     + registry.models().keySet()
-                    + ", or set a default model"
-            );
+                    + ", or set a default model");
         }
         return fallback;
     }
@@ -83,8 +88,7 @@ public final class InferenceService {
      */
     public void checkPairLimit(int pairs, String what, String remedy) {
         if (pairs > maxWindowSize) {
-            throw new IllegalArgumentException(
-                what
+            throw new IllegalArgumentException(what
                     + " ["
                     + pairs
                     + "] is too large: each one costs a model pass, and ["
@@ -92,24 +96,21 @@ public final class InferenceService {
                     + "] allows at most ["
                     + maxWindowSize
                     + "]"
-                    + remedy
-            );
+                    + remedy);
         }
     }
 
     /** Throws a 400 naming {@code where} when the query text is longer than {@link CrossEncoderSettings#MAX_QUERY_TEXT_LENGTH}. */
     public void checkQueryText(String queryText, String where) {
         if (queryText.length() > maxQueryTextLength) {
-            throw new IllegalArgumentException(
-                where
+            throw new IllegalArgumentException(where
                     + " [query_text] is ["
                     + queryText.length()
                     + "] characters long; ["
                     + CrossEncoderSettings.MAX_QUERY_TEXT_LENGTH.getKey()
                     + "] allows at most ["
                     + maxQueryTextLength
-                    + "]: the model reads only its first tokens anyway"
-            );
+                    + "]: the model reads only its first tokens anyway");
         }
     }
 
@@ -117,7 +118,12 @@ public final class InferenceService {
      * Scores the passages against the query within the budget: cached scores at once, the rest through the
      * scheduler. The listener gets every score, or those reached before the budget's deadline.
      */
-    public void score(CrossEncoderModel model, String query, List<String> passages, InferenceBudget budget, ActionListener<PassageScores> listener) {
+    public void score(
+            CrossEncoderModel model,
+            String query,
+            List<String> passages,
+            InferenceBudget budget,
+            ActionListener<PassageScores> listener) {
         ScoreCache.Lookup lookup = cache.lookup(model, query, passages);
         if (lookup.isComplete()) {
             listener.onResponse(lookup.cached());
@@ -125,24 +131,34 @@ public final class InferenceService {
         }
         // The request holds the model while it runs: a reload may retire this version meanwhile.
         if (model.tryIncRef() == false) {
-            listener.onFailure(
-                new OpenSearchStatusException("cross-encoder model [{}] was unloaded by a reload; retry the request", RestStatus.SERVICE_UNAVAILABLE, model.name())
-            );
+            listener.onFailure(new OpenSearchStatusException(
+                    "cross-encoder model [{}] was unloaded by a reload; retry the request",
+                    RestStatus.SERVICE_UNAVAILABLE,
+                    model.name()));
             return;
         }
         long start = System.nanoTime();
         List<String> missing = lookup.missingPassages();
-        scheduler.submit(new PairScoring(model, query, missing), budget, ActionListener.runBefore(ActionListener.wrap(fromModel -> {
-            stats.onSuccess(fromModel.scoredCount(), System.nanoTime() - start, fromModel.timedOut());
-            listener.onResponse(lookup.complete(fromModel));
-        }, e -> listener.onFailure(counted(model, e))), model::decRef));
+        scheduler.submit(
+                new PairScoring(model, query, missing),
+                budget,
+                ActionListener.runBefore(
+                        ActionListener.wrap(
+                                fromModel -> {
+                                    stats.onSuccess(
+                                            fromModel.scoredCount(), System.nanoTime() - start, fromModel.timedOut());
+                                    listener.onResponse(lookup.complete(fromModel));
+                                },
+                                e -> listener.onFailure(counted(model, e))),
+                        model::decRef));
     }
 
     /**
      * As {@link #score(CrossEncoderModel, String, List, InferenceBudget, ActionListener)}, waiting for the
      * result: for the rescorer, which OpenSearch runs synchronously on a search thread.
      */
-    public PassageScores scoreAndWait(CrossEncoderModel model, String query, List<String> passages, InferenceBudget budget) {
+    public PassageScores scoreAndWait(
+            CrossEncoderModel model, String query, List<String> passages, InferenceBudget budget) {
         PlainActionFuture<PassageScores> future = PlainActionFuture.newFuture();
         score(model, query, passages, budget, future);
         return future.actionGet();

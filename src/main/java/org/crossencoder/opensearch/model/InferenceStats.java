@@ -1,15 +1,20 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.model;
 
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
 import org.opensearch.core.common.io.stream.Writeable;
 import org.opensearch.core.xcontent.ToXContentFragment;
 import org.opensearch.core.xcontent.XContentBuilder;
-
-import java.io.IOException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
 
 /** Counters of one node's inference, since it started. */
 public final class InferenceStats {
@@ -50,18 +55,17 @@ public final class InferenceStats {
 
     public Snapshot snapshot(InferenceScheduler.Load load) {
         return new Snapshot(
-            load.running(),
-            load.waiting(),
-            requests.sum(),
-            pairs.sum(),
-            errors.sum(),
-            rejections.sum(),
-            cancellations.sum(),
-            timeouts.sum(),
-            TimeUnit.NANOSECONDS.toMillis(inferenceNanos.sum()),
-            latencyMicros.getValueAtPercentile(50) / 1000.0,
-            latencyMicros.getValueAtPercentile(99) / 1000.0
-        );
+                load.running(),
+                load.waiting(),
+                requests.sum(),
+                pairs.sum(),
+                errors.sum(),
+                rejections.sum(),
+                cancellations.sum(),
+                timeouts.sum(),
+                TimeUnit.NANOSECONDS.toMillis(inferenceNanos.sum()),
+                latencyMicros.getValueAtPercentile(50) / 1000.0,
+                latencyMicros.getValueAtPercentile(99) / 1000.0);
     }
 
     /**
@@ -69,33 +73,32 @@ public final class InferenceStats {
      * the node started.
      */
     public record Snapshot(
-        int running,
-        int waiting,
-        long requests,
-        long pairs,
-        long errors,
-        long rejections,
-        long cancellations,
-        long timeouts,
-        long inferenceMillis,
-        double p50Millis,
-        double p99Millis
-    ) implements Writeable, ToXContentFragment {
+            int running,
+            int waiting,
+            long requests,
+            long pairs,
+            long errors,
+            long rejections,
+            long cancellations,
+            long timeouts,
+            long inferenceMillis,
+            double p50Millis,
+            double p99Millis)
+            implements Writeable, ToXContentFragment {
 
         public Snapshot(StreamInput in) throws IOException {
             this(
-                in.readVInt(),
-                in.readVInt(),
-                in.readVLong(),
-                in.readVLong(),
-                in.readVLong(),
-                in.readVLong(),
-                in.readVLong(),
-                in.readVLong(),
-                in.readVLong(),
-                in.readDouble(),
-                in.readDouble()
-            );
+                    in.readVInt(),
+                    in.readVInt(),
+                    in.readVLong(),
+                    in.readVLong(),
+                    in.readVLong(),
+                    in.readVLong(),
+                    in.readVLong(),
+                    in.readVLong(),
+                    in.readVLong(),
+                    in.readDouble(),
+                    in.readDouble());
         }
 
         @Override

@@ -1,12 +1,10 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.model;
-
-import org.opensearch.common.xcontent.XContentHelper;
-import org.opensearch.common.xcontent.json.JsonXContent;
-import org.opensearch.core.ParseField;
-import org.opensearch.core.xcontent.DeprecationHandler;
-import org.opensearch.core.xcontent.NamedXContentRegistry;
-import org.opensearch.core.xcontent.ObjectParser;
-import org.opensearch.core.xcontent.XContentParser;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,6 +13,13 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import org.opensearch.common.xcontent.XContentHelper;
+import org.opensearch.common.xcontent.json.JsonXContent;
+import org.opensearch.core.ParseField;
+import org.opensearch.core.xcontent.DeprecationHandler;
+import org.opensearch.core.xcontent.NamedXContentRegistry;
+import org.opensearch.core.xcontent.ObjectParser;
+import org.opensearch.core.xcontent.XContentParser;
 
 /**
  * How to run one model directory: the longest pair it accepts, how a longer pair is cut, and how its output
@@ -39,7 +44,8 @@ public record ModelConfig(int maxLength, Truncation truncation, Output output) {
             try {
                 return valueOf(value.toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("[output] must be one of [logit, two_class] but was [" + value + "]");
+                throw new IllegalArgumentException(
+                        "[output] must be one of [logit, two_class] but was [" + value + "]");
             }
         }
 
@@ -74,7 +80,8 @@ public record ModelConfig(int maxLength, Truncation truncation, Output output) {
             try {
                 return valueOf(value.toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("[truncation] must be one of [longest_first, only_second] but was [" + value + "]");
+                throw new IllegalArgumentException(
+                        "[truncation] must be one of [longest_first, only_second] but was [" + value + "]");
             }
         }
 
@@ -88,6 +95,7 @@ public record ModelConfig(int maxLength, Truncation truncation, Output output) {
     private static final ParseField TRUNCATION = new ParseField("truncation");
     private static final ParseField OUTPUT = new ParseField("output");
     private static final ObjectParser<Builder, Void> PARSER = new ObjectParser<>(FILE_NAME, Builder::new);
+
     static {
         PARSER.declareInt((b, v) -> b.maxLength = v, MAX_LENGTH);
         PARSER.declareString((b, v) -> b.truncation = Truncation.fromString(v), TRUNCATION);
@@ -111,14 +119,9 @@ public record ModelConfig(int maxLength, Truncation truncation, Output output) {
         Builder builder = new Builder();
         Path file = modelDir.resolve(FILE_NAME);
         if (Files.exists(file)) {
-            try (
-                InputStream in = Files.newInputStream(file);
-                XContentParser parser = JsonXContent.jsonXContent.createParser(
-                    NamedXContentRegistry.EMPTY,
-                    DeprecationHandler.THROW_UNSUPPORTED_OPERATION,
-                    in
-                )
-            ) {
+            try (InputStream in = Files.newInputStream(file);
+                    XContentParser parser = JsonXContent.jsonXContent.createParser(
+                            NamedXContentRegistry.EMPTY, DeprecationHandler.THROW_UNSUPPORTED_OPERATION, in)) {
                 PARSER.parse(parser, builder, null);
             }
         }
@@ -129,7 +132,8 @@ public record ModelConfig(int maxLength, Truncation truncation, Output output) {
     /** The model's own limit as its Hugging Face files state it, capped at what BERT-style position tables hold. */
     private static int huggingFaceMaxLength(Path modelDir) throws IOException {
         int maxLength = DEFAULT_MAX_LENGTH;
-        Object tokenizerLimit = readJson(modelDir.resolve("tokenizer_config.json")).get("model_max_length");
+        Object tokenizerLimit =
+                readJson(modelDir.resolve("tokenizer_config.json")).get("model_max_length");
         // Hugging Face writes a huge sentinel (1e30) when the tokenizer has no limit of its own.
         if (tokenizerLimit instanceof Number n && n.doubleValue() < 100_000) {
             maxLength = n.intValue();

@@ -1,5 +1,12 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.model;
 
+import java.io.IOException;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
 import org.opensearch.core.common.io.stream.Writeable;
@@ -7,23 +14,21 @@ import org.opensearch.core.common.unit.ByteSizeValue;
 import org.opensearch.core.xcontent.ToXContentObject;
 import org.opensearch.core.xcontent.XContentBuilder;
 
-import java.io.IOException;
-
 /** What a node says about one of its models: where it came from and whether it is serving. */
 public record ModelInfo(
-    String name,
-    String path,
-    boolean loaded,
-    String error,
-    int maxLength,
-    String truncation,
-    String output,
-    long sizeInBytes,
-    String sha256,
-    String tokenizerSha256,
-    long residentBytes,
-    long loadTimeMillis
-) implements Writeable, ToXContentObject {
+        String name,
+        String path,
+        boolean loaded,
+        String error,
+        int maxLength,
+        String truncation,
+        String output,
+        long sizeInBytes,
+        String sha256,
+        String tokenizerSha256,
+        long residentBytes,
+        long loadTimeMillis)
+        implements Writeable, ToXContentObject {
 
     static ModelInfo failed(String name, String path, String error) {
         return new ModelInfo(name, path, false, error, 0, null, null, 0, null, null, 0, 0);
@@ -35,26 +40,25 @@ public record ModelInfo(
      */
     public String fingerprint() {
         return loaded
-            ? "model.onnx sha256 " + sha256 + ", tokenizer.json sha256 " + tokenizerSha256 + ", max_length " + maxLength + ", truncation "
-                + truncation + ", output " + output
-            : null;
+                ? "model.onnx sha256 " + sha256 + ", tokenizer.json sha256 " + tokenizerSha256 + ", max_length "
+                        + maxLength + ", truncation " + truncation + ", output " + output
+                : null;
     }
 
     public ModelInfo(StreamInput in) throws IOException {
         this(
-            in.readString(),
-            in.readString(),
-            in.readBoolean(),
-            in.readOptionalString(),
-            in.readVInt(),
-            in.readOptionalString(),
-            in.readOptionalString(),
-            in.readVLong(),
-            in.readOptionalString(),
-            in.readOptionalString(),
-            in.readVLong(),
-            in.readVLong()
-        );
+                in.readString(),
+                in.readString(),
+                in.readBoolean(),
+                in.readOptionalString(),
+                in.readVInt(),
+                in.readOptionalString(),
+                in.readOptionalString(),
+                in.readVLong(),
+                in.readOptionalString(),
+                in.readOptionalString(),
+                in.readVLong(),
+                in.readVLong());
     }
 
     @Override

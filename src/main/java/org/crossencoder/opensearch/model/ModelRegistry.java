@@ -1,14 +1,10 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.model;
-
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
-import org.opensearch.OpenSearchStatusException;
-import org.opensearch.ResourceNotFoundException;
-import org.opensearch.common.Nullable;
-import org.crossencoder.opensearch.settings.CrossEncoderSettings;
-import org.opensearch.core.common.Strings;
-import org.opensearch.core.common.unit.ByteSizeValue;
-import org.opensearch.core.rest.RestStatus;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -30,6 +26,15 @@ import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.crossencoder.opensearch.settings.CrossEncoderSettings;
+import org.opensearch.OpenSearchStatusException;
+import org.opensearch.ResourceNotFoundException;
+import org.opensearch.common.Nullable;
+import org.opensearch.core.common.Strings;
+import org.opensearch.core.common.unit.ByteSizeValue;
+import org.opensearch.core.rest.RestStatus;
 
 /**
  * The models of one node: every sub-directory of the models path that holds a {@code model.onnx}. A model that
@@ -53,7 +58,8 @@ public final class ModelRegistry implements Closeable {
     private record Pending(Path dir, String modelSha256, String tokenizerSha256, ModelConfig config) {}
 
     /** A prepared reload: what will serve, what failed, and what it changes. */
-    private record Plan(SortedMap<String, Version> serving, SortedMap<String, ModelInfo> failed, List<ReloadOutcome> outcomes) {}
+    private record Plan(
+            SortedMap<String, Version> serving, SortedMap<String, ModelInfo> failed, List<ReloadOutcome> outcomes) {}
 
     private final Path root;
     private final String nodeName;
@@ -64,17 +70,17 @@ public final class ModelRegistry implements Closeable {
     private volatile SortedMap<String, Version> serving = Collections.emptySortedMap();
     /** Models whose directory failed to load and that have no earlier version serving. */
     private volatile SortedMap<String, ModelInfo> failed = Collections.emptySortedMap();
+
     private volatile SortedMap<String, Version> staged = Collections.emptySortedMap();
     private final List<Version> retiring = new CopyOnWriteArrayList<>();
     private Plan plan;
 
     private ModelRegistry(
-        Path root,
-        String nodeName,
-        CrossEncoderModel.InferenceOptions options,
-        Consumer<Runnable> retireLater,
-        LongSupplier memoryLimit
-    ) {
+            Path root,
+            String nodeName,
+            CrossEncoderModel.InferenceOptions options,
+            Consumer<Runnable> retireLater,
+            LongSupplier memoryLimit) {
         this.root = root;
         this.nodeName = nodeName;
         this.options = options;
@@ -88,15 +94,17 @@ public final class ModelRegistry implements Closeable {
      * bytes the serving models may hold (negative for no limit), read at each reload.
      */
     public static ModelRegistry load(
-        Path root,
-        String nodeName,
-        CrossEncoderModel.InferenceOptions options,
-        Consumer<Runnable> retireLater,
-        LongSupplier memoryLimit
-    ) throws IOException {
+            Path root,
+            String nodeName,
+            CrossEncoderModel.InferenceOptions options,
+            Consumer<Runnable> retireLater,
+            LongSupplier memoryLimit)
+            throws IOException {
         ModelRegistry registry = new ModelRegistry(root, nodeName, options, retireLater, memoryLimit);
         if (Files.isDirectory(root) == false) {
-            logger.info("no cross-encoder models directory at [{}]; the cross_encoder rescorer has no models on this node", root);
+            logger.info(
+                    "no cross-encoder models directory at [{}]; the cross_encoder rescorer has no models on this node",
+                    root);
         }
         registry.prepare();
         registry.commit();
@@ -124,11 +132,10 @@ public final class ModelRegistry implements Closeable {
             try {
                 CrossEncoderModel.requireFiles(name, dir);
                 Pending pending = new Pending(
-                    dir,
-                    sha256(dir.resolve(CrossEncoderModel.MODEL_FILE)),
-                    sha256(dir.resolve(PairEncoder.TOKENIZER_FILE)),
-                    ModelConfig.load(dir)
-                );
+                        dir,
+                        sha256(dir.resolve(CrossEncoderModel.MODEL_FILE)),
+                        sha256(dir.resolve(PairEncoder.TOKENIZER_FILE)),
+                        ModelConfig.load(dir));
                 if (previous != null && previous.source().equals(pending)) {
                     next.put(name, previous);
                     outcomes.put(name, new ReloadOutcome(name, ReloadOutcome.Change.UNCHANGED, null));
@@ -146,7 +153,12 @@ public final class ModelRegistry implements Closeable {
                 Version version = loadVersion(name, entry.getValue(), next.values());
                 next.put(name, version);
                 loaded.put(name, version);
-                outcomes.put(name, new ReloadOutcome(name, previous == null ? ReloadOutcome.Change.LOADED : ReloadOutcome.Change.REPLACED, null));
+                outcomes.put(
+                        name,
+                        new ReloadOutcome(
+                                name,
+                                previous == null ? ReloadOutcome.Change.LOADED : ReloadOutcome.Change.REPLACED,
+                                null));
             } catch (Exception e) {
                 failed(name, entry.getValue().dir(), previous, e, next, nextFailed, outcomes);
             }
@@ -166,14 +178,13 @@ public final class ModelRegistry implements Closeable {
      * the node; a native library that cannot load at all (an Error) does, as no model could run.
      */
     private static void failed(
-        String name,
-        Path dir,
-        Version previous,
-        Exception e,
-        Map<String, Version> next,
-        Map<String, ModelInfo> nextFailed,
-        Map<String, ReloadOutcome> outcomes
-    ) {
+            String name,
+            Path dir,
+            Version previous,
+            Exception e,
+            Map<String, Version> next,
+            Map<String, ModelInfo> nextFailed,
+            Map<String, ReloadOutcome> outcomes) {
         logger.error(() -> "could not load cross-encoder model [" + name + "] from [" + dir + "]", e);
         outcomes.put(name, new ReloadOutcome(name, ReloadOutcome.Change.FAILED, e.getMessage()));
         if (previous != null) {
@@ -202,7 +213,11 @@ public final class ModelRegistry implements Closeable {
         plan = null;
         for (ReloadOutcome outcome : outcomes) {
             if (outcome.change() != ReloadOutcome.Change.UNCHANGED) {
-                logger.info("cross-encoder model [{}] {}{}", outcome.model(), outcome.change().label(), outcome.error() == null ? "" : ": " + outcome.error());
+                logger.info(
+                        "cross-encoder model [{}] {}{}",
+                        outcome.model(),
+                        outcome.change().label(),
+                        outcome.error() == null ? "" : ": " + outcome.error());
             }
         }
         return outcomes;
@@ -242,7 +257,9 @@ public final class ModelRegistry implements Closeable {
     private Version loadVersion(String name, Pending pending, Collection<Version> others) throws Exception {
         Path dir = pending.dir();
         long fileBytes = Files.size(dir.resolve(CrossEncoderModel.MODEL_FILE));
-        long othersBytes = others.stream().mapToLong(version -> version.info().residentBytes()).sum();
+        long othersBytes = others.stream()
+                .mapToLong(version -> version.info().residentBytes())
+                .sum();
         checkMemoryLimit(name, fileBytes, othersBytes, "at least");
         long residentBefore = ResidentMemory.bytes();
         long start = System.nanoTime();
@@ -253,19 +270,18 @@ public final class ModelRegistry implements Closeable {
             long residentBytes = Math.max(fileBytes, residentBefore < 0 ? 0 : ResidentMemory.bytes() - residentBefore);
             checkMemoryLimit(name, residentBytes, othersBytes, "");
             ModelInfo info = new ModelInfo(
-                name,
-                dir.toString(),
-                true,
-                null,
-                model.config().maxLength(),
-                model.config().truncation().toString(),
-                model.output().toString(),
-                fileBytes,
-                pending.modelSha256(),
-                pending.tokenizerSha256(),
-                residentBytes,
-                millis
-            );
+                    name,
+                    dir.toString(),
+                    true,
+                    null,
+                    model.config().maxLength(),
+                    model.config().truncation().toString(),
+                    model.output().toString(),
+                    fileBytes,
+                    pending.modelSha256(),
+                    pending.tokenizerSha256(),
+                    residentBytes,
+                    millis);
             logger.info("loaded cross-encoder model [{}] from [{}] in [{}ms]", name, dir, millis);
             return new Version(model, info, pending);
         } catch (RuntimeException e) {
@@ -277,8 +293,7 @@ public final class ModelRegistry implements Closeable {
     private void checkMemoryLimit(String name, long modelBytes, long othersBytes, String qualifier) {
         long limit = memoryLimit.getAsLong();
         if (limit >= 0 && othersBytes + modelBytes > limit) {
-            throw new IllegalStateException(
-                "model ["
+            throw new IllegalStateException("model ["
                     + name
                     + "] needs "
                     + (qualifier.isEmpty() ? "" : qualifier + " ")
@@ -289,13 +304,13 @@ public final class ModelRegistry implements Closeable {
                     + CrossEncoderSettings.MODELS_MEMORY_LIMIT.getKey()
                     + "] of "
                     + new ByteSizeValue(limit)
-                    + "; raise the limit or remove a model"
-            );
+                    + "; raise the limit or remove a model");
         }
     }
 
     private static String sha256(Path file) throws IOException {
-        try (DigestInputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
+        try (DigestInputStream in =
+                new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
             in.transferTo(OutputStream.nullOutputStream());
             return HexFormat.of().formatHex(in.getMessageDigest().digest());
         } catch (NoSuchAlgorithmException e) {
@@ -346,23 +361,23 @@ public final class ModelRegistry implements Closeable {
         ModelInfo failure = failed.get(name);
         if (failure != null) {
             return new OpenSearchStatusException(
-                "cross-encoder model [{}] on node [{}] failed to load: {}",
-                RestStatus.SERVICE_UNAVAILABLE,
-                name,
-                nodeName,
-                failure.error()
-            );
+                    "cross-encoder model [{}] on node [{}] failed to load: {}",
+                    RestStatus.SERVICE_UNAVAILABLE,
+                    name,
+                    nodeName,
+                    failure.error());
         }
         return new ResourceNotFoundException(
-            "unknown cross-encoder model [{}] on node [{}]; loaded models: [{}]{} (from [{}]). Every node that holds shards of "
-                + "the searched indices needs the model: copy its directory into that path and reload the models "
-                + "(POST _plugins/cross_encoder/models/_reload)",
-            name,
-            nodeName,
-            Strings.collectionToDelimitedString(serving.keySet(), ", "),
-            failed.isEmpty() ? "" : "; failed to load: [" + Strings.collectionToDelimitedString(failed.keySet(), ", ") + "]",
-            root
-        );
+                "unknown cross-encoder model [{}] on node [{}]; loaded models: [{}]{} (from [{}]). Every node that holds shards of "
+                        + "the searched indices needs the model: copy its directory into that path and reload the models "
+                        + "(POST _plugins/cross_encoder/models/_reload)",
+                name,
+                nodeName,
+                Strings.collectionToDelimitedString(serving.keySet(), ", "),
+                failed.isEmpty()
+                        ? ""
+                        : "; failed to load: [" + Strings.collectionToDelimitedString(failed.keySet(), ", ") + "]",
+                root);
     }
 
     /** The models serving now, by name. */

@@ -1,9 +1,14 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.model;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.util.PairList;
-
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -24,10 +29,12 @@ final class PairEncoder implements Closeable {
     private final int maxLength;
     /** Null unless the truncation is {@link ModelConfig.Truncation#ONLY_SECOND}. */
     private final HuggingFaceTokenizer passageOnly;
+
     private final HuggingFaceTokenizer longestFirst;
     private final HuggingFaceTokenizer untruncated;
     /** Special tokens the pair template adds ({@code [CLS] [SEP] [SEP]} = 3 for BERT). */
     private final int pairOverhead;
+
     private final long padId;
 
     PairEncoder(Path modelDir, int maxLength, ModelConfig.Truncation truncation) throws IOException {
@@ -35,17 +42,24 @@ final class PairEncoder implements Closeable {
         Thread thread = Thread.currentThread();
         ClassLoader previousLoader = thread.getContextClassLoader();
         String previousOffline = System.getProperty(DJL_OFFLINE);
-        // DJL finds its bundled native library through the context class loader, which inside OpenSearch is not the plugin's.
+        // DJL finds its bundled native library through the context class loader, which inside OpenSearch is not the
+        // plugin's.
         thread.setContextClassLoader(PairEncoder.class.getClassLoader());
         // Offline: should the bundled library not fit the platform, fail instead of downloading one. Only for our
         // own load: other plugins on the node (ml-commons) use DJL too and keep their own setting.
         System.setProperty(DJL_OFFLINE, "true");
         List<HuggingFaceTokenizer> built = new ArrayList<>(3);
         try {
-            built.add(builder(tokenizerFile).optMaxLength(maxLength).optTruncation(true).build());
+            built.add(builder(tokenizerFile)
+                    .optMaxLength(maxLength)
+                    .optTruncation(true)
+                    .build());
             built.add(builder(tokenizerFile).optTruncation(false).build());
             if (truncation == ModelConfig.Truncation.ONLY_SECOND) {
-                built.add(builder(tokenizerFile).optMaxLength(maxLength).optTruncateSecondOnly().build());
+                built.add(builder(tokenizerFile)
+                        .optMaxLength(maxLength)
+                        .optTruncateSecondOnly()
+                        .build());
             }
         } catch (IOException | RuntimeException e) {
             built.forEach(HuggingFaceTokenizer::close); // native memory, not reclaimed by the garbage collector
@@ -67,7 +81,10 @@ final class PairEncoder implements Closeable {
     }
 
     private static HuggingFaceTokenizer.Builder builder(Path tokenizerFile) {
-        return HuggingFaceTokenizer.builder().optTokenizerPath(tokenizerFile).optAddSpecialTokens(true).optPadding(false);
+        return HuggingFaceTokenizer.builder()
+                .optTokenizerPath(tokenizerFile)
+                .optAddSpecialTokens(true)
+                .optPadding(false);
     }
 
     Encoding[] encode(String query, List<String> passages) {

@@ -1,8 +1,13 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.model;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.onnxruntime.OrtException;
-
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Comparator;
@@ -68,10 +73,10 @@ final class PairScoring implements InferenceScheduler.Work<PassageScores> {
     private int[] lengthOrder() {
         boolean sort = model.sortsByLength();
         return IntStream.range(0, encodings.length)
-            .boxed()
-            .sorted(Comparator.comparingInt(i -> sort ? encodings[i].getIds().length : 0))
-            .mapToInt(Integer::intValue)
-            .toArray();
+                .boxed()
+                .sorted(Comparator.comparingInt(i -> sort ? encodings[i].getIds().length : 0))
+                .mapToInt(Integer::intValue)
+                .toArray();
     }
 
     @Override

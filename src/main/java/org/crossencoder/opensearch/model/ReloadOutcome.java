@@ -1,5 +1,13 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.model;
 
+import java.io.IOException;
+import java.util.Locale;
 import org.opensearch.common.Nullable;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
@@ -7,11 +15,9 @@ import org.opensearch.core.common.io.stream.Writeable;
 import org.opensearch.core.xcontent.ToXContentObject;
 import org.opensearch.core.xcontent.XContentBuilder;
 
-import java.io.IOException;
-import java.util.Locale;
-
 /** What a reload did to one model of one node. */
-public record ReloadOutcome(String model, Change change, @Nullable String error) implements Writeable, ToXContentObject {
+public record ReloadOutcome(
+        String model, Change change, @Nullable String error) implements Writeable, ToXContentObject {
 
     /** On the wire by name, so that adding a change never shifts the others. */
     public enum Change {

@@ -1,13 +1,10 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.model;
-
-import org.opensearch.common.cache.Cache;
-import org.opensearch.common.cache.CacheBuilder;
-import org.opensearch.core.common.io.stream.StreamInput;
-import org.opensearch.core.common.io.stream.StreamOutput;
-import org.opensearch.core.common.io.stream.Writeable;
-import org.opensearch.core.common.unit.ByteSizeValue;
-import org.opensearch.core.xcontent.ToXContentFragment;
-import org.opensearch.core.xcontent.XContentBuilder;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -17,6 +14,14 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
+import org.opensearch.common.cache.Cache;
+import org.opensearch.common.cache.CacheBuilder;
+import org.opensearch.core.common.io.stream.StreamInput;
+import org.opensearch.core.common.io.stream.StreamOutput;
+import org.opensearch.core.common.io.stream.Writeable;
+import org.opensearch.core.common.unit.ByteSizeValue;
+import org.opensearch.core.xcontent.ToXContentFragment;
+import org.opensearch.core.xcontent.XContentBuilder;
 
 /**
  * Scores already computed on this node, so that a repeated query, the next page of the same search or an
@@ -37,7 +42,10 @@ public final class ScoreCache {
     private final Cache<Key, Float> cache;
 
     public ScoreCache(ByteSizeValue size) {
-        this.cache = CacheBuilder.<Key, Float>builder().setMaximumWeight(size.getBytes()).weigher((key, score) -> ENTRY_BYTES).build();
+        this.cache = CacheBuilder.<Key, Float>builder()
+                .setMaximumWeight(size.getBytes())
+                .weigher((key, score) -> ENTRY_BYTES)
+                .build();
     }
 
     /** Empties the cache and gives it a new bound; 0 turns it off. */
@@ -164,7 +172,8 @@ public final class ScoreCache {
     }
 
     /** The cache's counters, as a node reports them. */
-    public record Stats(long entries, long memorySizeInBytes, long hits, long misses, long evictions) implements Writeable, ToXContentFragment {
+    public record Stats(long entries, long memorySizeInBytes, long hits, long misses, long evictions)
+            implements Writeable, ToXContentFragment {
 
         public Stats(StreamInput in) throws IOException {
             this(in.readVLong(), in.readVLong(), in.readVLong(), in.readVLong(), in.readVLong());

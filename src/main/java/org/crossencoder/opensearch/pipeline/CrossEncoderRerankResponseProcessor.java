@@ -1,5 +1,15 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.pipeline;
 
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 import org.crossencoder.opensearch.model.CrossEncoderModel;
 import org.crossencoder.opensearch.model.InferenceBudget;
 import org.crossencoder.opensearch.model.InferenceService;
@@ -20,11 +30,6 @@ import org.opensearch.search.pipeline.AbstractProcessor;
 import org.opensearch.search.pipeline.PipelineProcessingContext;
 import org.opensearch.search.pipeline.SearchResponseProcessor;
 import org.opensearch.search.profile.SearchProfileShardResults;
-
-import java.util.Arrays;
-import java.util.List;
-import java.util.Map;
-import java.util.function.Supplier;
 
 /**
  * Search response processor {@code cross_encoder_rerank}: reranks the merged hits on the coordinating node,
@@ -48,17 +53,16 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
     private final QueryTextResolver queryText;
 
     CrossEncoderRerankResponseProcessor(
-        String tag,
-        String description,
-        boolean ignoreFailure,
-        Supplier<InferenceService> inference,
-        ThreadContext threadContext,
-        String model,
-        List<String> fields,
-        Integer windowSize,
-        String keepFirstStageScoreAs,
-        QueryTextResolver queryText
-    ) {
+            String tag,
+            String description,
+            boolean ignoreFailure,
+            Supplier<InferenceService> inference,
+            ThreadContext threadContext,
+            String model,
+            List<String> fields,
+            Integer windowSize,
+            String keepFirstStageScoreAs,
+            QueryTextResolver queryText) {
         super(tag, description, ignoreFailure);
         this.inference = inference;
         this.threadContext = threadContext;
@@ -73,16 +77,16 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
     /** Search pipelines call {@link #processResponseAsync}; waiting here for the model would block a search thread. */
     @Override
     public SearchResponse processResponse(SearchRequest request, SearchResponse response) {
-        throw new UnsupportedOperationException("[" + TYPE + "] runs the model asynchronously: use processResponseAsync");
+        throw new UnsupportedOperationException(
+                "[" + TYPE + "] runs the model asynchronously: use processResponseAsync");
     }
 
     @Override
     public void processResponseAsync(
-        SearchRequest request,
-        SearchResponse response,
-        PipelineProcessingContext context,
-        ActionListener<SearchResponse> listener
-    ) {
+            SearchRequest request,
+            SearchResponse response,
+            PipelineProcessingContext context,
+            ActionListener<SearchResponse> listener) {
         long start = System.nanoTime();
         SearchHit[] hits;
         String[] texts;
@@ -100,17 +104,15 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
             service.checkQueryText(text, "[" + TYPE + "]");
             texts = new String[windowSize == null ? hits.length : Math.min(windowSize, hits.length)];
             service.checkPairLimit(
-                texts.length,
-                "[" + TYPE + "] the number of hits to rerank",
-                "; ask a smaller [size] or give the processor a [window_size]"
-            );
+                    texts.length,
+                    "[" + TYPE + "] the number of hits to rerank",
+                    "; ask a smaller [size] or give the processor a [window_size]");
             resolved = service.model(model);
             for (int i = 0; i < texts.length; i++) {
                 Map<String, Object> source = hits[i].getSourceAsMap();
                 if (source == null) {
-                    throw new IllegalArgumentException(
-                        "[" + TYPE + "] reads " + fields + " from _source, and hit [" + hits[i].getId() + "] of [" + hits[i].getIndex() + "] has none"
-                    );
+                    throw new IllegalArgumentException("[" + TYPE + "] reads " + fields + " from _source, and hit ["
+                            + hits[i].getId() + "] of [" + hits[i].getIndex() + "] has none");
                 }
                 texts[i] = passages.passage(source);
             }
@@ -118,13 +120,21 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
             listener.onFailure(e);
             return;
         }
-        service.score(resolved, text, Arrays.asList(texts), budget(request, response, start), ActionListener.map(listener, scores -> rerank(response, hits, scores)));
+        service.score(
+                resolved,
+                text,
+                Arrays.asList(texts),
+                budget(request, response, start),
+                ActionListener.map(listener, scores -> rerank(response, hits, scores)));
     }
 
     /** The search's own task and what is left of its {@code timeout} after the search itself. */
     private InferenceBudget budget(SearchRequest request, SearchResponse response, long nowNanos) {
         TimeValue timeout = request.source() == null ? null : request.source().timeout();
-        TimeValue left = timeout == null ? null : TimeValue.timeValueMillis(Math.max(0, timeout.millis() - response.getTook().millis()));
+        TimeValue left = timeout == null
+                ? null
+                : TimeValue.timeValueMillis(
+                        Math.max(0, timeout.millis() - response.getTook().millis()));
         return InferenceBudget.of(SearchTaskFilter.current(threadContext), left, nowNanos);
     }
 
@@ -134,22 +144,23 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
         }
         if (request.source().from() > 0) {
             throw new IllegalArgumentException(
-                "["
-                    + TYPE
-                    + "] reranks the hits of one response and cannot order pages it does not see: request [from] 0 and a [size] "
-                    + "covering the pages you need, or use the [cross_encoder_rescore] request processor, which pages on the shards"
-            );
+                    "["
+                            + TYPE
+                            + "] reranks the hits of one response and cannot order pages it does not see: request [from] 0 and a [size] "
+                            + "covering the pages you need, or use the [cross_encoder_rescore] request processor, which pages on the shards");
         }
         FetchSourceContext fetchSource = request.source().fetchSource();
-        if (fetchSource != null && (fetchSource.fetchSource() == false || fetchSource.includes().length > 0 || fetchSource.excludes().length > 0)) {
+        if (fetchSource != null
+                && (fetchSource.fetchSource() == false
+                        || fetchSource.includes().length > 0
+                        || fetchSource.excludes().length > 0)) {
             throw new IllegalArgumentException(
-                "["
-                    + TYPE
-                    + "] reads "
-                    + fields
-                    + " from each hit's _source, which this request filters: drop the _source filter, or use the "
-                    + "[cross_encoder_rescore] request processor, which reads _source on the shards whatever the response shows"
-            );
+                    "["
+                            + TYPE
+                            + "] reads "
+                            + fields
+                            + " from each hit's _source, which this request filters: drop the _source filter, or use the "
+                            + "[cross_encoder_rescore] request processor, which reads _source on the shards whatever the response shows");
         }
     }
 
@@ -167,7 +178,8 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
         for (int rank = 0; rank < hits.length; rank++) {
             int hit = reranking.hitAt(rank);
             if (keepFirstStageScoreAs != null && rank < reranking.scoredCount()) {
-                hits[hit].setDocumentField(keepFirstStageScoreAs, new DocumentField(keepFirstStageScoreAs, List.of(hits[hit].getScore())));
+                hits[hit].setDocumentField(
+                        keepFirstStageScoreAs, new DocumentField(keepFirstStageScoreAs, List.of(hits[hit].getScore())));
             }
             hits[hit].score(reranking.score(hit));
             reranked[rank] = hits[hit];
@@ -175,36 +187,35 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
         SearchHits old = response.getHits();
         SearchResponseSections oldSections = response.getInternalResponse();
         SearchResponseSections sections = new SearchResponseSections(
-            new SearchHits(
-                reranked,
-                old.getTotalHits(),
-                reranking.scoredCount() > 0 ? reranked[0].getScore() : old.getMaxScore(),
-                old.getSortFields(),
-                old.getCollapseField(),
-                old.getCollapseValues()
-            ),
-            response.getAggregations(),
-            response.getSuggest(),
-            response.isTimedOut() || scores.timedOut(),
-            response.isTerminatedEarly(),
-            // An empty map means the search had no profile; a SearchProfileShardResults would render an empty one.
-            response.getProfileResults().isEmpty() ? null : new SearchProfileShardResults(response.getProfileResults()),
-            response.getNumReducePhases(),
-            oldSections.getSearchExtBuilders(),
-            oldSections.getProcessorResult()
-        );
+                new SearchHits(
+                        reranked,
+                        old.getTotalHits(),
+                        reranking.scoredCount() > 0 ? reranked[0].getScore() : old.getMaxScore(),
+                        old.getSortFields(),
+                        old.getCollapseField(),
+                        old.getCollapseValues()),
+                response.getAggregations(),
+                response.getSuggest(),
+                response.isTimedOut() || scores.timedOut(),
+                response.isTerminatedEarly(),
+                // An empty map means the search had no profile; a SearchProfileShardResults would render an empty one.
+                response.getProfileResults().isEmpty()
+                        ? null
+                        : new SearchProfileShardResults(response.getProfileResults()),
+                response.getNumReducePhases(),
+                oldSections.getSearchExtBuilders(),
+                oldSections.getProcessorResult());
         return new SearchResponse(
-            sections,
-            response.getScrollId(),
-            response.getTotalShards(),
-            response.getSuccessfulShards(),
-            response.getSkippedShards(),
-            response.getTook().millis(),
-            response.getPhaseTook(),
-            response.getShardFailures(),
-            response.getClusters(),
-            response.pointInTimeId()
-        );
+                sections,
+                response.getScrollId(),
+                response.getTotalShards(),
+                response.getSuccessfulShards(),
+                response.getSkippedShards(),
+                response.getTook().millis(),
+                response.getPhaseTook(),
+                response.getShardFailures(),
+                response.getClusters(),
+                response.pointInTimeId());
     }
 
     @Override
@@ -223,19 +234,19 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
         }
 
         @Override
-        CrossEncoderRerankResponseProcessor create(String tag, String description, boolean ignoreFailure, ProcessorConfig options) {
+        CrossEncoderRerankResponseProcessor create(
+                String tag, String description, boolean ignoreFailure, ProcessorConfig options) {
             return new CrossEncoderRerankResponseProcessor(
-                tag,
-                description,
-                ignoreFailure,
-                inference,
-                threadContext,
-                options.model(),
-                options.fields(),
-                options.positiveInt("window_size", null),
-                options.optionalString("keep_first_stage_score_as"),
-                options.queryTextResolver()
-            );
+                    tag,
+                    description,
+                    ignoreFailure,
+                    inference,
+                    threadContext,
+                    options.model(),
+                    options.fields(),
+                    options.positiveInt("window_size", null),
+                    options.optionalString("keep_first_stage_score_as"),
+                    options.queryTextResolver());
         }
     }
 }

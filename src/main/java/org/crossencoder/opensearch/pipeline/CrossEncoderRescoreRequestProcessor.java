@@ -1,5 +1,13 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.pipeline;
 
+import java.util.List;
+import java.util.function.Supplier;
 import org.crossencoder.opensearch.model.InferenceService;
 import org.crossencoder.opensearch.rescore.CrossEncoderRescorerBuilder;
 import org.crossencoder.opensearch.rescore.ScoreMode;
@@ -8,9 +16,6 @@ import org.opensearch.action.search.SearchRequest;
 import org.opensearch.search.builder.SearchSourceBuilder;
 import org.opensearch.search.pipeline.AbstractProcessor;
 import org.opensearch.search.pipeline.SearchRequestProcessor;
-
-import java.util.List;
-import java.util.function.Supplier;
 
 /**
  * Search request processor {@code cross_encoder_rescore}: adds the {@code cross_encoder} rescore to every
@@ -32,19 +37,18 @@ public final class CrossEncoderRescoreRequestProcessor extends AbstractProcessor
     private final QueryTextResolver queryText;
 
     CrossEncoderRescoreRequestProcessor(
-        String tag,
-        String description,
-        boolean ignoreFailure,
-        Supplier<InferenceService> inference,
-        ShardSearches searches,
-        String model,
-        List<String> fields,
-        int windowSize,
-        ScoreMode scoreMode,
-        float queryWeight,
-        float rescoreQueryWeight,
-        QueryTextResolver queryText
-    ) {
+            String tag,
+            String description,
+            boolean ignoreFailure,
+            Supplier<InferenceService> inference,
+            ShardSearches searches,
+            String model,
+            List<String> fields,
+            int windowSize,
+            ScoreMode scoreMode,
+            float queryWeight,
+            float rescoreQueryWeight,
+            QueryTextResolver queryText) {
         super(tag, description, ignoreFailure);
         this.inference = inference;
         this.searches = searches;
@@ -60,10 +64,11 @@ public final class CrossEncoderRescoreRequestProcessor extends AbstractProcessor
     }
 
     private CrossEncoderRescorerBuilder rescorer(String text) {
-        return new CrossEncoderRescorerBuilder(inference, searches, model, text, fields).scoreMode(scoreMode)
-            .queryWeight(queryWeight)
-            .rescoreQueryWeight(rescoreQueryWeight)
-            .windowSize(windowSize);
+        return new CrossEncoderRescorerBuilder(inference, searches, model, text, fields)
+                .scoreMode(scoreMode)
+                .queryWeight(queryWeight)
+                .rescoreQueryWeight(rescoreQueryWeight)
+                .windowSize(windowSize);
     }
 
     @Override
@@ -95,21 +100,21 @@ public final class CrossEncoderRescoreRequestProcessor extends AbstractProcessor
         }
 
         @Override
-        CrossEncoderRescoreRequestProcessor create(String tag, String description, boolean ignoreFailure, ProcessorConfig options) {
+        CrossEncoderRescoreRequestProcessor create(
+                String tag, String description, boolean ignoreFailure, ProcessorConfig options) {
             return new CrossEncoderRescoreRequestProcessor(
-                tag,
-                description,
-                ignoreFailure,
-                inference,
-                searches,
-                options.model(),
-                options.fields(),
-                options.positiveInt("window_size", 100),
-                ScoreMode.fromString(options.string("score_mode", ScoreMode.REPLACE.toString())),
-                options.number("query_weight", 1f),
-                options.number("rescore_query_weight", 1f),
-                options.queryTextResolver()
-            );
+                    tag,
+                    description,
+                    ignoreFailure,
+                    inference,
+                    searches,
+                    options.model(),
+                    options.fields(),
+                    options.positiveInt("window_size", 100),
+                    ScoreMode.fromString(options.string("score_mode", ScoreMode.REPLACE.toString())),
+                    options.number("query_weight", 1f),
+                    options.number("rescore_query_weight", 1f),
+                    options.queryTextResolver());
         }
     }
 }

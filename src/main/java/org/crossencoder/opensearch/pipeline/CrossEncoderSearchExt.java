@@ -1,5 +1,13 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.pipeline;
 
+import java.io.IOException;
+import java.util.Objects;
 import org.opensearch.core.ParseField;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
@@ -8,16 +16,15 @@ import org.opensearch.core.xcontent.XContentBuilder;
 import org.opensearch.core.xcontent.XContentParser;
 import org.opensearch.search.SearchExtBuilder;
 
-import java.io.IOException;
-import java.util.Objects;
-
 /** {@code "ext": {"cross_encoder": {"query_text": "..."}}}: the query text for the cross-encoder search processors. */
 public final class CrossEncoderSearchExt extends SearchExtBuilder {
 
     public static final String NAME = "cross_encoder";
     static final ParseField QUERY_TEXT = new ParseField("query_text");
 
-    private static final ObjectParser<CrossEncoderSearchExt, Void> PARSER = new ObjectParser<>(NAME, CrossEncoderSearchExt::new);
+    private static final ObjectParser<CrossEncoderSearchExt, Void> PARSER =
+            new ObjectParser<>(NAME, CrossEncoderSearchExt::new);
+
     static {
         PARSER.declareString((ext, v) -> ext.queryText = v, QUERY_TEXT);
     }
@@ -58,7 +65,9 @@ public final class CrossEncoderSearchExt extends SearchExtBuilder {
 
     @Override
     public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
-        return builder.startObject(NAME).field(QUERY_TEXT.getPreferredName(), queryText).endObject();
+        return builder.startObject(NAME)
+                .field(QUERY_TEXT.getPreferredName(), queryText)
+                .endObject();
     }
 
     @Override

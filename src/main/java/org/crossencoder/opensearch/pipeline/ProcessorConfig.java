@@ -1,12 +1,17 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.pipeline;
 
+import java.util.List;
+import java.util.Map;
 import org.crossencoder.opensearch.model.InferenceService;
 import org.opensearch.OpenSearchException;
 import org.opensearch.common.Nullable;
 import org.opensearch.ingest.ConfigurationUtils;
-
-import java.util.List;
-import java.util.Map;
 
 /** Reading the options both cross-encoder search processors share, with OpenSearch's processor-config errors. */
 final class ProcessorConfig {
@@ -14,6 +19,7 @@ final class ProcessorConfig {
     private final String type;
     private final String tag;
     private final Map<String, Object> config;
+
     @Nullable
     private final InferenceService servingNode;
 
@@ -42,7 +48,8 @@ final class ProcessorConfig {
     List<String> fields() {
         List<String> fields = ConfigurationUtils.readList(type, tag, config, "fields");
         if (fields.isEmpty()) {
-            throw ConfigurationUtils.newConfigurationException(type, tag, "fields", "must name at least one text field");
+            throw ConfigurationUtils.newConfigurationException(
+                    type, tag, "fields", "must name at least one text field");
         }
         return fields;
     }
@@ -71,14 +78,14 @@ final class ProcessorConfig {
         if (value instanceof Number number && Float.isFinite(number.floatValue())) {
             return number.floatValue();
         }
-        throw ConfigurationUtils.newConfigurationException(type, tag, key, "must be a finite number but was [" + value + "]");
+        throw ConfigurationUtils.newConfigurationException(
+                type, tag, key, "must be a finite number but was [" + value + "]");
     }
 
     QueryTextResolver queryTextResolver() {
         return new QueryTextResolver(
-            type,
-            optionalString(QueryTextResolver.QUERY_TEXT_PATH),
-            ConfigurationUtils.readBooleanProperty(type, tag, config, QueryTextResolver.IGNORE_MISSING, false)
-        );
+                type,
+                optionalString(QueryTextResolver.QUERY_TEXT_PATH),
+                ConfigurationUtils.readBooleanProperty(type, tag, config, QueryTextResolver.IGNORE_MISSING, false));
     }
 }

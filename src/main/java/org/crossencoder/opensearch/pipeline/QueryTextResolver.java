@@ -1,16 +1,21 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.pipeline;
-
-import org.opensearch.action.search.SearchRequest;
-import org.opensearch.common.xcontent.XContentHelper;
-import org.opensearch.common.xcontent.support.XContentMapValues;
-import org.opensearch.common.xcontent.XContentType;
-import org.opensearch.search.SearchExtBuilder;
-import org.opensearch.search.builder.SearchSourceBuilder;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
+import org.opensearch.action.search.SearchRequest;
+import org.opensearch.common.xcontent.XContentHelper;
+import org.opensearch.common.xcontent.XContentType;
+import org.opensearch.common.xcontent.support.XContentMapValues;
+import org.opensearch.search.SearchExtBuilder;
+import org.opensearch.search.builder.SearchSourceBuilder;
 
 /**
  * Finds the text a search processor gives the cross-encoder as its query: {@code ext.cross_encoder.query_text}
@@ -54,24 +59,22 @@ final class QueryTextResolver {
         if (ignoreMissing) {
             return null;
         }
-        throw new IllegalArgumentException(
-            "["
+        throw new IllegalArgumentException("["
                 + processorType
                 + "] found no query text: send it as [ext.cross_encoder.query_text]"
                 + (queryTextPath == null ? "" : " or in the query at [" + queryTextPath + "]")
                 + ", or set ["
                 + IGNORE_MISSING
-                + "] to pass such requests through unchanged"
-        );
+                + "] to pass such requests through unchanged");
     }
 
     private static Map<String, Object> render(SearchSourceBuilder source) {
         try {
             return XContentHelper.convertToMap(
-                XContentHelper.toXContent(source.query(), XContentType.JSON, false),
-                false,
-                XContentType.JSON
-            ).v2();
+                            XContentHelper.toXContent(source.query(), XContentType.JSON, false),
+                            false,
+                            XContentType.JSON)
+                    .v2();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,5 +1,13 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.pipeline;
 
+import java.util.List;
+import java.util.function.Supplier;
 import org.opensearch.action.ActionRequest;
 import org.opensearch.action.search.SearchAction;
 import org.opensearch.action.support.ActionFilter;
@@ -11,9 +19,6 @@ import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.action.ActionResponse;
 import org.opensearch.tasks.CancellableTask;
 import org.opensearch.tasks.Task;
-
-import java.util.List;
-import java.util.function.Supplier;
 
 /**
  * Puts each search's task in the thread context the search runs in. Search response processors are not handed
@@ -44,13 +49,12 @@ public final class SearchTaskFilter implements ActionFilter {
 
     @Override
     public <Request extends ActionRequest, Response extends ActionResponse> void apply(
-        Task task,
-        String action,
-        Request request,
-        ActionRequestMetadata<Request, Response> actionRequestMetadata,
-        ActionListener<Response> listener,
-        ActionFilterChain<Request, Response> chain
-    ) {
+            Task task,
+            String action,
+            Request request,
+            ActionRequestMetadata<Request, Response> actionRequestMetadata,
+            ActionListener<Response> listener,
+            ActionFilterChain<Request, Response> chain) {
         if (SearchAction.NAME.equals(action) == false || (task instanceof CancellableTask) == false) {
             chain.proceed(task, action, request, listener);
             return;

@@ -1,15 +1,20 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.rescore;
 
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.List;
 import org.apache.lucene.search.IndexSearcher;
 import org.crossencoder.opensearch.model.CrossEncoderModel;
 import org.crossencoder.opensearch.model.InferenceBudget;
 import org.crossencoder.opensearch.model.InferenceService;
 import org.crossencoder.opensearch.model.PassageScores;
 import org.opensearch.search.rescore.RescoreContext;
-
-import java.io.IOException;
-import java.util.Arrays;
-import java.util.List;
 
 /** One shard's resolved {@code cross_encoder} rescore: the model, the query text and where the passage text lives. */
 final class CrossEncoderRescoreContext extends RescoreContext {
@@ -25,17 +30,16 @@ final class CrossEncoderRescoreContext extends RescoreContext {
     private final float rescoreQueryWeight;
 
     CrossEncoderRescoreContext(
-        int windowSize,
-        InferenceService inference,
-        ShardSearches searches,
-        CrossEncoderModel model,
-        String queryText,
-        List<String> fields,
-        PassageReader passages,
-        ScoreMode scoreMode,
-        float queryWeight,
-        float rescoreQueryWeight
-    ) {
+            int windowSize,
+            InferenceService inference,
+            ShardSearches searches,
+            CrossEncoderModel model,
+            String queryText,
+            List<String> fields,
+            PassageReader passages,
+            ScoreMode scoreMode,
+            float queryWeight,
+            float rescoreQueryWeight) {
         super(windowSize, CrossEncoderRescorer.INSTANCE);
         this.inference = inference;
         this.searches = searches;

@@ -1,5 +1,14 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.rescore;
 
+import java.io.IOException;
+import java.util.HashSet;
+import java.util.Set;
 import org.apache.lucene.search.Explanation;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.ScoreDoc;
@@ -7,10 +16,6 @@ import org.apache.lucene.search.TopDocs;
 import org.crossencoder.opensearch.model.PassageScores;
 import org.opensearch.search.rescore.RescoreContext;
 import org.opensearch.search.rescore.Rescorer;
-
-import java.io.IOException;
-import java.util.HashSet;
-import java.util.Set;
 
 /**
  * Reranks the top {@code window_size} hits of a shard with a cross-encoder. Hits below the window are not
@@ -43,11 +48,10 @@ public final class CrossEncoderRescorer implements Rescorer {
             firstStage[i] = hits[i].score;
         }
         Reranking reranking = Reranking.of(
-            firstStage,
-            scores,
-            (hit, modelScore) -> context.combine(hits[hit].score, modelScore),
-            (a, b) -> Integer.compare(hits[a].doc, hits[b].doc)
-        );
+                firstStage,
+                scores,
+                (hit, modelScore) -> context.combine(hits[hit].score, modelScore),
+                (a, b) -> Integer.compare(hits[a].doc, hits[b].doc));
         Set<Integer> rescored = new HashSet<>(windowLength * 2);
         for (int rank = 0; rank < reranking.scoredCount(); rank++) {
             rescored.add(hits[reranking.hitAt(rank)].doc);
@@ -65,37 +69,40 @@ public final class CrossEncoderRescorer implements Rescorer {
     }
 
     @Override
-    public Explanation explain(int topLevelDocId, IndexSearcher searcher, RescoreContext rescoreContext, Explanation sourceExplanation)
-        throws IOException {
+    public Explanation explain(
+            int topLevelDocId, IndexSearcher searcher, RescoreContext rescoreContext, Explanation sourceExplanation)
+            throws IOException {
         CrossEncoderRescoreContext context = (CrossEncoderRescoreContext) rescoreContext;
         if (context.isRescored(topLevelDocId) == false) {
             return Explanation.match(
-                sourceExplanation.getValue(),
-                "first-stage score: not reranked, being below the cross_encoder window of ["
-                    + context.getWindowSize()
-                    + "] or not reached before the search's timeout; its _score is shifted to rank after every reranked "
-                    + "hit in first-stage order",
-                sourceExplanation
-            );
+                    sourceExplanation.getValue(),
+                    "first-stage score: not reranked, being below the cross_encoder window of ["
+                            + context.getWindowSize()
+                            + "] or not reached before the search's timeout; its _score is shifted to rank after every reranked "
+                            + "hit in first-stage order",
+                    sourceExplanation);
         }
-        String passage = context.readPassages(searcher, new int[] { topLevelDocId })[0];
-        float crossEncoderScore = context.score(searcher, new String[] { passage }).score(0);
+        String passage = context.readPassages(searcher, new int[] {topLevelDocId})[0];
+        float crossEncoderScore =
+                context.score(searcher, new String[] {passage}).score(0);
         Explanation crossEncoder = Explanation.match(
-            crossEncoderScore,
-            "cross_encoder model ["
-                + context.model().name()
-                + "] score of query_text against fields "
-                + context.fields()
-                + (passage.isEmpty() ? " (none of the fields has text: scored against an empty passage)" : "")
-        );
+                crossEncoderScore,
+                "cross_encoder model ["
+                        + context.model().name()
+                        + "] score of query_text against fields "
+                        + context.fields()
+                        + (passage.isEmpty() ? " (none of the fields has text: scored against an empty passage)" : ""));
         return context.scoreMode()
-            .explain(weighted(sourceExplanation, context.queryWeight(), "query_weight"), weighted(crossEncoder, context.rescoreQueryWeight(), "rescore_query_weight"));
+                .explain(
+                        weighted(sourceExplanation, context.queryWeight(), "query_weight"),
+                        weighted(crossEncoder, context.rescoreQueryWeight(), "rescore_query_weight"));
     }
 
     private static Explanation weighted(Explanation score, float weight, String weightName) {
         if (weight == 1f) {
             return score;
         }
-        return Explanation.match(score.getValue().floatValue() * weight, "product of:", score, Explanation.match(weight, weightName));
+        return Explanation.match(
+                score.getValue().floatValue() * weight, "product of:", score, Explanation.match(weight, weightName));
     }
 }

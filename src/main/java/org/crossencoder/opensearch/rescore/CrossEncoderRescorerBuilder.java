@@ -1,5 +1,17 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.rescore;
 
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Supplier;
 import org.crossencoder.opensearch.model.CrossEncoderModel;
 import org.crossencoder.opensearch.model.InferenceService;
 import org.crossencoder.opensearch.model.ModelInfo;
@@ -17,13 +29,6 @@ import org.opensearch.index.query.QueryShardContext;
 import org.opensearch.search.rescore.RescoreContext;
 import org.opensearch.search.rescore.RescorerBuilder;
 
-import java.io.IOException;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Objects;
-import java.util.Set;
-import java.util.function.Supplier;
-
 /**
  * The {@code cross_encoder} rescorer of a search request:
  * <pre>
@@ -37,7 +42,8 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
     public static final String NAME = "cross_encoder";
 
     /** Field types whose {@code _source} values are text a cross-encoder can read. */
-    static final Set<String> TEXT_TYPES = Set.of("text", "match_only_text", "keyword", "wildcard", "search_as_you_type");
+    static final Set<String> TEXT_TYPES =
+            Set.of("text", "match_only_text", "keyword", "wildcard", "search_as_you_type");
 
     static final ParseField MODEL = new ParseField("model");
     static final ParseField QUERY_TEXT = new ParseField("query_text");
@@ -47,6 +53,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
     static final ParseField RESCORE_QUERY_WEIGHT = new ParseField("rescore_query_weight");
 
     private static final ObjectParser<CrossEncoderRescorerBuilder, Void> PARSER = new ObjectParser<>(NAME);
+
     static {
         PARSER.declareString((b, v) -> b.model = v, MODEL);
         PARSER.declareString((b, v) -> b.queryText = v, QUERY_TEXT);
@@ -62,6 +69,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
     private String queryText;
     /** Set when the coordinating node rewrites the request: the files of its model, which every shard must match. */
     private String fingerprint;
+
     private String fingerprintNode;
     private List<String> fields;
     private ScoreMode scoreMode = ScoreMode.REPLACE;
@@ -69,12 +77,11 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
     private float rescoreQueryWeight = 1f;
 
     public CrossEncoderRescorerBuilder(
-        Supplier<InferenceService> inference,
-        ShardSearches searches,
-        String model,
-        String queryText,
-        List<String> fields
-    ) {
+            Supplier<InferenceService> inference,
+            ShardSearches searches,
+            String model,
+            String queryText,
+            List<String> fields) {
         this.inference = inference;
         this.searches = searches;
         this.model = model;
@@ -94,13 +101,15 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         }
         requireText(queryText, QUERY_TEXT);
         if (fields == null || fields.isEmpty()) {
-            throw new IllegalArgumentException("[" + NAME + "] [" + FIELDS.getPreferredName() + "] must name at least one text field");
+            throw new IllegalArgumentException(
+                    "[" + NAME + "] [" + FIELDS.getPreferredName() + "] must name at least one text field");
         }
         fields.forEach(field -> requireText(field, FIELDS));
         fields = List.copyOf(fields);
     }
 
-    public CrossEncoderRescorerBuilder(StreamInput in, Supplier<InferenceService> inference, ShardSearches searches) throws IOException {
+    public CrossEncoderRescorerBuilder(StreamInput in, Supplier<InferenceService> inference, ShardSearches searches)
+            throws IOException {
         super(in);
         this.inference = inference;
         this.searches = searches;
@@ -126,9 +135,10 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         out.writeOptionalString(fingerprintNode);
     }
 
-    public static CrossEncoderRescorerBuilder fromXContent(XContentParser parser, Supplier<InferenceService> inference, ShardSearches searches)
-        throws IOException {
-        CrossEncoderRescorerBuilder builder = PARSER.parse(parser, new CrossEncoderRescorerBuilder(inference, searches), null);
+    public static CrossEncoderRescorerBuilder fromXContent(
+            XContentParser parser, Supplier<InferenceService> inference, ShardSearches searches) throws IOException {
+        CrossEncoderRescorerBuilder builder =
+                PARSER.parse(parser, new CrossEncoderRescorerBuilder(inference, searches), null);
         builder.validate();
         return builder;
     }
@@ -155,7 +165,8 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
 
     private static int requireWindow(int windowSize) {
         if (windowSize < 1) {
-            throw new IllegalArgumentException("[" + NAME + "] [window_size] must be at least 1, got [" + windowSize + "]");
+            throw new IllegalArgumentException(
+                    "[" + NAME + "] [window_size] must be at least 1, got [" + windowSize + "]");
         }
         return windowSize;
     }
@@ -167,27 +178,25 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         service.checkQueryText(queryText, "[" + NAME + "]");
         CrossEncoderModel resolved = resolve(service);
         if (context.getMapperService().documentMapper() != null
-            && context.getMapperService().documentMapper().sourceMapper().enabled() == false) {
-            throw new IllegalArgumentException(
-                "[" + NAME + "] reads text from _source, which is disabled in index [" + context.index().getName() + "]"
-            );
+                && context.getMapperService().documentMapper().sourceMapper().enabled() == false) {
+            throw new IllegalArgumentException("[" + NAME + "] reads text from _source, which is disabled in index ["
+                    + context.index().getName() + "]");
         }
         List<List<String>> sourcePaths = new ArrayList<>(fields.size());
         for (String field : fields) {
             sourcePaths.add(sourcePaths(field, context));
         }
         return new CrossEncoderRescoreContext(
-            windowSize,
-            service,
-            searches,
-            resolved,
-            queryText,
-            fields,
-            new PassageReader(sourcePaths),
-            scoreMode,
-            queryWeight,
-            rescoreQueryWeight
-        );
+                windowSize,
+                service,
+                searches,
+                resolved,
+                queryText,
+                fields,
+                new PassageReader(sourcePaths),
+                scoreMode,
+                queryWeight,
+                rescoreQueryWeight);
     }
 
     /** Where in {@code _source} a field's text lives, after checking that the field is mapped as text. */
@@ -196,13 +205,11 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         MappedFieldType fieldType = context.fieldMapper(field);
         if (fieldType == null) {
             String what = context.getObjectMapper(field) != null ? "an object" : "not mapped";
-            throw new IllegalArgumentException(
-                "[" + NAME + "] field [" + field + "] is " + what + " in index [" + index + "]; [fields] must name text fields"
-            );
+            throw new IllegalArgumentException("[" + NAME + "] field [" + field + "] is " + what + " in index [" + index
+                    + "]; [fields] must name text fields");
         }
         if (TEXT_TYPES.contains(fieldType.typeName()) == false) {
-            throw new IllegalArgumentException(
-                "["
+            throw new IllegalArgumentException("["
                     + NAME
                     + "] field ["
                     + field
@@ -211,8 +218,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
                     + "] in index ["
                     + index
                     + "]; [fields] must name fields of type "
-                    + TEXT_TYPES.stream().sorted().toList()
-            );
+                    + TEXT_TYPES.stream().sorted().toList());
         }
         return context.sourcePath(field).stream().sorted().toList();
     }
@@ -238,9 +244,11 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         if (local == null || local.loaded() == false) {
             return this;
         }
-        CrossEncoderRescorerBuilder pinned = new CrossEncoderRescorerBuilder(inference, searches, name, queryText, fields).scoreMode(
-            scoreMode
-        ).queryWeight(queryWeight).rescoreQueryWeight(rescoreQueryWeight);
+        CrossEncoderRescorerBuilder pinned = new CrossEncoderRescorerBuilder(
+                        inference, searches, name, queryText, fields)
+                .scoreMode(scoreMode)
+                .queryWeight(queryWeight)
+                .rescoreQueryWeight(rescoreQueryWeight);
         pinned.windowSize = windowSize;
         pinned.fingerprint = local.fingerprint();
         pinned.fingerprintNode = service.registry().nodeName();
@@ -258,16 +266,15 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         }
         CrossEncoderModel here = service.model(model); // a 404 or 503 when this node does not serve the model at all
         throw new OpenSearchStatusException(
-            "cross-encoder model [{}] on node [{}] has other files or settings than on node [{}], which planned this search ({} here; {} there): "
-                + "one search must rank every shard with the same model. Compare the nodes with GET _plugins/cross_encoder/models, "
-                + "give every node the same model directory and reload the models",
-            RestStatus.SERVICE_UNAVAILABLE,
-            here.name(),
-            service.registry().nodeName(),
-            fingerprintNode,
-            service.registry().info(model).fingerprint(),
-            fingerprint
-        );
+                "cross-encoder model [{}] on node [{}] has other files or settings than on node [{}], which planned this search ({} here; {} there): "
+                        + "one search must rank every shard with the same model. Compare the nodes with GET _plugins/cross_encoder/models, "
+                        + "give every node the same model directory and reload the models",
+                RestStatus.SERVICE_UNAVAILABLE,
+                here.name(),
+                service.registry().nodeName(),
+                fingerprintNode,
+                service.registry().info(model).fingerprint(),
+                fingerprint);
     }
 
     public CrossEncoderRescorerBuilder scoreMode(ScoreMode scoreMode) {
@@ -312,13 +319,15 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
 
     private static void requireText(String value, ParseField field) {
         if (value == null || value.isBlank()) {
-            throw new IllegalArgumentException("[" + NAME + "] requires a non-empty [" + field.getPreferredName() + "]");
+            throw new IllegalArgumentException(
+                    "[" + NAME + "] requires a non-empty [" + field.getPreferredName() + "]");
         }
     }
 
     private static float requireFinite(float value, ParseField field) {
         if (Float.isFinite(value) == false) {
-            throw new IllegalArgumentException("[" + NAME + "] [" + field.getPreferredName() + "] must be a finite number");
+            throw new IllegalArgumentException(
+                    "[" + NAME + "] [" + field.getPreferredName() + "] must be a finite number");
         }
         return value;
     }
@@ -330,17 +339,26 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         }
         CrossEncoderRescorerBuilder other = (CrossEncoderRescorerBuilder) obj;
         return Objects.equals(model, other.model)
-            && queryText.equals(other.queryText)
-            && fields.equals(other.fields)
-            && scoreMode == other.scoreMode
-            && queryWeight == other.queryWeight
-            && rescoreQueryWeight == other.rescoreQueryWeight
-            && Objects.equals(fingerprint, other.fingerprint)
-            && Objects.equals(fingerprintNode, other.fingerprintNode);
+                && queryText.equals(other.queryText)
+                && fields.equals(other.fields)
+                && scoreMode == other.scoreMode
+                && queryWeight == other.queryWeight
+                && rescoreQueryWeight == other.rescoreQueryWeight
+                && Objects.equals(fingerprint, other.fingerprint)
+                && Objects.equals(fingerprintNode, other.fingerprintNode);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(super.hashCode(), model, queryText, fields, scoreMode, queryWeight, rescoreQueryWeight, fingerprint, fingerprintNode);
+        return Objects.hash(
+                super.hashCode(),
+                model,
+                queryText,
+                fields,
+                scoreMode,
+                queryWeight,
+                rescoreQueryWeight,
+                fingerprint,
+                fingerprintNode);
     }
 }

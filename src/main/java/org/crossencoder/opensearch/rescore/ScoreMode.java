@@ -1,13 +1,18 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.rescore;
-
-import org.apache.lucene.search.Explanation;
-import org.opensearch.core.common.io.stream.StreamInput;
-import org.opensearch.core.common.io.stream.StreamOutput;
-import org.opensearch.core.common.io.stream.Writeable;
 
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.Locale;
+import org.apache.lucene.search.Explanation;
+import org.opensearch.core.common.io.stream.StreamInput;
+import org.opensearch.core.common.io.stream.StreamOutput;
+import org.opensearch.core.common.io.stream.Writeable;
 
 /**
  * How a hit's first-stage score and its cross-encoder score become its final score. Both are weighted
@@ -63,7 +68,8 @@ public enum ScoreMode implements Writeable {
 
     /** The explanation of {@link #combine}: the weighted first-stage part is left out where it does not count. */
     public Explanation explain(Explanation first, Explanation crossEncoder) {
-        float value = combine(first.getValue().floatValue(), crossEncoder.getValue().floatValue());
+        float value =
+                combine(first.getValue().floatValue(), crossEncoder.getValue().floatValue());
         if (this == REPLACE) {
             return Explanation.match(value, description, crossEncoder);
         }
@@ -77,8 +83,7 @@ public enum ScoreMode implements Writeable {
             }
         }
         throw new IllegalArgumentException(
-            "[score_mode] must be one of " + Arrays.toString(values()) + " but was [" + value + "]"
-        );
+                "[score_mode] must be one of " + Arrays.toString(values()) + " but was [" + value + "]");
     }
 
     /** By name, as in requests: a mode added later, or the modes reordered, never changes what another node reads. */

@@ -1,5 +1,13 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.rescore;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.lucene.search.IndexSearcher;
 import org.crossencoder.opensearch.model.InferenceBudget;
 import org.opensearch.common.Nullable;
@@ -8,9 +16,6 @@ import org.opensearch.index.shard.SearchOperationListener;
 import org.opensearch.search.SearchService;
 import org.opensearch.search.internal.SearchContext;
 import org.opensearch.search.query.QueryPhaseExecutionException;
-
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The shard searches in their query or fetch phase, by searcher. OpenSearch hands a rescorer only the searcher;
@@ -45,10 +50,13 @@ public final class ShardSearches implements SearchOperationListener {
     @Override
     public void onPreQueryPhase(SearchContext context) {
         // The query phase counts its timeout from its own start, a moment before this; scroll searches have none.
-        TimeValue timeout = context.scrollContext() == null && SearchService.NO_TIMEOUT.equals(context.timeout()) == false
-            ? context.timeout()
-            : null;
-        active.put(context.searcher(), new ShardSearch(context, InferenceBudget.of(context.getTask(), timeout, System.nanoTime())));
+        TimeValue timeout =
+                context.scrollContext() == null && SearchService.NO_TIMEOUT.equals(context.timeout()) == false
+                        ? context.timeout()
+                        : null;
+        active.put(
+                context.searcher(),
+                new ShardSearch(context, InferenceBudget.of(context.getTask(), timeout, System.nanoTime())));
     }
 
     @Override

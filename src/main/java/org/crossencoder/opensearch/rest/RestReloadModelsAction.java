@@ -1,5 +1,14 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.rest;
 
+import static org.opensearch.rest.RestRequest.Method.POST;
+
+import java.util.List;
 import org.crossencoder.opensearch.action.ReloadModelsAction;
 import org.crossencoder.opensearch.action.ReloadModelsRequest;
 import org.crossencoder.opensearch.action.ReloadModelsResponse;
@@ -12,10 +21,6 @@ import org.opensearch.rest.RestResponse;
 import org.opensearch.rest.action.RestActions;
 import org.opensearch.rest.action.RestBuilderListener;
 import org.opensearch.transport.client.node.NodeClient;
-
-import java.util.List;
-
-import static org.opensearch.rest.RestRequest.Method.POST;
 
 /**
  * {@code POST _plugins/cross_encoder/models/_reload} (or {@code _plugins/cross_encoder/{node_id}/models/_reload}):
@@ -32,9 +37,8 @@ public final class RestReloadModelsAction extends BaseRestHandler {
     @Override
     public List<Route> routes() {
         return List.of(
-            new Route(POST, "/_plugins/cross_encoder/models/_reload"),
-            new Route(POST, "/_plugins/cross_encoder/{node_id}/models/_reload")
-        );
+                new Route(POST, "/_plugins/cross_encoder/models/_reload"),
+                new Route(POST, "/_plugins/cross_encoder/{node_id}/models/_reload"));
     }
 
     @Override
@@ -43,24 +47,33 @@ public final class RestReloadModelsAction extends BaseRestHandler {
         return channel -> {
             RestBuilderListener<ReloadModelsResponse> answer = new RestBuilderListener<>(channel) {
                 @Override
-                public RestResponse buildResponse(ReloadModelsResponse response, XContentBuilder builder) throws Exception {
+                public RestResponse buildResponse(ReloadModelsResponse response, XContentBuilder builder)
+                        throws Exception {
                     return RestActions.nodesResponse(builder, request, response);
                 }
             };
-            client.execute(ReloadModelsAction.INSTANCE, new ReloadModelsRequest(ReloadModelsRequest.Step.PREPARE, nodeIds), ActionListener.wrap(prepared -> {
-                if (prepared.getNodes().isEmpty()) {
-                    answer.onResponse(prepared);
-                    return;
-                }
-                // Every node that prepared commits (and no other: no node ids would mean all of them). The answer
-                // is what the prepare step found.
-                String[] preparedNodes = prepared.getNodes().stream().map(node -> node.getNode().getId()).toArray(String[]::new);
-                client.execute(
+            client.execute(
                     ReloadModelsAction.INSTANCE,
-                    new ReloadModelsRequest(ReloadModelsRequest.Step.COMMIT, preparedNodes),
-                    ActionListener.wrap(committed -> answer.onResponse(prepared), answer::onFailure)
-                );
-            }, answer::onFailure));
+                    new ReloadModelsRequest(ReloadModelsRequest.Step.PREPARE, nodeIds),
+                    ActionListener.wrap(
+                            prepared -> {
+                                if (prepared.getNodes().isEmpty()) {
+                                    answer.onResponse(prepared);
+                                    return;
+                                }
+                                // Every node that prepared commits (and no other: no node ids would mean all of them).
+                                // The answer
+                                // is what the prepare step found.
+                                String[] preparedNodes = prepared.getNodes().stream()
+                                        .map(node -> node.getNode().getId())
+                                        .toArray(String[]::new);
+                                client.execute(
+                                        ReloadModelsAction.INSTANCE,
+                                        new ReloadModelsRequest(ReloadModelsRequest.Step.COMMIT, preparedNodes),
+                                        ActionListener.wrap(
+                                                committed -> answer.onResponse(prepared), answer::onFailure));
+                            },
+                            answer::onFailure));
         };
     }
 }

@@ -1,5 +1,13 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.rest;
 
+import java.io.IOException;
+import java.util.List;
 import org.crossencoder.opensearch.action.RerankAction;
 import org.crossencoder.opensearch.action.RerankRequest;
 import org.opensearch.rest.BaseRestHandler;
@@ -7,9 +15,6 @@ import org.opensearch.rest.RestRequest;
 import org.opensearch.rest.action.RestCancellableNodeClient;
 import org.opensearch.rest.action.RestToXContentListener;
 import org.opensearch.transport.client.node.NodeClient;
-
-import java.io.IOException;
-import java.util.List;
 
 /** {@code POST _plugins/cross_encoder/_rerank}. */
 public final class RestRerankAction extends BaseRestHandler {
@@ -28,10 +33,7 @@ public final class RestRerankAction extends BaseRestHandler {
     protected RestChannelConsumer prepareRequest(RestRequest request, NodeClient client) throws IOException {
         RerankRequest rerank = RerankRequest.fromXContent(request.contentParser());
         // A client that disconnects cancels the task, and the model stops at its next batch.
-        return channel -> new RestCancellableNodeClient(client, request.getHttpChannel()).execute(
-            RerankAction.INSTANCE,
-            rerank,
-            new RestToXContentListener<>(channel)
-        );
+        return channel -> new RestCancellableNodeClient(client, request.getHttpChannel())
+                .execute(RerankAction.INSTANCE, rerank, new RestToXContentListener<>(channel));
     }
 }

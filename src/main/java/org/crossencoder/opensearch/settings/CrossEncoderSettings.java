@@ -1,14 +1,19 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.settings;
 
+import java.nio.file.Path;
+import java.util.List;
 import org.opensearch.common.settings.Setting;
 import org.opensearch.common.settings.Setting.Property;
 import org.opensearch.common.settings.Settings;
 import org.opensearch.common.util.concurrent.OpenSearchExecutors;
 import org.opensearch.core.common.unit.ByteSizeValue;
 import org.opensearch.env.Environment;
-
-import java.nio.file.Path;
-import java.util.List;
 
 /** Every setting the plugin registers, under the {@code plugins.cross_encoder.} prefix. */
 public final class CrossEncoderSettings {
@@ -17,42 +22,35 @@ public final class CrossEncoderSettings {
     public static final String INFERENCE_THREAD_POOL = "cross_encoder_inference";
     /** One inference at a time by default: each already fans out over all intra-op threads. */
     public static final int INFERENCE_THREAD_POOL_SIZE = 1;
+
     public static final int INFERENCE_THREAD_POOL_QUEUE_SIZE = 100;
 
     /** Directory holding one sub-directory per model; empty means {@code <path.conf>/cross-encoder-models}. */
-    public static final Setting<String> MODELS_PATH = Setting.simpleString("plugins.cross_encoder.models_path", Property.NodeScope);
+    public static final Setting<String> MODELS_PATH =
+            Setting.simpleString("plugins.cross_encoder.models_path", Property.NodeScope);
 
     /** Largest {@code window_size} a {@code cross_encoder} rescore may ask for: each hit in the window costs one model pass. */
     public static final Setting<Integer> MAX_WINDOW_SIZE = Setting.intSetting(
-        "plugins.cross_encoder.rescore.max_window_size",
-        1000,
-        1,
-        Property.NodeScope,
-        Property.Dynamic
-    );
+            "plugins.cross_encoder.rescore.max_window_size", 1000, 1, Property.NodeScope, Property.Dynamic);
 
     /**
      * The model of every request that names none: the rescore clause, both search processors and {@code _rerank}.
      * A cluster setting, so that every node resolves an omitted model to the same name.
      */
-    public static final Setting<String> DEFAULT_MODEL = Setting.simpleString(
-        "plugins.cross_encoder.default_model",
-        Property.NodeScope,
-        Property.Dynamic
-    );
+    public static final Setting<String> DEFAULT_MODEL =
+            Setting.simpleString("plugins.cross_encoder.default_model", Property.NodeScope, Property.Dynamic);
 
     /**
      * The most memory the models a node serves may hold (their resident size as measured when they loaded), checked
      * at start and at each reload: a model that would go over fails to load, the others keep serving. -1: no limit.
      */
     public static final Setting<ByteSizeValue> MODELS_MEMORY_LIMIT = Setting.byteSizeSetting(
-        "plugins.cross_encoder.models.memory_limit",
-        new ByteSizeValue(-1),
-        new ByteSizeValue(-1),
-        new ByteSizeValue(Long.MAX_VALUE),
-        Property.NodeScope,
-        Property.Dynamic
-    );
+            "plugins.cross_encoder.models.memory_limit",
+            new ByteSizeValue(-1),
+            new ByteSizeValue(-1),
+            new ByteSizeValue(Long.MAX_VALUE),
+            Property.NodeScope,
+            Property.Dynamic);
 
     /**
      * Longest query text, in characters, any request may give the model. A cross-encoder reads at most
@@ -60,51 +58,44 @@ public final class CrossEncoderSettings {
      * tokenizing megabytes would hold an inference thread.
      */
     public static final Setting<Integer> MAX_QUERY_TEXT_LENGTH = Setting.intSetting(
-        "plugins.cross_encoder.max_query_text_length",
-        10_000,
-        1,
-        Property.NodeScope,
-        Property.Dynamic
-    );
+            "plugins.cross_encoder.max_query_text_length", 10_000, 1, Property.NodeScope, Property.Dynamic);
 
     /**
      * Pairs per ONNX Runtime call; each batch is padded only to its own longest pair. 8 measured fastest on
      * 2 cores for 100 MS MARCO pairs (docs/BENCHMARKS.md): small batches waste the least on padding.
      */
-    public static final Setting<Integer> BATCH_SIZE = Setting.intSetting(
-        "plugins.cross_encoder.inference.batch_size",
-        8,
-        1,
-        1024,
-        Property.NodeScope
-    );
+    public static final Setting<Integer> BATCH_SIZE =
+            Setting.intSetting("plugins.cross_encoder.inference.batch_size", 8, 1, 1024, Property.NodeScope);
 
     /**
      * ONNX Runtime threads per running inference. The default shares the node's allocated processors among the
      * inference pool's threads, so that {@code size x intra_op_threads} never exceeds the cores the node has.
      */
     public static final Setting<Integer> INTRA_OP_THREADS = new Setting<>(
-        "plugins.cross_encoder.inference.intra_op_threads",
-        s -> Integer.toString(Math.max(1, OpenSearchExecutors.allocatedProcessors(s) / inferencePoolSize(s))),
-        s -> Setting.parseInt(s, 1, 256, "plugins.cross_encoder.inference.intra_op_threads"),
-        Property.NodeScope
-    );
+            "plugins.cross_encoder.inference.intra_op_threads",
+            s -> Integer.toString(Math.max(1, OpenSearchExecutors.allocatedProcessors(s) / inferencePoolSize(s))),
+            s -> Setting.parseInt(s, 1, 256, "plugins.cross_encoder.inference.intra_op_threads"),
+            Property.NodeScope);
 
     /**
      * Heap for scores already computed ({@code 1%} of the heap, or an absolute size); repeated queries, later pages
      * and {@code explain} then skip the model. Changing it empties the cache; 0 turns it off.
      */
-    public static final Setting<ByteSizeValue> CACHE_SIZE = Setting.memorySizeSetting(
-        "plugins.cross_encoder.cache.size",
-        "1%",
-        Property.NodeScope,
-        Property.Dynamic
-    );
+    public static final Setting<ByteSizeValue> CACHE_SIZE =
+            Setting.memorySizeSetting("plugins.cross_encoder.cache.size", "1%", Property.NodeScope, Property.Dynamic);
 
     private CrossEncoderSettings() {}
 
     public static List<Setting<?>> all() {
-        return List.of(MODELS_PATH, MODELS_MEMORY_LIMIT, DEFAULT_MODEL, MAX_WINDOW_SIZE, MAX_QUERY_TEXT_LENGTH, BATCH_SIZE, INTRA_OP_THREADS, CACHE_SIZE);
+        return List.of(
+                MODELS_PATH,
+                MODELS_MEMORY_LIMIT,
+                DEFAULT_MODEL,
+                MAX_WINDOW_SIZE,
+                MAX_QUERY_TEXT_LENGTH,
+                BATCH_SIZE,
+                INTRA_OP_THREADS,
+                CACHE_SIZE);
     }
 
     /** The inference pool's size as configured ({@code thread_pool.cross_encoder_inference.size}). */
@@ -121,8 +112,7 @@ public final class CrossEncoderSettings {
         int intraOp = INTRA_OP_THREADS.get(settings);
         int processors = OpenSearchExecutors.allocatedProcessors(settings);
         if (pool * intraOp > processors) {
-            throw new IllegalArgumentException(
-                "[thread_pool."
+            throw new IllegalArgumentException("[thread_pool."
                     + INFERENCE_THREAD_POOL
                     + ".size] ("
                     + pool
@@ -134,13 +124,14 @@ public final class CrossEncoderSettings {
                     + pool * intraOp
                     + " threads, more than the node's "
                     + processors
-                    + " allocated processors; lower one of them"
-            );
+                    + " allocated processors; lower one of them");
         }
     }
 
     public static Path modelsPath(Environment environment) {
         String configured = MODELS_PATH.get(environment.settings());
-        return configured.isEmpty() ? environment.configDir().resolve("cross-encoder-models") : environment.configDir().resolve(configured);
+        return configured.isEmpty()
+                ? environment.configDir().resolve("cross-encoder-models")
+                : environment.configDir().resolve(configured);
     }
 }

@@ -1,20 +1,10 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.model;
-
-import ai.djl.huggingface.tokenizers.Encoding;
-
-import org.junit.AfterClass;
-import org.junit.Assume;
-import org.junit.BeforeClass;
-import org.junit.Rule;
-import org.junit.Test;
-import org.junit.rules.TemporaryFolder;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
-import java.util.Random;
 
 import static org.crossencoder.opensearch.model.TestModels.BERLIN;
 import static org.crossencoder.opensearch.model.TestModels.BERLIN_QUERY;
@@ -26,6 +16,20 @@ import static org.hamcrest.Matchers.containsString;
 import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.junit.AfterClass;
+import org.junit.Assume;
+import org.junit.BeforeClass;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
 
 /** The engine against published golden values and against ONNX Runtime called directly, one unpadded pair at a time. */
 public class CrossEncoderModelTests {
@@ -61,18 +65,21 @@ public class CrossEncoderModelTests {
 
     @Test
     public void directReferenceReproducesTheRawIdsGolden() throws Exception {
-        long[] ids = { 101, 2129, 2116, 2111, 102, 4068, 2038, 102 };
-        long[] types = { 0, 0, 0, 0, 0, 1, 1, 1 };
+        long[] ids = {101, 2129, 2116, 2111, 102, 4068, 2038, 102};
+        long[] types = {0, 0, 0, 0, 0, 1, 1, 1};
         assertEquals(-1.2576559f, directTinyBert.logit(ids, types), 1e-6f);
     }
 
     @Test
     public void encodesQueryThenPassageWithTheModelsPairTemplate() throws Exception {
-        try (PairEncoder encoder = new PairEncoder(TestModels.dir(TINY_BERT), 512, ModelConfig.Truncation.LONGEST_FIRST)) {
+        try (PairEncoder encoder =
+                new PairEncoder(TestModels.dir(TINY_BERT), 512, ModelConfig.Truncation.LONGEST_FIRST)) {
             Encoding encoding = encoder.encode(BERLIN_QUERY, List.of("Berlin is big."))[0];
             // [CLS] how many people live in berlin ? [SEP] berlin is big . [SEP]
-            assertArrayEquals(new long[] { 101, 2129, 2116, 2111, 2444, 1999, 4068, 1029, 102, 4068, 2003, 2502, 1012, 102 }, encoding.getIds());
-            assertArrayEquals(new long[] { 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1 }, encoding.getTypeIds());
+            assertArrayEquals(
+                    new long[] {101, 2129, 2116, 2111, 2444, 1999, 4068, 1029, 102, 4068, 2003, 2502, 1012, 102},
+                    encoding.getIds());
+            assertArrayEquals(new long[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1}, encoding.getTypeIds());
             assertEquals(0L, encoder.padId());
         }
     }
@@ -81,10 +88,12 @@ public class CrossEncoderModelTests {
     public void batchingSortingAndPaddingDoNotChangeAnyScore() throws Exception {
         List<String> passages = randomPassages(new Random(42), 37);
         float[] batched = tinyBert.score(BERLIN_QUERY, passages);
-        try (PairEncoder encoder = new PairEncoder(TestModels.dir(TINY_BERT), 512, ModelConfig.Truncation.LONGEST_FIRST)) {
+        try (PairEncoder encoder =
+                new PairEncoder(TestModels.dir(TINY_BERT), 512, ModelConfig.Truncation.LONGEST_FIRST)) {
             for (int i = 0; i < passages.size(); i++) {
                 Encoding alone = encoder.encode(BERLIN_QUERY, List.of(passages.get(i)))[0];
-                assertEquals("passage " + i, directTinyBert.logit(alone.getIds(), alone.getTypeIds()), batched[i], 1e-5f);
+                assertEquals(
+                        "passage " + i, directTinyBert.logit(alone.getIds(), alone.getTypeIds()), batched[i], 1e-5f);
             }
         }
         try (CrossEncoderModel oneAtATime = TestModels.load(TINY_BERT, 1)) {
@@ -95,12 +104,15 @@ public class CrossEncoderModelTests {
     @Test
     public void longestFirstKeepsAShortQueryWholeAndCutsTheLongPassage() throws Exception {
         String longPassage = "berlin ".repeat(2000);
-        try (PairEncoder encoder = new PairEncoder(TestModels.dir(TINY_BERT), 512, ModelConfig.Truncation.LONGEST_FIRST)) {
+        try (PairEncoder encoder =
+                new PairEncoder(TestModels.dir(TINY_BERT), 512, ModelConfig.Truncation.LONGEST_FIRST)) {
             long[] ids = encoder.encode(BERLIN_QUERY, List.of(longPassage))[0].getIds();
             assertEquals(512, ids.length);
-            assertArrayEquals(new long[] { 101, 2129, 2116, 2111, 2444, 1999, 4068, 1029, 102, 4068 }, Arrays.copyOf(ids, 10));
+            assertArrayEquals(
+                    new long[] {101, 2129, 2116, 2111, 2444, 1999, 4068, 1029, 102, 4068}, Arrays.copyOf(ids, 10));
             assertEquals(102L, ids[511]);
-            float expected = directTinyBert.logit(ids, encoder.encode(BERLIN_QUERY, List.of(longPassage))[0].getTypeIds());
+            float expected =
+                    directTinyBert.logit(ids, encoder.encode(BERLIN_QUERY, List.of(longPassage))[0].getTypeIds());
             assertEquals(expected, tinyBert.score(BERLIN_QUERY, List.of(longPassage, "short"))[0], 1e-5f);
         }
     }
@@ -125,12 +137,16 @@ public class CrossEncoderModelTests {
     public void takesMaxLengthFromItsConfigFile() throws Exception {
         Path dir = copyOfModel(TINY_BERT);
         Files.writeString(dir.resolve(ModelConfig.FILE_NAME), "{\"max_length\": 16, \"output\": \"logit\"}");
-        try (CrossEncoderModel shortModel = CrossEncoderModel.load("short", dir, new CrossEncoderModel.InferenceOptions(8, 1))) {
+        try (CrossEncoderModel shortModel =
+                CrossEncoderModel.load("short", dir, new CrossEncoderModel.InferenceOptions(8, 1))) {
             assertEquals(16, shortModel.config().maxLength());
             try (PairEncoder encoder = new PairEncoder(dir, 16, ModelConfig.Truncation.LONGEST_FIRST)) {
                 Encoding encoding = encoder.encode(BERLIN_QUERY, List.of(BERLIN))[0];
                 assertEquals(16, encoding.getIds().length);
-                assertEquals(directTinyBert.logit(encoding.getIds(), encoding.getTypeIds()), shortModel.score(BERLIN_QUERY, List.of(BERLIN))[0], 1e-5f);
+                assertEquals(
+                        directTinyBert.logit(encoding.getIds(), encoding.getTypeIds()),
+                        shortModel.score(BERLIN_QUERY, List.of(BERLIN))[0],
+                        1e-5f);
             }
         }
     }
@@ -140,20 +156,18 @@ public class CrossEncoderModelTests {
         Path dir = copyOfModel(TINY_BERT);
         Files.writeString(dir.resolve(ModelConfig.FILE_NAME), "{\"output\": \"two_class\"}");
         IllegalArgumentException e = assertThrows(
-            IllegalArgumentException.class,
-            () -> CrossEncoderModel.load("wrong", dir, new CrossEncoderModel.InferenceOptions(8, 1))
-        );
+                IllegalArgumentException.class,
+                () -> CrossEncoderModel.load("wrong", dir, new CrossEncoderModel.InferenceOptions(8, 1)));
         assertThat(e.getMessage(), containsString("output [two_class] needs 2 value(s) per pair"));
     }
 
     @Test
     public void runsAModelWithoutTokenTypeIdsAndItsOwnPadId() throws Exception {
         List<String> passages = List.of("a", "abc abc", "hello world hello world hello", "");
-        try (
-            CrossEncoderModel xlmRoberta = TestModels.load(TINY_XLM_ROBERTA, 3);
-            DirectOnnx direct = new DirectOnnx(TestModels.dir(TINY_XLM_ROBERTA));
-            PairEncoder encoder = new PairEncoder(TestModels.dir(TINY_XLM_ROBERTA), 512, ModelConfig.Truncation.LONGEST_FIRST)
-        ) {
+        try (CrossEncoderModel xlmRoberta = TestModels.load(TINY_XLM_ROBERTA, 3);
+                DirectOnnx direct = new DirectOnnx(TestModels.dir(TINY_XLM_ROBERTA));
+                PairEncoder encoder =
+                        new PairEncoder(TestModels.dir(TINY_XLM_ROBERTA), 512, ModelConfig.Truncation.LONGEST_FIRST)) {
             assertEquals("<pad> of the tiny XLM-R tokenizer", 1L, encoder.padId());
             float[] scores = xlmRoberta.score("abc", passages);
             for (int i = 0; i < passages.size(); i++) {
@@ -166,9 +180,8 @@ public class CrossEncoderModelTests {
     @Test
     public void reproducesThePublishedMsMarcoLogits() throws Exception {
         Assume.assumeTrue(
-            "the trained " + TestModels.MS_MARCO + " is not on this machine (see ../shared/models/README.md)",
-            TestModels.present(TestModels.MS_MARCO)
-        );
+                "the trained " + TestModels.MS_MARCO + " is not on this machine (see ../shared/models/README.md)",
+                TestModels.present(TestModels.MS_MARCO));
         try (CrossEncoderModel msMarco = TestModels.load(TestModels.MS_MARCO, 8)) {
             float[] scores = msMarco.score(BERLIN_QUERY, List.of(BERLIN, NEW_YORK));
             // The model card's logits.
@@ -186,7 +199,9 @@ public class CrossEncoderModelTests {
     }
 
     private static List<String> randomPassages(Random random, int count) {
-        String[] words = { "berlin", "people", "live", "population", "city", "museum", "art", "square", "kilometers", "the", "of", "in" };
+        String[] words = {
+            "berlin", "people", "live", "population", "city", "museum", "art", "square", "kilometers", "the", "of", "in"
+        };
         List<String> passages = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             StringBuilder passage = new StringBuilder();

@@ -1,10 +1,15 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.model;
 
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-
 import java.nio.LongBuffer;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -20,11 +25,12 @@ final class DirectOnnx implements AutoCloseable {
     private final OrtSession session;
 
     DirectOnnx(Path modelDir) throws Exception {
-        this.session = environment.createSession(modelDir.resolve("model.onnx").toString(), new OrtSession.SessionOptions());
+        this.session =
+                environment.createSession(modelDir.resolve("model.onnx").toString(), new OrtSession.SessionOptions());
     }
 
     float logit(long[] ids, long[] typeIds) throws Exception {
-        long[] shape = { 1, ids.length };
+        long[] shape = {1, ids.length};
         long[] mask = new long[ids.length];
         java.util.Arrays.fill(mask, 1L);
         Map<String, OnnxTensor> inputs = new HashMap<>();

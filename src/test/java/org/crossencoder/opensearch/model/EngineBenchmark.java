@@ -1,3 +1,9 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.model;
 
 import ai.djl.huggingface.tokenizers.Encoding;
@@ -5,22 +11,20 @@ import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
-
-import org.crossencoder.opensearch.eval.BenchmarkReport;
-import org.opensearch.common.xcontent.XContentHelper;
-import org.opensearch.common.xcontent.json.JsonXContent;
-
-import java.time.ZoneOffset;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.crossencoder.opensearch.eval.BenchmarkReport;
+import org.opensearch.common.xcontent.XContentHelper;
+import org.opensearch.common.xcontent.json.JsonXContent;
 
 /**
  * Speed of the inference engine alone (no OpenSearch): rerank requests of 100 (query, passage) pairs from
@@ -32,9 +36,16 @@ public final class EngineBenchmark {
 
     /** BERT MiniLM-L6-H384 (../shared/models/minilm-l6-shape-random/README.md). */
     private static final int HIDDEN = 384, LAYERS = 6, FFN = 1536;
+
     private static final int PAIRS_PER_REQUEST = 100;
 
-    record Config(Path model, int batchSize, int threads, boolean sorted, OrtSession.SessionOptions.OptLevel optimization, boolean arena) {
+    record Config(
+            Path model,
+            int batchSize,
+            int threads,
+            boolean sorted,
+            OrtSession.SessionOptions.OptLevel optimization,
+            boolean arena) {
         Config(Path model, int batchSize, int threads, boolean sorted) {
             this(model, batchSize, threads, sorted, OrtSession.SessionOptions.OptLevel.ALL_OPT, true);
         }
@@ -52,43 +63,43 @@ public final class EngineBenchmark {
         String memory = memory(modelDir, queries, passages, 32);
         StringBuilder report = new StringBuilder();
         report.append(String.format(
-            Locale.ROOT,
-            "### Inference engine alone%n%nMeasured %s on %d cores (%s, Java %s) by `scripts/bench.sh`: %d rounds of %d requests "
-                + "of %d (query, passage) pairs from the TREC DL 2019 passage subset per row, rows taking turns round by round, "
-                + "model `%s` (MiniLM-L6 size, fp32), after one warm-up request per row. GFLOP/s counts the dense work of BERT-L6-H384 on the real (unpadded) tokens.%n%n",
-            LocalDate.now(ZoneOffset.UTC),
-            Runtime.getRuntime().availableProcessors(),
-            System.getProperty("os.arch"),
-            System.getProperty("java.version"),
-            rounds,
-            requests,
-            PAIRS_PER_REQUEST,
-            modelDir.getFileName()
-        ));
+                Locale.ROOT,
+                "### Inference engine alone%n%nMeasured %s on %d cores (%s, Java %s) by `scripts/bench.sh`: %d rounds of %d requests "
+                        + "of %d (query, passage) pairs from the TREC DL 2019 passage subset per row, rows taking turns round by round, "
+                        + "model `%s` (MiniLM-L6 size, fp32), after one warm-up request per row. GFLOP/s counts the dense work of BERT-L6-H384 on the real (unpadded) tokens.%n%n",
+                LocalDate.now(ZoneOffset.UTC),
+                Runtime.getRuntime().availableProcessors(),
+                System.getProperty("os.arch"),
+                System.getProperty("java.version"),
+                rounds,
+                requests,
+                PAIRS_PER_REQUEST,
+                modelDir.getFileName()));
         String matmulProperty = System.getProperty("bench.matmul");
-        Path matmul = matmulProperty == null || Files.exists(Paths.get(matmulProperty)) == false ? null : Paths.get(matmulProperty);
+        Path matmul = matmulProperty == null || Files.exists(Paths.get(matmulProperty)) == false
+                ? null
+                : Paths.get(matmulProperty);
         if (matmul != null) {
             report.append(String.format(
-                Locale.ROOT,
-                "Peak: ONNX Runtime float32 MatMul 1024x1024x1024, 1 thread %.1f GFLOP/s, 2 threads %.1f GFLOP/s before the rows",
-                matmulGflops(matmul, 1),
-                matmulGflops(matmul, 2)
-            ));
+                    Locale.ROOT,
+                    "Peak: ONNX Runtime float32 MatMul 1024x1024x1024, 1 thread %.1f GFLOP/s, 2 threads %.1f GFLOP/s before the rows",
+                    matmulGflops(matmul, 1),
+                    matmulGflops(matmul, 2)));
         }
         StringBuilder table = new StringBuilder();
-        table.append("| model | batch size | intra-op threads | sorted by length | graph optimisation | memory arena | p50 ms / 100 pairs | pairs/s | padding overhead | GFLOP/s |\n");
+        table.append(
+                "| model | batch size | intra-op threads | sorted by length | graph optimisation | memory arena | p50 ms / 100 pairs | pairs/s | padding overhead | GFLOP/s |\n");
         table.append("|---|---|---|---|---|---|---|---|---|---|\n");
         List<Config> configs = new ArrayList<>(List.of(
-            new Config(modelDir, 32, 2, true),
-            new Config(modelDir, 32, 2, false),
-            new Config(modelDir, 1, 2, true),
-            new Config(modelDir, 8, 2, true),
-            new Config(modelDir, 100, 2, true),
-            new Config(modelDir, 32, 1, true),
-            new Config(modelDir, 8, 2, true, OrtSession.SessionOptions.OptLevel.BASIC_OPT, true),
-            new Config(modelDir, 8, 2, true, OrtSession.SessionOptions.OptLevel.NO_OPT, true),
-            new Config(modelDir, 8, 2, true, OrtSession.SessionOptions.OptLevel.ALL_OPT, false)
-        ));
+                new Config(modelDir, 32, 2, true),
+                new Config(modelDir, 32, 2, false),
+                new Config(modelDir, 1, 2, true),
+                new Config(modelDir, 8, 2, true),
+                new Config(modelDir, 100, 2, true),
+                new Config(modelDir, 32, 1, true),
+                new Config(modelDir, 8, 2, true, OrtSession.SessionOptions.OptLevel.BASIC_OPT, true),
+                new Config(modelDir, 8, 2, true, OrtSession.SessionOptions.OptLevel.NO_OPT, true),
+                new Config(modelDir, 8, 2, true, OrtSession.SessionOptions.OptLevel.ALL_OPT, false)));
         String int8Property = System.getProperty("bench.int8");
         Path int8 = int8Property == null ? null : Paths.get(int8Property);
         if (int8 != null && Files.exists(int8.resolve(CrossEncoderModel.MODEL_FILE))) {
@@ -142,14 +153,10 @@ public final class EngineBenchmark {
             this.queries = queries;
             this.passages = passages;
             CrossEncoderModel.InferenceOptions options = new CrossEncoderModel.InferenceOptions(
-                config.batchSize(),
-                config.threads(),
-                config.sorted(),
-                config.optimization(),
-                config.arena()
-            );
+                    config.batchSize(), config.threads(), config.sorted(), config.optimization(), config.arena());
             this.model = CrossEncoderModel.load("bench", config.model(), options);
-            this.encoder = new PairEncoder(config.model(), model.config().maxLength(), model.config().truncation());
+            this.encoder = new PairEncoder(
+                    config.model(), model.config().maxLength(), model.config().truncation());
             model.score(queries.get(0), window(passages, 0)); // warm-up
         }
 
@@ -159,10 +166,14 @@ public final class EngineBenchmark {
                 String query = queries.get(r % queries.size());
                 List<String> window = window(passages, r + 1);
                 Encoding[] encodings = encoder.encode(query, window);
-                int[] lengths = Arrays.stream(encodings).mapToInt(e -> e.getIds().length).toArray();
+                int[] lengths = Arrays.stream(encodings)
+                        .mapToInt(e -> e.getIds().length)
+                        .toArray();
                 realTokens += Arrays.stream(lengths).sum();
                 paddedTokens += padded(lengths, config);
-                flops += Arrays.stream(lengths).mapToDouble(EngineBenchmark::flopsPerPair).sum();
+                flops += Arrays.stream(lengths)
+                        .mapToDouble(EngineBenchmark::flopsPerPair)
+                        .sum();
                 long start = System.nanoTime();
                 model.score(query, window);
                 double elapsed = (System.nanoTime() - start) / 1e6;
@@ -174,19 +185,18 @@ public final class EngineBenchmark {
         String row() {
             double p50 = millis.stream().sorted().toList().get(millis.size() / 2);
             return String.format(
-                Locale.ROOT,
-                "| %s | %d | %d | %s | %s | %s | %.0f | %.1f | %.0f%% | %.1f |%n",
-                config.model().getFileName(),
-                config.batchSize(),
-                config.threads(),
-                config.sorted() ? "yes" : "no",
-                config.optimization().name().toLowerCase(Locale.ROOT).replace("_opt", ""),
-                config.arena() ? "on" : "off",
-                p50,
-                millis.size() * PAIRS_PER_REQUEST / seconds,
-                100 * (paddedTokens / realTokens - 1),
-                flops / seconds / 1e9
-            );
+                    Locale.ROOT,
+                    "| %s | %d | %d | %s | %s | %s | %.0f | %.1f | %.0f%% | %.1f |%n",
+                    config.model().getFileName(),
+                    config.batchSize(),
+                    config.threads(),
+                    config.sorted() ? "yes" : "no",
+                    config.optimization().name().toLowerCase(Locale.ROOT).replace("_opt", ""),
+                    config.arena() ? "on" : "off",
+                    p50,
+                    millis.size() * PAIRS_PER_REQUEST / seconds,
+                    100 * (paddedTokens / realTokens - 1),
+                    flops / seconds / 1e9);
         }
 
         @Override
@@ -197,50 +207,53 @@ public final class EngineBenchmark {
     }
 
     /** How far the int8 variant's order is from the float model's on the same requests. */
-    private static String agreement(Path floatModel, Path int8Model, List<String> queries, List<String> passages, int requests)
-        throws Exception {
+    private static String agreement(
+            Path floatModel, Path int8Model, List<String> queries, List<String> passages, int requests)
+            throws Exception {
         CrossEncoderModel.InferenceOptions options = new CrossEncoderModel.InferenceOptions(8, 2);
         double overlap = 0, spearman = 0;
-        try (
-            CrossEncoderModel f = CrossEncoderModel.load("float", floatModel, options);
-            CrossEncoderModel q = CrossEncoderModel.load("int8", int8Model, options)
-        ) {
+        try (CrossEncoderModel f = CrossEncoderModel.load("float", floatModel, options);
+                CrossEncoderModel q = CrossEncoderModel.load("int8", int8Model, options)) {
             for (int r = 0; r < requests; r++) {
                 String query = queries.get(r % queries.size());
                 List<String> window = window(passages, r + 1);
                 int[] a = ranks(f.score(query, window));
                 int[] b = ranks(q.score(query, window));
-                long common = java.util.stream.IntStream.range(0, a.length).filter(i -> a[i] < 10 && b[i] < 10).count();
+                long common = java.util.stream.IntStream.range(0, a.length)
+                        .filter(i -> a[i] < 10 && b[i] < 10)
+                        .count();
                 overlap += common / 10.0;
-                double d2 = java.util.stream.IntStream.range(0, a.length).mapToDouble(i -> Math.pow(a[i] - b[i], 2)).sum();
+                double d2 = java.util.stream.IntStream.range(0, a.length)
+                        .mapToDouble(i -> Math.pow(a[i] - b[i], 2))
+                        .sum();
                 spearman += 1 - 6 * d2 / (a.length * ((double) a.length * a.length - 1));
             }
         }
         return String.format(
-            Locale.ROOT,
-            "%nint8 against float on the same %d requests: top-10 overlap %.2f, Spearman rank correlation %.3f "
-                + "(random weights: how a trained model's order survives int8 has to be measured with that model).%n",
-            requests,
-            overlap / requests,
-            spearman / requests
-        );
+                Locale.ROOT,
+                "%nint8 against float on the same %d requests: top-10 overlap %.2f, Spearman rank correlation %.3f "
+                        + "(random weights: how a trained model's order survives int8 has to be measured with that model).%n",
+                requests,
+                overlap / requests,
+                spearman / requests);
     }
 
     /**
      * What tokenizing the query once per request could save: a request's pairs encoded as the engine does it,
      * against its passages alone (the work left if the query's tokens were reused), next to the inference.
      */
-    private static String tokenization(Path modelDir, List<String> queries, List<String> passages, int requests) throws Exception {
+    private static String tokenization(Path modelDir, List<String> queries, List<String> passages, int requests)
+            throws Exception {
         double pairsMillis = 0, passagesMillis = 0, inferenceMillis = 0;
-        try (
-            CrossEncoderModel model = CrossEncoderModel.load("tokens", modelDir, new CrossEncoderModel.InferenceOptions(8, 2));
-            PairEncoder encoder = new PairEncoder(modelDir, model.config().maxLength(), model.config().truncation());
-            HuggingFaceTokenizer passageTokenizer = HuggingFaceTokenizer.builder()
-                .optTokenizerPath(modelDir.resolve(PairEncoder.TOKENIZER_FILE))
-                .optMaxLength(model.config().maxLength())
-                .optPadding(false)
-                .build()
-        ) {
+        try (CrossEncoderModel model =
+                        CrossEncoderModel.load("tokens", modelDir, new CrossEncoderModel.InferenceOptions(8, 2));
+                PairEncoder encoder = new PairEncoder(
+                        modelDir, model.config().maxLength(), model.config().truncation());
+                HuggingFaceTokenizer passageTokenizer = HuggingFaceTokenizer.builder()
+                        .optTokenizerPath(modelDir.resolve(PairEncoder.TOKENIZER_FILE))
+                        .optMaxLength(model.config().maxLength())
+                        .optPadding(false)
+                        .build()) {
             for (int r = -1; r < requests; r++) {
                 String query = queries.get(Math.max(0, r) % queries.size());
                 List<String> window = window(passages, r + 1);
@@ -259,23 +272,24 @@ public final class EngineBenchmark {
             }
         }
         return String.format(
-            Locale.ROOT,
-            "%nTokenization, mean per request of %d pairs: %.1f ms as (query, passage) pairs, %.1f ms for the passages alone; "
-                + "scoring the request (tokenization included) %.0f ms. Tokenizing the query once could save at most %.1f ms "
-                + "(%.2f%% of a request).%n",
-            PAIRS_PER_REQUEST,
-            pairsMillis / requests,
-            passagesMillis / requests,
-            inferenceMillis / requests,
-            (pairsMillis - passagesMillis) / requests,
-            100 * (pairsMillis - passagesMillis) / inferenceMillis
-        );
+                Locale.ROOT,
+                "%nTokenization, mean per request of %d pairs: %.1f ms as (query, passage) pairs, %.1f ms for the passages alone; "
+                        + "scoring the request (tokenization included) %.0f ms. Tokenizing the query once could save at most %.1f ms "
+                        + "(%.2f%% of a request).%n",
+                PAIRS_PER_REQUEST,
+                pairsMillis / requests,
+                passagesMillis / requests,
+                inferenceMillis / requests,
+                (pairsMillis - passagesMillis) / requests,
+                100 * (pairsMillis - passagesMillis) / inferenceMillis);
     }
 
     /** Resident memory one loaded model adds to the process, and whether it grows with requests. */
-    private static String memory(Path modelDir, List<String> queries, List<String> passages, int requests) throws Exception {
+    private static String memory(Path modelDir, List<String> queries, List<String> passages, int requests)
+            throws Exception {
         long before = residentKib();
-        try (CrossEncoderModel model = CrossEncoderModel.load("memory", modelDir, new CrossEncoderModel.InferenceOptions(8, 2))) {
+        try (CrossEncoderModel model =
+                CrossEncoderModel.load("memory", modelDir, new CrossEncoderModel.InferenceOptions(8, 2))) {
             model.score(queries.get(0), window(passages, 0));
             long loaded = residentKib();
             for (int r = 0; r < requests; r++) {
@@ -283,12 +297,11 @@ public final class EngineBenchmark {
             }
             long after = residentKib();
             return String.format(
-                Locale.ROOT,
-                "%nMemory (process RSS): loading the model and one request add %d MiB; %d more requests add %d MiB.%n",
-                (loaded - before) / 1024,
-                requests,
-                (after - loaded) / 1024
-            );
+                    Locale.ROOT,
+                    "%nMemory (process RSS): loading the model and one request add %d MiB; %d more requests add %d MiB.%n",
+                    (loaded - before) / 1024,
+                    requests,
+                    (after - loaded) / 1024);
         }
     }
 
@@ -303,7 +316,8 @@ public final class EngineBenchmark {
 
     /** Rank of each score, 0 for the highest. */
     private static int[] ranks(float[] scores) {
-        Integer[] order = java.util.stream.IntStream.range(0, scores.length).boxed().toArray(Integer[]::new);
+        Integer[] order =
+                java.util.stream.IntStream.range(0, scores.length).boxed().toArray(Integer[]::new);
         Arrays.sort(order, (x, y) -> Float.compare(scores[y], scores[x]));
         int[] ranks = new int[scores.length];
         for (int rank = 0; rank < order.length; rank++) {
@@ -324,7 +338,8 @@ public final class EngineBenchmark {
         double total = 0;
         for (int start = 0; start < order.length; start += config.batchSize()) {
             int end = Math.min(order.length, start + config.batchSize());
-            total += (double) (end - start) * Arrays.stream(order, start, end).max().orElse(0);
+            total += (double) (end - start)
+                    * Arrays.stream(order, start, end).max().orElse(0);
         }
         return total;
     }
@@ -344,11 +359,9 @@ public final class EngineBenchmark {
         Arrays.fill(values, 0.5f);
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setIntraOpNumThreads(threads);
-            try (
-                OrtSession session = environment.createSession(model.toString(), options);
-                OnnxTensor a = OnnxTensor.createTensor(environment, FloatBuffer.wrap(values), new long[] { n, n });
-                OnnxTensor b = OnnxTensor.createTensor(environment, FloatBuffer.wrap(values), new long[] { n, n })
-            ) {
+            try (OrtSession session = environment.createSession(model.toString(), options);
+                    OnnxTensor a = OnnxTensor.createTensor(environment, FloatBuffer.wrap(values), new long[] {n, n});
+                    OnnxTensor b = OnnxTensor.createTensor(environment, FloatBuffer.wrap(values), new long[] {n, n})) {
                 Map<String, OnnxTensor> inputs = Map.of("A", a, "B", b);
                 session.run(inputs).close();
                 int runs = 20;
@@ -365,7 +378,8 @@ public final class EngineBenchmark {
         List<String> texts = new ArrayList<>();
         for (String line : Files.readAllLines(jsonl)) {
             if (line.isBlank() == false) {
-                texts.add((String) XContentHelper.convertToMap(JsonXContent.jsonXContent, line, false).get("text"));
+                texts.add((String) XContentHelper.convertToMap(JsonXContent.jsonXContent, line, false)
+                        .get("text"));
             }
         }
         return texts;

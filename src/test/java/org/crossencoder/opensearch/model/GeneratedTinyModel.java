@@ -1,3 +1,9 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.model;
 
 import java.io.ByteArrayOutputStream;
@@ -60,12 +66,34 @@ public final class GeneratedTinyModel {
     /** Special tokens, whole words of the tests' texts, and letters and digits (alone and as ##suffixes) for anything else. */
     static List<String> vocabulary() {
         List<String> vocabulary = new ArrayList<>(List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]"));
-        vocabulary.addAll(
-            List.of(
-                "the", "of", "in", "and", "a", "to", "is", "how", "many", "people", "live", "berlin", "new", "york", "city",
-                "population", "museum", "museums", "fact", "title", "has", "who", "can", "visit", "about", "million", "number"
-            )
-        );
+        vocabulary.addAll(List.of(
+                "the",
+                "of",
+                "in",
+                "and",
+                "a",
+                "to",
+                "is",
+                "how",
+                "many",
+                "people",
+                "live",
+                "berlin",
+                "new",
+                "york",
+                "city",
+                "population",
+                "museum",
+                "museums",
+                "fact",
+                "title",
+                "has",
+                "who",
+                "can",
+                "visit",
+                "about",
+                "million",
+                "number"));
         for (char c = 'a'; c <= 'z'; c++) {
             vocabulary.add(String.valueOf(c));
             vocabulary.add("##" + c);
@@ -79,31 +107,34 @@ public final class GeneratedTinyModel {
     }
 
     private static String tokenizerJson(List<String> vocabulary) {
-        String addedTokens = List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]")
-            .stream()
-            .map(
-                token -> "{\"id\":" + vocabulary.indexOf(token) + ",\"content\":\"" + token
-                    + "\",\"single_word\":false,\"lstrip\":false,\"rstrip\":false,\"normalized\":false,\"special\":true}"
-            )
-            .collect(Collectors.joining(","));
+        String addedTokens = List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]").stream()
+                .map(
+                        token -> "{\"id\":" + vocabulary.indexOf(token) + ",\"content\":\"" + token
+                                + "\",\"single_word\":false,\"lstrip\":false,\"rstrip\":false,\"normalized\":false,\"special\":true}")
+                .collect(Collectors.joining(","));
         Map<String, Integer> ids = new LinkedHashMap<>();
         for (int i = 0; i < vocabulary.size(); i++) {
             ids.put(vocabulary.get(i), i);
         }
-        String vocab = ids.entrySet().stream().map(e -> "\"" + e.getKey() + "\":" + e.getValue()).collect(Collectors.joining(","));
+        String vocab = ids.entrySet().stream()
+                .map(e -> "\"" + e.getKey() + "\":" + e.getValue())
+                .collect(Collectors.joining(","));
         String cls = "{\"SpecialToken\":{\"id\":\"[CLS]\",\"type_id\":0}}";
-        String single = "[" + cls + ",{\"Sequence\":{\"id\":\"A\",\"type_id\":0}},{\"SpecialToken\":{\"id\":\"[SEP]\",\"type_id\":0}}]";
-        String pair = "[" + cls + ",{\"Sequence\":{\"id\":\"A\",\"type_id\":0}},{\"SpecialToken\":{\"id\":\"[SEP]\",\"type_id\":0}},"
-            + "{\"Sequence\":{\"id\":\"B\",\"type_id\":1}},{\"SpecialToken\":{\"id\":\"[SEP]\",\"type_id\":1}}]";
+        String single = "[" + cls
+                + ",{\"Sequence\":{\"id\":\"A\",\"type_id\":0}},{\"SpecialToken\":{\"id\":\"[SEP]\",\"type_id\":0}}]";
+        String pair = "[" + cls
+                + ",{\"Sequence\":{\"id\":\"A\",\"type_id\":0}},{\"SpecialToken\":{\"id\":\"[SEP]\",\"type_id\":0}},"
+                + "{\"Sequence\":{\"id\":\"B\",\"type_id\":1}},{\"SpecialToken\":{\"id\":\"[SEP]\",\"type_id\":1}}]";
         return "{\"version\":\"1.0\",\"truncation\":null,\"padding\":null,\"added_tokens\":[" + addedTokens + "],"
-            + "\"normalizer\":{\"type\":\"BertNormalizer\",\"clean_text\":true,\"handle_chinese_chars\":true,\"strip_accents\":null,\"lowercase\":true},"
-            + "\"pre_tokenizer\":{\"type\":\"BertPreTokenizer\"},"
-            + "\"post_processor\":{\"type\":\"TemplateProcessing\",\"single\":" + single + ",\"pair\":" + pair + ",\"special_tokens\":{"
-            + "\"[CLS]\":{\"id\":\"[CLS]\",\"ids\":[" + ids.get("[CLS]") + "],\"tokens\":[\"[CLS]\"]},"
-            + "\"[SEP]\":{\"id\":\"[SEP]\",\"ids\":[" + ids.get("[SEP]") + "],\"tokens\":[\"[SEP]\"]}}},"
-            + "\"decoder\":{\"type\":\"WordPiece\",\"prefix\":\"##\",\"cleanup\":true},"
-            + "\"model\":{\"type\":\"WordPiece\",\"unk_token\":\"[UNK]\",\"continuing_subword_prefix\":\"##\",\"max_input_chars_per_word\":100,"
-            + "\"vocab\":{" + vocab + "}}}";
+                + "\"normalizer\":{\"type\":\"BertNormalizer\",\"clean_text\":true,\"handle_chinese_chars\":true,\"strip_accents\":null,\"lowercase\":true},"
+                + "\"pre_tokenizer\":{\"type\":\"BertPreTokenizer\"},"
+                + "\"post_processor\":{\"type\":\"TemplateProcessing\",\"single\":" + single + ",\"pair\":" + pair
+                + ",\"special_tokens\":{"
+                + "\"[CLS]\":{\"id\":\"[CLS]\",\"ids\":[" + ids.get("[CLS]") + "],\"tokens\":[\"[CLS]\"]},"
+                + "\"[SEP]\":{\"id\":\"[SEP]\",\"ids\":[" + ids.get("[SEP]") + "],\"tokens\":[\"[SEP]\"]}}},"
+                + "\"decoder\":{\"type\":\"WordPiece\",\"prefix\":\"##\",\"cleanup\":true},"
+                + "\"model\":{\"type\":\"WordPiece\",\"unk_token\":\"[UNK]\",\"continuing_subword_prefix\":\"##\",\"max_input_chars_per_word\":100,"
+                + "\"vocab\":{" + vocab + "}}}";
     }
 
     private static byte[] model(int vocabularySize) {
@@ -135,11 +166,12 @@ public final class GeneratedTinyModel {
             graph.message(11, valueInfo(input, 7, "batch", "sequence"));
         }
         graph.message(12, valueInfo("logits", 1, "batch", null));
-        return new Proto().varint(1, 8)
-            .string(2, "cross-encoder tests")
-            .message(8, new Proto().string(1, "").varint(2, 17))
-            .message(7, graph)
-            .bytes();
+        return new Proto()
+                .varint(1, 8)
+                .string(2, "cross-encoder tests")
+                .message(8, new Proto().string(1, "").varint(2, 17))
+                .message(7, graph)
+                .bytes();
     }
 
     private static Proto floats(String name, Random random, int... dims) {

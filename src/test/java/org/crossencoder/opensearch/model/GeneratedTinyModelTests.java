@@ -1,20 +1,24 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.model;
 
-import ai.djl.huggingface.tokenizers.Encoding;
+import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotEquals;
 
+import ai.djl.huggingface.tokenizers.Encoding;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.ClassRule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
-
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-
-import static org.junit.Assert.assertArrayEquals;
-import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertNotEquals;
 
 /**
  * The engine on the model the project generates itself, so it runs in any clone: batched, length-sorted and
@@ -69,19 +73,19 @@ public class GeneratedTinyModelTests {
     @Test
     public void thePairTemplateSeparatesQueryAndPassage() throws Exception {
         Encoding encoding = encoder.encode("how many", List.of("people live"))[0];
-        assertArrayEquals(new long[] { 0, 0, 0, 0, 1, 1, 1 }, encoding.getTypeIds());
+        assertArrayEquals(new long[] {0, 0, 0, 0, 1, 1, 1}, encoding.getTypeIds());
         assertEquals("[CLS] and [SEP] around the query, [SEP] after the passage", 7, encoding.getIds().length);
         assertNotEquals(
-            "swapping query and passage changes their segments and so the score",
-            model.score("how many", List.of("people live"))[0],
-            model.score("people live", List.of("how many"))[0],
-            1e-6f
-        );
+                "swapping query and passage changes their segments and so the score",
+                model.score("how many", List.of("people live"))[0],
+                model.score("people live", List.of("how many"))[0],
+                1e-6f);
     }
 
     @Test
     public void aPassageBeyondMaxLengthIsCutToIt() throws Exception {
-        try (CrossEncoderModel batchesOfTwo = CrossEncoderModel.load("short", dir, new CrossEncoderModel.InferenceOptions(2, 1))) {
+        try (CrossEncoderModel batchesOfTwo =
+                CrossEncoderModel.load("short", dir, new CrossEncoderModel.InferenceOptions(2, 1))) {
             String longPassage = "museum ".repeat(600);
             Encoding cut = encoder.encode("berlin", List.of(longPassage))[0];
             assertEquals(512, cut.getIds().length);

@@ -1,17 +1,10 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.model;
-
-import org.junit.Test;
-import org.opensearch.common.unit.TimeValue;
-import org.opensearch.core.action.ActionListener;
-import org.opensearch.core.concurrency.OpenSearchRejectedExecutionException;
-import org.opensearch.core.tasks.TaskCancelledException;
-import org.opensearch.core.tasks.TaskId;
-import org.opensearch.tasks.CancellableTask;
-
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
@@ -20,6 +13,18 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.Test;
+import org.opensearch.common.unit.TimeValue;
+import org.opensearch.core.action.ActionListener;
+import org.opensearch.core.concurrency.OpenSearchRejectedExecutionException;
+import org.opensearch.core.tasks.TaskCancelledException;
+import org.opensearch.core.tasks.TaskId;
+import org.opensearch.tasks.CancellableTask;
 
 /**
  * The scheduler on a clock the test moves: each step of a work advances it by that work's step cost, so which
@@ -95,7 +100,8 @@ public class InferenceSchedulerTests {
     }
 
     private static CancellableTask task() {
-        return new CancellableTask(1, "transport", "cluster:admin/cross_encoder/rerank", "test", TaskId.EMPTY_TASK_ID, Map.of()) {
+        return new CancellableTask(
+                1, "transport", "cluster:admin/cross_encoder/rerank", "test", TaskId.EMPTY_TASK_ID, Map.of()) {
             @Override
             public boolean shouldCancelChildrenOnCancellation() {
                 return false;
@@ -169,7 +175,10 @@ public class InferenceSchedulerTests {
         CountingWork work = new CountingWork("t", 10, 100);
         scheduler.submit(work, InferenceBudget.of(null, TimeValue.timeValueNanos(250), now), outcome);
         runWorkers();
-        assertEquals("steps start at 0, 100 and 200 ns; none after the 250 ns deadline", "t:3:timed_out", outcome.result.get());
+        assertEquals(
+                "steps start at 0, 100 and 200 ns; none after the 250 ns deadline",
+                "t:3:timed_out",
+                outcome.result.get());
     }
 
     @Test
@@ -205,9 +214,12 @@ public class InferenceSchedulerTests {
         InferenceScheduler scheduler = scheduler(1, 10);
         Outcome broken = new Outcome();
         Outcome healthy = new Outcome();
-        scheduler.submit(new CountingWork("x", 3, 100, () -> {
-            throw new IllegalStateException("model output is not a float tensor");
-        }), InferenceBudget.UNLIMITED, broken);
+        scheduler.submit(
+                new CountingWork("x", 3, 100, () -> {
+                    throw new IllegalStateException("model output is not a float tensor");
+                }),
+                InferenceBudget.UNLIMITED,
+                broken);
         scheduler.submit(new CountingWork("h", 2, 100), InferenceBudget.UNLIMITED, healthy);
         runWorkers();
         assertThat(broken.failure.get().getMessage(), containsString("not a float tensor"));
@@ -219,9 +231,14 @@ public class InferenceSchedulerTests {
         InferenceScheduler scheduler = scheduler(1, 10);
         Outcome after = new Outcome();
         List<Exception> reported = new ArrayList<>();
-        scheduler.submit(new CountingWork("a", 1, 100), InferenceBudget.UNLIMITED, ActionListener.wrap(r -> {
-            throw new IllegalStateException("listener bug");
-        }, reported::add));
+        scheduler.submit(
+                new CountingWork("a", 1, 100),
+                InferenceBudget.UNLIMITED,
+                ActionListener.wrap(
+                        r -> {
+                            throw new IllegalStateException("listener bug");
+                        },
+                        reported::add));
         scheduler.submit(new CountingWork("b", 1, 100), InferenceBudget.UNLIMITED, after);
         runWorkers();
         assertEquals("b:1", after.result.get());

@@ -1,17 +1,22 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.model;
-
-import org.junit.Rule;
-import org.junit.Test;
-import org.junit.rules.TemporaryFolder;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertThrows;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
 
 public class ModelConfigTests {
 
@@ -29,7 +34,9 @@ public class ModelConfigTests {
     @Test
     public void readsItsOwnConfigFile() throws Exception {
         Path dir = folder.getRoot().toPath();
-        Files.writeString(dir.resolve(ModelConfig.FILE_NAME), "{\"max_length\": 256, \"truncation\": \"only_second\", \"output\": \"two_class\"}");
+        Files.writeString(
+                dir.resolve(ModelConfig.FILE_NAME),
+                "{\"max_length\": 256, \"truncation\": \"only_second\", \"output\": \"two_class\"}");
         ModelConfig config = ModelConfig.load(dir);
         assertEquals(256, config.maxLength());
         assertEquals(ModelConfig.Truncation.ONLY_SECOND, config.truncation());
@@ -42,10 +49,17 @@ public class ModelConfigTests {
         Files.writeString(dir.resolve("tokenizer_config.json"), "{\"model_max_length\": 384}");
         assertEquals(384, ModelConfig.load(dir).maxLength());
         Files.writeString(dir.resolve("config.json"), "{\"max_position_embeddings\": 128}");
-        assertEquals("the position table caps the tokenizer's limit", 128, ModelConfig.load(dir).maxLength());
-        Files.writeString(dir.resolve("tokenizer_config.json"), "{\"model_max_length\": 1000000000000000019884624838656}");
+        assertEquals(
+                "the position table caps the tokenizer's limit",
+                128,
+                ModelConfig.load(dir).maxLength());
+        Files.writeString(
+                dir.resolve("tokenizer_config.json"), "{\"model_max_length\": 1000000000000000019884624838656}");
         Files.delete(dir.resolve("config.json"));
-        assertEquals("Hugging Face's 'no limit' sentinel is ignored", 512, ModelConfig.load(dir).maxLength());
+        assertEquals(
+                "Hugging Face's 'no limit' sentinel is ignored",
+                512,
+                ModelConfig.load(dir).maxLength());
     }
 
     @Test
@@ -53,24 +67,30 @@ public class ModelConfigTests {
         Path dir = folder.getRoot().toPath();
         Files.writeString(dir.resolve(ModelConfig.FILE_NAME), "{\"output\": \"softmax\"}");
         Exception e = assertThrows(Exception.class, () -> ModelConfig.load(dir));
-        assertThat(e.getCause().getMessage(), containsString("[output] must be one of [logit, two_class] but was [softmax]"));
+        assertThat(
+                e.getCause().getMessage(),
+                containsString("[output] must be one of [logit, two_class] but was [softmax]"));
         Files.writeString(dir.resolve(ModelConfig.FILE_NAME), "{\"truncation\": \"only_first\"}");
         assertThat(
-            assertThrows(Exception.class, () -> ModelConfig.load(dir)).getCause().getMessage(),
-            containsString("[truncation] must be one of [longest_first, only_second] but was [only_first]")
-        );
+                assertThrows(Exception.class, () -> ModelConfig.load(dir))
+                        .getCause()
+                        .getMessage(),
+                containsString("[truncation] must be one of [longest_first, only_second] but was [only_first]"));
         Files.writeString(dir.resolve(ModelConfig.FILE_NAME), "{\"max_len\": 10}");
-        assertThat(assertThrows(Exception.class, () -> ModelConfig.load(dir)).getMessage(), containsString("unknown field [max_len]"));
+        assertThat(
+                assertThrows(Exception.class, () -> ModelConfig.load(dir)).getMessage(),
+                containsString("unknown field [max_len]"));
         Files.writeString(dir.resolve(ModelConfig.FILE_NAME), "{\"max_length\": 2}");
         assertThat(
-            assertThrows(IllegalArgumentException.class, () -> ModelConfig.load(dir)).getMessage(),
-            containsString("[max_length] must be at least 8 but was [2]")
-        );
+                assertThrows(IllegalArgumentException.class, () -> ModelConfig.load(dir))
+                        .getMessage(),
+                containsString("[max_length] must be at least 8 but was [2]"));
     }
 
     @Test
     public void outputsTurnRowsIntoScores() {
-        assertEquals(2.5f, ModelConfig.Output.LOGIT.score(new float[] { 2.5f }), 0f);
-        assertEquals("log-odds of the relevant class", 3f, ModelConfig.Output.TWO_CLASS.score(new float[] { -1f, 2f }), 0f);
+        assertEquals(2.5f, ModelConfig.Output.LOGIT.score(new float[] {2.5f}), 0f);
+        assertEquals(
+                "log-odds of the relevant class", 3f, ModelConfig.Output.TWO_CLASS.score(new float[] {-1f, 2f}), 0f);
     }
 }

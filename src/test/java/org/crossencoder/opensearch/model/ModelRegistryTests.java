@@ -1,13 +1,22 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.model;
 
-import org.junit.BeforeClass;
-import org.junit.Rule;
-import org.junit.Test;
-import org.opensearch.OpenSearchStatusException;
-import org.opensearch.ResourceNotFoundException;
-import org.opensearch.core.common.unit.ByteSizeValue;
-import org.opensearch.core.rest.RestStatus;
-import org.junit.rules.TemporaryFolder;
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotEquals;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertNotSame;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertSame;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,18 +30,14 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
-
-import static org.hamcrest.MatcherAssert.assertThat;
-import static org.hamcrest.Matchers.containsString;
-import static org.hamcrest.Matchers.greaterThanOrEqualTo;
-import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertNotEquals;
-import static org.junit.Assert.assertNotNull;
-import static org.junit.Assert.assertNotSame;
-import static org.junit.Assert.assertNull;
-import static org.junit.Assert.assertSame;
-import static org.junit.Assert.assertThrows;
-import static org.junit.Assert.assertTrue;
+import org.junit.BeforeClass;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+import org.opensearch.OpenSearchStatusException;
+import org.opensearch.ResourceNotFoundException;
+import org.opensearch.core.common.unit.ByteSizeValue;
+import org.opensearch.core.rest.RestStatus;
 
 public class ModelRegistryTests {
 
@@ -55,9 +60,13 @@ public class ModelRegistryTests {
         }
         Path broken = Files.createDirectories(root.resolve("broken"));
         Files.writeString(broken.resolve(CrossEncoderModel.MODEL_FILE), "not an onnx model");
-        Files.copy(TestModels.dir(TestModels.TINY_BERT).resolve(PairEncoder.TOKENIZER_FILE), broken.resolve(PairEncoder.TOKENIZER_FILE));
+        Files.copy(
+                TestModels.dir(TestModels.TINY_BERT).resolve(PairEncoder.TOKENIZER_FILE),
+                broken.resolve(PairEncoder.TOKENIZER_FILE));
         Path noTokenizer = Files.createDirectories(root.resolve("no-tokenizer"));
-        Files.copy(TestModels.dir(TestModels.TINY_BERT).resolve(CrossEncoderModel.MODEL_FILE), noTokenizer.resolve(CrossEncoderModel.MODEL_FILE));
+        Files.copy(
+                TestModels.dir(TestModels.TINY_BERT).resolve(CrossEncoderModel.MODEL_FILE),
+                noTokenizer.resolve(CrossEncoderModel.MODEL_FILE));
         Files.createDirectories(root.resolve("not-a-model"));
 
         try (ModelRegistry registry = ModelRegistry.load(root, "node-1", OPTIONS, Runnable::run, () -> -1)) {
@@ -66,39 +75,43 @@ public class ModelRegistryTests {
             assertSame("loaded once, shared", model, registry.get("good"));
             assertEquals(-1.5696858f, model.score(TestModels.BERLIN_QUERY, List.of(TestModels.BERLIN))[0], 1e-5f);
 
-            OpenSearchStatusException brokenError = assertThrows(OpenSearchStatusException.class, () -> registry.get("broken"));
+            OpenSearchStatusException brokenError =
+                    assertThrows(OpenSearchStatusException.class, () -> registry.get("broken"));
             assertEquals(RestStatus.SERVICE_UNAVAILABLE, brokenError.status());
-            assertThat(brokenError.getMessage(), containsString("cross-encoder model [broken] on node [node-1] failed to load"));
             assertThat(
-                assertThrows(OpenSearchStatusException.class, () -> registry.get("no-tokenizer")).getMessage(),
-                containsString("has no [tokenizer.json]")
-            );
-            ResourceNotFoundException unknown = assertThrows(ResourceNotFoundException.class, () -> registry.get("not-a-model"));
+                    brokenError.getMessage(),
+                    containsString("cross-encoder model [broken] on node [node-1] failed to load"));
+            assertThat(
+                    assertThrows(OpenSearchStatusException.class, () -> registry.get("no-tokenizer"))
+                            .getMessage(),
+                    containsString("has no [tokenizer.json]"));
+            ResourceNotFoundException unknown =
+                    assertThrows(ResourceNotFoundException.class, () -> registry.get("not-a-model"));
             assertEquals(RestStatus.NOT_FOUND, unknown.status());
             assertThat(
-                unknown.getMessage(),
-                containsString(
-                    "unknown cross-encoder model [not-a-model] on node [node-1]; loaded models: [good]; failed to load: [broken, no-tokenizer]"
-                )
-            );
+                    unknown.getMessage(),
+                    containsString(
+                            "unknown cross-encoder model [not-a-model] on node [node-1]; loaded models: [good]; failed to load: [broken, no-tokenizer]"));
         }
     }
 
     @Test
     public void aMissingModelsDirectoryMeansNoModels() throws Exception {
-        try (ModelRegistry registry = ModelRegistry.load(folder.getRoot().toPath().resolve("absent"), "node-1", OPTIONS, Runnable::run, () -> -1)) {
+        try (ModelRegistry registry = ModelRegistry.load(
+                folder.getRoot().toPath().resolve("absent"), "node-1", OPTIONS, Runnable::run, () -> -1)) {
             assertTrue(registry.models().isEmpty());
             assertThat(
-                assertThrows(ResourceNotFoundException.class, () -> registry.get("any")).getMessage(),
-                containsString("loaded models: [] (from [")
-            );
+                    assertThrows(ResourceNotFoundException.class, () -> registry.get("any"))
+                            .getMessage(),
+                    containsString("loaded models: [] (from ["));
         }
     }
 
     private static void copyModel(String testModel, Path target) throws Exception {
         Files.createDirectories(target);
         for (String file : List.of(CrossEncoderModel.MODEL_FILE, PairEncoder.TOKENIZER_FILE)) {
-            Files.copy(TestModels.dir(testModel).resolve(file), target.resolve(file), StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(
+                    TestModels.dir(testModel).resolve(file), target.resolve(file), StandardCopyOption.REPLACE_EXISTING);
         }
     }
 
@@ -121,19 +134,28 @@ public class ModelRegistryTests {
 
             copyModel(TestModels.TINY_BERT, root.resolve("b"));
             copyModel(TestModels.TINY_XLM_ROBERTA, root.resolve("a"));
-            assertEquals(Map.of("a", ReloadOutcome.Change.REPLACED, "b", ReloadOutcome.Change.LOADED), changes(registry.prepare()));
+            assertEquals(
+                    Map.of("a", ReloadOutcome.Change.REPLACED, "b", ReloadOutcome.Change.LOADED),
+                    changes(registry.prepare()));
             assertSame("nothing serves differently before the commit", firstA, registry.get("a"));
             assertThrows(ResourceNotFoundException.class, () -> registry.get("b"));
-            String newFingerprint = "model.onnx sha256 " + sha256Hex(root.resolve("a/model.onnx")) + ", tokenizer.json sha256 "
-                + sha256Hex(root.resolve("a/tokenizer.json")) + ", max_length 512, truncation longest_first, output logit";
-            assertNotNull("a search planned on a node that committed finds the new version here already", registry.get("a", newFingerprint));
+            String newFingerprint = "model.onnx sha256 " + sha256Hex(root.resolve("a/model.onnx"))
+                    + ", tokenizer.json sha256 " + sha256Hex(root.resolve("a/tokenizer.json"))
+                    + ", max_length 512, truncation longest_first, output logit";
+            assertNotNull(
+                    "a search planned on a node that committed finds the new version here already",
+                    registry.get("a", newFingerprint));
 
             registry.commit();
             CrossEncoderModel secondA = registry.get("a");
             assertNotSame(firstA, secondA);
             assertEquals(newFingerprint, registry.info("a").fingerprint());
-            assertSame("a search planned before the commit still finds the old version", firstA, registry.get("a", firstFingerprint));
-            assertEquals("the new version serves", 3, secondA.score(TestModels.BERLIN_QUERY, List.of("x", "y", "z")).length);
+            assertSame(
+                    "a search planned before the commit still finds the old version",
+                    firstA,
+                    registry.get("a", firstFingerprint));
+            assertEquals(
+                    "the new version serves", 3, secondA.score(TestModels.BERLIN_QUERY, List.of("x", "y", "z")).length);
 
             firstA.incRef(); // a request still running on the old version
             assertEquals(1, retirements.size());
@@ -143,8 +165,12 @@ public class ModelRegistryTests {
             firstA.decRef();
             assertEquals(0, firstA.refCount());
 
-            Files.walk(root.resolve("b")).sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-            assertEquals(Map.of("a", ReloadOutcome.Change.UNCHANGED, "b", ReloadOutcome.Change.REMOVED), changes(registry.prepare()));
+            Files.walk(root.resolve("b"))
+                    .sorted(Comparator.reverseOrder())
+                    .forEach(path -> path.toFile().delete());
+            assertEquals(
+                    Map.of("a", ReloadOutcome.Change.UNCHANGED, "b", ReloadOutcome.Change.REMOVED),
+                    changes(registry.prepare()));
             registry.commit();
             assertThrows(ResourceNotFoundException.class, () -> registry.get("b"));
             assertEquals(1, retirements.size());
@@ -177,7 +203,10 @@ public class ModelRegistryTests {
             assertEquals(Map.of("a", ReloadOutcome.Change.REPLACED), changes(registry.prepare()));
             registry.commit();
             assertEquals("only_second", registry.info("a").truncation());
-            assertNotEquals("nodes compare settings too, not only files", before, registry.info("a").fingerprint());
+            assertNotEquals(
+                    "nodes compare settings too, not only files",
+                    before,
+                    registry.info("a").fingerprint());
         }
     }
 
@@ -192,22 +221,34 @@ public class ModelRegistryTests {
         AtomicLong limit = new AtomicLong(-1);
         try (ModelRegistry registry = ModelRegistry.load(root, "node-1", OPTIONS, Runnable::run, limit::get)) {
             long residentA = registry.info("a").residentBytes();
-            assertThat("at least the weights' file", residentA, greaterThanOrEqualTo(Files.size(root.resolve("a/model.onnx"))));
+            assertThat(
+                    "at least the weights' file",
+                    residentA,
+                    greaterThanOrEqualTo(Files.size(root.resolve("a/model.onnx"))));
             copyModel(TestModels.TINY_XLM_ROBERTA, root.resolve("c"));
             limit.set(residentA + Files.size(root.resolve("c/model.onnx")) - 1);
             List<ReloadOutcome> outcomes = registry.prepare();
             registry.commit();
-            assertEquals(Map.of("a", ReloadOutcome.Change.UNCHANGED, "c", ReloadOutcome.Change.FAILED), changes(outcomes));
+            assertEquals(
+                    Map.of("a", ReloadOutcome.Change.UNCHANGED, "c", ReloadOutcome.Change.FAILED), changes(outcomes));
             assertThat(
-                outcomes.get(1).error(),
-                containsString("model [c] needs at least " + new ByteSizeValue(Files.size(root.resolve("c/model.onnx"))) + " of memory")
-            );
+                    outcomes.get(1).error(),
+                    containsString("model [c] needs at least "
+                            + new ByteSizeValue(Files.size(root.resolve("c/model.onnx"))) + " of memory"));
             assertThat(outcomes.get(1).error(), containsString("over [plugins.cross_encoder.models.memory_limit]"));
-            assertEquals(RestStatus.SERVICE_UNAVAILABLE, assertThrows(OpenSearchStatusException.class, () -> registry.get("c")).status());
-            assertEquals(-1.5696858f, registry.get("a").score(TestModels.BERLIN_QUERY, List.of(TestModels.BERLIN))[0], 1e-5f);
+            assertEquals(
+                    RestStatus.SERVICE_UNAVAILABLE,
+                    assertThrows(OpenSearchStatusException.class, () -> registry.get("c"))
+                            .status());
+            assertEquals(
+                    -1.5696858f,
+                    registry.get("a").score(TestModels.BERLIN_QUERY, List.of(TestModels.BERLIN))[0],
+                    1e-5f);
 
             limit.set(-1);
-            assertEquals(Map.of("a", ReloadOutcome.Change.UNCHANGED, "c", ReloadOutcome.Change.LOADED), changes(registry.prepare()));
+            assertEquals(
+                    Map.of("a", ReloadOutcome.Change.UNCHANGED, "c", ReloadOutcome.Change.LOADED),
+                    changes(registry.prepare()));
         }
     }
 }

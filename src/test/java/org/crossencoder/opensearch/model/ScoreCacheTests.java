@@ -1,16 +1,21 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.model;
-
-import org.junit.Test;
-import org.opensearch.common.io.stream.BytesStreamOutput;
-import org.opensearch.core.common.unit.ByteSizeValue;
-
-import java.util.BitSet;
-import java.util.List;
 
 import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
+
+import java.util.BitSet;
+import java.util.List;
+import org.junit.Test;
+import org.opensearch.common.io.stream.BytesStreamOutput;
+import org.opensearch.core.common.unit.ByteSizeValue;
 
 public class ScoreCacheTests {
 
@@ -20,11 +25,17 @@ public class ScoreCacheTests {
     public void answersRepeatedPairsAndAsksOnlyForTheRest() {
         ScoreCache.Lookup first = cache.lookup("m", "q", List.of("a", "b"));
         assertEquals(List.of("a", "b"), first.missingPassages());
-        assertArrayEquals(new float[] { 1f, 2f }, first.complete(PassageScores.complete(new float[] { 1f, 2f })).scores(), 0f);
+        assertArrayEquals(
+                new float[] {1f, 2f},
+                first.complete(PassageScores.complete(new float[] {1f, 2f})).scores(),
+                0f);
 
         ScoreCache.Lookup second = cache.lookup("m", "q", List.of("c", "b", "a"));
         assertEquals(List.of("c"), second.missingPassages());
-        assertArrayEquals(new float[] { 3f, 2f, 1f }, second.complete(PassageScores.complete(new float[] { 3f })).scores(), 0f);
+        assertArrayEquals(
+                new float[] {3f, 2f, 1f},
+                second.complete(PassageScores.complete(new float[] {3f})).scores(),
+                0f);
 
         ScoreCache.Stats stats = cache.stats();
         assertEquals(3, stats.entries());
@@ -35,11 +46,11 @@ public class ScoreCacheTests {
 
     @Test
     public void keepsWhatATimedOutRequestScoredAndCachesOnlyThat() {
-        cache.lookup("m", "q", List.of("cached")).complete(PassageScores.complete(new float[] { 9f }));
+        cache.lookup("m", "q", List.of("cached")).complete(PassageScores.complete(new float[] {9f}));
         ScoreCache.Lookup lookup = cache.lookup("m", "q", List.of("a", "cached", "b"));
         BitSet reached = new BitSet();
         reached.set(1);
-        PassageScores merged = lookup.complete(new PassageScores(new float[] { 0f, 2f }, reached, true));
+        PassageScores merged = lookup.complete(new PassageScores(new float[] {0f, 2f}, reached, true));
         assertTrue(merged.timedOut());
         assertFalse("the model never reached a", merged.isScored(0));
         assertEquals(9f, merged.score(1), 0f);
@@ -49,40 +60,54 @@ public class ScoreCacheTests {
 
     @Test
     public void keyIsModelQueryAndPassage() {
-        cache.lookup("m", "ab", List.of("c")).complete(PassageScores.complete(new float[] { 1f }));
-        assertEquals("another model", List.of("c"), cache.lookup("other", "ab", List.of("c")).missingPassages());
-        assertEquals("another query", List.of("c"), cache.lookup("m", "abc", List.of("c")).missingPassages());
-        assertEquals("another passage", List.of("cd"), cache.lookup("m", "ab", List.of("cd")).missingPassages());
-        assertEquals("same concatenation, other split", List.of("bc"), cache.lookup("m", "a", List.of("bc")).missingPassages());
+        cache.lookup("m", "ab", List.of("c")).complete(PassageScores.complete(new float[] {1f}));
+        assertEquals(
+                "another model",
+                List.of("c"),
+                cache.lookup("other", "ab", List.of("c")).missingPassages());
+        assertEquals(
+                "another query",
+                List.of("c"),
+                cache.lookup("m", "abc", List.of("c")).missingPassages());
+        assertEquals(
+                "another passage",
+                List.of("cd"),
+                cache.lookup("m", "ab", List.of("cd")).missingPassages());
+        assertEquals(
+                "same concatenation, other split",
+                List.of("bc"),
+                cache.lookup("m", "a", List.of("bc")).missingPassages());
         assertEquals(List.of(), cache.lookup("m", "ab", List.of("c")).missingPassages());
     }
 
     @Test
     public void staysWithinItsSizeEvictingTheLeastRecentlyUsed() {
         ScoreCache small = new ScoreCache(new ByteSizeValue(10 * ScoreCache.ENTRY_BYTES));
-        small.lookup("m", "q", List.of("kept")).complete(PassageScores.complete(new float[] { 0f }));
+        small.lookup("m", "q", List.of("kept")).complete(PassageScores.complete(new float[] {0f}));
         for (int i = 0; i < 100; i++) {
             small.lookup("m", "q", List.of("kept")); // recently used, so not evicted
-            small.lookup("m", "q", List.of("passage " + i)).complete(PassageScores.complete(new float[] { i }));
+            small.lookup("m", "q", List.of("passage " + i)).complete(PassageScores.complete(new float[] {i}));
         }
         ScoreCache.Stats stats = small.stats();
         assertEquals(10, stats.entries());
         assertEquals(91, stats.evictions());
         assertTrue(small.lookup("m", "q", List.of("kept")).missingPassages().isEmpty());
-        assertEquals(List.of("passage 0"), small.lookup("m", "q", List.of("passage 0")).missingPassages());
+        assertEquals(
+                List.of("passage 0"),
+                small.lookup("m", "q", List.of("passage 0")).missingPassages());
     }
 
     @Test
     public void sizeZeroTurnsItOffAndResizingEmptiesIt() {
-        cache.lookup("m", "q", List.of("a")).complete(PassageScores.complete(new float[] { 1f }));
+        cache.lookup("m", "q", List.of("a")).complete(PassageScores.complete(new float[] {1f}));
         cache.resize(ByteSizeValue.ZERO);
         ScoreCache.Lookup off = cache.lookup("m", "q", List.of("a"));
         assertEquals(List.of("a"), off.missingPassages());
-        off.complete(PassageScores.complete(new float[] { 1f }));
+        off.complete(PassageScores.complete(new float[] {1f}));
         assertEquals(0, cache.stats().entries());
 
         cache.resize(new ByteSizeValue(10 * ScoreCache.ENTRY_BYTES));
-        cache.lookup("m", "q", List.of("a")).complete(PassageScores.complete(new float[] { 1f }));
+        cache.lookup("m", "q", List.of("a")).complete(PassageScores.complete(new float[] {1f}));
         assertEquals(1, cache.stats().entries());
         cache.resize(new ByteSizeValue(20 * ScoreCache.ENTRY_BYTES));
         assertEquals(0, cache.stats().entries());

@@ -1,12 +1,17 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.model;
-
-import org.junit.Assume;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import org.junit.Assume;
 
 /** The models of {@code ../shared/models} that the tests run (see its README). */
 public final class TestModels {
@@ -16,7 +21,8 @@ public final class TestModels {
     public static final String MS_MARCO = "ms-marco-MiniLM-L-6-v2";
 
     public static final String BERLIN_QUERY = "How many people live in Berlin?";
-    public static final String BERLIN = "Berlin has a population of 3,520,031 registered inhabitants in an area of 891.82 square kilometers.";
+    public static final String BERLIN =
+            "Berlin has a population of 3,520,031 registered inhabitants in an area of 891.82 square kilometers.";
     public static final String NEW_YORK = "New York City is famous for the Metropolitan Museum of Art.";
 
     private TestModels() {}
@@ -25,12 +31,14 @@ public final class TestModels {
     public static Path dir(String name) {
         if (GeneratedTinyModel.NAME.equals(name)) {
             try {
-                return GeneratedTinyModel.writeTo(Paths.get(System.getProperty("tests.generated.models.dir", "target/generated-test-models")));
+                return GeneratedTinyModel.writeTo(
+                        Paths.get(System.getProperty("tests.generated.models.dir", "target/generated-test-models")));
             } catch (IOException e) {
                 throw new UncheckedIOException("could not write the generated test model", e);
             }
         }
-        return Paths.get(System.getProperty("tests.models.dir", "../shared/models")).resolve(name);
+        return Paths.get(System.getProperty("tests.models.dir", "../shared/models"))
+                .resolve(name);
     }
 
     public static boolean present(String name) {

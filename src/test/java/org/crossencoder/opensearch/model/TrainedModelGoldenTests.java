@@ -1,7 +1,23 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.model;
 
-import ai.djl.huggingface.tokenizers.Encoding;
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.startsWith;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
 
+import ai.djl.huggingface.tokenizers.Encoding;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.Test;
@@ -9,18 +25,6 @@ import org.opensearch.common.xcontent.json.JsonXContent;
 import org.opensearch.core.xcontent.DeprecationHandler;
 import org.opensearch.core.xcontent.NamedXContentRegistry;
 import org.opensearch.core.xcontent.XContentParser;
-
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-
-import static org.hamcrest.MatcherAssert.assertThat;
-import static org.hamcrest.Matchers.startsWith;
-import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertTrue;
 
 /**
  * The trained model's reference logits (computed outside the plugin with Hugging Face tokenizers and ONNX Runtime,
@@ -47,7 +51,9 @@ public class TrainedModelGoldenTests {
     @Test
     public void reproducesTheGoldenLogitsWithItsOwnConfig() throws Exception {
         try (CrossEncoderModel model = TestModels.load(MODEL, 8)) {
-            assertEquals(new ModelConfig(512, ModelConfig.Truncation.LONGEST_FIRST, ModelConfig.Output.LOGIT), model.config());
+            assertEquals(
+                    new ModelConfig(512, ModelConfig.Truncation.LONGEST_FIRST, ModelConfig.Output.LOGIT),
+                    model.config());
             List<Map<String, Object>> golden = readList(TestModels.dir(MODEL).resolve("golden.json"));
             assertEquals(5, golden.size());
             for (Map<String, Object> pair : golden) {
@@ -67,7 +73,8 @@ public class TrainedModelGoldenTests {
             String passage = (String) golden.get("passage");
             int maxLength = ((Number) golden.get("max_length")).intValue();
             ModelConfig.Truncation truncation = ModelConfig.Truncation.fromString((String) golden.get("truncation"));
-            String label = truncation + " at " + maxLength + " of [" + query.substring(0, Math.min(30, query.length())) + "]";
+            String label =
+                    truncation + " at " + maxLength + " of [" + query.substring(0, Math.min(30, query.length())) + "]";
             Map<String, Object> expected = golden;
             if (golden.containsKey("error")) {
                 // Hugging Face refuses to keep a query that leaves the passage no room; the documented fallback cuts
@@ -80,7 +87,10 @@ public class TrainedModelGoldenTests {
             CrossEncoderModel model = model(new ModelConfig(maxLength, truncation, null));
             Encoding encoding = model.encode(query, List.of(passage))[0];
             assertEquals(label + ": tokens", ((Number) expected.get("tokens")).intValue(), encoding.getIds().length);
-            assertEquals(label + ": query tokens kept", ((Number) expected.get("query_tokens_kept")).intValue(), queryTokens(encoding));
+            assertEquals(
+                    label + ": query tokens kept",
+                    ((Number) expected.get("query_tokens_kept")).intValue(),
+                    queryTokens(encoding));
             float score = model.score(query, List.of(passage, "a short passage beside it in the batch"))[0];
             assertEquals(label, ((Number) expected.get("logit")).floatValue(), score, TOLERANCE);
         }
@@ -89,13 +99,18 @@ public class TrainedModelGoldenTests {
 
     @Test
     public void onlySecondKeepsAQueryWholeThatLongestFirstWouldCut() throws Exception {
-        Map<String, Object> longQuery = readList(TestModels.dir(MODEL).resolve("golden_truncation.json")).get(2);
-        // About 260 of the query's 526 tokens: more than half of 512, so longest first cuts it and only_second does not.
+        Map<String, Object> longQuery = readList(TestModels.dir(MODEL).resolve("golden_truncation.json"))
+                .get(2);
+        // About 260 of the query's 526 tokens: more than half of 512, so longest first cuts it and only_second does
+        // not.
         String query = ((String) longQuery.get("query")).substring(0, 1250);
         String passage = (String) longQuery.get("passage");
-        Encoding whole = model(new ModelConfig(512, ModelConfig.Truncation.LONGEST_FIRST, null)).encode(query, List.of("a"))[0];
-        Encoding onlySecond = model(new ModelConfig(512, ModelConfig.Truncation.ONLY_SECOND, null)).encode(query, List.of(passage))[0];
-        Encoding longestFirst = model(new ModelConfig(512, ModelConfig.Truncation.LONGEST_FIRST, null)).encode(query, List.of(passage))[0];
+        Encoding whole = model(new ModelConfig(512, ModelConfig.Truncation.LONGEST_FIRST, null))
+                .encode(query, List.of("a"))[0];
+        Encoding onlySecond = model(new ModelConfig(512, ModelConfig.Truncation.ONLY_SECOND, null))
+                .encode(query, List.of(passage))[0];
+        Encoding longestFirst = model(new ModelConfig(512, ModelConfig.Truncation.LONGEST_FIRST, null))
+                .encode(query, List.of(passage))[0];
         assertTrue("the query needs more than half of the pair", queryTokens(whole) > 255);
         assertEquals(queryTokens(whole), queryTokens(onlySecond));
         assertEquals("the shorter side keeps half of the 509 tokens of room", 254, queryTokens(longestFirst));
@@ -106,7 +121,8 @@ public class TrainedModelGoldenTests {
     private static CrossEncoderModel model(ModelConfig config) throws Exception {
         CrossEncoderModel model = models.get(config);
         if (model == null) {
-            model = CrossEncoderModel.load(MODEL, TestModels.dir(MODEL), config, new CrossEncoderModel.InferenceOptions(8, 1));
+            model = CrossEncoderModel.load(
+                    MODEL, TestModels.dir(MODEL), config, new CrossEncoderModel.InferenceOptions(8, 1));
             models.put(config, model);
         }
         return model;
@@ -121,23 +137,23 @@ public class TrainedModelGoldenTests {
         return firstSegment - 2;
     }
 
-    private static Map<String, Object> sameCase(List<Map<String, Object>> cases, Map<String, Object> golden, ModelConfig.Truncation truncation) {
+    private static Map<String, Object> sameCase(
+            List<Map<String, Object>> cases, Map<String, Object> golden, ModelConfig.Truncation truncation) {
         return cases.stream()
-            .filter(c -> c.get("query").equals(golden.get("query")) && c.get("passage").equals(golden.get("passage")))
-            .filter(c -> c.get("max_length").equals(golden.get("max_length")) && truncation.toString().equals(c.get("truncation")))
-            .findFirst()
-            .orElseThrow();
+                .filter(c -> c.get("query").equals(golden.get("query"))
+                        && c.get("passage").equals(golden.get("passage")))
+                .filter(c -> c.get("max_length").equals(golden.get("max_length"))
+                        && truncation.toString().equals(c.get("truncation")))
+                .findFirst()
+                .orElseThrow();
     }
 
     @SuppressWarnings("unchecked")
     private static List<Map<String, Object>> readList(Path file) throws IOException {
-        try (
-            XContentParser parser = JsonXContent.jsonXContent.createParser(
+        try (XContentParser parser = JsonXContent.jsonXContent.createParser(
                 NamedXContentRegistry.EMPTY,
                 DeprecationHandler.THROW_UNSUPPORTED_OPERATION,
-                Files.newInputStream(file)
-            )
-        ) {
+                Files.newInputStream(file))) {
             return (List<Map<String, Object>>) (List<?>) parser.list();
         }
     }

@@ -1,5 +1,25 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.pipeline;
 
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.lessThan;
+import static org.hamcrest.Matchers.lessThanOrEqualTo;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertSame;
+import static org.junit.Assert.assertThrows;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.lucene.search.TotalHits;
 import org.crossencoder.opensearch.model.CrossEncoderModel;
 import org.crossencoder.opensearch.model.GeneratedTinyModel;
@@ -32,21 +52,6 @@ import org.opensearch.search.pipeline.Processor;
 import org.opensearch.search.pipeline.SearchRequestProcessor;
 import org.opensearch.search.pipeline.SearchResponseProcessor;
 
-import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
-
-import static org.hamcrest.MatcherAssert.assertThat;
-import static org.hamcrest.Matchers.containsString;
-import static org.hamcrest.Matchers.lessThan;
-import static org.hamcrest.Matchers.lessThanOrEqualTo;
-import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertSame;
-import static org.junit.Assert.assertThrows;
-
 /**
  * Both search processors and their factories without a node: configuration errors, where the request processor
  * finds the query text, and the response processor's order, on the model the build generates, run inline.
@@ -69,8 +74,10 @@ public class SearchProcessorsTests {
         CrossEncoderModel.InferenceOptions options = new CrossEncoderModel.InferenceOptions(4, 1);
         registry = ModelRegistry.load(models, "node-1", options, Runnable::run, () -> -1);
         // Steps run on the submitting thread: the processors' listeners are answered before submit returns.
-        InferenceScheduler scheduler = new InferenceScheduler("node-1", "cross_encoder_inference", Runnable::run, 1, 10, System::nanoTime);
-        inference = new InferenceService(registry, scheduler, new ClusterSettings(Settings.EMPTY, new HashSet<>(CrossEncoderSettings.all())));
+        InferenceScheduler scheduler =
+                new InferenceScheduler("node-1", "cross_encoder_inference", Runnable::run, 1, 10, System::nanoTime);
+        inference = new InferenceService(
+                registry, scheduler, new ClusterSettings(Settings.EMPTY, new HashSet<>(CrossEncoderSettings.all())));
         reference = CrossEncoderModel.load(MODEL, models.resolve(MODEL), options);
     }
 
@@ -90,49 +97,53 @@ public class SearchProcessorsTests {
         return config;
     }
 
-    private static SearchRequestProcessor requestProcessor(Processor.PipelineSource source, Map<String, Object> config) {
-        return new CrossEncoderRescoreRequestProcessor.Factory(() -> inference, new ShardSearches()).create(
-            Map.of(),
-            "tag",
-            null,
-            false,
-            config,
-            new Processor.PipelineContext(source)
-        );
+    private static SearchRequestProcessor requestProcessor(
+            Processor.PipelineSource source, Map<String, Object> config) {
+        return new CrossEncoderRescoreRequestProcessor.Factory(() -> inference, new ShardSearches())
+                .create(Map.of(), "tag", null, false, config, new Processor.PipelineContext(source));
     }
 
     private static SearchResponseProcessor responseProcessor(Map<String, Object> config) {
-        return new CrossEncoderRerankResponseProcessor.Factory(() -> inference, new ThreadContext(Settings.EMPTY)).create(
-            Map.of(),
-            "tag",
-            null,
-            false,
-            config,
-            new Processor.PipelineContext(Processor.PipelineSource.VALIDATE_PIPELINE)
-        );
+        return new CrossEncoderRerankResponseProcessor.Factory(() -> inference, new ThreadContext(Settings.EMPTY))
+                .create(
+                        Map.of(),
+                        "tag",
+                        null,
+                        false,
+                        config,
+                        new Processor.PipelineContext(Processor.PipelineSource.VALIDATE_PIPELINE));
     }
 
     @Test
     public void factoriesNameWhatIsWrongWithAConfiguration() {
         Processor.PipelineSource put = Processor.PipelineSource.VALIDATE_PIPELINE;
         assertThat(
-            assertThrows(OpenSearchParseException.class, () -> requestProcessor(put, config("model", MODEL, "fields", List.of()))).getMessage(),
-            containsString("[fields] must name at least one text field")
-        );
+                assertThrows(
+                                OpenSearchParseException.class,
+                                () -> requestProcessor(put, config("model", MODEL, "fields", List.of())))
+                        .getMessage(),
+                containsString("[fields] must name at least one text field"));
         assertThat(
-            assertThrows(OpenSearchParseException.class, () -> requestProcessor(put, config("model", MODEL, "fields", List.of("a"), "window_size", 0)))
-                .getMessage(),
-            containsString("[window_size] must be at least 1")
-        );
+                assertThrows(
+                                OpenSearchParseException.class,
+                                () -> requestProcessor(
+                                        put, config("model", MODEL, "fields", List.of("a"), "window_size", 0)))
+                        .getMessage(),
+                containsString("[window_size] must be at least 1"));
         assertThat(
-            assertThrows(OpenSearchParseException.class, () -> requestProcessor(put, config("model", "absent", "fields", List.of("a")))).getMessage(),
-            containsString("unknown cross-encoder model [absent] on node [node-1]; loaded models: [" + MODEL + "]")
-        );
+                assertThrows(
+                                OpenSearchParseException.class,
+                                () -> requestProcessor(put, config("model", "absent", "fields", List.of("a"))))
+                        .getMessage(),
+                containsString(
+                        "unknown cross-encoder model [absent] on node [node-1]; loaded models: [" + MODEL + "]"));
         assertThat(
-            assertThrows(OpenSearchParseException.class, () -> responseProcessor(config("model", MODEL, "fields", List.of("a"), "window_size", -1)))
-                .getMessage(),
-            containsString("[window_size] must be at least 1")
-        );
+                assertThrows(
+                                OpenSearchParseException.class,
+                                () -> responseProcessor(
+                                        config("model", MODEL, "fields", List.of("a"), "window_size", -1)))
+                        .getMessage(),
+                containsString("[window_size] must be at least 1"));
     }
 
     @Test
@@ -144,30 +155,49 @@ public class SearchProcessorsTests {
     @Test
     public void theRequestProcessorAddsTheRescoreWithTheQueryTextFromExtOrFromTheQuery() throws Exception {
         SearchRequestProcessor processor = requestProcessor(
-            Processor.PipelineSource.VALIDATE_PIPELINE,
-            config("model", MODEL, "fields", List.of("passage"), "window_size", 30, "query_text_path", "match.passage.query")
-        );
-        SearchRequest fromQuery = new SearchRequest().source(new SearchSourceBuilder().query(QueryBuilders.matchQuery("passage", QUERY)));
-        CrossEncoderRescorerBuilder rescore = (CrossEncoderRescorerBuilder) processor.processRequest(fromQuery).source().rescores().get(0);
+                Processor.PipelineSource.VALIDATE_PIPELINE,
+                config(
+                        "model",
+                        MODEL,
+                        "fields",
+                        List.of("passage"),
+                        "window_size",
+                        30,
+                        "query_text_path",
+                        "match.passage.query"));
+        SearchRequest fromQuery =
+                new SearchRequest().source(new SearchSourceBuilder().query(QueryBuilders.matchQuery("passage", QUERY)));
+        CrossEncoderRescorerBuilder rescore = (CrossEncoderRescorerBuilder)
+                processor.processRequest(fromQuery).source().rescores().get(0);
         assertEquals(QUERY, rescore.queryText());
         assertEquals(30, (int) rescore.windowSize());
         assertEquals(List.of("passage"), rescore.fields());
 
-        SearchRequest fromExt = new SearchRequest().source(
-            new SearchSourceBuilder().query(QueryBuilders.matchQuery("passage", QUERY)).ext(List.of(new CrossEncoderSearchExt("the ext wins")))
-        );
-        assertEquals("the ext wins", ((CrossEncoderRescorerBuilder) processor.processRequest(fromExt).source().rescores().get(0)).queryText());
+        SearchRequest fromExt = new SearchRequest()
+                .source(new SearchSourceBuilder()
+                        .query(QueryBuilders.matchQuery("passage", QUERY))
+                        .ext(List.of(new CrossEncoderSearchExt("the ext wins"))));
+        assertEquals(
+                "the ext wins",
+                ((CrossEncoderRescorerBuilder) processor
+                                .processRequest(fromExt)
+                                .source()
+                                .rescores()
+                                .get(0))
+                        .queryText());
 
-        SearchRequest without = new SearchRequest().source(new SearchSourceBuilder().query(QueryBuilders.matchAllQuery()));
+        SearchRequest without =
+                new SearchRequest().source(new SearchSourceBuilder().query(QueryBuilders.matchAllQuery()));
         assertThat(
-            assertThrows(IllegalArgumentException.class, () -> processor.processRequest(without)).getMessage(),
-            containsString("[cross_encoder_rescore] found no query text")
-        );
+                assertThrows(IllegalArgumentException.class, () -> processor.processRequest(without))
+                        .getMessage(),
+                containsString("[cross_encoder_rescore] found no query text"));
     }
 
     @Test
     public void theResponseProcessorOrdersTheWindowByTheModelAndKeepsTheRestBelow() throws Exception {
-        List<String> passages = List.of("museums of new york", "people live in berlin", "the population of berlin", "a train to munich");
+        List<String> passages = List.of(
+                "museums of new york", "people live in berlin", "the population of berlin", "a train to munich");
         SearchHit[] hits = new SearchHit[passages.size()];
         for (int i = 0; i < hits.length; i++) {
             hits[i] = new SearchHit(i, "doc-" + i, Map.of(), Map.of());
@@ -175,23 +205,33 @@ public class SearchProcessorsTests {
             hits[i].score(10f - i);
         }
         SearchResponse response = new SearchResponse(
-            new InternalSearchResponse(new SearchHits(hits, new TotalHits(4, TotalHits.Relation.EQUAL_TO), 10f), null, null, null, false, null, 1),
-            null,
-            1,
-            1,
-            0,
-            5,
-            ShardSearchFailure.EMPTY_ARRAY,
-            SearchResponse.Clusters.EMPTY
-        );
-        SearchRequest request = new SearchRequest().source(
-            new SearchSourceBuilder().query(QueryBuilders.matchAllQuery()).ext(List.of(new CrossEncoderSearchExt(QUERY)))
-        );
-        SearchResponseProcessor processor = responseProcessor(config("model", MODEL, "fields", List.of("passage"), "window_size", 3));
+                new InternalSearchResponse(
+                        new SearchHits(hits, new TotalHits(4, TotalHits.Relation.EQUAL_TO), 10f),
+                        null,
+                        null,
+                        null,
+                        false,
+                        null,
+                        1),
+                null,
+                1,
+                1,
+                0,
+                5,
+                ShardSearchFailure.EMPTY_ARRAY,
+                SearchResponse.Clusters.EMPTY);
+        SearchRequest request = new SearchRequest()
+                .source(new SearchSourceBuilder()
+                        .query(QueryBuilders.matchAllQuery())
+                        .ext(List.of(new CrossEncoderSearchExt(QUERY))));
+        SearchResponseProcessor processor =
+                responseProcessor(config("model", MODEL, "fields", List.of("passage"), "window_size", 3));
         assertThrows(UnsupportedOperationException.class, () -> processor.processResponse(request, response));
 
         AtomicReference<SearchResponse> answered = new AtomicReference<>();
-        processor.processResponseAsync(request, response, null, ActionListener.wrap(answered::set, e -> { throw new AssertionError(e); }));
+        processor.processResponseAsync(request, response, null, ActionListener.wrap(answered::set, e -> {
+            throw new AssertionError(e);
+        }));
         SearchHit[] reranked = answered.get().getHits().getHits();
         float[] expected = reference.score(QUERY, passages.subList(0, 3));
         for (int rank = 0; rank < 3; rank++) {
@@ -202,7 +242,8 @@ public class SearchProcessorsTests {
             }
         }
         assertEquals("doc-3", reranked[3].getId());
-        assertThat("below the window, after every reranked hit", reranked[3].getScore(), lessThan(reranked[2].getScore()));
+        assertThat(
+                "below the window, after every reranked hit", reranked[3].getScore(), lessThan(reranked[2].getScore()));
         assertSame(response.getClusters(), answered.get().getClusters());
     }
 }

@@ -1,11 +1,16 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.rescore;
 
-import org.junit.Test;
+import static org.junit.Assert.assertEquals;
 
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.Assert.assertEquals;
+import org.junit.Test;
 
 public class PassageReaderTests {
 
@@ -15,20 +20,23 @@ public class PassageReaderTests {
         assertEquals("Berlin Berlin is big.", reader.passage(Map.of("passage", "Berlin is big.", "title", "Berlin")));
         assertEquals("Berlin is big.", reader.passage(Map.of("passage", "Berlin is big.")));
         assertEquals("", reader.passage(Map.of("other", "text")));
-        assertEquals("blank values are skipped", "Berlin is big.", reader.passage(Map.of("title", " ", "passage", "Berlin is big.")));
+        assertEquals(
+                "blank values are skipped",
+                "Berlin is big.",
+                reader.passage(Map.of("title", " ", "passage", "Berlin is big.")));
     }
 
     @Test
     public void readsDottedPathsArraysAndObjectsInArrays() {
-        PassageReader reader = new PassageReader(List.of(List.of("meta.summary"), List.of("tags"), List.of("comments.text")));
+        PassageReader reader =
+                new PassageReader(List.of(List.of("meta.summary"), List.of("tags"), List.of("comments.text")));
         Map<String, Object> source = Map.of(
-            "meta",
-            Map.of("summary", "A summary."),
-            "tags",
-            List.of("one", "two"),
-            "comments",
-            List.of(Map.of("text", "first"), Map.of("text", "second"))
-        );
+                "meta",
+                Map.of("summary", "A summary."),
+                "tags",
+                List.of("one", "two"),
+                "comments",
+                List.of(Map.of("text", "first"), Map.of("text", "second")));
         assertEquals("A summary. one two first second", reader.passage(source));
     }
 

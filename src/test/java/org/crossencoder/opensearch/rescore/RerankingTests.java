@@ -1,15 +1,20 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.rescore;
-
-import org.crossencoder.opensearch.model.PassageScores;
-import org.junit.Test;
-
-import java.util.Arrays;
-import java.util.BitSet;
-import java.util.Random;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.lessThan;
 import static org.junit.Assert.assertEquals;
+
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.Random;
+import org.crossencoder.opensearch.model.PassageScores;
+import org.junit.Test;
 
 public class RerankingTests {
 
@@ -23,12 +28,12 @@ public class RerankingTests {
 
     @Test
     public void scoredHitsComeFirstThenTheRestInFirstStageOrderBelowThem() {
-        float[] firstStage = { 9f, 8f, 7f, 6f, 5f };
+        float[] firstStage = {9f, 8f, 7f, 6f, 5f};
         BitSet scored = new BitSet();
         scored.set(0);
         scored.set(2);
         // A window of 3 whose hit 1 a timeout left unscored; hits 3 and 4 are below the window.
-        PassageScores model = new PassageScores(new float[] { -1f, 0f, 2f }, scored, true);
+        PassageScores model = new PassageScores(new float[] {-1f, 0f, 2f}, scored, true);
         Reranking reranking = Reranking.of(firstStage, model, (hit, modelScore) -> modelScore, Integer::compare);
         assertEquals(2, reranking.scoredCount());
         assertEquals("[2, 0, 1, 3, 4]", Arrays.toString(order(reranking, 5)));
@@ -40,10 +45,12 @@ public class RerankingTests {
 
     @Test
     public void equalScoresFollowTheTieBreakAndTheCombiner() {
-        PassageScores model = PassageScores.complete(new float[] { 1f, 1f, 1f });
-        Reranking reversed = Reranking.of(new float[] { 3f, 2f, 1f }, model, (hit, modelScore) -> modelScore, (a, b) -> Integer.compare(b, a));
+        PassageScores model = PassageScores.complete(new float[] {1f, 1f, 1f});
+        Reranking reversed = Reranking.of(
+                new float[] {3f, 2f, 1f}, model, (hit, modelScore) -> modelScore, (a, b) -> Integer.compare(b, a));
         assertEquals("[2, 1, 0]", Arrays.toString(order(reversed, 3)));
-        Reranking combined = Reranking.of(new float[] { 3f, 2f, 1f }, model, (hit, modelScore) -> modelScore + hit, Integer::compare);
+        Reranking combined =
+                Reranking.of(new float[] {3f, 2f, 1f}, model, (hit, modelScore) -> modelScore + hit, Integer::compare);
         assertEquals("[2, 1, 0]", Arrays.toString(order(combined, 3)));
         assertEquals(3f, combined.score(2), 0f);
     }
@@ -51,7 +58,8 @@ public class RerankingTests {
     @Test
     public void nothingScoredLeavesOrderAndScores() {
         PassageScores model = new PassageScores(new float[2], new BitSet(), true);
-        Reranking reranking = Reranking.of(new float[] { 4f, 3f, 2f }, model, (hit, modelScore) -> modelScore, Integer::compare);
+        Reranking reranking =
+                Reranking.of(new float[] {4f, 3f, 2f}, model, (hit, modelScore) -> modelScore, Integer::compare);
         assertEquals(0, reranking.scoredCount());
         assertEquals("[0, 1, 2]", Arrays.toString(order(reranking, 3)));
         assertEquals(3f, reranking.score(1), 0f);

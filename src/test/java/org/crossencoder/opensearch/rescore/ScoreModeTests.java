@@ -1,13 +1,19 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.rescore;
-
-import org.apache.lucene.search.Explanation;
-import org.junit.Test;
-import org.opensearch.common.io.stream.BytesStreamOutput;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
+
+import org.apache.lucene.search.Explanation;
+import org.junit.Test;
+import org.opensearch.common.io.stream.BytesStreamOutput;
 
 public class ScoreModeTests {
 
@@ -39,13 +45,17 @@ public class ScoreModeTests {
             assertEquals(mode, ScoreMode.fromString(mode.toString()));
             try (BytesStreamOutput out = new BytesStreamOutput()) {
                 mode.writeTo(out);
-                assertEquals("on the wire by name, not position", mode.toString(), out.bytes().streamInput().readString());
+                assertEquals(
+                        "on the wire by name, not position",
+                        mode.toString(),
+                        out.bytes().streamInput().readString());
                 assertEquals(mode, ScoreMode.readFrom(out.bytes().streamInput()));
             }
         }
         assertThat(
-            assertThrows(IllegalArgumentException.class, () -> ScoreMode.fromString("REPLACE")).getMessage(),
-            containsString("[score_mode] must be one of [replace, total, multiply, avg, max, min] but was [REPLACE]")
-        );
+                assertThrows(IllegalArgumentException.class, () -> ScoreMode.fromString("REPLACE"))
+                        .getMessage(),
+                containsString(
+                        "[score_mode] must be one of [replace, total, multiply, avg, max, min] but was [REPLACE]"));
     }
 }

@@ -1,12 +1,18 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.settings;
-
-import org.junit.Test;
-import org.opensearch.common.settings.Settings;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
+
+import org.junit.Test;
+import org.opensearch.common.settings.Settings;
 
 public class CrossEncoderSettingsTests {
 
@@ -17,9 +23,15 @@ public class CrossEncoderSettingsTests {
     @Test
     public void onnxRuntimeThreadsShareTheProcessorsAmongTheInferenceThreads() {
         assertEquals(8, (int) CrossEncoderSettings.INTRA_OP_THREADS.get(processors(8)));
-        Settings twoInferences = Settings.builder().put(processors(8)).put("thread_pool.cross_encoder_inference.size", 2).build();
+        Settings twoInferences = Settings.builder()
+                .put(processors(8))
+                .put("thread_pool.cross_encoder_inference.size", 2)
+                .build();
         assertEquals(4, (int) CrossEncoderSettings.INTRA_OP_THREADS.get(twoInferences));
-        Settings morePoolThanCores = Settings.builder().put(processors(2)).put("thread_pool.cross_encoder_inference.size", 4).build();
+        Settings morePoolThanCores = Settings.builder()
+                .put(processors(2))
+                .put("thread_pool.cross_encoder_inference.size", 4)
+                .build();
         assertEquals("never zero", 1, (int) CrossEncoderSettings.INTRA_OP_THREADS.get(morePoolThanCores));
         CrossEncoderSettings.checkProcessorBudget(twoInferences);
     }
@@ -27,14 +39,22 @@ public class CrossEncoderSettingsTests {
     @Test
     public void aConfigurationAskingForMoreThreadsThanCoresIsRefused() {
         Settings tooMany = Settings.builder()
-            .put(processors(2))
-            .put("thread_pool.cross_encoder_inference.size", 2)
-            .put("plugins.cross_encoder.inference.intra_op_threads", 2)
-            .build();
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CrossEncoderSettings.checkProcessorBudget(tooMany));
-        assertThat(e.getMessage(), containsString("[thread_pool.cross_encoder_inference.size] (2) x [plugins.cross_encoder.inference.intra_op_threads] (2)"));
+                .put(processors(2))
+                .put("thread_pool.cross_encoder_inference.size", 2)
+                .put("plugins.cross_encoder.inference.intra_op_threads", 2)
+                .build();
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> CrossEncoderSettings.checkProcessorBudget(tooMany));
+        assertThat(
+                e.getMessage(),
+                containsString(
+                        "[thread_pool.cross_encoder_inference.size] (2) x [plugins.cross_encoder.inference.intra_op_threads] (2)"));
         assertThat(e.getMessage(), containsString("more than the node's 2 allocated processors"));
-        Settings poolOfFourOnTwoCores = Settings.builder().put(processors(2)).put("thread_pool.cross_encoder_inference.size", 4).build();
-        assertThrows(IllegalArgumentException.class, () -> CrossEncoderSettings.checkProcessorBudget(poolOfFourOnTwoCores));
+        Settings poolOfFourOnTwoCores = Settings.builder()
+                .put(processors(2))
+                .put("thread_pool.cross_encoder_inference.size", 4)
+                .build();
+        assertThrows(
+                IllegalArgumentException.class, () -> CrossEncoderSettings.checkProcessorBudget(poolOfFourOnTwoCores));
     }
 }

@@ -1,7 +1,10 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.eval;
-
-import org.opensearch.common.xcontent.XContentHelper;
-import org.opensearch.common.xcontent.json.JsonXContent;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -12,6 +15,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.opensearch.common.xcontent.XContentHelper;
+import org.opensearch.common.xcontent.json.JsonXContent;
 
 /** A test collection in BEIR layout: {@code corpus.jsonl}, {@code queries.jsonl}, {@code qrels/<split>.tsv}. */
 public final class BeirCollection {
@@ -25,7 +30,8 @@ public final class BeirCollection {
     private final Map<String, Map<String, Integer>> judgments;
     private final List<Query> queries;
 
-    private BeirCollection(String name, Path directory, Map<String, Map<String, Integer>> judgments, List<Query> queries) {
+    private BeirCollection(
+            String name, Path directory, Map<String, Map<String, Integer>> judgments, List<Query> queries) {
         this.name = name;
         this.directory = directory;
         this.judgments = judgments;
@@ -41,7 +47,9 @@ public final class BeirCollection {
                 continue;
             }
             String[] columns = line.split("\t");
-            judgments.computeIfAbsent(columns[0], q -> new LinkedHashMap<>()).put(columns[1], Integer.parseInt(columns[2].trim()));
+            judgments
+                    .computeIfAbsent(columns[0], q -> new LinkedHashMap<>())
+                    .put(columns[1], Integer.parseInt(columns[2].trim()));
         }
         List<Query> queries = new ArrayList<>();
         forEachJson(directory.resolve("queries.jsonl"), json -> {
@@ -56,7 +64,8 @@ public final class BeirCollection {
     public void forEachDocument(Consumer<Document> consumer) throws IOException {
         forEachJson(directory.resolve("corpus.jsonl"), json -> {
             Object title = json.get("title");
-            consumer.accept(new Document((String) json.get("_id"), title == null ? "" : (String) title, (String) json.get("text")));
+            consumer.accept(new Document(
+                    (String) json.get("_id"), title == null ? "" : (String) title, (String) json.get("text")));
         });
     }
 

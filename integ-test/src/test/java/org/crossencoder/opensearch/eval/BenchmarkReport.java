@@ -1,3 +1,9 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.eval;
 
 import java.io.IOException;
@@ -15,53 +21,51 @@ public final class BenchmarkReport {
         StringBuilder table = new StringBuilder();
         int queries = results.get(0).queries();
         table.append(String.format(
-            Locale.ROOT,
-            "### %s: %d test queries, model `%s`, window %d%n%n",
-            config.collection().name(),
-            queries,
-            config.model(),
-            config.window()
-        ));
+                Locale.ROOT,
+                "### %s: %d test queries, model `%s`, window %d%n%n",
+                config.collection().name(),
+                queries,
+                config.model(),
+                config.window()));
         table.append(String.format(
-            Locale.ROOT,
-            "Measured %s on %d cores (%s, Java %s) by `scripts/eval.sh %s %s%s%s`.%n",
-            RelevanceEvaluation.today(),
-            Runtime.getRuntime().availableProcessors(),
-            System.getProperty("os.arch"),
-            System.getProperty("java.version"),
-            config.collection().name(),
-            config.model(),
-            sideBySideOptions(config),
-            config.queryLimit() < Integer.MAX_VALUE ? " -Deval.queries=" + config.queryLimit() : ""
-        ));
+                Locale.ROOT,
+                "Measured %s on %d cores (%s, Java %s) by `scripts/eval.sh %s %s%s%s`.%n",
+                RelevanceEvaluation.today(),
+                Runtime.getRuntime().availableProcessors(),
+                System.getProperty("os.arch"),
+                System.getProperty("java.version"),
+                config.collection().name(),
+                config.model(),
+                sideBySideOptions(config),
+                config.queryLimit() < Integer.MAX_VALUE ? " -Deval.queries=" + config.queryLimit() : ""));
         if (config.randomWeights()) {
             table.append(
-                "**The model has random weights: its rows test the plumbing end to end and are not a quality claim.**\n"
-            );
+                    "**The model has random weights: its rows test the plumbing end to end and are not a quality claim.**\n");
         }
-        table.append("\n| dataset | system | nDCG@10 | MRR@10 | Recall@100 | p50 ms/query | pairs/s | published reference |\n");
+        table.append(
+                "\n| dataset | system | nDCG@10 | MRR@10 | Recall@100 | p50 ms/query | pairs/s | published reference |\n");
         table.append("|---|---|---|---|---|---|---|---|\n");
         for (RelevanceEvaluation.SystemResult result : results) {
             table.append(String.format(
-                Locale.ROOT,
-                "| %s | %s | %.4f | %.4f | %.4f | %d | %s | %s |%n",
-                config.collection().name(),
-                result.system(),
-                result.ndcg10(),
-                result.mrr10(),
-                result.recall100(),
-                result.p50Millis(),
-                result.reranks() ? String.format(Locale.ROOT, "%.1f", config.window() * 1000 / result.meanMillis()) : "",
-                result.reference()
-            ));
+                    Locale.ROOT,
+                    "| %s | %s | %.4f | %.4f | %.4f | %d | %s | %s |%n",
+                    config.collection().name(),
+                    result.system(),
+                    result.ndcg10(),
+                    result.mrr10(),
+                    result.recall100(),
+                    result.p50Millis(),
+                    result.reranks()
+                            ? String.format(Locale.ROOT, "%.1f", config.window() * 1000 / result.meanMillis())
+                            : "",
+                    result.reference()));
         }
         Path output = config.output().toAbsolutePath();
         Path here = Path.of("").toAbsolutePath();
         table.append(String.format(
-            Locale.ROOT,
-            "%nPer-query metrics (`.tsv`) and TREC run files (`.run`): `%s`.%n",
-            output.startsWith(here) ? here.relativize(output) : output
-        ));
+                Locale.ROOT,
+                "%nPer-query metrics (`.tsv`) and TREC run files (`.run`): `%s`.%n",
+                output.startsWith(here) ? here.relativize(output) : output));
         return table.toString();
     }
 
@@ -70,7 +74,8 @@ public final class BenchmarkReport {
             return "";
         }
         String mlCommonsModel = config.mlCommonsModel().getFileName().toString();
-        return " -Deval.side-by-side=true" + (mlCommonsModel.equals(config.model()) ? "" : " -Deval.ml-commons-model=" + mlCommonsModel);
+        return " -Deval.side-by-side=true"
+                + (mlCommonsModel.equals(config.model()) ? "" : " -Deval.ml-commons-model=" + mlCommonsModel);
     }
 
     /** Replaces (or appends) the section between the markers {@code <!-- key -->} and {@code <!-- /key -->}. */

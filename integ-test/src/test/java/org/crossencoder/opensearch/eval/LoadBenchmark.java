@@ -1,10 +1,10 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.eval;
-
-import org.HdrHistogram.Histogram;
-import org.crossencoder.opensearch.integ.RestClient;
-import org.opensearch.common.xcontent.XContentFactory;
-import org.opensearch.core.common.bytes.BytesReference;
-import org.opensearch.core.xcontent.XContentBuilder;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -20,6 +20,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.HdrHistogram.Histogram;
+import org.crossencoder.opensearch.integ.RestClient;
+import org.opensearch.common.xcontent.XContentFactory;
+import org.opensearch.core.common.bytes.BytesReference;
+import org.opensearch.core.xcontent.XContentBuilder;
 
 /**
  * Production-safety under load, on a real node with the score cache off (every pair goes to the model):
@@ -56,7 +61,8 @@ public final class LoadBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        try (SoakNode node = SoakNode.start("load-node", "minilm-l6-sci-cross-encoder", RelevanceEvaluation.DEPTH, "load")) {
+        try (SoakNode node =
+                SoakNode.start("load-node", "minilm-l6-sci-cross-encoder", RelevanceEvaluation.DEPTH, "load")) {
             RelevanceEvaluation.Config config = node.config();
             List<String> passages = new ArrayList<>();
             config.collection().forEachDocument(d -> {
@@ -64,26 +70,28 @@ public final class LoadBenchmark {
                     passages.add((d.title() + " " + d.text()).strip());
                 }
             });
-            LoadBenchmark benchmark = new LoadBenchmark(node, config.model(), config.collection().queries(), passages);
+            LoadBenchmark benchmark =
+                    new LoadBenchmark(node, config.model(), config.collection().queries(), passages);
             String fairness = benchmark.fairness(Integer.getInteger("load.rounds", 5));
-            String mixed = benchmark.mixedLoad(Integer.getInteger("load.clients", 4), Integer.getInteger("load.minutes", 3));
+            String mixed =
+                    benchmark.mixedLoad(Integer.getInteger("load.clients", 4), Integer.getInteger("load.minutes", 3));
             String report = String.format(
-                Locale.ROOT,
-                "Measured %s on %d cores (%s, Java %s) by `scripts/load.sh`: one node (heap 768 MiB), model `%s`, score cache "
-                    + "off, %s passages, default inference settings (one inference thread, ONNX Runtime on every core).%n%n%s%n%s",
-                RelevanceEvaluation.today(),
-                Runtime.getRuntime().availableProcessors(),
-                System.getProperty("os.arch"),
-                System.getProperty("java.version"),
-                config.model(),
-                config.collection().name(),
-                fairness,
-                mixed
-            );
+                    Locale.ROOT,
+                    "Measured %s on %d cores (%s, Java %s) by `scripts/load.sh`: one node (heap 768 MiB), model `%s`, score cache "
+                            + "off, %s passages, default inference settings (one inference thread, ONNX Runtime on every core).%n%n%s%n%s",
+                    RelevanceEvaluation.today(),
+                    Runtime.getRuntime().availableProcessors(),
+                    System.getProperty("os.arch"),
+                    System.getProperty("java.version"),
+                    config.model(),
+                    config.collection().name(),
+                    fairness,
+                    mixed);
             System.out.println(report);
             BenchmarkReport.update(config.report(), "speed:load", report);
             if (benchmark.serverErrors > 0) {
-                throw new IllegalStateException(benchmark.serverErrors + " requests were answered with a server error; see the table");
+                throw new IllegalStateException(
+                        benchmark.serverErrors + " requests were answered with a server error; see the table");
             }
         }
     }
@@ -94,15 +102,27 @@ public final class LoadBenchmark {
         if (timeout != null) {
             b.field("timeout", timeout);
         }
-        b.startObject("query").startObject("multi_match").field("query", query.text()).array("fields", "title", "text").endObject().endObject();
+        b.startObject("query")
+                .startObject("multi_match")
+                .field("query", query.text())
+                .array("fields", "title", "text")
+                .endObject()
+                .endObject();
         b.startObject("rescore").field("window_size", window);
-        b.startObject("cross_encoder").field("model", model).field("query_text", query.text()).array("fields", "title", "text").endObject();
+        b.startObject("cross_encoder")
+                .field("model", model)
+                .field("query_text", query.text())
+                .array("fields", "title", "text")
+                .endObject();
         b.endObject();
         return BytesReference.bytes(b.endObject()).utf8ToString();
     }
 
     private String rerank(BeirCollection.Query query, int from, int count) throws IOException {
-        XContentBuilder b = XContentFactory.jsonBuilder().startObject().field("model", model).field("query_text", query.text());
+        XContentBuilder b = XContentFactory.jsonBuilder()
+                .startObject()
+                .field("model", model)
+                .field("query_text", query.text());
         b.startArray("texts");
         for (int i = 0; i < count; i++) {
             b.value(passages.get((from + i) % passages.size()));
@@ -113,8 +133,17 @@ public final class LoadBenchmark {
 
     private String pipelined(BeirCollection.Query query, int size) throws IOException {
         XContentBuilder b = XContentFactory.jsonBuilder().startObject().field("size", size);
-        b.startObject("query").startObject("multi_match").field("query", query.text()).array("fields", "title", "text").endObject().endObject();
-        b.startObject("ext").startObject("cross_encoder").field("query_text", query.text()).endObject().endObject();
+        b.startObject("query")
+                .startObject("multi_match")
+                .field("query", query.text())
+                .array("fields", "title", "text")
+                .endObject()
+                .endObject();
+        b.startObject("ext")
+                .startObject("cross_encoder")
+                .field("query_text", query.text())
+                .endObject()
+                .endObject();
         return BytesReference.bytes(b.endObject()).utf8ToString();
     }
 
@@ -126,7 +155,8 @@ public final class LoadBenchmark {
 
     @SuppressWarnings("unchecked")
     private Map<String, Object> inference() throws IOException {
-        Map<String, Map<String, Object>> nodes = client.ok("GET", "/_plugins/cross_encoder/_local/stats", null).path("nodes");
+        Map<String, Map<String, Object>> nodes =
+                client.ok("GET", "/_plugins/cross_encoder/_local/stats", null).path("nodes");
         return (Map<String, Object>) nodes.values().iterator().next().get("inference");
     }
 
@@ -134,9 +164,8 @@ public final class LoadBenchmark {
     private String fairness(int rounds) throws Exception {
         timed("POST", "/" + RelevanceEvaluation.INDEX + "/_search", rescore(queries.get(0), 100, null)); // warm-up
         StringBuilder table = new StringBuilder(
-            "### Fair sharing: a 100-hit rescore while a 1,000-passage `_rerank` runs\n\n"
-                + "| round | search alone ms | search beside the rerank ms | ratio | the rerank's own ms |\n|---|---|---|---|---|\n"
-        );
+                "### Fair sharing: a 100-hit rescore while a 1,000-passage `_rerank` runs\n\n"
+                        + "| round | search alone ms | search beside the rerank ms | ratio | the rerank's own ms |\n|---|---|---|---|---|\n");
         List<Double> ratios = new ArrayList<>();
         ExecutorService background = Executors.newSingleThreadExecutor();
         try {
@@ -154,11 +183,13 @@ public final class LoadBenchmark {
                 boolean rerankStillRunning = rerank.isDone() == false;
                 long rerankMillis = rerank.get(10, TimeUnit.MINUTES);
                 if (rerankStillRunning == false) {
-                    throw new IllegalStateException("the rerank ended before the search did: the round measured nothing");
+                    throw new IllegalStateException(
+                            "the rerank ended before the search did: the round measured nothing");
                 }
                 double ratio = (double) beside / alone;
                 ratios.add(ratio);
-                String row = String.format(Locale.ROOT, "| %d | %d | %d | %.2f | %d |%n", round, alone, beside, ratio, rerankMillis);
+                String row = String.format(
+                        Locale.ROOT, "| %d | %d | %d | %.2f | %d |%n", round, alone, beside, ratio, rerankMillis);
                 System.out.print(row);
                 table.append(row);
             }
@@ -167,11 +198,10 @@ public final class LoadBenchmark {
         }
         ratios.sort(Double::compare);
         table.append(String.format(
-            Locale.ROOT,
-            "%nMedian ratio %.2f (target: at most 3). The search's batches alternate with the rerank's by model time; "
-                + "without the scheduler it would wait for the whole rerank (its own ms above).%n",
-            ratios.get(ratios.size() / 2)
-        ));
+                Locale.ROOT,
+                "%nMedian ratio %.2f (target: at most 3). The search's batches alternate with the rerank's by model time; "
+                        + "without the scheduler it would wait for the whole rerank (its own ms above).%n",
+                ratios.get(ratios.size() / 2)));
         return table.toString();
     }
 
@@ -184,19 +214,31 @@ public final class LoadBenchmark {
 
     private String mixedLoad(int clients, int minutes) throws Exception {
         client.ok(
-            "PUT",
-            "/_search/pipeline/" + PIPELINE,
-            "{\"response_processors\":[{\"cross_encoder_rerank\":{\"model\":\"" + model + "\",\"fields\":[\"title\",\"text\"]}}]}"
-        );
+                "PUT",
+                "/_search/pipeline/" + PIPELINE,
+                "{\"response_processors\":[{\"cross_encoder_rerank\":{\"model\":\"" + model
+                        + "\",\"fields\":[\"title\",\"text\"]}}]}");
         String search = "/" + RelevanceEvaluation.INDEX + "/_search";
         List<Kind> kinds = List.of(
-            new Kind("rescore window 10", 4, (q, r) -> client.request("POST", search, rescore(q, 10, null))),
-            new Kind("rescore window 100", 2, (q, r) -> client.request("POST", search, rescore(q, 100, null))),
-            new Kind("_rerank 50 texts", 2, (q, r) -> client.request("POST", RERANK, rerank(q, r.nextInt(passages.size()), 50))),
-            new Kind("response processor, 20 hits", 2, (q, r) -> client.request("POST", search + "?search_pipeline=" + PIPELINE, pipelined(q, 20))),
-            new Kind("rescore window 100, cancelled after 300ms", 1, (q, r) -> client.request("POST", search + "?cancel_after_time_interval=300ms", rescore(q, 100, null))),
-            new Kind("rescore window 100, timeout 300ms", 1, (q, r) -> client.request("POST", search, rescore(q, 100, "300ms")))
-        );
+                new Kind("rescore window 10", 4, (q, r) -> client.request("POST", search, rescore(q, 10, null))),
+                new Kind("rescore window 100", 2, (q, r) -> client.request("POST", search, rescore(q, 100, null))),
+                new Kind(
+                        "_rerank 50 texts",
+                        2,
+                        (q, r) -> client.request("POST", RERANK, rerank(q, r.nextInt(passages.size()), 50))),
+                new Kind(
+                        "response processor, 20 hits",
+                        2,
+                        (q, r) -> client.request("POST", search + "?search_pipeline=" + PIPELINE, pipelined(q, 20))),
+                new Kind(
+                        "rescore window 100, cancelled after 300ms",
+                        1,
+                        (q, r) -> client.request(
+                                "POST", search + "?cancel_after_time_interval=300ms", rescore(q, 100, null))),
+                new Kind(
+                        "rescore window 100, timeout 300ms",
+                        1,
+                        (q, r) -> client.request("POST", search, rescore(q, 100, "300ms"))));
         int totalWeight = kinds.stream().mapToInt(Kind::weight).sum();
         Map<String, Histogram> latency = new ConcurrentHashMap<>();
         Map<String, Map<String, Integer>> outcomes = new ConcurrentHashMap<>();
@@ -213,35 +255,37 @@ public final class LoadBenchmark {
         long end = start + TimeUnit.MINUTES.toNanos(minutes);
         for (int c = 0; c < clients; c++) {
             Random random = new Random(c);
-            running.add(CompletableFuture.runAsync(() -> {
-                while (stop.get() == false && System.nanoTime() < end) {
-                    int pick = random.nextInt(totalWeight);
-                    Kind kind = kinds.get(0);
-                    for (Kind k : kinds) {
-                        if (pick < k.weight()) {
-                            kind = k;
-                            break;
+            running.add(CompletableFuture.runAsync(
+                    () -> {
+                        while (stop.get() == false && System.nanoTime() < end) {
+                            int pick = random.nextInt(totalWeight);
+                            Kind kind = kinds.get(0);
+                            for (Kind k : kinds) {
+                                if (pick < k.weight()) {
+                                    kind = k;
+                                    break;
+                                }
+                                pick -= k.weight();
+                            }
+                            BeirCollection.Query query = queries.get(random.nextInt(queries.size()));
+                            long sent = System.nanoTime();
+                            String outcome;
+                            try {
+                                RestClient.Response response = kind.request().send(query, random);
+                                outcome = outcome(response);
+                            } catch (IOException e) {
+                                outcome = "client error " + e.getClass().getSimpleName();
+                            }
+                            long millis = (System.nanoTime() - sent) / 1_000_000;
+                            synchronized (latency.get(kind.name())) {
+                                latency.get(kind.name()).recordValue(Math.max(1, millis));
+                            }
+                            synchronized (outcomes.get(kind.name())) {
+                                outcomes.get(kind.name()).merge(outcome, 1, Integer::sum);
+                            }
                         }
-                        pick -= k.weight();
-                    }
-                    BeirCollection.Query query = queries.get(random.nextInt(queries.size()));
-                    long sent = System.nanoTime();
-                    String outcome;
-                    try {
-                        RestClient.Response response = kind.request().send(query, random);
-                        outcome = outcome(response);
-                    } catch (IOException e) {
-                        outcome = "client error " + e.getClass().getSimpleName();
-                    }
-                    long millis = (System.nanoTime() - sent) / 1_000_000;
-                    synchronized (latency.get(kind.name())) {
-                        latency.get(kind.name()).recordValue(Math.max(1, millis));
-                    }
-                    synchronized (outcomes.get(kind.name())) {
-                        outcomes.get(kind.name()).merge(outcome, 1, Integer::sum);
-                    }
-                }
-            }, pool));
+                    },
+                    pool));
         }
         long nextSample = start + TimeUnit.SECONDS.toNanos(30);
         while (running.stream().allMatch(CompletableFuture::isDone) == false) {
@@ -256,11 +300,10 @@ public final class LoadBenchmark {
         Map<String, Object> stats = inference();
 
         StringBuilder table = new StringBuilder(String.format(
-            Locale.ROOT,
-            "### Mixed load: %d clients for %d minutes%n%n| request | sent | answers | p50 ms | p99 ms |%n|---|---|---|---|---|%n",
-            clients,
-            minutes
-        ));
+                Locale.ROOT,
+                "### Mixed load: %d clients for %d minutes%n%n| request | sent | answers | p50 ms | p99 ms |%n|---|---|---|---|---|%n",
+                clients,
+                minutes));
         for (Kind kind : kinds) {
             Histogram h = latency.get(kind.name());
             Map<String, Integer> answers = outcomes.get(kind.name());
@@ -270,28 +313,27 @@ public final class LoadBenchmark {
                 }
             }
             table.append(String.format(
-                Locale.ROOT,
-                "| %s | %d | %s | %d | %d |%n",
-                kind.name(),
-                h.getTotalCount(),
-                answers.toString().replaceAll("[{}]", "").replace("=", ": "),
-                h.getValueAtPercentile(50),
-                h.getValueAtPercentile(99)
-            ));
+                    Locale.ROOT,
+                    "| %s | %d | %s | %d | %d |%n",
+                    kind.name(),
+                    h.getTotalCount(),
+                    answers.toString().replaceAll("[{}]", "").replace("=", ": "),
+                    h.getValueAtPercentile(50),
+                    h.getValueAtPercentile(99)));
         }
         table.append(String.format(
-            Locale.ROOT,
-            "%nAnswers with status 5xx other than `" + CANCELLED + "` (which is how OpenSearch itself answers a cancelled "
-                + "search, e.g. a slow `script_score` query with `cancel_after_time_interval`): **%d**. The node's own counters afterwards: %s requests, %s errors, %s cancelled, %s "
-                + "timed out, %s queue rejections.%n%n| when | resident memory MiB | heap used MiB |%n|---|---|---|%n%s",
-            serverErrors,
-            stats.get("requests"),
-            stats.get("errors"),
-            stats.get("cancelled"),
-            stats.get("timed_out"),
-            stats.get("queue_rejections"),
-            String.join("", memory)
-        ));
+                Locale.ROOT,
+                "%nAnswers with status 5xx other than `" + CANCELLED
+                        + "` (which is how OpenSearch itself answers a cancelled "
+                        + "search, e.g. a slow `script_score` query with `cancel_after_time_interval`): **%d**. The node's own counters afterwards: %s requests, %s errors, %s cancelled, %s "
+                        + "timed out, %s queue rejections.%n%n| when | resident memory MiB | heap used MiB |%n|---|---|---|%n%s",
+                serverErrors,
+                stats.get("requests"),
+                stats.get("errors"),
+                stats.get("cancelled"),
+                stats.get("timed_out"),
+                stats.get("queue_rejections"),
+                String.join("", memory)));
         return table.toString();
     }
 

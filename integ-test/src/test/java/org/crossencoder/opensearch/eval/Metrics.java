@@ -1,3 +1,9 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.eval;
 
 import java.util.ArrayList;
@@ -23,8 +29,8 @@ public final class Metrics {
 
     /** trec_eval's ordering of a run: score descending, then document id descending. */
     static final Comparator<Scored> TREC_EVAL_ORDER = Comparator.comparingDouble(Scored::score)
-        .reversed()
-        .thenComparing(Scored::docId, Comparator.reverseOrder());
+            .reversed()
+            .thenComparing(Scored::docId, Comparator.reverseOrder());
 
     private Metrics() {}
 
@@ -39,7 +45,10 @@ public final class Metrics {
         for (int i = 0; i < Math.min(k, ranking.size()); i++) {
             dcg += judgments.getOrDefault(ranking.get(i), 0) / log2(i + 2);
         }
-        List<Integer> ideal = judgments.values().stream().filter(g -> g > 0).sorted(Comparator.reverseOrder()).toList();
+        List<Integer> ideal = judgments.values().stream()
+                .filter(g -> g > 0)
+                .sorted(Comparator.reverseOrder())
+                .toList();
         double idcg = 0;
         for (int i = 0; i < Math.min(k, ideal.size()); i++) {
             idcg += ideal.get(i) / log2(i + 2);
@@ -61,7 +70,10 @@ public final class Metrics {
         if (relevant == 0) {
             return 0;
         }
-        long found = ranking.stream().limit(k).filter(doc -> judgments.getOrDefault(doc, 0) > 0).count();
+        long found = ranking.stream()
+                .limit(k)
+                .filter(doc -> judgments.getOrDefault(doc, 0) > 0)
+                .count();
         return (double) found / relevant;
     }
 

@@ -1,11 +1,16 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.eval;
 
-import org.junit.Test;
+import static org.junit.Assert.assertEquals;
 
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.Assert.assertEquals;
+import org.junit.Test;
 
 /** The metrics on cases computed by hand. */
 public class MetricsTests {
@@ -18,7 +23,8 @@ public class MetricsTests {
         Map<String, Integer> judgments = Map.of("a", 2, "b", 1, "c", 1);
         // Ranking d, b, a: DCG = 0/1 + 1/log2(3) + 2/log2(4) = 0.6309297536 + 1 = 1.6309297536
         // Ideal a, b, c:  IDCG = 2/1 + 1/log2(3) + 1/log2(4) = 2 + 0.6309297536 + 0.5 = 3.1309297536
-        assertEquals(1.6309297535714575 / 3.1309297535714575, Metrics.ndcg(List.of("d", "b", "a"), judgments, 10), EPSILON);
+        assertEquals(
+                1.6309297535714575 / 3.1309297535714575, Metrics.ndcg(List.of("d", "b", "a"), judgments, 10), EPSILON);
         assertEquals(1.0, Metrics.ndcg(List.of("a", "b", "c", "d"), judgments, 10), EPSILON);
         // Cut at 1: only rank 1 counts, in both DCG and IDCG: 1 / 2.
         assertEquals(0.5, Metrics.ndcg(List.of("b", "a"), judgments, 1), EPSILON);
@@ -50,11 +56,10 @@ public class MetricsTests {
     @Test
     public void tiesAreBrokenLikeTrecEvalByDocumentIdDescending() {
         List<Metrics.Scored> run = List.of(
-            new Metrics.Scored("doc1", 1.0),
-            new Metrics.Scored("doc3", 2.0),
-            new Metrics.Scored("doc2", 1.0),
-            new Metrics.Scored("doc10", 1.0)
-        );
+                new Metrics.Scored("doc1", 1.0),
+                new Metrics.Scored("doc3", 2.0),
+                new Metrics.Scored("doc2", 1.0),
+                new Metrics.Scored("doc10", 1.0));
         // Equal scores: "doc2" > "doc10" > "doc1" as strings, descending.
         assertEquals(List.of("doc3", "doc2", "doc10", "doc1"), Metrics.rank(run));
     }

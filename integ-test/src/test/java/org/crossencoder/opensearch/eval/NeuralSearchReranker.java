@@ -1,6 +1,10 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.eval;
-
-import org.crossencoder.opensearch.integ.RestClient;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -13,10 +17,11 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
-import java.util.Locale;
+import org.crossencoder.opensearch.integ.RestClient;
 
 /**
  * The reranker OpenSearch users have today, set up for a side-by-side run on the same node: the model
@@ -28,6 +33,7 @@ final class NeuralSearchReranker {
     static final String PIPELINE = "neural-search-rerank";
     /** ml-commons refuses chunks above 10,000,000 bytes. */
     private static final int CHUNK = 10_000_000;
+
     private static final Duration DEPLOY_TIMEOUT = Duration.ofMinutes(5);
 
     private NeuralSearchReranker() {}
@@ -39,12 +45,18 @@ final class NeuralSearchReranker {
     static void seedPytorch(Path nodeDirectory, Path nativeJar, Path jniJar) throws IOException {
         Path target = nodeDirectory.resolve("data/ml_cache/pytorch/2.5.1-cpu-precxx11-linux-x86_64");
         Files.createDirectories(target);
-        try (ZipFile natives = new ZipFile(nativeJar.toFile()); ZipFile jni = new ZipFile(jniJar.toFile())) {
-            for (ZipEntry entry : natives.stream().filter(e -> e.getName().startsWith("pytorch/cpu/linux-x86_64/") && e.isDirectory() == false).toList()) {
+        try (ZipFile natives = new ZipFile(nativeJar.toFile());
+                ZipFile jni = new ZipFile(jniJar.toFile())) {
+            for (ZipEntry entry : natives.stream()
+                    .filter(e -> e.getName().startsWith("pytorch/cpu/linux-x86_64/") && e.isDirectory() == false)
+                    .toList()) {
                 copy(natives, entry, target.resolve(Path.of(entry.getName()).getFileName()));
             }
             // ml-commons ships DJL 0.31.1; Central has the JNI only for 0.32.0, which works with it.
-            copy(jni, jni.getEntry("jnilib/linux-x86_64/cpu/libdjl_torch.so"), target.resolve("0.31.1-libdjl_torch.so"));
+            copy(
+                    jni,
+                    jni.getEntry("jnilib/linux-x86_64/cpu/libdjl_torch.so"),
+                    target.resolve("0.31.1-libdjl_torch.so"));
         }
     }
 
@@ -61,18 +73,24 @@ final class NeuralSearchReranker {
                            "plugins.ml_commons.allow_registering_model_via_local_file":true}}""");
         byte[] zip = zip(modelDir);
         int chunks = (zip.length + CHUNK - 1) / CHUNK;
-        String modelId = client.ok("POST", "/_plugins/_ml/models/meta", String.format(Locale.ROOT, """
+        String modelId = client.ok(
+                        "POST",
+                        "/_plugins/_ml/models/meta",
+                        String.format(Locale.ROOT, """
             {"name":"%s","version":"1.0.0","model_format":"ONNX","function_name":"TEXT_SIMILARITY",
              "model_content_hash_value":"%s","model_content_size_in_bytes":%d,"total_chunks":%d,
-             "model_config":{"model_type":"bert","embedding_dimension":1,"framework_type":"huggingface_transformers"}}""", modelDir.getFileName(), sha256(zip), zip.length, chunks)).path("model_id");
+             "model_config":{"model_type":"bert","embedding_dimension":1,"framework_type":"huggingface_transformers"}}""", modelDir.getFileName(), sha256(zip), zip.length, chunks))
+                .path("model_id");
         for (int i = 0; i < chunks; i++) {
             byte[] chunk = Arrays.copyOfRange(zip, i * CHUNK, Math.min(zip.length, (i + 1) * CHUNK));
-            RestClient.Response uploaded = client.requestBytes("POST", "/_plugins/_ml/models/" + modelId + "/upload_chunk/" + i, chunk);
+            RestClient.Response uploaded =
+                    client.requestBytes("POST", "/_plugins/_ml/models/" + modelId + "/upload_chunk/" + i, chunk);
             if (uploaded.raw().contains("Uploaded") == false) {
                 throw new IllegalStateException("chunk " + i + " of the model was refused: " + uploaded.raw());
             }
         }
-        String task = client.ok("POST", "/_plugins/_ml/models/" + modelId + "/_deploy", null).path("task_id");
+        String task = client.ok("POST", "/_plugins/_ml/models/" + modelId + "/_deploy", null)
+                .path("task_id");
         Instant deadline = Instant.now().plus(DEPLOY_TIMEOUT);
         while (true) {
             String state = client.ok("GET", "/_plugins/_ml/tasks/" + task, null).path("state");
@@ -80,19 +98,32 @@ final class NeuralSearchReranker {
                 break;
             }
             if (state != null && state.contains("FAILED") || Instant.now().isAfter(deadline)) {
-                throw new IllegalStateException("ml-commons did not deploy the model: " + client.ok("GET", "/_plugins/_ml/tasks/" + task, null).raw());
+                throw new IllegalStateException("ml-commons did not deploy the model: "
+                        + client.ok("GET", "/_plugins/_ml/tasks/" + task, null).raw());
             }
             Thread.sleep(250);
         }
         // DEPLOYED comes a little before predictions work.
-        while (client.request("POST", "/_plugins/_ml/models/" + modelId + "/_predict", "{\"query_text\":\"q\",\"text_docs\":[\"d\"]}").status() != 200) {
+        while (client.request(
+                                "POST",
+                                "/_plugins/_ml/models/" + modelId + "/_predict",
+                                "{\"query_text\":\"q\",\"text_docs\":[\"d\"]}")
+                        .status()
+                != 200) {
             if (Instant.now().isAfter(deadline)) {
                 throw new IllegalStateException("ml-commons never answered predictions for " + modelId);
             }
             Thread.sleep(500);
         }
-        client.ok("PUT", "/_search/pipeline/" + PIPELINE, String.format(Locale.ROOT, """
-            {"response_processors":[{"rerank":{"ml_opensearch":{"model_id":"%s"},"context":{"document_fields":%s}}}]}""", modelId, documentFields.stream().map(f -> "\"" + f + "\"").toList()));
+        client.ok(
+                "PUT",
+                "/_search/pipeline/" + PIPELINE,
+                String.format(
+                        Locale.ROOT,
+                        """
+            {"response_processors":[{"rerank":{"ml_opensearch":{"model_id":"%s"},"context":{"document_fields":%s}}}]}""",
+                        modelId,
+                        documentFields.stream().map(f -> "\"" + f + "\"").toList()));
         return modelId;
     }
 

@@ -1,3 +1,9 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.eval;
 
 /**
@@ -31,12 +37,14 @@ final class References {
             case "nfcorpus" -> "nDCG@10 0.350 (BEIR paper, BM25 + ms-marco-MiniLM-L-6-v2)";
             default -> null;
         };
-        String own = model.startsWith("minilm-l6-sci-cross-encoder") ? switch (dataset) {
-            case "scifact" -> "model README: Python BM25 0.6635 -> 0.6927";
-            case "nfcorpus" -> "model README: Python BM25 0.3073 -> 0.3138";
-            case "trec-dl-2019-passage-subset" -> "model README: Python BM25 0.5738 -> 0.6368";
-            default -> null;
-        } : null;
+        String own = model.startsWith("minilm-l6-sci-cross-encoder")
+                ? switch (dataset) {
+                    case "scifact" -> "model README: Python BM25 0.6635 -> 0.6927";
+                    case "nfcorpus" -> "model README: Python BM25 0.3073 -> 0.3138";
+                    case "trec-dl-2019-passage-subset" -> "model README: Python BM25 0.5738 -> 0.6368";
+                    default -> null;
+                }
+                : null;
         if (beir == null && own == null) {
             return "none comparable";
         }

@@ -1,22 +1,27 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.eval;
 
-import org.crossencoder.opensearch.integ.OpenSearchNode;
-import org.crossencoder.opensearch.integ.RestClient;
-import org.opensearch.common.xcontent.XContentFactory;
-import org.opensearch.core.common.bytes.BytesReference;
-import org.opensearch.core.xcontent.XContentBuilder;
-
-import java.time.ZoneOffset;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.crossencoder.opensearch.integ.OpenSearchNode;
+import org.crossencoder.opensearch.integ.RestClient;
+import org.opensearch.common.xcontent.XContentFactory;
+import org.opensearch.core.common.bytes.BytesReference;
+import org.opensearch.core.xcontent.XContentBuilder;
 
 /**
  * Indexes a BEIR collection into a real node with the plugin, runs every judged query through BM25 and through
@@ -32,15 +37,14 @@ public final class RelevanceEvaluation {
 
     /** What to run. {@code model} names a directory of {@code modelsSource}. */
     public record Config(
-        BeirCollection collection,
-        Path modelsSource,
-        String model,
-        int queryLimit,
-        int window,
-        Path output,
-        Path report,
-        Path mlCommonsModel
-    ) {
+            BeirCollection collection,
+            Path modelsSource,
+            String model,
+            int queryLimit,
+            int window,
+            Path output,
+            Path report,
+            Path mlCommonsModel) {
         boolean randomWeights() {
             return model.contains("random");
         }
@@ -53,16 +57,15 @@ public final class RelevanceEvaluation {
 
     /** One system's averages over the judged queries; {@code meanMillis} per query, as the client saw it. */
     public record SystemResult(
-        String system,
-        String reference,
-        int queries,
-        double ndcg10,
-        double mrr10,
-        double recall100,
-        long p50Millis,
-        double meanMillis,
-        boolean reranks
-    ) {}
+            String system,
+            String reference,
+            int queries,
+            double ndcg10,
+            double mrr10,
+            double recall100,
+            long p50Millis,
+            double meanMillis,
+            boolean reranks) {}
 
     private interface Search {
         String body(BeirCollection.Query query) throws IOException;
@@ -73,7 +76,8 @@ public final class RelevanceEvaluation {
      * with an empty score cache, so that its pairs go through a model, unless {@code warmCache} says it repeats
      * the search of the system before it.
      */
-    private record SearchSystem(String name, String reference, String pipeline, boolean reranks, boolean warmCache, Search search) {
+    private record SearchSystem(
+            String name, String reference, String pipeline, boolean reranks, boolean warmCache, Search search) {
         SearchSystem(String name, String reference, String pipeline, boolean reranks, Search search) {
             this(name, reference, pipeline, reranks, false, search);
         }
@@ -85,7 +89,12 @@ public final class RelevanceEvaluation {
     record Combination(String scoreMode, float queryWeight, float rescoreQueryWeight) {
         @Override
         public String toString() {
-            return String.format(Locale.ROOT, "score_mode %s, query_weight %s, rescore_query_weight %s", scoreMode, queryWeight, rescoreQueryWeight);
+            return String.format(
+                    Locale.ROOT,
+                    "score_mode %s, query_weight %s, rescore_query_weight %s",
+                    scoreMode,
+                    queryWeight,
+                    rescoreQueryWeight);
         }
     }
 
@@ -94,15 +103,14 @@ public final class RelevanceEvaluation {
      * model's logits about -10 to 10, so an unweighted sum leans on BM25; the weighted sums try both balances.
      */
     static final List<Combination> COMBINATIONS = Boolean.parseBoolean(System.getProperty("eval.score-modes", "true"))
-        ? List.of(
-            new Combination("total", 1, 1),
-            new Combination("total", 0.1f, 1),
-            new Combination("total", 1, 5),
-            new Combination("multiply", 1, 1),
-            new Combination("max", 1, 1),
-            new Combination("min", 1, 1)
-        )
-        : List.of();
+            ? List.of(
+                    new Combination("total", 1, 1),
+                    new Combination("total", 0.1f, 1),
+                    new Combination("total", 1, 5),
+                    new Combination("multiply", 1, 1),
+                    new Combination("max", 1, 1),
+                    new Combination("min", 1, 1))
+            : List.of();
 
     private final RestClient client;
     private final Config config;
@@ -117,20 +125,23 @@ public final class RelevanceEvaluation {
         String dataset = System.getProperty("eval.dataset", "scifact");
         String modelProperty = System.getProperty("eval.model", "minilm-l6-sci-cross-encoder");
         Path modelDir = modelDir(modelProperty);
-        // ML Commons gets the same model unless told otherwise, e.g. to set an int8 variant of ours against its float one.
-        Path mlCommonsModel = Boolean.getBoolean("eval.side-by-side") ? modelDir(System.getProperty("eval.ml-commons-model", modelProperty)) : null;
+        // ML Commons gets the same model unless told otherwise, e.g. to set an int8 variant of ours against its float
+        // one.
+        Path mlCommonsModel = Boolean.getBoolean("eval.side-by-side")
+                ? modelDir(System.getProperty("eval.ml-commons-model", modelProperty))
+                : null;
         Config config = new Config(
-            BeirCollection.load(datasets.resolve(dataset), "test"),
-            modelDir.getParent(),
-            modelDir.getFileName().toString(),
-            Integer.getInteger("eval.queries", Integer.MAX_VALUE),
-            Integer.getInteger("eval.window", DEPTH),
-            Paths.get(System.getProperty("eval.output")).resolve(dataset).resolve(modelDir.getFileName().toString()),
-            Paths.get(System.getProperty("eval.report")),
-            mlCommonsModel
-        );
-        try (
-            OpenSearchNode node = OpenSearchNode.start(
+                BeirCollection.load(datasets.resolve(dataset), "test"),
+                modelDir.getParent(),
+                modelDir.getFileName().toString(),
+                Integer.getInteger("eval.queries", Integer.MAX_VALUE),
+                Integer.getInteger("eval.window", DEPTH),
+                Paths.get(System.getProperty("eval.output"))
+                        .resolve(dataset)
+                        .resolve(modelDir.getFileName().toString()),
+                Paths.get(System.getProperty("eval.report")),
+                mlCommonsModel);
+        try (OpenSearchNode node = OpenSearchNode.start(
                 "eval-node",
                 config.modelsSource(),
                 List.of(config.model()),
@@ -139,62 +150,78 @@ public final class RelevanceEvaluation {
                 directory -> {
                     if (config.sideBySide()) {
                         NeuralSearchReranker.seedPytorch(
-                            directory,
-                            Paths.get(System.getProperty("eval.pytorch.native")),
-                            Paths.get(System.getProperty("eval.pytorch.jni"))
-                        );
+                                directory,
+                                Paths.get(System.getProperty("eval.pytorch.native")),
+                                Paths.get(System.getProperty("eval.pytorch.jni")));
                     }
-                }
-            )
-        ) {
+                })) {
             new RelevanceEvaluation(node.client(), config).run();
         }
     }
 
     /** A model is a directory name in the test models, or a path to any model directory. */
     private static Path modelDir(String model) {
-        return model.contains("/") ? Paths.get(model).toAbsolutePath() : Paths.get(System.getProperty("tests.models.dir")).resolve(model);
+        return model.contains("/")
+                ? Paths.get(model).toAbsolutePath()
+                : Paths.get(System.getProperty("tests.models.dir")).resolve(model);
     }
 
     public List<SystemResult> run() throws Exception {
         long start = System.nanoTime();
         index();
-        System.out.printf(Locale.ROOT, "indexed %s in %.1f s%n", config.collection().name(), (System.nanoTime() - start) / 1e9);
+        System.out.printf(
+                Locale.ROOT, "indexed %s in %.1f s%n", config.collection().name(), (System.nanoTime() - start) / 1e9);
         String dataset = config.collection().name();
         String top = "BM25 multifield, top " + config.window() + " reranked by ";
         List<SearchSystem> systems = new ArrayList<>(List.of(
-            new SearchSystem("BM25 flat", References.bm25Flat(dataset), null, false, this::bm25Flat),
-            new SearchSystem("BM25 multifield", References.bm25Multifield(dataset), null, false, this::bm25Multifield),
-            new SearchSystem(top + "cross_encoder [" + config.model() + "]", References.reranked(dataset, config.model()), null, true, this::reranked)
-        ));
+                new SearchSystem("BM25 flat", References.bm25Flat(dataset), null, false, this::bm25Flat),
+                new SearchSystem(
+                        "BM25 multifield", References.bm25Multifield(dataset), null, false, this::bm25Multifield),
+                new SearchSystem(
+                        top + "cross_encoder [" + config.model() + "]",
+                        References.reranked(dataset, config.model()),
+                        null,
+                        true,
+                        this::reranked)));
         // Right after the row that scored this query's pairs, so that these only combine cached scores.
         for (Combination combination : COMBINATIONS) {
             systems.add(new SearchSystem(
-                "the same, " + combination,
-                "scores from the score cache",
-                null,
-                false,
-                true,
-                q -> reranked(q, combination)
-            ));
+                    "the same, " + combination,
+                    "scores from the score cache",
+                    null,
+                    false,
+                    true,
+                    q -> reranked(q, combination)));
         }
         if (config.sideBySide()) {
-            systems.add(new SearchSystem(systems.get(2).name() + ", the same search again (score cache warm)", "repeat of the row above", null, false, true, this::reranked));
+            systems.add(new SearchSystem(
+                    systems.get(2).name() + ", the same search again (score cache warm)",
+                    "repeat of the row above",
+                    null,
+                    false,
+                    true,
+                    this::reranked));
             start = System.nanoTime();
             NeuralSearchReranker.deploy(client, config.mlCommonsModel(), List.of("text"));
             client.ok("PUT", "/_search/pipeline/" + OUR_PIPELINE, String.format(Locale.ROOT, """
                 {"response_processors":[{"cross_encoder_rerank":{"model":"%s","fields":["text"]}}]}""", config.model()));
-            System.out.printf(Locale.ROOT, "deployed the model in ml-commons in %.1f s%n", (System.nanoTime() - start) / 1e9);
+            System.out.printf(
+                    Locale.ROOT, "deployed the model in ml-commons in %.1f s%n", (System.nanoTime() - start) / 1e9);
             String mlCommonsModel = config.mlCommonsModel().getFileName().toString();
             boolean sameModel = mlCommonsModel.equals(config.model());
             systems.add(new SearchSystem(
-                top + "neural-search rerank + ml-commons" + (sameModel ? "" : " [" + mlCommonsModel + "]") + ", field text",
-                sameModel ? "same model, same node" : "model " + mlCommonsModel + ", same node",
-                NeuralSearchReranker.PIPELINE,
-                true,
-                q -> pipelined(q, "rerank", "query_context", "query_text")
-            ));
-            systems.add(new SearchSystem(top + "cross_encoder_rerank, field text", sameModel ? "same model, same node" : "model " + config.model() + ", same node", OUR_PIPELINE, true, q -> pipelined(q, "cross_encoder", null, "query_text")));
+                    top + "neural-search rerank + ml-commons" + (sameModel ? "" : " [" + mlCommonsModel + "]")
+                            + ", field text",
+                    sameModel ? "same model, same node" : "model " + mlCommonsModel + ", same node",
+                    NeuralSearchReranker.PIPELINE,
+                    true,
+                    q -> pipelined(q, "rerank", "query_context", "query_text")));
+            systems.add(new SearchSystem(
+                    top + "cross_encoder_rerank, field text",
+                    sameModel ? "same model, same node" : "model " + config.model() + ", same node",
+                    OUR_PIPELINE,
+                    true,
+                    q -> pipelined(q, "cross_encoder", null, "query_text")));
         }
         // Query by query, every system in turn: this machine's speed drifts over minutes, and each system should
         // see the same minutes.
@@ -211,14 +238,18 @@ public final class RelevanceEvaluation {
         }
         String table = BenchmarkReport.table(config, results);
         System.out.println(table);
-        BenchmarkReport.update(config.report(), "relevance:" + config.collection().name() + ":" + config.model(), table);
+        BenchmarkReport.update(
+                config.report(), "relevance:" + config.collection().name() + ":" + config.model(), table);
         return results;
     }
 
     /** Changing the cache's size empties it; null puts the default size back. */
     private void emptyScoreCache() throws IOException {
-        for (String size : new String[] { "\"0b\"", "null" }) {
-            client.ok("PUT", "/_cluster/settings", "{\"persistent\":{\"plugins.cross_encoder.cache.size\":" + size + "}}");
+        for (String size : new String[] {"\"0b\"", "null"}) {
+            client.ok(
+                    "PUT",
+                    "/_cluster/settings",
+                    "{\"persistent\":{\"plugins.cross_encoder.cache.size\":" + size + "}}");
         }
     }
 
@@ -251,12 +282,17 @@ public final class RelevanceEvaluation {
         StringBuilder body = new StringBuilder();
         try {
             for (BeirCollection.Document document : documents) {
-                body.append(json(b -> b.startObject("index").field("_id", document.id()).endObject())).append('\n');
-                body.append(json(b -> b.field("title", document.title()).field("text", document.text()))).append('\n');
+                body.append(json(b -> b.startObject("index")
+                                .field("_id", document.id())
+                                .endObject()))
+                        .append('\n');
+                body.append(json(b -> b.field("title", document.title()).field("text", document.text())))
+                        .append('\n');
             }
             RestClient.Response response = client.ok("POST", "/" + INDEX + "/_bulk", body.toString());
             if (Boolean.TRUE.equals(response.path("errors"))) {
-                throw new IllegalStateException("bulk indexing failed: " + response.raw().substring(0, 2000));
+                throw new IllegalStateException(
+                        "bulk indexing failed: " + response.raw().substring(0, 2000));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -276,8 +312,12 @@ public final class RelevanceEvaluation {
 
         SystemRun(SearchSystem system) {
             this.system = system;
-            this.path = "/" + INDEX + "/_search" + (system.pipeline() == null ? "" : "?search_pipeline=" + system.pipeline());
-            this.slug = system.name().replaceAll("[^A-Za-z0-9]+", "-").replaceAll("-+$", "").toLowerCase(Locale.ROOT);
+            this.path = "/" + INDEX + "/_search"
+                    + (system.pipeline() == null ? "" : "?search_pipeline=" + system.pipeline());
+            this.slug = system.name()
+                    .replaceAll("[^A-Za-z0-9]+", "-")
+                    .replaceAll("-+$", "")
+                    .toLowerCase(Locale.ROOT);
         }
 
         void search(BeirCollection.Query query) throws IOException {
@@ -285,7 +325,8 @@ public final class RelevanceEvaluation {
                 emptyScoreCache();
             }
             long start = System.nanoTime();
-            RestClient.Response response = client.ok("POST", path, system.search().body(query));
+            RestClient.Response response =
+                    client.ok("POST", path, system.search().body(query));
             long queryMillis = (System.nanoTime() - start) / 1_000_000;
             millis.add(queryMillis);
             List<Metrics.Scored> scored = new ArrayList<>();
@@ -302,9 +343,23 @@ public final class RelevanceEvaluation {
             ndcg += queryNdcg;
             mrr += queryMrr;
             recall += queryRecall;
-            perQuery.append(String.format(Locale.ROOT, "%s\t%.4f\t%.4f\t%.4f\t%d%n", query.id(), queryNdcg, queryMrr, queryRecall, queryMillis));
+            perQuery.append(String.format(
+                    Locale.ROOT,
+                    "%s\t%.4f\t%.4f\t%.4f\t%d%n",
+                    query.id(),
+                    queryNdcg,
+                    queryMrr,
+                    queryRecall,
+                    queryMillis));
             for (int rank = 0; rank < ranking.size(); rank++) {
-                run.append(String.format(Locale.ROOT, "%s Q0 %s %d %.6f %s%n", query.id(), ranking.get(rank), rank + 1, scoreOf(scored, ranking.get(rank)), slug));
+                run.append(String.format(
+                        Locale.ROOT,
+                        "%s Q0 %s %d %.6f %s%n",
+                        query.id(),
+                        ranking.get(rank),
+                        rank + 1,
+                        scoreOf(scored, ranking.get(rank)),
+                        slug));
             }
         }
 
@@ -315,29 +370,43 @@ public final class RelevanceEvaluation {
             int n = millis.size();
             List<Long> sorted = millis.stream().sorted().toList();
             SystemResult result = new SystemResult(
-                system.name(),
-                system.reference(),
-                n,
-                ndcg / n,
-                mrr / n,
-                recall / n,
-                sorted.get(n / 2),
-                millis.stream().mapToLong(Long::longValue).average().orElse(0),
-                system.reranks()
-            );
-            System.out.printf(Locale.ROOT, "%-70s nDCG@10 %.4f  MRR@10 %.4f  R@100 %.4f  p50 %d ms%n", system.name(), result.ndcg10(), result.mrr10(), result.recall100(), result.p50Millis());
+                    system.name(),
+                    system.reference(),
+                    n,
+                    ndcg / n,
+                    mrr / n,
+                    recall / n,
+                    sorted.get(n / 2),
+                    millis.stream().mapToLong(Long::longValue).average().orElse(0),
+                    system.reranks());
+            System.out.printf(
+                    Locale.ROOT,
+                    "%-70s nDCG@10 %.4f  MRR@10 %.4f  R@100 %.4f  p50 %d ms%n",
+                    system.name(),
+                    result.ndcg10(),
+                    result.mrr10(),
+                    result.recall100(),
+                    result.p50Millis());
             return result;
         }
     }
 
     private static double scoreOf(List<Metrics.Scored> scored, String docId) {
-        return scored.stream().filter(s -> s.docId().equals(docId)).findFirst().orElseThrow().score();
+        return scored.stream()
+                .filter(s -> s.docId().equals(docId))
+                .findFirst()
+                .orElseThrow()
+                .score();
     }
 
     private String bm25Flat(BeirCollection.Query query) throws IOException {
         return json(b -> {
             b.field("size", DEPTH).field("_source", false);
-            b.startObject("query").startObject("match").field("contents", query.text()).endObject().endObject();
+            b.startObject("query")
+                    .startObject("match")
+                    .field("contents", query.text())
+                    .endObject()
+                    .endObject();
         });
     }
 
@@ -359,13 +428,13 @@ public final class RelevanceEvaluation {
             multifieldQuery(b, query);
             b.startObject("rescore").field("window_size", config.window());
             b.startObject("cross_encoder")
-                .field("model", config.model())
-                .field("query_text", query.text())
-                .array("fields", "title", "text");
+                    .field("model", config.model())
+                    .field("query_text", query.text())
+                    .array("fields", "title", "text");
             if (combination != null) {
                 b.field("score_mode", combination.scoreMode())
-                    .field("query_weight", combination.queryWeight())
-                    .field("rescore_query_weight", combination.rescoreQueryWeight());
+                        .field("query_weight", combination.queryWeight())
+                        .field("rescore_query_weight", combination.rescoreQueryWeight());
             }
             b.endObject().endObject();
         });
@@ -390,12 +459,12 @@ public final class RelevanceEvaluation {
 
     private static void multifieldQuery(XContentBuilder b, BeirCollection.Query query) throws IOException {
         b.startObject("query")
-            .startObject("multi_match")
-            .field("query", query.text())
-            .field("type", "most_fields")
-            .array("fields", "title", "text")
-            .endObject()
-            .endObject();
+                .startObject("multi_match")
+                .field("query", query.text())
+                .field("type", "most_fields")
+                .array("fields", "title", "text")
+                .endObject()
+                .endObject();
     }
 
     private interface Body {

@@ -1,21 +1,26 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.eval;
-
-import org.crossencoder.opensearch.integ.CrossEncoderIntegTestCase;
-import org.crossencoder.opensearch.model.TestModels;
-import org.junit.Rule;
-import org.junit.Test;
-import org.junit.rules.TemporaryFolder;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.util.List;
 
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+import org.crossencoder.opensearch.integ.CrossEncoderIntegTestCase;
+import org.crossencoder.opensearch.model.TestModels;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
 
 /** The relevance evaluation end to end on a handful of SciFact queries, so that the harness cannot rot. */
 public class RelevanceEvaluationSmokeIT extends CrossEncoderIntegTestCase {
@@ -27,22 +32,21 @@ public class RelevanceEvaluationSmokeIT extends CrossEncoderIntegTestCase {
     public void evaluatesBm25AndTheRerankedRunOnRealData() throws Exception {
         TestModels.assumePresent(TINY_BERT);
         TestModels.assumeFolder(
-            Paths.get(System.getProperty("eval.datasets.dir")).resolve("scifact"),
-            "../shared/datasets beside the project; -Dtest.datasets.dir=DIR points elsewhere"
-        );
+                Paths.get(System.getProperty("eval.datasets.dir")).resolve("scifact"),
+                "../shared/datasets beside the project; -Dtest.datasets.dir=DIR points elsewhere");
         Path output = folder.newFolder("eval").toPath();
         Path report = output.resolve("BENCHMARKS.md");
         Files.writeString(report, "# Benchmarks\n\nOther sections stay.\n");
         RelevanceEvaluation.Config config = new RelevanceEvaluation.Config(
-            BeirCollection.load(Paths.get(System.getProperty("eval.datasets.dir")).resolve("scifact"), "test"),
-            testModelsDir(),
-            TINY_BERT,
-            8,
-            100,
-            output.resolve(TINY_BERT),
-            report,
-            null
-        );
+                BeirCollection.load(
+                        Paths.get(System.getProperty("eval.datasets.dir")).resolve("scifact"), "test"),
+                testModelsDir(),
+                TINY_BERT,
+                8,
+                100,
+                output.resolve(TINY_BERT),
+                report,
+                null);
 
         List<RelevanceEvaluation.SystemResult> results = new RelevanceEvaluation(client, config).run();
 
@@ -59,12 +63,19 @@ public class RelevanceEvaluationSmokeIT extends CrossEncoderIntegTestCase {
             assertThat(combined.system(), containsString("score_mode"));
             assertEquals(combined.system(), multifield.recall100(), combined.recall100(), 1e-9);
         }
-        assertNotEquals("total mixes in BM25, so it ranks unlike replace", reranked.ndcg10(), results.get(3).ndcg10(), 1e-9);
+        assertNotEquals(
+                "total mixes in BM25, so it ranks unlike replace",
+                reranked.ndcg10(),
+                results.get(3).ndcg10(),
+                1e-9);
 
         List<String> run = Files.readAllLines(output.resolve(TINY_BERT).resolve("bm25-multifield.run"));
         assertEquals(8 * 100, run.size());
         assertThat(run.get(0), containsString(" Q0 "));
-        assertEquals(9, Files.readAllLines(output.resolve(TINY_BERT).resolve("bm25-multifield.tsv")).size());
+        assertEquals(
+                9,
+                Files.readAllLines(output.resolve(TINY_BERT).resolve("bm25-multifield.tsv"))
+                        .size());
 
         String markdown = Files.readString(report);
         assertThat(markdown, containsString("Other sections stay."));

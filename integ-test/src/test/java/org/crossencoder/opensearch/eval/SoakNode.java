@@ -1,7 +1,10 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.eval;
-
-import org.crossencoder.opensearch.integ.OpenSearchNode;
-import org.crossencoder.opensearch.integ.RestClient;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -10,6 +13,8 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
 import java.util.Map;
+import org.crossencoder.opensearch.integ.OpenSearchNode;
+import org.crossencoder.opensearch.integ.RestClient;
 
 /**
  * The node the soak and load runs measure: one model of the test models ({@code -Deval.model}), the score
@@ -31,30 +36,30 @@ final class SoakNode implements Closeable {
         this.config = config;
         this.evaluation = new RelevanceEvaluation(node.client(), config);
         evaluation.index();
-        Map<String, Map<String, Object>> nodes = node.client().ok("GET", "/_nodes/_local/process", null).path("nodes");
+        Map<String, Map<String, Object>> nodes =
+                node.client().ok("GET", "/_nodes/_local/process", null).path("nodes");
         this.pid = ((Number) ((Map<?, ?>) nodes.values().iterator().next().get("process")).get("id")).longValue();
     }
 
     static SoakNode start(String name, String defaultModel, int window, String outputName) throws Exception {
         Path datasets = Paths.get(System.getProperty("eval.datasets.dir"));
         String dataset = System.getProperty("eval.dataset", "trec-dl-2019-passage-subset");
-        Path modelDir = Paths.get(System.getProperty("tests.models.dir")).resolve(System.getProperty("eval.model", defaultModel));
+        Path modelDir = Paths.get(System.getProperty("tests.models.dir"))
+                .resolve(System.getProperty("eval.model", defaultModel));
         RelevanceEvaluation.Config config = new RelevanceEvaluation.Config(
-            BeirCollection.load(datasets.resolve(dataset), "test"),
-            modelDir.getParent(),
-            modelDir.getFileName().toString(),
-            Integer.MAX_VALUE,
-            window,
-            Paths.get(System.getProperty("eval.output")).resolve(outputName),
-            Paths.get(System.getProperty("eval.report")),
-            null
-        );
+                BeirCollection.load(datasets.resolve(dataset), "test"),
+                modelDir.getParent(),
+                modelDir.getFileName().toString(),
+                Integer.MAX_VALUE,
+                window,
+                Paths.get(System.getProperty("eval.output")).resolve(outputName),
+                Paths.get(System.getProperty("eval.report")),
+                null);
         OpenSearchNode node = OpenSearchNode.start(
-            name,
-            config.modelsSource(),
-            List.of(config.model()),
-            Map.of("discovery.type", "single-node", "plugins.cross_encoder.cache.size", "0b")
-        );
+                name,
+                config.modelsSource(),
+                List.of(config.model()),
+                Map.of("discovery.type", "single-node", "plugins.cross_encoder.cache.size", "0b"));
         try {
             return new SoakNode(node, config);
         } catch (IOException | RuntimeException e) {
@@ -83,8 +88,10 @@ final class SoakNode implements Closeable {
                 residentKib = Long.parseLong(line.replaceAll("[^0-9]", ""));
             }
         }
-        Map<String, Map<String, Object>> jvm = client().ok("GET", "/_nodes/_local/stats/jvm", null).path("nodes");
-        Map<String, Object> mem = (Map<String, Object>) ((Map<String, Object>) jvm.values().iterator().next().get("jvm")).get("mem");
+        Map<String, Map<String, Object>> jvm =
+                client().ok("GET", "/_nodes/_local/stats/jvm", null).path("nodes");
+        Map<String, Object> mem = (Map<String, Object>)
+                ((Map<String, Object>) jvm.values().iterator().next().get("jvm")).get("mem");
         return new Memory(residentKib / 1024, ((Number) mem.get("heap_used_in_bytes")).longValue() >> 20);
     }
 

@@ -1,17 +1,22 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.integ;
-
-import org.junit.BeforeClass;
-import org.junit.Test;
-
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.Locale;
 
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThat;
 import static org.junit.Assert.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.junit.BeforeClass;
+import org.junit.Test;
 
 /**
  * Malformed and hostile requests across every way into the plugin, on a real node: each one gets a 4xx whose
@@ -31,33 +36,32 @@ public class BadInputIT extends CrossEncoderIntegTestCase {
     @BeforeClass
     public static void setUpIndex() throws Exception {
         createIndex(
-            INDEX,
-            2,
-            "{\"passage\":{\"type\":\"text\"},\"year\":{\"type\":\"integer\"},\"meta\":{\"properties\":{\"summary\":{\"type\":\"text\"}}}}",
-            Map.of(
-                "1",
-                "{\"passage\":\"people live in Berlin\",\"year\":2020}",
-                "2",
-                "{\"passage\":\"museums of New York\",\"year\":2021}",
-                "3",
-                "{\"passage\":\"the population of Berlin grows\",\"year\":2022}"
-            )
-        );
+                INDEX,
+                2,
+                "{\"passage\":{\"type\":\"text\"},\"year\":{\"type\":\"integer\"},\"meta\":{\"properties\":{\"summary\":{\"type\":\"text\"}}}}",
+                Map.of(
+                        "1",
+                        "{\"passage\":\"people live in Berlin\",\"year\":2020}",
+                        "2",
+                        "{\"passage\":\"museums of New York\",\"year\":2021}",
+                        "3",
+                        "{\"passage\":\"the population of Berlin grows\",\"year\":2022}"));
         client.ok(
-            "PUT",
-            "/_search/pipeline/bad-input-rescore",
-            "{\"request_processors\":[{\"cross_encoder_rescore\":{\"model\":\"" + GENERATED + "\",\"fields\":[\"passage\"]}}]}"
-        );
+                "PUT",
+                "/_search/pipeline/bad-input-rescore",
+                "{\"request_processors\":[{\"cross_encoder_rescore\":{\"model\":\"" + GENERATED
+                        + "\",\"fields\":[\"passage\"]}}]}");
         client.ok(
-            "PUT",
-            "/_search/pipeline/bad-input-rerank",
-            "{\"response_processors\":[{\"cross_encoder_rerank\":{\"model\":\"" + GENERATED + "\",\"fields\":[\"passage\"]}}]}"
-        );
+                "PUT",
+                "/_search/pipeline/bad-input-rerank",
+                "{\"response_processors\":[{\"cross_encoder_rerank\":{\"model\":\"" + GENERATED
+                        + "\",\"fields\":[\"passage\"]}}]}");
     }
 
     private static String rescore(String windowSize, String crossEncoder) {
-        return "{\"query\":{\"match\":{\"passage\":\"berlin\"}},\"rescore\":{" + (windowSize == null ? "" : "\"window_size\":" + windowSize + ",")
-            + "\"cross_encoder\":" + crossEncoder + "}}";
+        return "{\"query\":{\"match\":{\"passage\":\"berlin\"}},\"rescore\":{"
+                + (windowSize == null ? "" : "\"window_size\":" + windowSize + ",") + "\"cross_encoder\":"
+                + crossEncoder + "}}";
     }
 
     private static String crossEncoder(String model, String queryText, String fields, String extra) {
@@ -94,106 +98,575 @@ public class BadInputIT extends CrossEncoderIntegTestCase {
         String tiny = "\"" + GENERATED + "\"";
         List<Case> cases = new ArrayList<>();
         // The rescore clause.
-        cases.add(new Case("window 0", "POST", SEARCH, rescore("0", valid("")), 400, "[window_size] must be at least 1, got [0]"));
-        cases.add(new Case("window -1", "POST", SEARCH, rescore("-1", valid("")), 400, "[window_size] must be at least 1, got [-1]"));
+        cases.add(new Case(
+                "window 0", "POST", SEARCH, rescore("0", valid("")), 400, "[window_size] must be at least 1, got [0]"));
+        cases.add(new Case(
+                "window -1",
+                "POST",
+                SEARCH,
+                rescore("-1", valid("")),
+                400,
+                "[window_size] must be at least 1, got [-1]"));
         cases.add(new Case("window text", "POST", SEARCH, rescore("\"many\"", valid("")), 400, "many"));
-        cases.add(new Case("window too large", "POST", SEARCH, rescore("1001", valid("")), 400, "window_size [1001] is too large"));
+        cases.add(new Case(
+                "window too large",
+                "POST",
+                SEARCH,
+                rescore("1001", valid("")),
+                400,
+                "window_size [1001] is too large"));
         cases.add(new Case("window beyond int", "POST", SEARCH, rescore("9999999999", valid("")), 400, "9999999999"));
-        cases.add(new Case("model missing, no default", "POST", SEARCH, rescore("5", crossEncoder(null, "\"q\"", "[\"passage\"]", "")), 400, "no [model] given and [plugins.cross_encoder.default_model] is not set"));
-        cases.add(new Case("model empty", "POST", SEARCH, rescore("5", crossEncoder("\"\"", "\"q\"", "[\"passage\"]", "")), 400, "requires a non-empty [model]"));
-        cases.add(new Case("model unknown", "POST", SEARCH, rescore("5", crossEncoder("\"nope\"", "\"q\"", "[\"passage\"]", "")), 404, "unknown cross-encoder model [nope]"));
-        cases.add(new Case("model is a path", "POST", SEARCH, rescore("5", crossEncoder("\"../../etc\"", "\"q\"", "[\"passage\"]", "")), 404, "unknown cross-encoder model [../../etc]"));
-        cases.add(new Case("model is an object", "POST", SEARCH, rescore("5", crossEncoder("{}", "\"q\"", "[\"passage\"]", "")), 400, "model"));
-        cases.add(new Case("model failed to load", "POST", SEARCH, rescore("5", crossEncoder("\"" + BROKEN + "\"", "\"q\"", "[\"passage\"]", "")), 503, "cross-encoder model [" + BROKEN + "] on node [shared-node] failed to load"));
-        cases.add(new Case("query_text missing", "POST", SEARCH, rescore("5", crossEncoder(tiny, null, "[\"passage\"]", "")), 400, "requires a non-empty [query_text]"));
-        cases.add(new Case("query_text empty", "POST", SEARCH, rescore("5", crossEncoder(tiny, "\"\"", "[\"passage\"]", "")), 400, "requires a non-empty [query_text]"));
-        cases.add(new Case("query_text blank", "POST", SEARCH, rescore("5", crossEncoder(tiny, "\" \\t \"", "[\"passage\"]", "")), 400, "requires a non-empty [query_text]"));
-        cases.add(new Case("query_text object", "POST", SEARCH, rescore("5", crossEncoder(tiny, "{\"a\":1}", "[\"passage\"]", "")), 400, "query_text"));
-        cases.add(new Case("query_text array", "POST", SEARCH, rescore("5", crossEncoder(tiny, "[\"a\",\"b\"]", "[\"passage\"]", "")), 400, "query_text"));
-        cases.add(new Case("query_text 1 MB", "POST", SEARCH, rescore("5", crossEncoder(tiny, "\"" + MEGABYTE + "\"", "[\"passage\"]", "")), 400, "[query_text] is [1048576] characters long"));
-        cases.add(new Case("fields missing", "POST", SEARCH, rescore("5", crossEncoder(tiny, "\"q\"", null, "")), 400, "[fields] must name at least one text field"));
-        cases.add(new Case("fields empty", "POST", SEARCH, rescore("5", crossEncoder(tiny, "\"q\"", "[]", "")), 400, "[fields] must name at least one text field"));
-        cases.add(new Case("field empty name", "POST", SEARCH, rescore("5", crossEncoder(tiny, "\"q\"", "[\"\"]", "")), 400, "requires a non-empty [fields]"));
-        cases.add(new Case("field unmapped", "POST", SEARCH, rescore("5", crossEncoder(tiny, "\"q\"", "[\"nope\"]", "")), 400, "field [nope] is not mapped"));
-        cases.add(new Case("field numeric", "POST", SEARCH, rescore("5", crossEncoder(tiny, "\"q\"", "[\"year\"]", "")), 400, "is of type [integer]"));
-        cases.add(new Case("field object", "POST", SEARCH, rescore("5", crossEncoder(tiny, "\"q\"", "[\"meta\"]", "")), 400, "field [meta] is an object"));
-        cases.add(new Case("fields object", "POST", SEARCH, rescore("5", crossEncoder(tiny, "\"q\"", "{\"a\":1}", "")), 400, "fields"));
-        cases.add(new Case("score_mode unknown", "POST", SEARCH, rescore("5", valid("\"score_mode\":\"sum\"")), 400, "[score_mode] must be one of"));
-        cases.add(new Case("query_weight NaN", "POST", SEARCH, rescore("5", valid("\"query_weight\":\"NaN\"")), 400, "[query_weight] must be a finite number"));
-        cases.add(new Case("query_weight text", "POST", SEARCH, rescore("5", valid("\"query_weight\":\"heavy\"")), 400, "query_weight"));
-        cases.add(new Case("rescore_query_weight infinite", "POST", SEARCH, rescore("5", valid("\"rescore_query_weight\":\"Infinity\"")), 400, "[rescore_query_weight] must be a finite number"));
-        cases.add(new Case("unknown option", "POST", SEARCH, rescore("5", valid("\"colour\":\"red\"")), 400, "unknown field [colour]"));
+        cases.add(new Case(
+                "model missing, no default",
+                "POST",
+                SEARCH,
+                rescore("5", crossEncoder(null, "\"q\"", "[\"passage\"]", "")),
+                400,
+                "no [model] given and [plugins.cross_encoder.default_model] is not set"));
+        cases.add(new Case(
+                "model empty",
+                "POST",
+                SEARCH,
+                rescore("5", crossEncoder("\"\"", "\"q\"", "[\"passage\"]", "")),
+                400,
+                "requires a non-empty [model]"));
+        cases.add(new Case(
+                "model unknown",
+                "POST",
+                SEARCH,
+                rescore("5", crossEncoder("\"nope\"", "\"q\"", "[\"passage\"]", "")),
+                404,
+                "unknown cross-encoder model [nope]"));
+        cases.add(new Case(
+                "model is a path",
+                "POST",
+                SEARCH,
+                rescore("5", crossEncoder("\"../../etc\"", "\"q\"", "[\"passage\"]", "")),
+                404,
+                "unknown cross-encoder model [../../etc]"));
+        cases.add(new Case(
+                "model is an object",
+                "POST",
+                SEARCH,
+                rescore("5", crossEncoder("{}", "\"q\"", "[\"passage\"]", "")),
+                400,
+                "model"));
+        cases.add(new Case(
+                "model failed to load",
+                "POST",
+                SEARCH,
+                rescore("5", crossEncoder("\"" + BROKEN + "\"", "\"q\"", "[\"passage\"]", "")),
+                503,
+                "cross-encoder model [" + BROKEN + "] on node [shared-node] failed to load"));
+        cases.add(new Case(
+                "query_text missing",
+                "POST",
+                SEARCH,
+                rescore("5", crossEncoder(tiny, null, "[\"passage\"]", "")),
+                400,
+                "requires a non-empty [query_text]"));
+        cases.add(new Case(
+                "query_text empty",
+                "POST",
+                SEARCH,
+                rescore("5", crossEncoder(tiny, "\"\"", "[\"passage\"]", "")),
+                400,
+                "requires a non-empty [query_text]"));
+        cases.add(new Case(
+                "query_text blank",
+                "POST",
+                SEARCH,
+                rescore("5", crossEncoder(tiny, "\" \\t \"", "[\"passage\"]", "")),
+                400,
+                "requires a non-empty [query_text]"));
+        cases.add(new Case(
+                "query_text object",
+                "POST",
+                SEARCH,
+                rescore("5", crossEncoder(tiny, "{\"a\":1}", "[\"passage\"]", "")),
+                400,
+                "query_text"));
+        cases.add(new Case(
+                "query_text array",
+                "POST",
+                SEARCH,
+                rescore("5", crossEncoder(tiny, "[\"a\",\"b\"]", "[\"passage\"]", "")),
+                400,
+                "query_text"));
+        cases.add(new Case(
+                "query_text 1 MB",
+                "POST",
+                SEARCH,
+                rescore("5", crossEncoder(tiny, "\"" + MEGABYTE + "\"", "[\"passage\"]", "")),
+                400,
+                "[query_text] is [1048576] characters long"));
+        cases.add(new Case(
+                "fields missing",
+                "POST",
+                SEARCH,
+                rescore("5", crossEncoder(tiny, "\"q\"", null, "")),
+                400,
+                "[fields] must name at least one text field"));
+        cases.add(new Case(
+                "fields empty",
+                "POST",
+                SEARCH,
+                rescore("5", crossEncoder(tiny, "\"q\"", "[]", "")),
+                400,
+                "[fields] must name at least one text field"));
+        cases.add(new Case(
+                "field empty name",
+                "POST",
+                SEARCH,
+                rescore("5", crossEncoder(tiny, "\"q\"", "[\"\"]", "")),
+                400,
+                "requires a non-empty [fields]"));
+        cases.add(new Case(
+                "field unmapped",
+                "POST",
+                SEARCH,
+                rescore("5", crossEncoder(tiny, "\"q\"", "[\"nope\"]", "")),
+                400,
+                "field [nope] is not mapped"));
+        cases.add(new Case(
+                "field numeric",
+                "POST",
+                SEARCH,
+                rescore("5", crossEncoder(tiny, "\"q\"", "[\"year\"]", "")),
+                400,
+                "is of type [integer]"));
+        cases.add(new Case(
+                "field object",
+                "POST",
+                SEARCH,
+                rescore("5", crossEncoder(tiny, "\"q\"", "[\"meta\"]", "")),
+                400,
+                "field [meta] is an object"));
+        cases.add(new Case(
+                "fields object",
+                "POST",
+                SEARCH,
+                rescore("5", crossEncoder(tiny, "\"q\"", "{\"a\":1}", "")),
+                400,
+                "fields"));
+        cases.add(new Case(
+                "score_mode unknown",
+                "POST",
+                SEARCH,
+                rescore("5", valid("\"score_mode\":\"sum\"")),
+                400,
+                "[score_mode] must be one of"));
+        cases.add(new Case(
+                "query_weight NaN",
+                "POST",
+                SEARCH,
+                rescore("5", valid("\"query_weight\":\"NaN\"")),
+                400,
+                "[query_weight] must be a finite number"));
+        cases.add(new Case(
+                "query_weight text",
+                "POST",
+                SEARCH,
+                rescore("5", valid("\"query_weight\":\"heavy\"")),
+                400,
+                "query_weight"));
+        cases.add(new Case(
+                "rescore_query_weight infinite",
+                "POST",
+                SEARCH,
+                rescore("5", valid("\"rescore_query_weight\":\"Infinity\"")),
+                400,
+                "[rescore_query_weight] must be a finite number"));
+        cases.add(new Case(
+                "unknown option",
+                "POST",
+                SEARCH,
+                rescore("5", valid("\"colour\":\"red\"")),
+                400,
+                "unknown field [colour]"));
         cases.add(new Case("cross_encoder array", "POST", SEARCH, rescore("5", "[1,2]"), 400, "cross_encoder"));
         cases.add(new Case("cross_encoder string", "POST", SEARCH, rescore("5", "\"fast\""), 400, "cross_encoder"));
-        cases.add(new Case("deeply nested option", "POST", SEARCH, rescore("5", valid("\"deep\":" + nested(2000))), 400, ""));
-        cases.add(new Case("truncated JSON", "POST", SEARCH, rescore("5", valid("")).substring(0, 60), 400, ""));
-        cases.add(new Case("msearch window 0", "POST", "/_msearch", "{\"index\":\"" + INDEX + "\"}\n" + rescore("0", valid("")) + "\n", 400, "[window_size] must be at least 1, got [0]"));
-        cases.add(new Case("msearch window -1", "POST", "/_msearch", "{\"index\":\"" + INDEX + "\"}\n" + rescore("-1", valid("")) + "\n", 400, "[window_size] must be at least 1, got [-1]"));
+        cases.add(new Case(
+                "deeply nested option", "POST", SEARCH, rescore("5", valid("\"deep\":" + nested(2000))), 400, ""));
+        cases.add(new Case(
+                "truncated JSON", "POST", SEARCH, rescore("5", valid("")).substring(0, 60), 400, ""));
+        cases.add(new Case(
+                "msearch window 0",
+                "POST",
+                "/_msearch",
+                "{\"index\":\"" + INDEX + "\"}\n" + rescore("0", valid("")) + "\n",
+                400,
+                "[window_size] must be at least 1, got [0]"));
+        cases.add(new Case(
+                "msearch window -1",
+                "POST",
+                "/_msearch",
+                "{\"index\":\"" + INDEX + "\"}\n" + rescore("-1", valid("")) + "\n",
+                400,
+                "[window_size] must be at least 1, got [-1]"));
 
         // Search pipelines: their definitions...
         String rescoreProcessor = "{\"request_processors\":[{\"cross_encoder_rescore\":%s}]}";
         String rerankProcessor = "{\"response_processors\":[{\"cross_encoder_rerank\":%s}]}";
         String pipeline = "/_search/pipeline/bad-input-broken";
-        cases.add(new Case("processor model empty", "PUT", pipeline, String.format(Locale.ROOT, rescoreProcessor, "{\"model\":\"\",\"fields\":[\"passage\"]}"), 400, "unknown cross-encoder model []"));
-        cases.add(new Case("processor model not served", "PUT", pipeline, String.format(Locale.ROOT, rescoreProcessor, "{\"model\":\"nope\",\"fields\":[\"passage\"]}"), 400, "unknown cross-encoder model [nope] on node [shared-node]; loaded models: ["));
-        cases.add(new Case("processor model failed", "PUT", pipeline, String.format(Locale.ROOT, rerankProcessor, "{\"model\":\"" + BROKEN + "\",\"fields\":[\"passage\"]}"), 400, "failed to load"));
-        cases.add(new Case("processor fields string", "PUT", pipeline, String.format(Locale.ROOT, rescoreProcessor, "{\"model\":" + tiny + ",\"fields\":\"passage\"}"), 400, "fields"));
-        cases.add(new Case("processor fields empty", "PUT", pipeline, String.format(Locale.ROOT, rescoreProcessor, "{\"model\":" + tiny + ",\"fields\":[]}"), 400, "[fields] must name at least one text field"));
-        cases.add(new Case("processor window text", "PUT", pipeline, String.format(Locale.ROOT, rescoreProcessor, "{\"model\":" + tiny + ",\"fields\":[\"passage\"],\"window_size\":\"big\"}"), 400, "window_size"));
-        cases.add(new Case("processor window 0", "PUT", pipeline, String.format(Locale.ROOT, rescoreProcessor, "{\"model\":" + tiny + ",\"fields\":[\"passage\"],\"window_size\":0}"), 400, "[window_size] must be at least 1"));
-        cases.add(new Case("processor score_mode", "PUT", pipeline, String.format(Locale.ROOT, rescoreProcessor, "{\"model\":" + tiny + ",\"fields\":[\"passage\"],\"score_mode\":\"sum\"}"), 400, "[score_mode] must be one of"));
-        cases.add(new Case("processor ignore_missing not boolean", "PUT", pipeline, String.format(Locale.ROOT, rescoreProcessor, "{\"model\":" + tiny + ",\"fields\":[\"passage\"],\"ignore_missing_query_text\":\"maybe\"}"), 400, "ignore_missing_query_text"));
-        cases.add(new Case("processor unknown option", "PUT", pipeline, String.format(Locale.ROOT, rescoreProcessor, "{\"model\":" + tiny + ",\"fields\":[\"passage\"],\"colour\":\"red\"}"), 400, "colour"));
-        cases.add(new Case("rerank processor window -1", "PUT", pipeline, String.format(Locale.ROOT, rerankProcessor, "{\"model\":" + tiny + ",\"fields\":[\"passage\"],\"window_size\":-1}"), 400, "[window_size] must be at least 1"));
-        cases.add(new Case("rerank processor unknown option", "PUT", pipeline, String.format(Locale.ROOT, rerankProcessor, "{\"model\":" + tiny + ",\"fields\":[\"passage\"],\"top\":3}"), 400, "top"));
+        cases.add(new Case(
+                "processor model empty",
+                "PUT",
+                pipeline,
+                String.format(Locale.ROOT, rescoreProcessor, "{\"model\":\"\",\"fields\":[\"passage\"]}"),
+                400,
+                "unknown cross-encoder model []"));
+        cases.add(new Case(
+                "processor model not served",
+                "PUT",
+                pipeline,
+                String.format(Locale.ROOT, rescoreProcessor, "{\"model\":\"nope\",\"fields\":[\"passage\"]}"),
+                400,
+                "unknown cross-encoder model [nope] on node [shared-node]; loaded models: ["));
+        cases.add(new Case(
+                "processor model failed",
+                "PUT",
+                pipeline,
+                String.format(Locale.ROOT, rerankProcessor, "{\"model\":\"" + BROKEN + "\",\"fields\":[\"passage\"]}"),
+                400,
+                "failed to load"));
+        cases.add(new Case(
+                "processor fields string",
+                "PUT",
+                pipeline,
+                String.format(Locale.ROOT, rescoreProcessor, "{\"model\":" + tiny + ",\"fields\":\"passage\"}"),
+                400,
+                "fields"));
+        cases.add(new Case(
+                "processor fields empty",
+                "PUT",
+                pipeline,
+                String.format(Locale.ROOT, rescoreProcessor, "{\"model\":" + tiny + ",\"fields\":[]}"),
+                400,
+                "[fields] must name at least one text field"));
+        cases.add(new Case(
+                "processor window text",
+                "PUT",
+                pipeline,
+                String.format(
+                        Locale.ROOT,
+                        rescoreProcessor,
+                        "{\"model\":" + tiny + ",\"fields\":[\"passage\"],\"window_size\":\"big\"}"),
+                400,
+                "window_size"));
+        cases.add(new Case(
+                "processor window 0",
+                "PUT",
+                pipeline,
+                String.format(
+                        Locale.ROOT,
+                        rescoreProcessor,
+                        "{\"model\":" + tiny + ",\"fields\":[\"passage\"],\"window_size\":0}"),
+                400,
+                "[window_size] must be at least 1"));
+        cases.add(new Case(
+                "processor score_mode",
+                "PUT",
+                pipeline,
+                String.format(
+                        Locale.ROOT,
+                        rescoreProcessor,
+                        "{\"model\":" + tiny + ",\"fields\":[\"passage\"],\"score_mode\":\"sum\"}"),
+                400,
+                "[score_mode] must be one of"));
+        cases.add(new Case(
+                "processor ignore_missing not boolean",
+                "PUT",
+                pipeline,
+                String.format(
+                        Locale.ROOT,
+                        rescoreProcessor,
+                        "{\"model\":" + tiny + ",\"fields\":[\"passage\"],\"ignore_missing_query_text\":\"maybe\"}"),
+                400,
+                "ignore_missing_query_text"));
+        cases.add(new Case(
+                "processor unknown option",
+                "PUT",
+                pipeline,
+                String.format(
+                        Locale.ROOT,
+                        rescoreProcessor,
+                        "{\"model\":" + tiny + ",\"fields\":[\"passage\"],\"colour\":\"red\"}"),
+                400,
+                "colour"));
+        cases.add(new Case(
+                "rerank processor window -1",
+                "PUT",
+                pipeline,
+                String.format(
+                        Locale.ROOT,
+                        rerankProcessor,
+                        "{\"model\":" + tiny + ",\"fields\":[\"passage\"],\"window_size\":-1}"),
+                400,
+                "[window_size] must be at least 1"));
+        cases.add(new Case(
+                "rerank processor unknown option",
+                "PUT",
+                pipeline,
+                String.format(
+                        Locale.ROOT, rerankProcessor, "{\"model\":" + tiny + ",\"fields\":[\"passage\"],\"top\":3}"),
+                400,
+                "top"));
         // ...and the searches that go through them.
         String withRescore = SEARCH + "?search_pipeline=bad-input-rescore";
         String withRerank = SEARCH + "?search_pipeline=bad-input-rerank";
-        cases.add(new Case("pipeline without query text", "POST", withRescore, "{\"query\":{\"match_all\":{}}}", 400, "found no query text"));
-        cases.add(new Case("ext query_text empty", "POST", withRescore, "{\"query\":{\"match_all\":{}},\"ext\":{\"cross_encoder\":{\"query_text\":\"\"}}}", 400, "[ext.cross_encoder] requires a non-empty [query_text]"));
-        cases.add(new Case("ext unknown option", "POST", withRescore, "{\"query\":{\"match_all\":{}},\"ext\":{\"cross_encoder\":{\"query\":\"q\"}}}", 400, "unknown field [query]"));
-        cases.add(new Case("ext query_text number", "POST", withRerank, "{\"query\":{\"match_all\":{}},\"ext\":{\"cross_encoder\":{\"query_text\":[1]}}}", 400, "query_text"));
-        cases.add(new Case("ext query_text 1 MB (rescore)", "POST", withRescore, "{\"query\":{\"match_all\":{}},\"ext\":{\"cross_encoder\":{\"query_text\":\"" + MEGABYTE + "\"}}}", 400, "characters long"));
-        cases.add(new Case("ext query_text 1 MB (rerank)", "POST", withRerank, "{\"query\":{\"match_all\":{}},\"ext\":{\"cross_encoder\":{\"query_text\":\"" + MEGABYTE + "\"}}}", 400, "characters long"));
-        cases.add(new Case("rerank processor from > 0", "POST", withRerank, "{\"from\":1,\"query\":{\"match_all\":{}},\"ext\":{\"cross_encoder\":{\"query_text\":\"q\"}}}", 400, "cannot order pages it does not see"));
-        cases.add(new Case("rerank processor _source filter", "POST", withRerank, "{\"_source\":false,\"query\":{\"match_all\":{}},\"ext\":{\"cross_encoder\":{\"query_text\":\"q\"}}}", 400, "which this request filters"));
+        cases.add(new Case(
+                "pipeline without query text",
+                "POST",
+                withRescore,
+                "{\"query\":{\"match_all\":{}}}",
+                400,
+                "found no query text"));
+        cases.add(new Case(
+                "ext query_text empty",
+                "POST",
+                withRescore,
+                "{\"query\":{\"match_all\":{}},\"ext\":{\"cross_encoder\":{\"query_text\":\"\"}}}",
+                400,
+                "[ext.cross_encoder] requires a non-empty [query_text]"));
+        cases.add(new Case(
+                "ext unknown option",
+                "POST",
+                withRescore,
+                "{\"query\":{\"match_all\":{}},\"ext\":{\"cross_encoder\":{\"query\":\"q\"}}}",
+                400,
+                "unknown field [query]"));
+        cases.add(new Case(
+                "ext query_text number",
+                "POST",
+                withRerank,
+                "{\"query\":{\"match_all\":{}},\"ext\":{\"cross_encoder\":{\"query_text\":[1]}}}",
+                400,
+                "query_text"));
+        cases.add(new Case(
+                "ext query_text 1 MB (rescore)",
+                "POST",
+                withRescore,
+                "{\"query\":{\"match_all\":{}},\"ext\":{\"cross_encoder\":{\"query_text\":\"" + MEGABYTE + "\"}}}",
+                400,
+                "characters long"));
+        cases.add(new Case(
+                "ext query_text 1 MB (rerank)",
+                "POST",
+                withRerank,
+                "{\"query\":{\"match_all\":{}},\"ext\":{\"cross_encoder\":{\"query_text\":\"" + MEGABYTE + "\"}}}",
+                400,
+                "characters long"));
+        cases.add(new Case(
+                "rerank processor from > 0",
+                "POST",
+                withRerank,
+                "{\"from\":1,\"query\":{\"match_all\":{}},\"ext\":{\"cross_encoder\":{\"query_text\":\"q\"}}}",
+                400,
+                "cannot order pages it does not see"));
+        cases.add(new Case(
+                "rerank processor _source filter",
+                "POST",
+                withRerank,
+                "{\"_source\":false,\"query\":{\"match_all\":{}},\"ext\":{\"cross_encoder\":{\"query_text\":\"q\"}}}",
+                400,
+                "which this request filters"));
 
         // The rerank API.
         String ok = "\"model\":" + tiny + ",\"query_text\":\"q\"";
-        cases.add(new Case("texts a string", "POST", RERANK, rerank(ok + ",\"texts\":\"abc\""), 400, "[rerank] [texts] must be an array of strings, got a string"));
-        cases.add(new Case("texts numbers", "POST", RERANK, rerank(ok + ",\"texts\":[1,2]"), 400, "[rerank] [texts] must hold only strings; entry [0] is a number"));
-        cases.add(new Case("texts null entry", "POST", RERANK, rerank(ok + ",\"texts\":[\"a\",null]"), 400, "entry [1] is null"));
-        cases.add(new Case("texts objects", "POST", RERANK, rerank(ok + ",\"texts\":[{\"a\":1}]"), 400, "entry [0] is an object"));
-        cases.add(new Case("texts nested arrays", "POST", RERANK, rerank(ok + ",\"texts\":[[\"a\"]]"), 400, "entry [0] is an array"));
-        cases.add(new Case("texts empty", "POST", RERANK, rerank(ok + ",\"texts\":[]"), 400, "[texts] or [documents] must hold at least one entry"));
-        cases.add(new Case("texts missing", "POST", RERANK, rerank(ok), 400, "[texts] or [documents] must hold at least one entry"));
-        cases.add(new Case("texts and documents", "POST", RERANK, rerank(ok + ",\"texts\":[\"a\"],\"documents\":[{}],\"fields\":[\"a\"]"), 400, "takes [texts] or [documents], not both"));
-        cases.add(new Case("documents without fields", "POST", RERANK, rerank(ok + ",\"documents\":[{\"a\":\"b\"}]"), 400, "[documents] need [fields]"));
-        cases.add(new Case("fields without documents", "POST", RERANK, rerank(ok + ",\"texts\":[\"a\"],\"fields\":[\"a\"]"), 400, "[fields] go with [documents]"));
-        cases.add(new Case("documents lacking the fields", "POST", RERANK, rerank(ok + ",\"fields\":[\"passage\"],\"documents\":[{\"passage\":\"a\"},{\"text\":\"b\"}]"), 400, "[rerank] document [1] has no text in any of the [fields] [passage]"));
-        cases.add(new Case("documents strings", "POST", RERANK, rerank(ok + ",\"fields\":[\"passage\"],\"documents\":[\"a\"]"), 400, "[rerank] [documents] must hold only objects; entry [0] is a string"));
-        cases.add(new Case("fields numbers", "POST", RERANK, rerank(ok + ",\"fields\":[1],\"documents\":[{\"1\":\"a\"}]"), 400, "[rerank] [fields] must hold only strings; entry [0] is a number"));
-        cases.add(new Case("unknown field", "POST", RERANK, rerank(ok + ",\"texts\":[\"a\"],\"passages\":[\"b\"]"), 400, "unknown field [passages]"));
-        cases.add(new Case("model missing, no default", "POST", RERANK, rerank("\"query_text\":\"q\",\"texts\":[\"a\"]"), 400, "no [model] given and [plugins.cross_encoder.default_model] is not set"));
-        cases.add(new Case("model blank", "POST", RERANK, rerank("\"model\":\" \",\"query_text\":\"q\",\"texts\":[\"a\"]"), 400, "[model] must not be blank"));
-        cases.add(new Case("model number", "POST", RERANK, rerank("\"model\":5,\"query_text\":\"q\",\"texts\":[\"a\"]"), 400, "[rerank] [model] must be a string, got a number"));
-        cases.add(new Case("model unknown", "POST", RERANK, rerank("\"model\":\"nope\",\"query_text\":\"q\",\"texts\":[\"a\"]"), 404, "unknown cross-encoder model [nope]"));
-        cases.add(new Case("model failed to load", "POST", RERANK, rerank("\"model\":\"" + BROKEN + "\",\"query_text\":\"q\",\"texts\":[\"a\"]"), 503, "failed to load"));
-        cases.add(new Case("query_text missing", "POST", RERANK, rerank("\"model\":" + tiny + ",\"texts\":[\"a\"]"), 400, "[query_text] is required"));
-        cases.add(new Case("query_text boolean", "POST", RERANK, rerank("\"model\":" + tiny + ",\"query_text\":true,\"texts\":[\"a\"]"), 400, "[rerank] [query_text] must be a string, got a boolean"));
-        cases.add(new Case("query_text 1 MB", "POST", RERANK, rerank("\"model\":" + tiny + ",\"query_text\":\"" + MEGABYTE + "\",\"texts\":[\"a\"]"), 400, "[rerank] [query_text] is [1048576] characters long"));
-        cases.add(new Case("top_n 0", "POST", RERANK, rerank(ok + ",\"texts\":[\"a\"],\"top_n\":0"), 400, "[top_n] must be at least 1"));
-        cases.add(new Case("top_n text", "POST", RERANK, rerank(ok + ",\"texts\":[\"a\"],\"top_n\":\"all\""), 400, "top_n"));
-        cases.add(new Case("timeout unparseable", "POST", RERANK, rerank(ok + ",\"texts\":[\"a\"],\"timeout\":\"soon\""), 400, "soon"));
-        cases.add(new Case("too many texts", "POST", RERANK, rerank(ok + ",\"texts\":[" + "\"t\",".repeat(1000) + "\"t\"]"), 400, "[rerank] the number of texts [1001] is too large"));
+        cases.add(new Case(
+                "texts a string",
+                "POST",
+                RERANK,
+                rerank(ok + ",\"texts\":\"abc\""),
+                400,
+                "[rerank] [texts] must be an array of strings, got a string"));
+        cases.add(new Case(
+                "texts numbers",
+                "POST",
+                RERANK,
+                rerank(ok + ",\"texts\":[1,2]"),
+                400,
+                "[rerank] [texts] must hold only strings; entry [0] is a number"));
+        cases.add(new Case(
+                "texts null entry", "POST", RERANK, rerank(ok + ",\"texts\":[\"a\",null]"), 400, "entry [1] is null"));
+        cases.add(new Case(
+                "texts objects", "POST", RERANK, rerank(ok + ",\"texts\":[{\"a\":1}]"), 400, "entry [0] is an object"));
+        cases.add(new Case(
+                "texts nested arrays",
+                "POST",
+                RERANK,
+                rerank(ok + ",\"texts\":[[\"a\"]]"),
+                400,
+                "entry [0] is an array"));
+        cases.add(new Case(
+                "texts empty",
+                "POST",
+                RERANK,
+                rerank(ok + ",\"texts\":[]"),
+                400,
+                "[texts] or [documents] must hold at least one entry"));
+        cases.add(new Case(
+                "texts missing",
+                "POST",
+                RERANK,
+                rerank(ok),
+                400,
+                "[texts] or [documents] must hold at least one entry"));
+        cases.add(new Case(
+                "texts and documents",
+                "POST",
+                RERANK,
+                rerank(ok + ",\"texts\":[\"a\"],\"documents\":[{}],\"fields\":[\"a\"]"),
+                400,
+                "takes [texts] or [documents], not both"));
+        cases.add(new Case(
+                "documents without fields",
+                "POST",
+                RERANK,
+                rerank(ok + ",\"documents\":[{\"a\":\"b\"}]"),
+                400,
+                "[documents] need [fields]"));
+        cases.add(new Case(
+                "fields without documents",
+                "POST",
+                RERANK,
+                rerank(ok + ",\"texts\":[\"a\"],\"fields\":[\"a\"]"),
+                400,
+                "[fields] go with [documents]"));
+        cases.add(new Case(
+                "documents lacking the fields",
+                "POST",
+                RERANK,
+                rerank(ok + ",\"fields\":[\"passage\"],\"documents\":[{\"passage\":\"a\"},{\"text\":\"b\"}]"),
+                400,
+                "[rerank] document [1] has no text in any of the [fields] [passage]"));
+        cases.add(new Case(
+                "documents strings",
+                "POST",
+                RERANK,
+                rerank(ok + ",\"fields\":[\"passage\"],\"documents\":[\"a\"]"),
+                400,
+                "[rerank] [documents] must hold only objects; entry [0] is a string"));
+        cases.add(new Case(
+                "fields numbers",
+                "POST",
+                RERANK,
+                rerank(ok + ",\"fields\":[1],\"documents\":[{\"1\":\"a\"}]"),
+                400,
+                "[rerank] [fields] must hold only strings; entry [0] is a number"));
+        cases.add(new Case(
+                "unknown field",
+                "POST",
+                RERANK,
+                rerank(ok + ",\"texts\":[\"a\"],\"passages\":[\"b\"]"),
+                400,
+                "unknown field [passages]"));
+        cases.add(new Case(
+                "model missing, no default",
+                "POST",
+                RERANK,
+                rerank("\"query_text\":\"q\",\"texts\":[\"a\"]"),
+                400,
+                "no [model] given and [plugins.cross_encoder.default_model] is not set"));
+        cases.add(new Case(
+                "model blank",
+                "POST",
+                RERANK,
+                rerank("\"model\":\" \",\"query_text\":\"q\",\"texts\":[\"a\"]"),
+                400,
+                "[model] must not be blank"));
+        cases.add(new Case(
+                "model number",
+                "POST",
+                RERANK,
+                rerank("\"model\":5,\"query_text\":\"q\",\"texts\":[\"a\"]"),
+                400,
+                "[rerank] [model] must be a string, got a number"));
+        cases.add(new Case(
+                "model unknown",
+                "POST",
+                RERANK,
+                rerank("\"model\":\"nope\",\"query_text\":\"q\",\"texts\":[\"a\"]"),
+                404,
+                "unknown cross-encoder model [nope]"));
+        cases.add(new Case(
+                "model failed to load",
+                "POST",
+                RERANK,
+                rerank("\"model\":\"" + BROKEN + "\",\"query_text\":\"q\",\"texts\":[\"a\"]"),
+                503,
+                "failed to load"));
+        cases.add(new Case(
+                "query_text missing",
+                "POST",
+                RERANK,
+                rerank("\"model\":" + tiny + ",\"texts\":[\"a\"]"),
+                400,
+                "[query_text] is required"));
+        cases.add(new Case(
+                "query_text boolean",
+                "POST",
+                RERANK,
+                rerank("\"model\":" + tiny + ",\"query_text\":true,\"texts\":[\"a\"]"),
+                400,
+                "[rerank] [query_text] must be a string, got a boolean"));
+        cases.add(new Case(
+                "query_text 1 MB",
+                "POST",
+                RERANK,
+                rerank("\"model\":" + tiny + ",\"query_text\":\"" + MEGABYTE + "\",\"texts\":[\"a\"]"),
+                400,
+                "[rerank] [query_text] is [1048576] characters long"));
+        cases.add(new Case(
+                "top_n 0",
+                "POST",
+                RERANK,
+                rerank(ok + ",\"texts\":[\"a\"],\"top_n\":0"),
+                400,
+                "[top_n] must be at least 1"));
+        cases.add(new Case(
+                "top_n text", "POST", RERANK, rerank(ok + ",\"texts\":[\"a\"],\"top_n\":\"all\""), 400, "top_n"));
+        cases.add(new Case(
+                "timeout unparseable",
+                "POST",
+                RERANK,
+                rerank(ok + ",\"texts\":[\"a\"],\"timeout\":\"soon\""),
+                400,
+                "soon"));
+        cases.add(new Case(
+                "too many texts",
+                "POST",
+                RERANK,
+                rerank(ok + ",\"texts\":[" + "\"t\",".repeat(1000) + "\"t\"]"),
+                400,
+                "[rerank] the number of texts [1001] is too large"));
         cases.add(new Case("body an array", "POST", RERANK, "[1,2]", 400, ""));
         cases.add(new Case("body empty", "POST", RERANK, null, 400, "body"));
-        cases.add(new Case("body deeply nested", "POST", RERANK, rerank(ok + ",\"texts\":[\"a\"],\"x\":" + nested(2000)), 400, ""));
+        cases.add(new Case(
+                "body deeply nested",
+                "POST",
+                RERANK,
+                rerank(ok + ",\"texts\":[\"a\"],\"x\":" + nested(2000)),
+                400,
+                ""));
         cases.add(new Case("wrong method", "GET", RERANK, null, 405, "GET"));
 
         // Models and stats.
-        cases.add(new Case("stats unknown parameter", "GET", "/_plugins/cross_encoder/stats?verbose=true", null, 400, "unrecognized parameter: [verbose]"));
-        cases.add(new Case("models unknown parameter", "GET", "/_plugins/cross_encoder/models?sort=name", null, 400, "unrecognized parameter: [sort]"));
+        cases.add(new Case(
+                "stats unknown parameter",
+                "GET",
+                "/_plugins/cross_encoder/stats?verbose=true",
+                null,
+                400,
+                "unrecognized parameter: [verbose]"));
+        cases.add(new Case(
+                "models unknown parameter",
+                "GET",
+                "/_plugins/cross_encoder/models?sort=name",
+                null,
+                400,
+                "unrecognized parameter: [sort]"));
         cases.add(new Case("stats wrong method", "DELETE", "/_plugins/cross_encoder/stats", null, 405, "DELETE"));
         cases.add(new Case("models wrong method", "POST", "/_plugins/cross_encoder/models", null, 405, "POST"));
         return cases;
@@ -215,7 +688,9 @@ public class BadInputIT extends CrossEncoderIntegTestCase {
                 wrong.add(c.name() + ": no [" + c.message() + "] in " + raw);
             }
         }
-        assertTrue(wrong.size() + " of " + cases.size() + " cases answered wrongly:\n" + String.join("\n", wrong), wrong.isEmpty());
+        assertTrue(
+                wrong.size() + " of " + cases.size() + " cases answered wrongly:\n" + String.join("\n", wrong),
+                wrong.isEmpty());
 
         assertEquals("green", client.ok("GET", "/_cluster/health", null).path("status"));
         assertEquals(before, ids(client.ok("POST", SEARCH, reference)));

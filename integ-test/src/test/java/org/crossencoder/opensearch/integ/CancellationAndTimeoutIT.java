@@ -1,9 +1,21 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.integ;
 
-import org.crossencoder.opensearch.model.TestModels;
-import org.junit.AfterClass;
-import org.junit.BeforeClass;
-import org.junit.Test;
+import static org.crossencoder.opensearch.integ.CrossEncoderIntegTestCase.MINILM_SHAPE;
+import static org.crossencoder.opensearch.integ.CrossEncoderIntegTestCase.testModelsDir;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.lessThan;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertThat;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -17,17 +29,10 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-
-import static org.crossencoder.opensearch.integ.CrossEncoderIntegTestCase.MINILM_SHAPE;
-import static org.crossencoder.opensearch.integ.CrossEncoderIntegTestCase.testModelsDir;
-import static org.hamcrest.Matchers.containsString;
-import static org.hamcrest.Matchers.greaterThan;
-import static org.hamcrest.Matchers.lessThan;
-import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertFalse;
-import static org.junit.Assert.assertThat;
-import static org.junit.Assert.assertThrows;
-import static org.junit.Assert.assertTrue;
+import org.crossencoder.opensearch.model.TestModels;
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.junit.Test;
 
 /**
  * Cancellation and timeouts on a node whose model work is slow enough to interrupt: a MiniLM-sized model over
@@ -46,20 +51,22 @@ public class CancellationAndTimeoutIT {
     public static void startNode() throws Exception {
         TestModels.assumePresent(MINILM_SHAPE);
         node = OpenSearchNode.start(
-            "safety-node",
-            testModelsDir(),
-            List.of(MINILM_SHAPE),
-            Map.of("discovery.type", "single-node", "plugins.cross_encoder.cache.size", "0b")
-        );
+                "safety-node",
+                testModelsDir(),
+                List.of(MINILM_SHAPE),
+                Map.of("discovery.type", "single-node", "plugins.cross_encoder.cache.size", "0b"));
         client = node.client();
         client.ok(
-            "PUT",
-            "/" + INDEX,
-            "{\"settings\":{\"number_of_shards\":1,\"number_of_replicas\":0},\"mappings\":{\"properties\":{\"passage\":{\"type\":\"text\"}}}}"
-        );
+                "PUT",
+                "/" + INDEX,
+                "{\"settings\":{\"number_of_shards\":1,\"number_of_replicas\":0},\"mappings\":{\"properties\":{\"passage\":{\"type\":\"text\"}}}}");
         StringBuilder bulk = new StringBuilder();
         for (int i = 0; i < DOCS; i++) {
-            bulk.append("{\"index\":{\"_id\":\"").append(i).append("\"}}\n{\"passage\":\"").append(longPassage(i)).append("\"}\n");
+            bulk.append("{\"index\":{\"_id\":\"")
+                    .append(i)
+                    .append("\"}}\n{\"passage\":\"")
+                    .append(longPassage(i))
+                    .append("\"}\n");
         }
         client.ok("POST", "/" + INDEX + "/_bulk?refresh=true", bulk.toString());
     }
@@ -73,7 +80,9 @@ public class CancellationAndTimeoutIT {
 
     /** About 400 words (over 512 tokens), all mentioning the query's words so that BM25 matches every document. */
     static String longPassage(int seed) {
-        String[] words = { "berlin", "people", "city", "river", "museum", "population", "history", "park", "train", "winter", "market" };
+        String[] words = {
+            "berlin", "people", "city", "river", "museum", "population", "history", "park", "train", "winter", "market"
+        };
         Random random = new Random(seed);
         StringBuilder text = new StringBuilder("people live in berlin");
         for (int i = 0; i < 400; i++) {
@@ -87,18 +96,21 @@ public class CancellationAndTimeoutIT {
         for (int i = 0; i < texts; i++) {
             quoted.add("\"" + longPassage(10_000 + i) + "\"");
         }
-        return "{\"model\":\"" + MINILM_SHAPE + "\",\"query_text\":\"how many people live in berlin\"" + extra + ",\"texts\":["
-            + String.join(",", quoted) + "]}";
+        return "{\"model\":\"" + MINILM_SHAPE + "\",\"query_text\":\"how many people live in berlin\"" + extra
+                + ",\"texts\":[" + String.join(",", quoted) + "]}";
     }
 
     private static String rescoreBody(int window, String extra) {
-        return "{\"size\":" + window + extra + ",\"query\":{\"match\":{\"passage\":\"people berlin\"}},\"rescore\":{\"window_size\":" + window
-            + ",\"cross_encoder\":{\"model\":\"" + MINILM_SHAPE + "\",\"query_text\":\"how many people live in berlin\",\"fields\":[\"passage\"]}}}";
+        return "{\"size\":" + window + extra
+                + ",\"query\":{\"match\":{\"passage\":\"people berlin\"}},\"rescore\":{\"window_size\":" + window
+                + ",\"cross_encoder\":{\"model\":\"" + MINILM_SHAPE
+                + "\",\"query_text\":\"how many people live in berlin\",\"fields\":[\"passage\"]}}}";
     }
 
     @SuppressWarnings("unchecked")
     static Map<String, Object> inferenceStats(RestClient client) throws Exception {
-        Map<String, Map<String, Object>> nodes = client.ok("GET", "/_plugins/cross_encoder/stats", null).path("nodes");
+        Map<String, Map<String, Object>> nodes =
+                client.ok("GET", "/_plugins/cross_encoder/stats", null).path("nodes");
         return (Map<String, Object>) nodes.values().iterator().next().get("inference");
     }
 
@@ -123,13 +135,13 @@ public class CancellationAndTimeoutIT {
         awaitIdle();
         long cancelled = stat("cancelled");
         long pairs = stat("pairs_scored");
-        RestClient.Response response = client.request(
-            "POST",
-            "/" + INDEX + "/_search?cancel_after_time_interval=2s",
-            rescoreBody(DOCS, "")
-        );
+        RestClient.Response response =
+                client.request("POST", "/" + INDEX + "/_search?cancel_after_time_interval=2s", rescoreBody(DOCS, ""));
         RestClient.Response core = slowCoreSearchCancelledAfter("1s");
-        assertEquals("OpenSearch's own cancelled search: " + core.raw(), "task_cancelled_exception", core.path("error.root_cause.0.type"));
+        assertEquals(
+                "OpenSearch's own cancelled search: " + core.raw(),
+                "task_cancelled_exception",
+                core.path("error.root_cause.0.type"));
         assertEquals(response.raw(), core.status(), response.status());
         Object coreType = core.path("error.type");
         Object ourType = response.path("error.type");
@@ -137,7 +149,10 @@ public class CancellationAndTimeoutIT {
         assertEquals("task_cancelled_exception", response.path("error.root_cause.0.type"));
         awaitIdle();
         assertEquals(cancelled + 1, stat("cancelled"));
-        assertThat("the model stopped well before the window's end", stat("pairs_scored") - pairs, lessThan((long) DOCS / 2));
+        assertThat(
+                "the model stopped well before the window's end",
+                stat("pairs_scored") - pairs,
+                lessThan((long) DOCS / 2));
     }
 
     @Test
@@ -157,12 +172,14 @@ public class CancellationAndTimeoutIT {
     public void aRerankWhoseClientGoesAwayStops() throws Exception {
         awaitIdle();
         long cancelled = stat("cancelled");
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + httpAddress() + "/_plugins/cross_encoder/_rerank"))
-            .timeout(Duration.ofSeconds(2))
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(rerankBody(DOCS, "")))
-            .build();
+        HttpClient http =
+                HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        HttpRequest request = HttpRequest.newBuilder(
+                        URI.create("http://" + httpAddress() + "/_plugins/cross_encoder/_rerank"))
+                .timeout(Duration.ofSeconds(2))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(rerankBody(DOCS, "")))
+                .build();
         assertThrows(HttpTimeoutException.class, () -> http.send(request, HttpResponse.BodyHandlers.ofString()));
         http.close();
         awaitIdle();
@@ -172,10 +189,14 @@ public class CancellationAndTimeoutIT {
     @Test
     public void aSearchTimeoutKeepsTheScoredHitsOnTopAndTheRestInFirstStageOrder() throws Exception {
         awaitIdle();
-        List<String> firstStage = ids(client.ok("POST", "/" + INDEX + "/_search", "{\"size\":" + DOCS + ",\"query\":{\"match\":{\"passage\":\"people berlin\"}}}"));
+        List<String> firstStage = ids(client.ok(
+                "POST",
+                "/" + INDEX + "/_search",
+                "{\"size\":" + DOCS + ",\"query\":{\"match\":{\"passage\":\"people berlin\"}}}"));
         long timedOut = stat("timed_out");
         long pairs = stat("pairs_scored");
-        RestClient.Response response = client.ok("POST", "/" + INDEX + "/_search", rescoreBody(DOCS, ",\"timeout\":\"2s\""));
+        RestClient.Response response =
+                client.ok("POST", "/" + INDEX + "/_search", rescoreBody(DOCS, ",\"timeout\":\"2s\""));
         assertEquals(Boolean.TRUE, response.path("timed_out"));
         assertEquals(timedOut + 1, stat("timed_out"));
         long scored = stat("pairs_scored") - pairs;
@@ -207,7 +228,8 @@ public class CancellationAndTimeoutIT {
     @Test
     public void aRerankTimeoutListsTheUnscoredTextsLastWithoutAScore() throws Exception {
         awaitIdle();
-        RestClient.Response response = client.ok("POST", "/_plugins/cross_encoder/_rerank", rerankBody(DOCS, ",\"timeout\":\"2s\""));
+        RestClient.Response response =
+                client.ok("POST", "/_plugins/cross_encoder/_rerank", rerankBody(DOCS, ",\"timeout\":\"2s\""));
         assertEquals(Boolean.TRUE, response.path("timed_out"));
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> results = (List<Map<String, Object>>) response.path("results");
@@ -221,7 +243,8 @@ public class CancellationAndTimeoutIT {
         for (int i = firstUnscored; i < DOCS; i++) {
             assertFalse(results.get(i).containsKey("score"));
             if (i > firstUnscored) {
-                assertThat((Integer) results.get(i).get("index"), greaterThan((Integer) results.get(i - 1).get("index")));
+                assertThat((Integer) results.get(i).get("index"), greaterThan((Integer)
+                        results.get(i - 1).get("index")));
             }
         }
     }
@@ -230,17 +253,17 @@ public class CancellationAndTimeoutIT {
     public void aResponseProcessorStopsWithItsCancelledSearch() throws Exception {
         awaitIdle();
         client.ok(
-            "PUT",
-            "/_search/pipeline/slow-rerank",
-            "{\"response_processors\":[{\"cross_encoder_rerank\":{\"model\":\"" + MINILM_SHAPE + "\",\"fields\":[\"passage\"]}}]}"
-        );
+                "PUT",
+                "/_search/pipeline/slow-rerank",
+                "{\"response_processors\":[{\"cross_encoder_rerank\":{\"model\":\"" + MINILM_SHAPE
+                        + "\",\"fields\":[\"passage\"]}}]}");
         long cancelled = stat("cancelled");
         long pairs = stat("pairs_scored");
         RestClient.Response response = client.request(
-            "POST",
-            "/" + INDEX + "/_search?search_pipeline=slow-rerank&cancel_after_time_interval=2s",
-            "{\"size\":" + DOCS + ",\"query\":{\"match\":{\"passage\":\"people berlin\"}},\"ext\":{\"cross_encoder\":{\"query_text\":\"berlin\"}}}"
-        );
+                "POST",
+                "/" + INDEX + "/_search?search_pipeline=slow-rerank&cancel_after_time_interval=2s",
+                "{\"size\":" + DOCS
+                        + ",\"query\":{\"match\":{\"passage\":\"people berlin\"}},\"ext\":{\"cross_encoder\":{\"query_text\":\"berlin\"}}}");
         assertThat(response.raw(), containsString("task_cancelled_exception"));
         awaitIdle();
         assertEquals(cancelled + 1, stat("cancelled"));
@@ -251,16 +274,15 @@ public class CancellationAndTimeoutIT {
     public void aResponseProcessorHonoursTheSearchTimeout() throws Exception {
         awaitIdle();
         client.ok(
-            "PUT",
-            "/_search/pipeline/timed-rerank",
-            "{\"response_processors\":[{\"cross_encoder_rerank\":{\"model\":\"" + MINILM_SHAPE + "\",\"fields\":[\"passage\"]}}]}"
-        );
+                "PUT",
+                "/_search/pipeline/timed-rerank",
+                "{\"response_processors\":[{\"cross_encoder_rerank\":{\"model\":\"" + MINILM_SHAPE
+                        + "\",\"fields\":[\"passage\"]}}]}");
         RestClient.Response response = client.ok(
-            "POST",
-            "/" + INDEX + "/_search?search_pipeline=timed-rerank",
-            "{\"size\":" + DOCS + ",\"timeout\":\"2s\",\"query\":{\"match\":{\"passage\":\"people berlin\"}},"
-                + "\"ext\":{\"cross_encoder\":{\"query_text\":\"berlin\"}}}"
-        );
+                "POST",
+                "/" + INDEX + "/_search?search_pipeline=timed-rerank",
+                "{\"size\":" + DOCS + ",\"timeout\":\"2s\",\"query\":{\"match\":{\"passage\":\"people berlin\"}},"
+                        + "\"ext\":{\"cross_encoder\":{\"query_text\":\"berlin\"}}}");
         assertEquals(Boolean.TRUE, response.path("timed_out"));
         assertEquals(DOCS, ids(response).size());
     }
@@ -276,11 +298,10 @@ public class CancellationAndTimeoutIT {
             client.ok("POST", "/slow-core/_bulk?refresh=true", bulk.toString());
         }
         return client.request(
-            "POST",
-            "/slow-core/_search?cancel_after_time_interval=" + interval,
-            "{\"query\":{\"script_score\":{\"query\":{\"match_all\":{}},\"script\":{\"source\":"
-                + "\"double s = 0; for (int i = 0; i < 900000; i++) { s += i; } return s;\"}}}}"
-        );
+                "POST",
+                "/slow-core/_search?cancel_after_time_interval=" + interval,
+                "{\"query\":{\"script_score\":{\"query\":{\"match_all\":{}},\"script\":{\"source\":"
+                        + "\"double s = 0; for (int i = 0; i < 900000; i++) { s += i; } return s;\"}}}}");
     }
 
     private static CompletableFuture<RestClient.Response> rerankInBackground(String body) {
@@ -296,7 +317,8 @@ public class CancellationAndTimeoutIT {
     private static String awaitTask(String action) throws Exception {
         for (int i = 0; i < 200; i++) {
             @SuppressWarnings("unchecked")
-            Map<String, Map<String, Object>> nodes = client.ok("GET", "/_tasks?actions=" + action, null).path("nodes");
+            Map<String, Map<String, Object>> nodes =
+                    client.ok("GET", "/_tasks?actions=" + action, null).path("nodes");
             for (Map<String, Object> nodeTasks : nodes.values()) {
                 @SuppressWarnings("unchecked")
                 Map<String, Object> tasks = (Map<String, Object>) nodeTasks.get("tasks");
@@ -311,7 +333,8 @@ public class CancellationAndTimeoutIT {
 
     @SuppressWarnings("unchecked")
     private static List<String> ids(RestClient.Response response) {
-        return ((List<Map<String, Object>>) response.path("hits.hits")).stream().map(hit -> (String) hit.get("_id")).toList();
+        return ((List<Map<String, Object>>) response.path("hits.hits"))
+                .stream().map(hit -> (String) hit.get("_id")).toList();
     }
 
     private static String httpAddress() {

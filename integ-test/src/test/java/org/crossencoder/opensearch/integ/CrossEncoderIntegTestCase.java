@@ -1,8 +1,10 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.integ;
-
-import org.crossencoder.opensearch.model.GeneratedTinyModel;
-import org.crossencoder.opensearch.model.TestModels;
-import org.junit.BeforeClass;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,6 +13,9 @@ import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.crossencoder.opensearch.model.GeneratedTinyModel;
+import org.crossencoder.opensearch.model.TestModels;
+import org.junit.BeforeClass;
 
 /**
  * Base of the tests that talk to a real node. One single-node cluster is started per test JVM and shared by
@@ -42,11 +47,14 @@ public abstract class CrossEncoderIntegTestCase {
                     models.add(shared);
                 }
             }
-            sharedNode = OpenSearchNode.start("shared-node", testModelsDir(), models, Map.of("discovery.type", "single-node"), "768m", node -> {
-                Path broken = Files.createDirectories(node.resolve("config/cross-encoder-models").resolve(BROKEN));
-                Files.writeString(broken.resolve("model.onnx"), "not an onnx model");
-                Files.copy(TestModels.dir(GENERATED).resolve("tokenizer.json"), broken.resolve("tokenizer.json"));
-            });
+            sharedNode = OpenSearchNode.start(
+                    "shared-node", testModelsDir(), models, Map.of("discovery.type", "single-node"), "768m", node -> {
+                        Path broken = Files.createDirectories(
+                                node.resolve("config/cross-encoder-models").resolve(BROKEN));
+                        Files.writeString(broken.resolve("model.onnx"), "not an onnx model");
+                        Files.copy(
+                                TestModels.dir(GENERATED).resolve("tokenizer.json"), broken.resolve("tokenizer.json"));
+                    });
             Runtime.getRuntime().addShutdownHook(new Thread(sharedNode::close));
         }
         client = sharedNode.client();
@@ -61,21 +69,25 @@ public abstract class CrossEncoderIntegTestCase {
     }
 
     /** Creates an index with the given settings and mappings (JSON objects) and bulk-indexes the documents (id -> JSON source). */
-    protected static void createIndex(String index, int shards, String properties, Map<String, String> documents) throws IOException {
+    protected static void createIndex(String index, int shards, String properties, Map<String, String> documents)
+            throws IOException {
         client.request("DELETE", "/" + index, null);
         client.ok(
-            "PUT",
-            "/" + index,
-            "{\"settings\":{\"number_of_shards\":"
-                + shards
-                + ",\"number_of_replicas\":0,\"index.knn\":"
-                + properties.contains("knn_vector")
-                + "},\"mappings\":{\"properties\":"
-                + properties
-                + "}}"
-        );
+                "PUT",
+                "/" + index,
+                "{\"settings\":{\"number_of_shards\":"
+                        + shards
+                        + ",\"number_of_replicas\":0,\"index.knn\":"
+                        + properties.contains("knn_vector")
+                        + "},\"mappings\":{\"properties\":"
+                        + properties
+                        + "}}");
         StringBuilder bulk = new StringBuilder();
-        documents.forEach((id, source) -> bulk.append("{\"index\":{\"_id\":\"").append(id).append("\"}}\n").append(source).append('\n'));
+        documents.forEach((id, source) -> bulk.append("{\"index\":{\"_id\":\"")
+                .append(id)
+                .append("\"}}\n")
+                .append(source)
+                .append('\n'));
         RestClient.Response response = client.ok("POST", "/" + index + "/_bulk?refresh=true", bulk.toString());
         if (Boolean.TRUE.equals(response.path("errors"))) {
             throw new AssertionError("bulk failed: " + response.raw());

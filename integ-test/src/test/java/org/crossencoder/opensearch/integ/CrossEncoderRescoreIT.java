@@ -1,22 +1,26 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.integ;
-
-import org.crossencoder.opensearch.model.CrossEncoderModel;
-import org.junit.AfterClass;
-import org.junit.Assume;
-import org.crossencoder.opensearch.model.TestModels;
-import org.junit.BeforeClass;
-import org.junit.Test;
-
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.lessThan;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThat;
-import static org.junit.Assert.assertTrue;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.crossencoder.opensearch.model.CrossEncoderModel;
+import org.crossencoder.opensearch.model.TestModels;
+import org.junit.AfterClass;
+import org.junit.Assume;
+import org.junit.BeforeClass;
+import org.junit.Test;
 
 /**
  * The {@code cross_encoder} rescorer on a real node: scores against the model run in this JVM without
@@ -25,7 +29,8 @@ import static org.junit.Assert.assertTrue;
 public class CrossEncoderRescoreIT extends CrossEncoderIntegTestCase {
 
     static final String BERLIN_QUERY = "How many people live in Berlin?";
-    static final String BERLIN = "Berlin has a population of 3,520,031 registered inhabitants in an area of 891.82 square kilometers.";
+    static final String BERLIN =
+            "Berlin has a population of 3,520,031 registered inhabitants in an area of 891.82 square kilometers.";
     static final String NEW_YORK = "New York City is famous for the Metropolitan Museum of Art.";
 
     private static CrossEncoderModel reference;
@@ -33,7 +38,8 @@ public class CrossEncoderRescoreIT extends CrossEncoderIntegTestCase {
     @BeforeClass
     public static void setUpIndices() throws Exception {
         TestModels.assumePresent(TINY_BERT, TINY_XLM_ROBERTA);
-        reference = CrossEncoderModel.load(TINY_BERT, testModelsDir().resolve(TINY_BERT), new CrossEncoderModel.InferenceOptions(4, 1));
+        reference = CrossEncoderModel.load(
+                TINY_BERT, testModelsDir().resolve(TINY_BERT), new CrossEncoderModel.InferenceOptions(4, 1));
 
         Map<String, String> cities = new LinkedHashMap<>();
         cities.put("berlin", doc("Berlin", BERLIN));
@@ -44,14 +50,15 @@ public class CrossEncoderRescoreIT extends CrossEncoderIntegTestCase {
         cities.put("lima", doc("Lima", "How many people live in Lima is counted by the census every ten years."));
         cities.put("untitled", "{\"passage\":\"A passage without a title about people who live in cities.\"}");
         cities.put("empty", "{\"other\":\"neither title nor passage\"}");
-        cities.put("nested", "{\"title\":\"Madrid\",\"meta\":{\"summary\":\"Madrid summary\"},\"tags\":[\"capital\",\"spain\"]}");
+        cities.put(
+                "nested",
+                "{\"title\":\"Madrid\",\"meta\":{\"summary\":\"Madrid summary\"},\"tags\":[\"capital\",\"spain\"]}");
         createIndex(
-            "cities",
-            2,
-            "{\"title\":{\"type\":\"text\"},\"passage\":{\"type\":\"text\"},\"other\":{\"type\":\"text\"},"
-                + "\"meta\":{\"properties\":{\"summary\":{\"type\":\"text\"}}},\"tags\":{\"type\":\"keyword\"},\"year\":{\"type\":\"integer\"}}",
-            cities
-        );
+                "cities",
+                2,
+                "{\"title\":{\"type\":\"text\"},\"passage\":{\"type\":\"text\"},\"other\":{\"type\":\"text\"},"
+                        + "\"meta\":{\"properties\":{\"summary\":{\"type\":\"text\"}}},\"tags\":{\"type\":\"keyword\"},\"year\":{\"type\":\"integer\"}}",
+                cities);
 
         Map<String, String> ranked = new LinkedHashMap<>();
         for (int i = 1; i <= 8; i++) {
@@ -73,8 +80,8 @@ public class CrossEncoderRescoreIT extends CrossEncoderIntegTestCase {
     }
 
     static String rescore(int windowSize, String model, String queryText, String fields, String extra) {
-        return "\"rescore\":{\"window_size\":" + windowSize + ",\"cross_encoder\":{\"model\":\"" + model + "\",\"query_text\":\""
-            + queryText + "\",\"fields\":" + fields + extra + "}}";
+        return "\"rescore\":{\"window_size\":" + windowSize + ",\"cross_encoder\":{\"model\":\"" + model
+                + "\",\"query_text\":\"" + queryText + "\",\"fields\":" + fields + extra + "}}";
     }
 
     static float expected(String passage) throws Exception {
@@ -84,10 +91,10 @@ public class CrossEncoderRescoreIT extends CrossEncoderIntegTestCase {
     @Test
     public void reproducesTheModelsGoldenLogitsThroughTheNode() throws Exception {
         RestClient.Response response = client.ok(
-            "POST",
-            "/cities/_search",
-            "{\"query\":{\"ids\":{\"values\":[\"berlin\",\"new-york\"]}}," + rescore(10, TINY_BERT, BERLIN_QUERY, "[\"passage\"]", "") + "}"
-        );
+                "POST",
+                "/cities/_search",
+                "{\"query\":{\"ids\":{\"values\":[\"berlin\",\"new-york\"]}},"
+                        + rescore(10, TINY_BERT, BERLIN_QUERY, "[\"passage\"]", "") + "}");
         Map<String, Float> scores = scoresById(response);
         // Golden values from ../shared/models/tiny-random-bert-cross-encoder/README.md (ONNX Runtime run directly).
         assertEquals(-1.5696858f, scores.get("berlin"), 1e-5f);
@@ -98,10 +105,10 @@ public class CrossEncoderRescoreIT extends CrossEncoderIntegTestCase {
     @Test
     public void ranksEveryHitOfBothShardsByTheModelsScoreOfItsJoinedFields() throws Exception {
         RestClient.Response response = client.ok(
-            "POST",
-            "/cities/_search",
-            "{\"size\":20,\"query\":{\"match_all\":{}}," + rescore(20, TINY_BERT, BERLIN_QUERY, "[\"title\",\"passage\"]", "") + "}"
-        );
+                "POST",
+                "/cities/_search",
+                "{\"size\":20,\"query\":{\"match_all\":{}},"
+                        + rescore(20, TINY_BERT, BERLIN_QUERY, "[\"title\",\"passage\"]", "") + "}");
         assertEquals(2, (int) response.path("_shards.successful"));
         List<Map<String, Object>> hits = hits(response);
         assertEquals(9, hits.size());
@@ -119,10 +126,10 @@ public class CrossEncoderRescoreIT extends CrossEncoderIntegTestCase {
     @Test
     public void hitWithNoneOfTheFieldsIsScoredAgainstAnEmptyPassage() throws Exception {
         RestClient.Response response = client.ok(
-            "POST",
-            "/cities/_search",
-            "{\"explain\":true,\"query\":{\"ids\":{\"values\":[\"empty\"]}}," + rescore(10, TINY_BERT, BERLIN_QUERY, "[\"title\",\"passage\"]", "") + "}"
-        );
+                "POST",
+                "/cities/_search",
+                "{\"explain\":true,\"query\":{\"ids\":{\"values\":[\"empty\"]}},"
+                        + rescore(10, TINY_BERT, BERLIN_QUERY, "[\"title\",\"passage\"]", "") + "}");
         Map<String, Object> hit = hits(response).get(0);
         assertEquals(expected(""), score(hit), 1e-5f);
         assertThat(response.raw(), containsString("none of the fields has text: scored against an empty passage"));
@@ -131,11 +138,12 @@ public class CrossEncoderRescoreIT extends CrossEncoderIntegTestCase {
     @Test
     public void readsObjectPathsAndArrays() throws Exception {
         RestClient.Response response = client.ok(
-            "POST",
-            "/cities/_search",
-            "{\"query\":{\"ids\":{\"values\":[\"nested\"]}}," + rescore(10, TINY_BERT, BERLIN_QUERY, "[\"meta.summary\",\"tags\"]", "") + "}"
-        );
-        assertEquals(expected("Madrid summary capital spain"), score(hits(response).get(0)), 1e-5f);
+                "POST",
+                "/cities/_search",
+                "{\"query\":{\"ids\":{\"values\":[\"nested\"]}},"
+                        + rescore(10, TINY_BERT, BERLIN_QUERY, "[\"meta.summary\",\"tags\"]", "") + "}");
+        assertEquals(
+                expected("Madrid summary capital spain"), score(hits(response).get(0)), 1e-5f);
     }
 
     @Test
@@ -145,12 +153,14 @@ public class CrossEncoderRescoreIT extends CrossEncoderIntegTestCase {
         assertEquals(List.of("d8", "d7", "d6", "d5", "d4", "d3", "d2", "d1"), firstStage);
 
         RestClient.Response response = client.ok(
-            "POST",
-            "/ranked/_search",
-            "{" + query + "," + rescore(3, TINY_BERT, BERLIN_QUERY, "[\"passage\"]", "") + "}"
-        );
+                "POST",
+                "/ranked/_search",
+                "{" + query + "," + rescore(3, TINY_BERT, BERLIN_QUERY, "[\"passage\"]", "") + "}");
         List<String> reranked = ids(response);
-        assertEquals("the window holds the first-stage top 3", List.of("d6", "d7", "d8"), reranked.subList(0, 3).stream().sorted().toList());
+        assertEquals(
+                "the window holds the first-stage top 3",
+                List.of("d6", "d7", "d8"),
+                reranked.subList(0, 3).stream().sorted().toList());
         List<Float> windowScores = new ArrayList<>();
         for (Map<String, Object> hit : hits(response).subList(0, 3)) {
             windowScores.add(score(hit));
@@ -167,14 +177,18 @@ public class CrossEncoderRescoreIT extends CrossEncoderIntegTestCase {
         Map<String, Float> bm25 = scoresById(client.ok("POST", "/ranked/_search", "{" + query + "}"));
 
         RestClient.Response response = client.ok(
-            "POST",
-            "/ranked/_search",
-            "{\"explain\":true,"
-                + query
-                + ","
-                + rescore(8, TINY_BERT, BERLIN_QUERY, "[\"passage\"]", ",\"score_mode\":\"total\",\"query_weight\":0.7,\"rescore_query_weight\":1.3")
-                + "}"
-        );
+                "POST",
+                "/ranked/_search",
+                "{\"explain\":true,"
+                        + query
+                        + ","
+                        + rescore(
+                                8,
+                                TINY_BERT,
+                                BERLIN_QUERY,
+                                "[\"passage\"]",
+                                ",\"score_mode\":\"total\",\"query_weight\":0.7,\"rescore_query_weight\":1.3")
+                        + "}");
         for (Map<String, Object> hit : hits(response)) {
             float crossEncoder = expected(passageOf(hit));
             float expectedScore = 0.7f * bm25.get((String) hit.get("_id")) + 1.3f * crossEncoder;
@@ -185,7 +199,10 @@ public class CrossEncoderRescoreIT extends CrossEncoderIntegTestCase {
             assertEquals("sum of", explanation.get("description"));
             @SuppressWarnings("unchecked")
             List<Map<String, Object>> parts = (List<Map<String, Object>>) explanation.get("details");
-            assertEquals(0.7f * bm25.get((String) hit.get("_id")), ((Number) parts.get(0).get("value")).floatValue(), 1e-4f);
+            assertEquals(
+                    0.7f * bm25.get((String) hit.get("_id")),
+                    ((Number) parts.get(0).get("value")).floatValue(),
+                    1e-4f);
             assertEquals(1.3f * crossEncoder, ((Number) parts.get(1).get("value")).floatValue(), 1e-4f);
             assertThat(parts.get(1).toString(), containsString("cross_encoder model [" + TINY_BERT + "]"));
         }
@@ -194,29 +211,29 @@ public class CrossEncoderRescoreIT extends CrossEncoderIntegTestCase {
     @Test
     public void explainSaysWhenAHitWasBelowTheWindow() throws Exception {
         RestClient.Response response = client.ok(
-            "POST",
-            "/ranked/_search",
-            "{\"explain\":true,\"size\":4,\"query\":{\"match\":{\"passage\":\"berlin\"}}," + rescore(2, TINY_BERT, BERLIN_QUERY, "[\"passage\"]", "") + "}"
-        );
-        assertThat(hits(response).get(3).get("_explanation").toString(), containsString("below the cross_encoder window of [2]"));
-        assertThat(hits(response).get(0).get("_explanation").toString(), containsString("cross_encoder model [" + TINY_BERT + "]"));
+                "POST",
+                "/ranked/_search",
+                "{\"explain\":true,\"size\":4,\"query\":{\"match\":{\"passage\":\"berlin\"}},"
+                        + rescore(2, TINY_BERT, BERLIN_QUERY, "[\"passage\"]", "") + "}");
+        assertThat(
+                hits(response).get(3).get("_explanation").toString(),
+                containsString("below the cross_encoder window of [2]"));
+        assertThat(
+                hits(response).get(0).get("_explanation").toString(),
+                containsString("cross_encoder model [" + TINY_BERT + "]"));
     }
 
     @Test
     public void runsAModelWithoutTokenTypeIds() throws Exception {
         RestClient.Response response = client.ok(
-            "POST",
-            "/cities/_search",
-            "{\"query\":{\"match_all\":{}}," + rescore(10, TINY_XLM_ROBERTA, "people", "[\"title\"]", "") + "}"
-        );
+                "POST",
+                "/cities/_search",
+                "{\"query\":{\"match_all\":{}}," + rescore(10, TINY_XLM_ROBERTA, "people", "[\"title\"]", "") + "}");
         assertEquals(9, hits(response).size());
-        try (
-            CrossEncoderModel xlmRoberta = CrossEncoderModel.load(
+        try (CrossEncoderModel xlmRoberta = CrossEncoderModel.load(
                 TINY_XLM_ROBERTA,
                 testModelsDir().resolve(TINY_XLM_ROBERTA),
-                new CrossEncoderModel.InferenceOptions(1, 1)
-            )
-        ) {
+                new CrossEncoderModel.InferenceOptions(1, 1))) {
             for (Map<String, Object> hit : hits(response)) {
                 @SuppressWarnings("unchecked")
                 Object title = ((Map<String, Object>) hit.get("_source")).get("title");
@@ -228,12 +245,13 @@ public class CrossEncoderRescoreIT extends CrossEncoderIntegTestCase {
 
     @Test
     public void reproducesThePublishedMsMarcoLogits() throws Exception {
-        Assume.assumeTrue("the trained " + MS_MARCO + " is not on this machine (see ../shared/models/README.md)", hasTestModel(MS_MARCO));
+        Assume.assumeTrue(
+                "the trained " + MS_MARCO + " is not on this machine (see ../shared/models/README.md)",
+                hasTestModel(MS_MARCO));
         RestClient.Response response = client.ok(
-            "POST",
-            "/cities/_search",
-            "{\"query\":{\"match_all\":{}}," + rescore(10, MS_MARCO, BERLIN_QUERY, "[\"passage\"]", "") + "}"
-        );
+                "POST",
+                "/cities/_search",
+                "{\"query\":{\"match_all\":{}}," + rescore(10, MS_MARCO, BERLIN_QUERY, "[\"passage\"]", "") + "}");
         Map<String, Float> scores = scoresById(response);
         // The model card's logits for this query and these two passages.
         assertEquals(8.607138f, scores.get("berlin"), 1e-3f);

@@ -1,11 +1,14 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.integ;
 
-import org.crossencoder.opensearch.model.GeneratedTinyModel;
-import org.crossencoder.opensearch.model.TestModels;
-
-import java.nio.charset.StandardCharsets;
 import java.io.Closeable;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -16,6 +19,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.crossencoder.opensearch.model.GeneratedTinyModel;
+import org.crossencoder.opensearch.model.TestModels;
 
 /**
  * A real OpenSearch process from the distribution Maven unpacked, with the plugin zip this build produced
@@ -48,8 +53,9 @@ public final class OpenSearchNode implements Closeable {
      * Starts a node named {@code name} with the given models (directories of {@code modelsSource}) in its
      * models path and the given extra settings ({@code -E} options), and waits until it answers HTTP.
      */
-    public static OpenSearchNode start(String name, Path modelsSource, List<String> models, Map<String, String> settings)
-        throws IOException, InterruptedException {
+    public static OpenSearchNode start(
+            String name, Path modelsSource, List<String> models, Map<String, String> settings)
+            throws IOException, InterruptedException {
         return start(name, modelsSource, models, settings, "768m", directory -> {});
     }
 
@@ -60,13 +66,13 @@ public final class OpenSearchNode implements Closeable {
 
     /** As {@link #start(String, Path, List, Map)}, with a heap size and a step that runs before the node starts. */
     public static OpenSearchNode start(
-        String name,
-        Path modelsSource,
-        List<String> models,
-        Map<String, String> settings,
-        String heap,
-        Preparation preparation
-    ) throws IOException, InterruptedException {
+            String name,
+            Path modelsSource,
+            List<String> models,
+            Map<String, String> settings,
+            String heap,
+            Preparation preparation)
+            throws IOException, InterruptedException {
         Path home = installedHome();
         Path directory = Paths.get(System.getProperty("tests.work.dir")).resolve(name);
         deleteRecursively(directory);
@@ -83,17 +89,22 @@ public final class OpenSearchNode implements Closeable {
         // The distribution's jvm.options writes GC logs and heap dumps relative to the shared home; keep them per node.
         Path jvmOptions = config.resolve("jvm.options");
         Files.writeString(
-            jvmOptions,
-            Files.readString(jvmOptions)
-                .replace("file=logs/", "file=" + directory.resolve("logs") + "/")
-                .replace("ErrorFile=logs/", "ErrorFile=" + directory.resolve("logs") + "/")
-                .replace("HeapDumpPath=data", "HeapDumpPath=" + directory.resolve("data"))
-        );
+                jvmOptions,
+                Files.readString(jvmOptions)
+                        .replace("file=logs/", "file=" + directory.resolve("logs") + "/")
+                        .replace("ErrorFile=logs/", "ErrorFile=" + directory.resolve("logs") + "/")
+                        .replace("HeapDumpPath=data", "HeapDumpPath=" + directory.resolve("data")));
         for (String model : models) {
             // The generated test model is written under the build directory, not kept with the others.
-            Path from = GeneratedTinyModel.NAME.equals(model) ? TestModels.dir(model).getParent() : modelsSource;
-            run(List.of(System.getProperty("tests.fetch.script"), model, config.resolve("cross-encoder-models").toString()), Map.of(
-                "CROSS_ENCODER_MODELS_FROM", from.toString()));
+            Path from = GeneratedTinyModel.NAME.equals(model)
+                    ? TestModels.dir(model).getParent()
+                    : modelsSource;
+            run(
+                    List.of(
+                            System.getProperty("tests.fetch.script"),
+                            model,
+                            config.resolve("cross-encoder-models").toString()),
+                    Map.of("CROSS_ENCODER_MODELS_FROM", from.toString()));
         }
         preparation.prepare(directory);
         if (isRoot()) {
@@ -112,8 +123,9 @@ public final class OpenSearchNode implements Closeable {
         command.add("-Etransport.port=9500-9599");
         command.add("-Enode.portsfile=true");
         settings.forEach((key, value) -> command.add("-E" + key + "=" + value));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-            .redirectOutput(directory.resolve("console.log").toFile());
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(directory.resolve("console.log").toFile());
         builder.environment().put("OPENSEARCH_PATH_CONF", config.toString());
         builder.environment().put("OPENSEARCH_JAVA_HOME", System.getProperty("java.home"));
         builder.environment().put("OPENSEARCH_JAVA_OPTS", "-Xms" + heap + " -Xmx" + heap);
@@ -125,11 +137,13 @@ public final class OpenSearchNode implements Closeable {
         while (Files.exists(httpPorts) == false || Files.exists(transportPorts) == false) {
             if (process.isAlive() == false || Instant.now().isAfter(deadline)) {
                 process.destroyForcibly();
-                throw new IllegalStateException("node [" + name + "] did not start:\n" + tail(directory.resolve("console.log")));
+                throw new IllegalStateException(
+                        "node [" + name + "] did not start:\n" + tail(directory.resolve("console.log")));
             }
             Thread.sleep(200);
         }
-        OpenSearchNode node = new OpenSearchNode(name, directory, process, ipv4Address(httpPorts), ipv4Address(transportPorts));
+        OpenSearchNode node =
+                new OpenSearchNode(name, directory, process, ipv4Address(httpPorts), ipv4Address(transportPorts));
         node.awaitHttp(deadline);
         return node;
     }
@@ -137,7 +151,10 @@ public final class OpenSearchNode implements Closeable {
     /** The node binds every loopback address; the ports file lists them, IPv6 first. */
     private static String ipv4Address(Path portsFile) throws IOException {
         List<String> addresses = Files.readAllLines(portsFile);
-        return addresses.stream().filter(a -> a.startsWith("[") == false).findFirst().orElse(addresses.get(0));
+        return addresses.stream()
+                .filter(a -> a.startsWith("[") == false)
+                .findFirst()
+                .orElse(addresses.get(0));
     }
 
     private void awaitHttp(Instant deadline) throws InterruptedException {
@@ -150,7 +167,8 @@ public final class OpenSearchNode implements Closeable {
                 // the port file is written before the REST layer answers
             }
             if (Instant.now().isAfter(deadline)) {
-                throw new IllegalStateException("node [" + name + "] never answered HTTP:\n" + tail(directory.resolve("console.log")));
+                throw new IllegalStateException(
+                        "node [" + name + "] never answered HTTP:\n" + tail(directory.resolve("console.log")));
             }
             Thread.sleep(200);
         }
@@ -174,15 +192,21 @@ public final class OpenSearchNode implements Closeable {
                 }
             }
             for (Path zip : zips) {
-                run(List.of(home.resolve("bin/opensearch-plugin").toString(), "install", "--batch", zip.toUri().toString()), Map.of(
-                    "OPENSEARCH_JAVA_HOME", System.getProperty("java.home")));
+                run(
+                        List.of(
+                                home.resolve("bin/opensearch-plugin").toString(),
+                                "install",
+                                "--batch",
+                                zip.toUri().toString()),
+                        Map.of("OPENSEARCH_JAVA_HOME", System.getProperty("java.home")));
             }
             pluginInstalled = true;
         }
         return home;
     }
 
-    private static void run(List<String> command, Map<String, String> environment) throws IOException, InterruptedException {
+    private static void run(List<String> command, Map<String, String> environment)
+            throws IOException, InterruptedException {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().putAll(environment);
         Process process = builder.start();

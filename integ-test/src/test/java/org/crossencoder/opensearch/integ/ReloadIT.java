@@ -1,16 +1,24 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.integ;
 
-import org.crossencoder.opensearch.model.CrossEncoderModel;
-import org.crossencoder.opensearch.model.TestModels;
-import org.junit.AfterClass;
-import org.junit.BeforeClass;
-import org.junit.Test;
+import static org.crossencoder.opensearch.integ.CrossEncoderIntegTestCase.TINY_BERT;
+import static org.crossencoder.opensearch.integ.CrossEncoderIntegTestCase.TINY_XLM_ROBERTA;
+import static org.crossencoder.opensearch.integ.CrossEncoderIntegTestCase.testModelsDir;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThat;
+import static org.junit.Assert.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -21,15 +29,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
-
-import static org.crossencoder.opensearch.integ.CrossEncoderIntegTestCase.TINY_BERT;
-import static org.crossencoder.opensearch.integ.CrossEncoderIntegTestCase.TINY_XLM_ROBERTA;
-import static org.crossencoder.opensearch.integ.CrossEncoderIntegTestCase.testModelsDir;
-import static org.hamcrest.Matchers.containsString;
-import static org.hamcrest.Matchers.greaterThan;
-import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertThat;
-import static org.junit.Assert.assertTrue;
+import org.crossencoder.opensearch.model.CrossEncoderModel;
+import org.crossencoder.opensearch.model.TestModels;
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.junit.Test;
 
 /**
  * Adding, replacing and removing models on a running two-node cluster with {@code _reload}, while a client keeps
@@ -47,14 +51,19 @@ public class ReloadIT {
     @BeforeClass
     public static void startCluster() throws Exception {
         TestModels.assumePresent(TINY_BERT, TINY_XLM_ROBERTA);
-        OpenSearchNode.Preparation live = directory -> copyModel(TINY_BERT, directory.resolve("config/cross-encoder-models").resolve(LIVE));
+        OpenSearchNode.Preparation live = directory -> copyModel(
+                TINY_BERT, directory.resolve("config/cross-encoder-models").resolve(LIVE));
         cluster = TwoNodeCluster.start("reload", List.of(), live, List.of(), live);
         nodeA = cluster.a();
         nodeB = cluster.b();
         client = cluster.client();
         StringBuilder bulk = new StringBuilder();
         for (int i = 0; i < 20; i++) {
-            bulk.append("{\"index\":{\"_id\":\"").append(i).append("\"}}\n{\"passage\":\"people live in city ").append(i).append(" of berlin\"}\n");
+            bulk.append("{\"index\":{\"_id\":\"")
+                    .append(i)
+                    .append("\"}}\n{\"passage\":\"people live in city ")
+                    .append(i)
+                    .append(" of berlin\"}\n");
         }
         cluster.createSpreadIndex("reloading", bulk.toString());
     }
@@ -69,7 +78,10 @@ public class ReloadIT {
     private static void copyModel(String testModel, Path target) throws IOException {
         Files.createDirectories(target);
         for (String file : List.of("model.onnx", "tokenizer.json")) {
-            Files.copy(testModelsDir().resolve(testModel).resolve(file), target.resolve(file), StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(
+                    testModelsDir().resolve(testModel).resolve(file),
+                    target.resolve(file),
+                    StandardCopyOption.REPLACE_EXISTING);
         }
     }
 
@@ -84,7 +96,8 @@ public class ReloadIT {
 
     private static String search(String model) {
         return "{\"size\":20,\"query\":{\"match\":{\"passage\":\"people\"}},\"rescore\":{\"window_size\":20,"
-            + "\"cross_encoder\":{\"model\":\"" + model + "\",\"query_text\":\"berlin\",\"fields\":[\"passage\"]}}}";
+                + "\"cross_encoder\":{\"model\":\"" + model
+                + "\",\"query_text\":\"berlin\",\"fields\":[\"passage\"]}}}";
     }
 
     /** The reload's changes, as {@code node name -> model -> change}. */
@@ -95,7 +108,8 @@ public class ReloadIT {
         Map<String, Map<String, String>> changes = new ConcurrentHashMap<>();
         ((Map<String, Map<String, Object>>) response.path("nodes")).values().forEach(node -> {
             Map<String, String> models = new ConcurrentHashMap<>();
-            ((List<Map<String, Object>>) node.get("models")).forEach(m -> models.put((String) m.get("name"), (String) m.get("change")));
+            ((List<Map<String, Object>>) node.get("models"))
+                    .forEach(m -> models.put((String) m.get("name"), (String) m.get("change")));
             changes.put((String) node.get("name"), models);
         });
         return changes;
@@ -108,10 +122,12 @@ public class ReloadIT {
         AtomicInteger searches = new AtomicInteger();
         List<String> problems = new CopyOnWriteArrayList<>();
         List<String> versionsSeen = new CopyOnWriteArrayList<>();
-        try (
-            CrossEncoderModel bert = CrossEncoderModel.load(TINY_BERT, testModelsDir().resolve(TINY_BERT), new CrossEncoderModel.InferenceOptions(8, 1));
-            CrossEncoderModel xlm = CrossEncoderModel.load(TINY_XLM_ROBERTA, testModelsDir().resolve(TINY_XLM_ROBERTA), new CrossEncoderModel.InferenceOptions(8, 1))
-        ) {
+        try (CrossEncoderModel bert = CrossEncoderModel.load(
+                        TINY_BERT, testModelsDir().resolve(TINY_BERT), new CrossEncoderModel.InferenceOptions(8, 1));
+                CrossEncoderModel xlm = CrossEncoderModel.load(
+                        TINY_XLM_ROBERTA,
+                        testModelsDir().resolve(TINY_XLM_ROBERTA),
+                        new CrossEncoderModel.InferenceOptions(8, 1))) {
             Map<String, float[]> expected = new ConcurrentHashMap<>();
             CompletableFuture<Void> searcher = CompletableFuture.runAsync(() -> {
                 while (stop.get() == false) {
@@ -128,7 +144,9 @@ public class ReloadIT {
                             String passage = (String) ((Map<String, Object>) hit.get("_source")).get("passage");
                             float[] both = expected.computeIfAbsent(passage, p -> {
                                 try {
-                                    return new float[] { bert.score("berlin", List.of(p))[0], xlm.score("berlin", List.of(p))[0] };
+                                    return new float[] {
+                                        bert.score("berlin", List.of(p))[0], xlm.score("berlin", List.of(p))[0]
+                                    };
                                 } catch (Exception e) {
                                     throw new IllegalStateException(e);
                                 }
@@ -141,7 +159,8 @@ public class ReloadIT {
                             problems.add("hits of neither or both versions: " + response.raw());
                         } else {
                             String version = allBert ? TINY_BERT : TINY_XLM_ROBERTA;
-                            if (versionsSeen.isEmpty() || versionsSeen.get(versionsSeen.size() - 1).equals(version) == false) {
+                            if (versionsSeen.isEmpty()
+                                    || versionsSeen.get(versionsSeen.size() - 1).equals(version) == false) {
                                 versionsSeen.add(version);
                             }
                         }
@@ -157,7 +176,10 @@ public class ReloadIT {
                 Map<String, Map<String, String>> added = reload();
                 assertEquals(Map.of(ADDED, "loaded", LIVE, "unchanged"), added.get("reload-a"));
                 assertEquals(Map.of(ADDED, "loaded", LIVE, "unchanged"), added.get("reload-b"));
-                assertEquals(200, client.request("POST", "/reloading/_search", search(ADDED)).status());
+                assertEquals(
+                        200,
+                        client.request("POST", "/reloading/_search", search(ADDED))
+                                .status());
                 awaitSearches(searches, searches.get() + 5);
 
                 onBothNodes(path -> copyModel(TINY_XLM_ROBERTA, path.resolve(LIVE)));
@@ -178,9 +200,15 @@ public class ReloadIT {
                 searcher.get(60, TimeUnit.SECONDS);
             }
         }
-        assertTrue(problems.size() + " of " + searches.get() + " searches failed or mixed versions:\n" + String.join("\n", problems), problems.isEmpty());
+        assertTrue(
+                problems.size() + " of " + searches.get() + " searches failed or mixed versions:\n"
+                        + String.join("\n", problems),
+                problems.isEmpty());
         assertThat(searches.get(), greaterThan(20));
-        assertEquals("the searches saw the old version, then only the new one", List.of(TINY_BERT, TINY_XLM_ROBERTA), versionsSeen);
+        assertEquals(
+                "the searches saw the old version, then only the new one",
+                List.of(TINY_BERT, TINY_XLM_ROBERTA),
+                versionsSeen);
     }
 
     @Test
@@ -193,7 +221,9 @@ public class ReloadIT {
             RestClient.Response response = client.ok("POST", "/_plugins/cross_encoder/reload-b/models/_reload", null);
             assertEquals(1, (int) response.path("_nodes.successful"));
             assertThat(response.raw(), containsString("\"name\":\"broken-on-b\",\"change\":\"failed\",\"error\":"));
-            assertEquals(200, client.request("POST", "/reloading/_search", search(LIVE)).status());
+            assertEquals(
+                    200,
+                    client.request("POST", "/reloading/_search", search(LIVE)).status());
         } finally {
             deleteRecursively(broken);
             client.ok("POST", "/_plugins/cross_encoder/models/_reload", null);

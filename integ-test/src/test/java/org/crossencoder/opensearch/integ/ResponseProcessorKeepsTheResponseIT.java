@@ -1,7 +1,16 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.integ;
 
-import org.junit.BeforeClass;
-import org.junit.Test;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotEquals;
+import static org.junit.Assert.assertThat;
 
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -9,12 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-
-import static org.hamcrest.Matchers.containsString;
-import static org.hamcrest.Matchers.notNullValue;
-import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertNotEquals;
-import static org.junit.Assert.assertThat;
+import org.junit.BeforeClass;
+import org.junit.Test;
 
 /**
  * {@code cross_encoder_rerank} changes the order and the scores of the hits and nothing else: whatever else a
@@ -31,23 +36,29 @@ public class ResponseProcessorKeepsTheResponseIT extends CrossEncoderIntegTestCa
     public static void setUp() throws Exception {
         Map<String, String> docs = new LinkedHashMap<>();
         for (int i = 0; i < 12; i++) {
-            String passage = (i % 3 == 0 ? "people live in berlin " : "museums of new york ") + "fact " + i + " " + "people ".repeat(i % 4);
-            docs.put("k" + i, "{\"passage\":\"" + passage.trim() + "\",\"group\":\"g" + (i % 4) + "\",\"n\":" + i + "}");
+            String passage = (i % 3 == 0 ? "people live in berlin " : "museums of new york ") + "fact " + i + " "
+                    + "people ".repeat(i % 4);
+            docs.put(
+                    "k" + i, "{\"passage\":\"" + passage.trim() + "\",\"group\":\"g" + (i % 4) + "\",\"n\":" + i + "}");
         }
-        createIndex(INDEX, 2, "{\"passage\":{\"type\":\"text\"},\"group\":{\"type\":\"keyword\"},\"n\":{\"type\":\"integer\"}}", docs);
+        createIndex(
+                INDEX,
+                2,
+                "{\"passage\":{\"type\":\"text\"},\"group\":{\"type\":\"keyword\"},\"n\":{\"type\":\"integer\"}}",
+                docs);
         client.ok(
-            "PUT",
-            "/_search/pipeline/keep-rerank",
-            "{\"response_processors\":[{\"cross_encoder_rerank\":{\"model\":\"" + GENERATED + "\",\"fields\":[\"passage\"]}}]}"
-        );
+                "PUT",
+                "/_search/pipeline/keep-rerank",
+                "{\"response_processors\":[{\"cross_encoder_rerank\":{\"model\":\"" + GENERATED
+                        + "\",\"fields\":[\"passage\"]}}]}");
     }
 
     /** The same search without and with the processor. */
     private static RestClient.Response[] both(String path, String body) throws Exception {
         String separator = path.contains("?") ? "&" : "?";
         return new RestClient.Response[] {
-            client.ok("POST", path, body),
-            client.ok("POST", path + separator + "search_pipeline=keep-rerank", body) };
+            client.ok("POST", path, body), client.ok("POST", path + separator + "search_pipeline=keep-rerank", body)
+        };
     }
 
     /** Asserts that everything but the hits' order and scores (and timings) is the same in both responses. */
@@ -79,12 +90,13 @@ public class ResponseProcessorKeepsTheResponseIT extends CrossEncoderIntegTestCa
 
     @Test
     public void aPointInTimeSearchKeepsItsPitId() throws Exception {
-        String pit = client.ok("POST", "/" + INDEX + "/_search/point_in_time?keep_alive=1m", null).path("pit_id");
+        String pit = client.ok("POST", "/" + INDEX + "/_search/point_in_time?keep_alive=1m", null)
+                .path("pit_id");
         try {
             RestClient.Response[] responses = both(
-                "/_search",
-                "{\"size\":12,\"pit\":{\"id\":\"" + pit + "\"},\"query\":{\"match\":{\"passage\":\"people\"}}," + EXT + "}"
-            );
+                    "/_search",
+                    "{\"size\":12,\"pit\":{\"id\":\"" + pit + "\"},\"query\":{\"match\":{\"passage\":\"people\"}},"
+                            + EXT + "}");
             assertThat(responses[1].raw(), (Object) responses[1].path("pit_id"), notNullValue());
             assertOnlyOrderAndScoresDiffer(responses);
         } finally {
@@ -95,10 +107,10 @@ public class ResponseProcessorKeepsTheResponseIT extends CrossEncoderIntegTestCa
     @Test
     public void collapseKeepsItsFieldsAndInnerHits() throws Exception {
         RestClient.Response[] responses = both(
-            "/" + INDEX + "/_search",
-            "{\"size\":12,\"query\":{\"match\":{\"passage\":\"people\"}},"
-                + "\"collapse\":{\"field\":\"group\",\"inner_hits\":{\"name\":\"more\",\"size\":2}}," + EXT + "}"
-        );
+                "/" + INDEX + "/_search",
+                "{\"size\":12,\"query\":{\"match\":{\"passage\":\"people\"}},"
+                        + "\"collapse\":{\"field\":\"group\",\"inner_hits\":{\"name\":\"more\",\"size\":2}}," + EXT
+                        + "}");
         assertThat(responses[1].raw(), containsString("\"inner_hits\":{\"more\""));
         assertOnlyOrderAndScoresDiffer(responses);
     }
@@ -107,16 +119,15 @@ public class ResponseProcessorKeepsTheResponseIT extends CrossEncoderIntegTestCa
     public void searchAfterKeepsEachHitsSortValues() throws Exception {
         String sort = "\"sort\":[{\"_score\":\"desc\"},{\"n\":\"asc\"}],\"track_scores\":true";
         RestClient.Response first = client.ok(
-            "POST",
-            "/" + INDEX + "/_search",
-            "{\"size\":3," + sort + ",\"query\":{\"match\":{\"passage\":\"people\"}}}"
-        );
+                "POST",
+                "/" + INDEX + "/_search",
+                "{\"size\":3," + sort + ",\"query\":{\"match\":{\"passage\":\"people\"}}}");
         @SuppressWarnings("unchecked")
         List<Object> cursor = (List<Object>) hits(first).get(2).get("sort");
         RestClient.Response[] responses = both(
-            "/" + INDEX + "/_search",
-            "{\"size\":5," + sort + ",\"search_after\":" + toJson(cursor) + ",\"query\":{\"match\":{\"passage\":\"people\"}}," + EXT + "}"
-        );
+                "/" + INDEX + "/_search",
+                "{\"size\":5," + sort + ",\"search_after\":" + toJson(cursor)
+                        + ",\"query\":{\"match\":{\"passage\":\"people\"}}," + EXT + "}");
         assertNotEquals(List.of(), hits(responses[1]));
         assertOnlyOrderAndScoresDiffer(responses);
     }
@@ -124,10 +135,9 @@ public class ResponseProcessorKeepsTheResponseIT extends CrossEncoderIntegTestCa
     @Test
     public void profileAggregationsAndPhaseTimingsAreKept() throws Exception {
         RestClient.Response[] responses = both(
-            "/" + INDEX + "/_search?phase_took=true",
-            "{\"size\":12,\"profile\":true,\"query\":{\"match\":{\"passage\":\"people\"}},"
-                + "\"aggs\":{\"groups\":{\"terms\":{\"field\":\"group\"}}}," + EXT + "}"
-        );
+                "/" + INDEX + "/_search?phase_took=true",
+                "{\"size\":12,\"profile\":true,\"query\":{\"match\":{\"passage\":\"people\"}},"
+                        + "\"aggs\":{\"groups\":{\"terms\":{\"field\":\"group\"}}}," + EXT + "}");
         assertThat(responses[1].raw(), (Object) responses[1].path("profile.shards"), notNullValue());
         assertThat(responses[1].raw(), (Object) responses[1].path("phase_took"), notNullValue());
         assertOnlyOrderAndScoresDiffer(responses);

@@ -1,7 +1,10 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.integ;
-
-import org.opensearch.common.xcontent.XContentHelper;
-import org.opensearch.common.xcontent.json.JsonXContent;
 
 import java.io.IOException;
 import java.net.URI;
@@ -10,6 +13,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
+import org.opensearch.common.xcontent.XContentHelper;
+import org.opensearch.common.xcontent.json.JsonXContent;
 
 /** A minimal JSON-over-HTTP client for one node; enough to drive the REST API the way a user does. */
 public final class RestClient {
@@ -32,7 +37,8 @@ public final class RestClient {
         }
     }
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     private final String baseUri;
 
     public RestClient(String address) {
@@ -41,9 +47,11 @@ public final class RestClient {
 
     public Response request(String method, String path, String jsonBody) throws IOException {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUri + path))
-            .timeout(Duration.ofMinutes(2))
-            .header("Content-Type", path.contains("_bulk") ? "application/x-ndjson" : "application/json");
-        request.method(method, jsonBody == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(jsonBody));
+                .timeout(Duration.ofMinutes(2))
+                .header("Content-Type", path.contains("_bulk") ? "application/x-ndjson" : "application/json");
+        request.method(
+                method,
+                jsonBody == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(jsonBody));
         return send(request, path);
     }
 
@@ -57,20 +65,19 @@ public final class RestClient {
         }
         String raw = response.body();
         Map<String, Object> body = raw.isBlank() || raw.startsWith("{") == false
-            ? Map.of()
-            : XContentHelper.convertToMap(JsonXContent.jsonXContent, raw, true);
+                ? Map.of()
+                : XContentHelper.convertToMap(JsonXContent.jsonXContent, raw, true);
         return new Response(response.statusCode(), body, raw);
     }
 
     /** Sends raw bytes (e.g. a model chunk) as the body, labelled JSON as ml-commons requires. */
     public Response requestBytes(String method, String path, byte[] body) throws IOException {
         return send(
-            HttpRequest.newBuilder(URI.create(baseUri + path))
-                .timeout(Duration.ofMinutes(2))
-                .header("Content-Type", "application/json")
-                .method(method, HttpRequest.BodyPublishers.ofByteArray(body)),
-            path
-        );
+                HttpRequest.newBuilder(URI.create(baseUri + path))
+                        .timeout(Duration.ofMinutes(2))
+                        .header("Content-Type", "application/json")
+                        .method(method, HttpRequest.BodyPublishers.ofByteArray(body)),
+                path);
     }
 
     /** Like {@link #request} but fails unless the status is 2xx. */

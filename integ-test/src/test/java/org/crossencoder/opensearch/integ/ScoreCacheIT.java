@@ -1,16 +1,21 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.integ;
-
-import org.junit.BeforeClass;
-import org.junit.Test;
-
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 
 import static org.hamcrest.Matchers.greaterThan;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertThat;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.BeforeClass;
+import org.junit.Test;
 
 /**
  * The score cache on a real node: a repeated search, the next page and {@code explain} are answered without
@@ -25,14 +30,16 @@ public class ScoreCacheIT extends CrossEncoderIntegTestCase {
     public static void setUpIndex() throws Exception {
         Map<String, String> docs = new LinkedHashMap<>();
         for (int i = 1; i <= DOCS; i++) {
-            docs.put("d" + i, "{\"passage\":\"" + ("river ".repeat(i) + "bridges and boats, story " + i).trim() + "\"}");
+            docs.put(
+                    "d" + i, "{\"passage\":\"" + ("river ".repeat(i) + "bridges and boats, story " + i).trim() + "\"}");
         }
         createIndex(INDEX, 1, "{\"passage\":{\"type\":\"text\"}}", docs);
     }
 
     private static String search(String queryText, int from, int size, boolean explain) {
-        return "{\"from\":" + from + ",\"size\":" + size + ",\"explain\":" + explain + ",\"query\":{\"match\":{\"passage\":\"river\"}},"
-            + CrossEncoderRescoreIT.rescore(10, GENERATED, queryText, "[\"passage\"]", "") + "}";
+        return "{\"from\":" + from + ",\"size\":" + size + ",\"explain\":" + explain
+                + ",\"query\":{\"match\":{\"passage\":\"river\"}},"
+                + CrossEncoderRescoreIT.rescore(10, GENERATED, queryText, "[\"passage\"]", "") + "}";
     }
 
     @Test
@@ -57,19 +64,28 @@ public class ScoreCacheIT extends CrossEncoderIntegTestCase {
         for (Map<String, Object> hit : hits(secondPage)) {
             assertEquals(scoresById(first).get((String) hit.get("_id")), score(hit), 0f);
         }
-        assertThat("the page and its explanations are cache hits", afterPage.hits - afterAgain.hits, greaterThan((long) DOCS));
+        assertThat("the page and its explanations are cache hits", afterPage.hits - afterAgain.hits, greaterThan((long)
+                DOCS));
         assertEquals(afterFirst.pairsScored, afterPage.pairsScored);
     }
 
     @Test
     public void anEditedDocumentIsScoredAgain() throws Exception {
         String query = "old stone bridges over a river";
-        Map<String, Float> before = scoresById(client.ok("POST", "/" + INDEX + "/_search", search(query, 0, DOCS, false)));
-        client.ok("PUT", "/" + INDEX + "/_doc/d3?refresh=true", "{\"passage\":\"river river river: a ferry replaced the bridge\"}");
+        Map<String, Float> before =
+                scoresById(client.ok("POST", "/" + INDEX + "/_search", search(query, 0, DOCS, false)));
+        client.ok(
+                "PUT",
+                "/" + INDEX + "/_doc/d3?refresh=true",
+                "{\"passage\":\"river river river: a ferry replaced the bridge\"}");
         Counters beforeSearch = counters();
-        Map<String, Float> after = scoresById(client.ok("POST", "/" + INDEX + "/_search", search(query, 0, DOCS, false)));
+        Map<String, Float> after =
+                scoresById(client.ok("POST", "/" + INDEX + "/_search", search(query, 0, DOCS, false)));
         Counters afterSearch = counters();
-        assertEquals("only the edited document goes through the model", 1, afterSearch.pairsScored - beforeSearch.pairsScored);
+        assertEquals(
+                "only the edited document goes through the model",
+                1,
+                afterSearch.pairsScored - beforeSearch.pairsScored);
         assertEquals(DOCS - 1, afterSearch.hits - beforeSearch.hits);
         assertNotEquals(before.get("d3"), after.get("d3"));
         for (String id : List.of("d1", "d2", "d4", "d5", "d6")) {
@@ -101,10 +117,7 @@ public class ScoreCacheIT extends CrossEncoderIntegTestCase {
     @Test
     public void aBadSizeIsRefused() throws Exception {
         RestClient.Response response = client.request(
-            "PUT",
-            "/_cluster/settings",
-            "{\"persistent\":{\"plugins.cross_encoder.cache.size\":\"lots\"}}"
-        );
+                "PUT", "/_cluster/settings", "{\"persistent\":{\"plugins.cross_encoder.cache.size\":\"lots\"}}");
         assertEquals(response.raw(), 400, response.status());
         assertThat(response.raw().indexOf("plugins.cross_encoder.cache.size"), greaterThan(-1));
     }
@@ -113,15 +126,15 @@ public class ScoreCacheIT extends CrossEncoderIntegTestCase {
 
     @SuppressWarnings("unchecked")
     private static Counters counters() throws Exception {
-        Map<String, Map<String, Object>> nodes = client.ok("GET", "/_plugins/cross_encoder/stats", null).path("nodes");
+        Map<String, Map<String, Object>> nodes =
+                client.ok("GET", "/_plugins/cross_encoder/stats", null).path("nodes");
         Map<String, Object> node = nodes.values().iterator().next();
         Map<String, Object> cache = (Map<String, Object>) node.get("score_cache");
         Map<String, Object> inference = (Map<String, Object>) node.get("inference");
         return new Counters(
-            ((Number) cache.get("entries")).longValue(),
-            ((Number) cache.get("hit_count")).longValue(),
-            ((Number) cache.get("miss_count")).longValue(),
-            ((Number) inference.get("pairs_scored")).longValue()
-        );
+                ((Number) cache.get("entries")).longValue(),
+                ((Number) cache.get("hit_count")).longValue(),
+                ((Number) cache.get("miss_count")).longValue(),
+                ((Number) inference.get("pairs_scored")).longValue());
     }
 }

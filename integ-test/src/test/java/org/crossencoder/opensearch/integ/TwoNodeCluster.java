@@ -1,11 +1,17 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
 package org.crossencoder.opensearch.integ;
+
+import static org.crossencoder.opensearch.integ.CrossEncoderIntegTestCase.testModelsDir;
 
 import java.io.Closeable;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
-
-import static org.crossencoder.opensearch.integ.CrossEncoderIntegTestCase.testModelsDir;
 
 /** Two OpenSearch processes on 127.0.0.1 forming one cluster, each with the plugin and models of its own. */
 final class TwoNodeCluster implements Closeable {
@@ -20,31 +26,29 @@ final class TwoNodeCluster implements Closeable {
 
     /** Nodes {@code <prefix>-a} (the cluster manager) and {@code <prefix>-b}, each given its test models and preparation. */
     static TwoNodeCluster start(
-        String prefix,
-        List<String> modelsOfA,
-        OpenSearchNode.Preparation prepareA,
-        List<String> modelsOfB,
-        OpenSearchNode.Preparation prepareB
-    ) throws IOException, InterruptedException {
+            String prefix,
+            List<String> modelsOfA,
+            OpenSearchNode.Preparation prepareA,
+            List<String> modelsOfB,
+            OpenSearchNode.Preparation prepareB)
+            throws IOException, InterruptedException {
         String clusterName = "cross-encoder-" + prefix;
         OpenSearchNode a = OpenSearchNode.start(
-            prefix + "-a",
-            testModelsDir(),
-            modelsOfA,
-            Map.of("cluster.name", clusterName, "cluster.initial_cluster_manager_nodes", prefix + "-a"),
-            "768m",
-            prepareA
-        );
+                prefix + "-a",
+                testModelsDir(),
+                modelsOfA,
+                Map.of("cluster.name", clusterName, "cluster.initial_cluster_manager_nodes", prefix + "-a"),
+                "768m",
+                prepareA);
         OpenSearchNode b;
         try {
             b = OpenSearchNode.start(
-                prefix + "-b",
-                testModelsDir(),
-                modelsOfB,
-                Map.of("cluster.name", clusterName, "discovery.seed_hosts", a.transportAddress()),
-                "768m",
-                prepareB
-            );
+                    prefix + "-b",
+                    testModelsDir(),
+                    modelsOfB,
+                    Map.of("cluster.name", clusterName, "discovery.seed_hosts", a.transportAddress()),
+                    "768m",
+                    prepareB);
         } catch (IOException | InterruptedException | RuntimeException e) {
             a.close();
             throw e;
