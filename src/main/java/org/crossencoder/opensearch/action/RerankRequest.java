@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.crossencoder.opensearch.rescore.PassageReader;
 import org.opensearch.action.ActionRequest;
 import org.opensearch.action.ActionRequestValidationException;
@@ -201,6 +202,21 @@ public final class RerankRequest extends ActionRequest {
         out.writeStringCollection(texts);
         out.writeOptionalVInt(topN);
         out.writeOptionalTimeValue(timeout);
+    }
+
+    @Override
+    public boolean equals(Object obj) {
+        return obj instanceof RerankRequest other
+                && Objects.equals(model, other.model)
+                && Objects.equals(queryText, other.queryText)
+                && Objects.equals(texts, other.texts)
+                && Objects.equals(topN, other.topN)
+                && Objects.equals(timeout, other.timeout);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(model, queryText, texts, topN, timeout);
     }
 
     /** Cancellable, so that {@code _tasks/_cancel} or a client that goes away stops the model work. */

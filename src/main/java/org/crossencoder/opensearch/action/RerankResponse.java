@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
 import org.crossencoder.opensearch.model.PassageScores;
 import org.opensearch.common.Nullable;
 import org.opensearch.core.action.ActionResponse;
@@ -32,10 +33,15 @@ public final class RerankResponse extends ActionResponse implements ToXContentOb
     private final boolean timedOut;
     private final List<Result> results;
 
-    public RerankResponse(String model, long tookMillis, PassageScores scores, Integer topN) {
+    public RerankResponse(String model, long tookMillis, boolean timedOut, List<Result> results) {
         this.model = model;
         this.tookMillis = tookMillis;
-        this.timedOut = scores.timedOut();
+        this.timedOut = timedOut;
+        this.results = List.copyOf(results);
+    }
+
+    /** The texts' results best first, then those the model had no time for in their given order; {@code topN} of them. */
+    public static RerankResponse of(String model, long tookMillis, PassageScores scores, Integer topN) {
         List<Result> scored = new ArrayList<>(scores.size());
         List<Result> unscored = new ArrayList<>();
         for (int i = 0; i < scores.size(); i++) {
@@ -47,7 +53,11 @@ public final class RerankResponse extends ActionResponse implements ToXContentOb
         }
         scored.sort(Comparator.comparingDouble((Result r) -> -r.score()).thenComparingInt(Result::index));
         scored.addAll(unscored);
-        this.results = topN == null ? scored : List.copyOf(scored.subList(0, Math.min(topN, scored.size())));
+        return new RerankResponse(
+                model,
+                tookMillis,
+                scores.timedOut(),
+                topN == null ? scored : scored.subList(0, Math.min(topN, scored.size())));
     }
 
     public RerankResponse(StreamInput in) throws IOException {
@@ -56,6 +66,14 @@ public final class RerankResponse extends ActionResponse implements ToXContentOb
         tookMillis = in.readVLong();
         timedOut = in.readBoolean();
         results = in.readList(i -> new Result(i.readVInt(), i.readOptionalFloat()));
+    }
+
+    public String model() {
+        return model;
+    }
+
+    public long tookMillis() {
+        return tookMillis;
     }
 
     public List<Result> results() {
@@ -75,6 +93,20 @@ public final class RerankResponse extends ActionResponse implements ToXContentOb
             o.writeVInt(r.index());
             o.writeOptionalFloat(r.score());
         });
+    }
+
+    @Override
+    public boolean equals(Object obj) {
+        return obj instanceof RerankResponse other
+                && model.equals(other.model)
+                && tookMillis == other.tookMillis
+                && timedOut == other.timedOut
+                && results.equals(other.results);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(model, tookMillis, timedOut, results);
     }
 
     @Override

@@ -48,7 +48,7 @@ public final class TransportRerankAction extends HandledTransportAction<RerankRe
                 InferenceBudget.of((CancellableTask) task, request.timeout(), start),
                 ActionListener.map(
                         listener,
-                        scores -> new RerankResponse(
+                        scores -> RerankResponse.of(
                                 model.name(), (System.nanoTime() - start) / 1_000_000, scores, request.topN())));
     }
 }

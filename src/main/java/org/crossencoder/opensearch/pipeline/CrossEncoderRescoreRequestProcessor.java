@@ -64,10 +64,8 @@ public final class CrossEncoderRescoreRequestProcessor extends AbstractProcessor
     }
 
     private CrossEncoderRescorerBuilder rescorer(String text) {
-        return new CrossEncoderRescorerBuilder(inference, searches, model, text, fields)
-                .scoreMode(scoreMode)
-                .queryWeight(queryWeight)
-                .rescoreQueryWeight(rescoreQueryWeight)
+        return new CrossEncoderRescorerBuilder(
+                        inference, searches, model, text, fields, scoreMode, queryWeight, rescoreQueryWeight)
                 .windowSize(windowSize);
     }
 

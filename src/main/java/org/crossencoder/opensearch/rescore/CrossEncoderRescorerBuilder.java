@@ -6,6 +6,9 @@
  */
 package org.crossencoder.opensearch.rescore;
 
+import static org.opensearch.core.xcontent.ConstructingObjectParser.constructorArg;
+import static org.opensearch.core.xcontent.ConstructingObjectParser.optionalConstructorArg;
+
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,11 +20,14 @@ import org.crossencoder.opensearch.model.InferenceService;
 import org.crossencoder.opensearch.model.ModelInfo;
 import org.opensearch.OpenSearchStatusException;
 import org.opensearch.core.ParseField;
+import org.opensearch.core.common.ParsingException;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
 import org.opensearch.core.rest.RestStatus;
-import org.opensearch.core.xcontent.ObjectParser;
+import org.opensearch.core.xcontent.ConstructingObjectParser;
 import org.opensearch.core.xcontent.XContentBuilder;
+import org.opensearch.core.xcontent.XContentLocation;
+import org.opensearch.core.xcontent.XContentParseException;
 import org.opensearch.core.xcontent.XContentParser;
 import org.opensearch.index.mapper.MappedFieldType;
 import org.opensearch.index.query.QueryRewriteContext;
@@ -52,60 +58,98 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
     static final ParseField QUERY_WEIGHT = new ParseField("query_weight");
     static final ParseField RESCORE_QUERY_WEIGHT = new ParseField("rescore_query_weight");
 
-    private static final ObjectParser<CrossEncoderRescorerBuilder, Void> PARSER = new ObjectParser<>(NAME);
+    /** What parsing needs beyond the JSON: the node's services, which every builder carries to its shards. */
+    private record Services(Supplier<InferenceService> inference, ShardSearches searches) {}
+
+    /** Required values are constructor arguments; an invalid value fails with the location of the clause. */
+    private static final ConstructingObjectParser<CrossEncoderRescorerBuilder, Services> PARSER =
+            new ConstructingObjectParser<>(NAME, false, (args, services) -> {
+                @SuppressWarnings("unchecked")
+                List<String> fields = (List<String>) args[2];
+                return new CrossEncoderRescorerBuilder(
+                        services.inference(),
+                        services.searches(),
+                        (String) args[0],
+                        (String) args[1],
+                        fields,
+                        args[3] == null ? ScoreMode.REPLACE : (ScoreMode) args[3],
+                        args[4] == null ? 1f : (Float) args[4],
+                        args[5] == null ? 1f : (Float) args[5]);
+            });
 
     static {
-        PARSER.declareString((b, v) -> b.model = v, MODEL);
-        PARSER.declareString((b, v) -> b.queryText = v, QUERY_TEXT);
-        PARSER.declareStringArray((b, v) -> b.fields = v, FIELDS);
-        PARSER.declareString((b, v) -> b.scoreMode(ScoreMode.fromString(v)), SCORE_MODE);
-        PARSER.declareFloat(CrossEncoderRescorerBuilder::queryWeight, QUERY_WEIGHT);
-        PARSER.declareFloat(CrossEncoderRescorerBuilder::rescoreQueryWeight, RESCORE_QUERY_WEIGHT);
+        PARSER.declareString(optionalConstructorArg(), MODEL);
+        PARSER.declareString(constructorArg(), QUERY_TEXT);
+        PARSER.declareStringArray(constructorArg(), FIELDS);
+        PARSER.declareString(optionalConstructorArg(), ScoreMode::fromString, SCORE_MODE);
+        PARSER.declareFloat(optionalConstructorArg(), QUERY_WEIGHT);
+        PARSER.declareFloat(optionalConstructorArg(), RESCORE_QUERY_WEIGHT);
     }
 
     private final Supplier<InferenceService> inference;
     private final ShardSearches searches;
-    private String model;
-    private String queryText;
+    private final String model;
+    private final String queryText;
+    private final List<String> fields;
+    private final ScoreMode scoreMode;
+    private final float queryWeight;
+    private final float rescoreQueryWeight;
     /** Set when the coordinating node rewrites the request: the files of its model, which every shard must match. */
-    private String fingerprint;
+    private final String fingerprint;
+    /** The node whose model the fingerprint describes. */
+    private final String fingerprintNode;
 
-    private String fingerprintNode;
-    private List<String> fields;
-    private ScoreMode scoreMode = ScoreMode.REPLACE;
-    private float queryWeight = 1f;
-    private float rescoreQueryWeight = 1f;
-
+    /** A rescore with the default combination: the cross-encoder's score replaces the first stage's. */
     public CrossEncoderRescorerBuilder(
             Supplier<InferenceService> inference,
             ShardSearches searches,
             String model,
             String queryText,
             List<String> fields) {
-        this.inference = inference;
-        this.searches = searches;
-        this.model = model;
-        this.queryText = queryText;
-        this.fields = fields;
-        validate();
+        this(inference, searches, model, queryText, fields, ScoreMode.REPLACE, 1f, 1f);
     }
 
-    private CrossEncoderRescorerBuilder(Supplier<InferenceService> inference, ShardSearches searches) {
-        this.inference = inference;
-        this.searches = searches;
+    public CrossEncoderRescorerBuilder(
+            Supplier<InferenceService> inference,
+            ShardSearches searches,
+            String model,
+            String queryText,
+            List<String> fields,
+            ScoreMode scoreMode,
+            float queryWeight,
+            float rescoreQueryWeight) {
+        this(inference, searches, model, queryText, fields, scoreMode, queryWeight, rescoreQueryWeight, null, null);
     }
 
-    private void validate() {
+    private CrossEncoderRescorerBuilder(
+            Supplier<InferenceService> inference,
+            ShardSearches searches,
+            String model,
+            String queryText,
+            List<String> fields,
+            ScoreMode scoreMode,
+            float queryWeight,
+            float rescoreQueryWeight,
+            String fingerprint,
+            String fingerprintNode) {
+        this.inference = inference;
+        this.searches = searches;
         if (model != null) {
             requireText(model, MODEL);
         }
-        requireText(queryText, QUERY_TEXT);
+        this.model = model;
+        this.queryText = requireText(queryText, QUERY_TEXT);
         if (fields == null || fields.isEmpty()) {
             throw new IllegalArgumentException(
                     "[" + NAME + "] [" + FIELDS.getPreferredName() + "] must name at least one text field");
         }
         fields.forEach(field -> requireText(field, FIELDS));
-        fields = List.copyOf(fields);
+        this.fields = List.copyOf(fields);
+        this.scoreMode = Objects.requireNonNull(scoreMode);
+        this.queryWeight = requireFinite(queryWeight, QUERY_WEIGHT);
+        this.rescoreQueryWeight = requireFinite(rescoreQueryWeight, RESCORE_QUERY_WEIGHT);
+        this.fingerprint = fingerprint;
+        this.fingerprintNode = fingerprintNode;
     }
 
     public CrossEncoderRescorerBuilder(StreamInput in, Supplier<InferenceService> inference, ShardSearches searches)
@@ -137,10 +181,21 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
 
     public static CrossEncoderRescorerBuilder fromXContent(
             XContentParser parser, Supplier<InferenceService> inference, ShardSearches searches) throws IOException {
-        CrossEncoderRescorerBuilder builder =
-                PARSER.parse(parser, new CrossEncoderRescorerBuilder(inference, searches), null);
-        builder.validate();
-        return builder;
+        XContentLocation clause = parser.getTokenLocation();
+        try {
+            return PARSER.parse(parser, new Services(inference, searches));
+        } catch (IllegalArgumentException e) {
+            if (e instanceof XContentParseException located && located.getLineNumber() >= 0) {
+                throw e;
+            }
+            // What is only found at the clause's end (a required value missing, a value the builder refuses) has no
+            // location of its own: report the clause's, with the builder's reason rather than the parser's wrapper.
+            Throwable reason = e instanceof XContentParseException && e.getCause() != null ? e.getCause() : e;
+            String message = reason.getMessage().startsWith("[" + NAME + "]")
+                    ? reason.getMessage()
+                    : "[" + NAME + "] " + reason.getMessage();
+            throw new ParsingException(clause, message, e);
+        }
     }
 
     @Override
@@ -245,13 +300,17 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
             return this;
         }
         CrossEncoderRescorerBuilder pinned = new CrossEncoderRescorerBuilder(
-                        inference, searches, name, queryText, fields)
-                .scoreMode(scoreMode)
-                .queryWeight(queryWeight)
-                .rescoreQueryWeight(rescoreQueryWeight);
+                inference,
+                searches,
+                name,
+                queryText,
+                fields,
+                scoreMode,
+                queryWeight,
+                rescoreQueryWeight,
+                local.fingerprint(),
+                service.registry().nodeName());
         pinned.windowSize = windowSize;
-        pinned.fingerprint = local.fingerprint();
-        pinned.fingerprintNode = service.registry().nodeName();
         return pinned;
     }
 
@@ -275,21 +334,6 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
                 fingerprintNode,
                 service.registry().info(model).fingerprint(),
                 fingerprint);
-    }
-
-    public CrossEncoderRescorerBuilder scoreMode(ScoreMode scoreMode) {
-        this.scoreMode = Objects.requireNonNull(scoreMode);
-        return this;
-    }
-
-    public CrossEncoderRescorerBuilder queryWeight(float queryWeight) {
-        this.queryWeight = requireFinite(queryWeight, QUERY_WEIGHT);
-        return this;
-    }
-
-    public CrossEncoderRescorerBuilder rescoreQueryWeight(float rescoreQueryWeight) {
-        this.rescoreQueryWeight = requireFinite(rescoreQueryWeight, RESCORE_QUERY_WEIGHT);
-        return this;
     }
 
     /** The model named in the request; null means the cluster's default model. */
@@ -317,11 +361,12 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         return rescoreQueryWeight;
     }
 
-    private static void requireText(String value, ParseField field) {
+    private static String requireText(String value, ParseField field) {
         if (value == null || value.isBlank()) {
             throw new IllegalArgumentException(
                     "[" + NAME + "] requires a non-empty [" + field.getPreferredName() + "]");
         }
+        return value;
     }
 
     private static float requireFinite(float value, ParseField field) {

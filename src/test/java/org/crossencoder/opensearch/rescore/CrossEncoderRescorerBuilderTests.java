@@ -8,9 +8,9 @@ package org.crossencoder.opensearch.rescore;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.greaterThan;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
-import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertThrows;
 
 import java.util.List;
@@ -18,11 +18,13 @@ import org.junit.Test;
 import org.opensearch.common.io.stream.BytesStreamOutput;
 import org.opensearch.common.xcontent.XContentFactory;
 import org.opensearch.common.xcontent.json.JsonXContent;
+import org.opensearch.core.common.ParsingException;
 import org.opensearch.core.common.bytes.BytesReference;
 import org.opensearch.core.xcontent.DeprecationHandler;
 import org.opensearch.core.xcontent.NamedXContentRegistry;
 import org.opensearch.core.xcontent.ToXContent;
 import org.opensearch.core.xcontent.XContentBuilder;
+import org.opensearch.core.xcontent.XContentParseException;
 import org.opensearch.core.xcontent.XContentParser;
 
 public class CrossEncoderRescorerBuilderTests {
@@ -30,15 +32,9 @@ public class CrossEncoderRescorerBuilderTests {
     private static CrossEncoderRescorerBuilder parse(String json) throws Exception {
         try (XContentParser parser = JsonXContent.jsonXContent.createParser(
                 NamedXContentRegistry.EMPTY, DeprecationHandler.THROW_UNSUPPORTED_OPERATION, json)) {
+            parser.nextToken(); // where the rescore clause's parsing hands over: on the clause's opening brace
             return CrossEncoderRescorerBuilder.fromXContent(parser, () -> null, new ShardSearches());
         }
-    }
-
-    private static Throwable rootCause(Throwable e) {
-        while (e.getCause() != null) {
-            e = e.getCause();
-        }
-        return e;
     }
 
     @Test
@@ -65,9 +61,7 @@ public class CrossEncoderRescorerBuilderTests {
     @Test
     public void rendersWhatItParses() throws Exception {
         CrossEncoderRescorerBuilder original = new CrossEncoderRescorerBuilder(
-                        () -> null, new ShardSearches(), "m", "q", List.of("a", "b"))
-                .scoreMode(ScoreMode.AVG)
-                .queryWeight(0.25f)
+                        () -> null, new ShardSearches(), "m", "q", List.of("a", "b"), ScoreMode.AVG, 0.25f, 1f)
                 .windowSize(42);
         XContentBuilder json = XContentFactory.jsonBuilder();
         original.toXContent(json, ToXContent.EMPTY_PARAMS);
@@ -81,63 +75,40 @@ public class CrossEncoderRescorerBuilderTests {
     }
 
     @Test
-    public void survivesTheWire() throws Exception {
-        CrossEncoderRescorerBuilder original = new CrossEncoderRescorerBuilder(
-                        () -> null, new ShardSearches(), "m", "q", List.of("a"))
-                .scoreMode(ScoreMode.MAX)
-                .rescoreQueryWeight(3f)
-                .windowSize(7);
-        try (BytesStreamOutput out = new BytesStreamOutput()) {
-            original.writeTo(out);
-            CrossEncoderRescorerBuilder read =
-                    new CrossEncoderRescorerBuilder(out.bytes().streamInput(), () -> null, new ShardSearches());
-            assertEquals(original, read);
-            assertEquals(7, (int) read.windowSize());
-        }
-        assertNotEquals(
-                original,
-                new CrossEncoderRescorerBuilder(() -> null, new ShardSearches(), "m", "other query", List.of("a"))
-                        .windowSize(7));
+    public void namesWhatIsMissingOrWrongWithWhereItIs() {
+        assertParseError("{\"model\":\"m\",\"fields\":[\"a\"]}", "[cross_encoder] Required [query_text]");
+        assertParseError("{\"model\":\"m\",\"query_text\":\"q\"}", "[cross_encoder] Required [fields]");
+        assertParseError(
+                "{\"model\":\" \",\"query_text\":\"q\",\"fields\":[\"a\"]}",
+                "[cross_encoder] requires a non-empty [model]");
+        assertParseError(
+                "{\"model\":\"m\",\"query_text\":\"q\",\"fields\":[]}",
+                "[cross_encoder] [fields] must name at least one text field");
+        assertParseError(
+                "{\"model\":\"m\",\"query_text\":\"q\",\"fields\":[\"\"]}",
+                "[cross_encoder] requires a non-empty [fields]");
+        assertParseError("{\"model\":\"m\",\"query_text\":\"q\",\"fields\":[\"a\"],\"x\":1}", "unknown field [x]");
+        assertParseError(
+                "{\"model\":\"m\",\"query_text\":\"q\",\"fields\":[\"a\"],\"query_weight\":\"NaN\"}",
+                "[cross_encoder] [query_weight] must be a finite number");
+        assertParseError(
+                "{\"model\":\"m\",\"query_text\":\"q\",\"fields\":[\"a\"],\"score_mode\":\"sum\"}",
+                "[score_mode] must be one of");
     }
 
-    @Test
-    public void namesWhatIsMissingOrWrong() {
-        assertThat(
-                assertThrows(IllegalArgumentException.class, () -> parse("{\"model\":\"m\",\"fields\":[\"a\"]}"))
-                        .getMessage(),
-                containsString("[cross_encoder] requires a non-empty [query_text]"));
-        assertThat(
-                assertThrows(
-                                IllegalArgumentException.class,
-                                () -> parse("{\"model\":\" \",\"query_text\":\"q\",\"fields\":[\"a\"]}"))
-                        .getMessage(),
-                containsString("[cross_encoder] requires a non-empty [model]"));
-        assertThat(
-                assertThrows(
-                                IllegalArgumentException.class,
-                                () -> parse("{\"model\":\"m\",\"query_text\":\"q\",\"fields\":[]}"))
-                        .getMessage(),
-                containsString("[cross_encoder] [fields] must name at least one text field"));
-        assertThat(
-                assertThrows(
-                                IllegalArgumentException.class,
-                                () -> parse("{\"model\":\"m\",\"query_text\":\"q\",\"fields\":[\"\"]}"))
-                        .getMessage(),
-                containsString("[cross_encoder] requires a non-empty [fields]"));
-        assertThat(
-                rootCause(assertThrows(
-                                Exception.class,
-                                () -> parse("{\"model\":\"m\",\"query_text\":\"q\",\"fields\":[\"a\"],\"x\":1}")))
-                        .getMessage(),
-                containsString("unknown field [x]"));
-        assertThat(
-                rootCause(
-                                assertThrows(
-                                        Exception.class,
-                                        () -> parse(
-                                                "{\"model\":\"m\",\"query_text\":\"q\",\"fields\":[\"a\"],\"query_weight\":\"NaN\"}")))
-                        .getMessage(),
-                containsString("[cross_encoder] [query_weight] must be a finite number"));
+    /** The error names the problem, and where in the request it is. */
+    private static void assertParseError(String json, String message) {
+        Exception e = assertThrows(Exception.class, () -> parse(json));
+        int line = e instanceof ParsingException p ? p.getLineNumber() : ((XContentParseException) e).getLineNumber();
+        int column =
+                e instanceof ParsingException p ? p.getColumnNumber() : ((XContentParseException) e).getColumnNumber();
+        assertEquals(e.toString(), 1, line);
+        assertThat(e.toString(), column, greaterThan(0));
+        StringBuilder messages = new StringBuilder();
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            messages.append(cause.getMessage()).append('\n');
+        }
+        assertThat(messages.toString(), containsString(message));
     }
 
     @Test

@@ -164,7 +164,7 @@ public class BadInputIT extends CrossEncoderIntegTestCase {
                 SEARCH,
                 rescore("5", crossEncoder(tiny, null, "[\"passage\"]", "")),
                 400,
-                "requires a non-empty [query_text]"));
+                "[cross_encoder] Required [query_text]"));
         cases.add(new Case(
                 "query_text empty",
                 "POST",
@@ -206,7 +206,7 @@ public class BadInputIT extends CrossEncoderIntegTestCase {
                 SEARCH,
                 rescore("5", crossEncoder(tiny, "\"q\"", null, "")),
                 400,
-                "[fields] must name at least one text field"));
+                "[cross_encoder] Required [fields]"));
         cases.add(new Case(
                 "fields empty",
                 "POST",

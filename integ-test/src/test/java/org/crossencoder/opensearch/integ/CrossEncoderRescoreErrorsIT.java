@@ -7,6 +7,7 @@
 package org.crossencoder.opensearch.integ;
 
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.greaterThan;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThat;
 
@@ -67,9 +68,11 @@ public class CrossEncoderRescoreErrorsIT extends CrossEncoderIntegTestCase {
 
     @Test
     public void missingQueryText() throws Exception {
-        assertBadRequest(
-                search("{\"model\":\"" + GENERATED + "\",\"fields\":[\"passage\"]}"),
-                "[cross_encoder] requires a non-empty [query_text]");
+        RestClient.Response missing = search("{\"model\":\"" + GENERATED + "\",\"fields\":[\"passage\"]}");
+        assertBadRequest(missing, "[cross_encoder] Required [query_text]");
+        assertEquals("parsing_exception", missing.path("error.root_cause.0.type"));
+        assertEquals("the line and column of the clause", 1, (int) (Integer) missing.path("error.root_cause.0.line"));
+        assertThat((Integer) missing.path("error.root_cause.0.col"), greaterThan(1));
         assertBadRequest(
                 search("{\"model\":\"" + GENERATED + "\",\"query_text\":\"  \",\"fields\":[\"passage\"]}"),
                 "[cross_encoder] requires a non-empty [query_text]");
@@ -82,7 +85,7 @@ public class CrossEncoderRescoreErrorsIT extends CrossEncoderIntegTestCase {
                 "[cross_encoder] [fields] must name at least one text field");
         assertBadRequest(
                 search("{\"model\":\"" + GENERATED + "\",\"query_text\":\"berlin\"}"),
-                "[cross_encoder] [fields] must name at least one text field");
+                "[cross_encoder] Required [fields]");
     }
 
     @Test

@@ -1,0 +1,51 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
+package org.crossencoder.opensearch.action;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.crossencoder.opensearch.wire.CrossEncoderWireTestCase;
+import org.opensearch.common.unit.TimeValue;
+import org.opensearch.core.common.io.stream.Writeable;
+
+public class RerankRequestWireTests extends CrossEncoderWireTestCase<RerankRequest> {
+
+    @Override
+    protected RerankRequest createTestInstance() {
+        return new RerankRequest(
+                randomBoolean() ? null : randomAlphaOfLengthBetween(1, 20),
+                randomUnicodeOfLengthBetween(1, 50),
+                randomList(1, 20, () -> randomUnicodeOfLengthBetween(0, 80)),
+                randomBoolean() ? null : randomIntBetween(1, 100),
+                randomBoolean() ? null : TimeValue.timeValueMillis(randomNonNegativeLong() % 100_000));
+    }
+
+    @Override
+    protected RerankRequest mutateInstance(RerankRequest r) {
+        String model = r.model();
+        String queryText = r.queryText();
+        List<String> texts = r.texts();
+        Integer topN = r.topN();
+        TimeValue timeout = r.timeout();
+        switch (between(0, 4)) {
+            case 0 -> model = model == null ? "other" : model + "x";
+            case 1 -> queryText = queryText + "x";
+            case 2 -> {
+                texts = new ArrayList<>(texts);
+                texts.add("another text");
+            }
+            case 3 -> topN = topN == null ? 1 : topN + 1;
+            default -> timeout = timeout == null ? TimeValue.timeValueSeconds(1) : null;
+        }
+        return new RerankRequest(model, queryText, texts, topN, timeout);
+    }
+
+    @Override
+    protected Writeable.Reader<RerankRequest> instanceReader() {
+        return RerankRequest::new;
+    }
+}

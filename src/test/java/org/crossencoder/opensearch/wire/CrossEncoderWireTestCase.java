@@ -1,0 +1,44 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
+package org.crossencoder.opensearch.wire;
+
+import java.io.IOException;
+import java.util.List;
+import org.opensearch.Version;
+import org.opensearch.core.common.io.stream.Writeable;
+import org.opensearch.test.AbstractWireSerializingTestCase;
+import org.opensearch.test.VersionUtils;
+
+/**
+ * OpenSearch's wire round trip on random instances (equality, hash code, {@code mutateInstance}), at every
+ * OpenSearch version a node running this plugin can talk to.
+ *
+ * <p>How the wire format evolves: everything 0.1.0 sends is read by every later release. A field added later is
+ * written and read only when {@code out.getVersion()} / {@code in.getVersion()} is on or after the OpenSearch
+ * version of the first plugin release that sends it, with the old behaviour as the default otherwise; enums
+ * travel by name. Its test then covers both sides of that version through {@link #SUPPORTED_VERSIONS}.
+ */
+public abstract class CrossEncoderWireTestCase<T extends Writeable> extends AbstractWireSerializingTestCase<T> {
+
+    /** The first OpenSearch version the plugin was released for. */
+    public static final Version FIRST_SUPPORTED = Version.V_3_6_0;
+
+    /** Every OpenSearch version from {@link #FIRST_SUPPORTED} to this build's. */
+    public static final List<Version> SUPPORTED_VERSIONS = VersionUtils.allVersions().stream()
+            .filter(version -> version.onOrAfter(FIRST_SUPPORTED))
+            .toList();
+
+    public final void testSerializationAtEverySupportedVersion() throws IOException {
+        assertTrue("the build's own version is among them", SUPPORTED_VERSIONS.contains(Version.CURRENT));
+        for (int run = 0; run < NUMBER_OF_TEST_RUNS; run++) {
+            T instance = createTestInstance();
+            for (Version version : SUPPORTED_VERSIONS) {
+                assertSerialization(instance, version);
+            }
+        }
+    }
+}
