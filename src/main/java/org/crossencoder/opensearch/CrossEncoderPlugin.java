@@ -97,7 +97,6 @@ public class CrossEncoderPlugin extends Plugin implements SearchPlugin, SearchPi
             NamedWriteableRegistry namedWriteableRegistry,
             IndexNameExpressionResolver indexNameExpressionResolver,
             Supplier<RepositoriesService> repositoriesServiceSupplier) {
-        NativeLibraries.configure(environment);
         Settings settings = environment.settings();
         CrossEncoderSettings.checkProcessorBudget(settings);
         this.threadPool.set(threadPool);

@@ -24,7 +24,6 @@ import java.util.Map;
 final class PairEncoder implements Closeable {
 
     static final String TOKENIZER_FILE = "tokenizer.json";
-    private static final String DJL_OFFLINE = "ai.djl.offline";
 
     private final int maxLength;
     /** Null unless the truncation is {@link ModelConfig.Truncation#ONLY_SECOND}. */
@@ -39,15 +38,7 @@ final class PairEncoder implements Closeable {
 
     PairEncoder(Path modelDir, int maxLength, ModelConfig.Truncation truncation) throws IOException {
         Path tokenizerFile = modelDir.resolve(TOKENIZER_FILE);
-        Thread thread = Thread.currentThread();
-        ClassLoader previousLoader = thread.getContextClassLoader();
-        String previousOffline = System.getProperty(DJL_OFFLINE);
-        // DJL finds its bundled native library through the context class loader, which inside OpenSearch is not the
-        // plugin's.
-        thread.setContextClassLoader(PairEncoder.class.getClassLoader());
-        // Offline: should the bundled library not fit the platform, fail instead of downloading one. Only for our
-        // own load: other plugins on the node (ml-commons) use DJL too and keep their own setting.
-        System.setProperty(DJL_OFFLINE, "true");
+        TokenizerLibrary.ensureLoaded();
         List<HuggingFaceTokenizer> built = new ArrayList<>(3);
         try {
             built.add(builder(tokenizerFile)
@@ -64,13 +55,6 @@ final class PairEncoder implements Closeable {
         } catch (IOException | RuntimeException e) {
             built.forEach(HuggingFaceTokenizer::close); // native memory, not reclaimed by the garbage collector
             throw e;
-        } finally {
-            thread.setContextClassLoader(previousLoader);
-            if (previousOffline == null) {
-                System.clearProperty(DJL_OFFLINE);
-            } else {
-                System.setProperty(DJL_OFFLINE, previousOffline);
-            }
         }
         this.longestFirst = built.get(0);
         this.untruncated = built.get(1);

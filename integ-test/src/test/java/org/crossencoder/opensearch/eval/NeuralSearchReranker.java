@@ -28,7 +28,7 @@ import org.crossencoder.opensearch.integ.RestClient;
  * registered in ml-commons from a local file (TEXT_SIMILARITY, ONNX, uploaded in chunks) and
  * neural-search's {@code rerank} response processor calling it.
  */
-final class NeuralSearchReranker {
+public final class NeuralSearchReranker {
 
     static final String PIPELINE = "neural-search-rerank";
     /** ml-commons refuses chunks above 10,000,000 bytes. */
@@ -42,7 +42,7 @@ final class NeuralSearchReranker {
      * ml-commons' DJL stack also loads PyTorch and would download it at deploy time; put the libraries from
      * Maven Central's jars where DJL looks ({@code <path.data>/ml_cache/pytorch/<version-flavor>/}).
      */
-    static void seedPytorch(Path nodeDirectory, Path nativeJar, Path jniJar) throws IOException {
+    public static void seedPytorch(Path nodeDirectory, Path nativeJar, Path jniJar) throws IOException {
         Path target = nodeDirectory.resolve("data/ml_cache/pytorch/2.5.1-cpu-precxx11-linux-x86_64");
         Files.createDirectories(target);
         try (ZipFile natives = new ZipFile(nativeJar.toFile());
@@ -67,7 +67,7 @@ final class NeuralSearchReranker {
     }
 
     /** Registers and deploys the model directory in ml-commons, creates the rerank pipeline, and returns the model id. */
-    static String deploy(RestClient client, Path modelDir, List<String> documentFields) throws Exception {
+    public static String deploy(RestClient client, Path modelDir, List<String> documentFields) throws Exception {
         client.ok("PUT", "/_cluster/settings", """
             {"persistent":{"plugins.ml_commons.only_run_on_ml_node":false,
                            "plugins.ml_commons.allow_registering_model_via_local_file":true}}""");

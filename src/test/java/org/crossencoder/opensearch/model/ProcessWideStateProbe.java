@@ -1,0 +1,58 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
+package org.crossencoder.opensearch.model;
+
+import java.nio.file.Paths;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * Run in a JVM of its own by {@link ProcessWideStateTests}: loads a model there for the first time (DJL's native
+ * library included) and prints every system property written meanwhile, even one put back afterwards, and
+ * whether the calling thread's context class loader changed.
+ */
+public final class ProcessWideStateProbe {
+
+    private ProcessWideStateProbe() {}
+
+    /** The JVM's properties, noting every write. */
+    private static final class RecordingProperties extends Properties {
+        final List<String> writes = new CopyOnWriteArrayList<>();
+
+        @Override
+        public synchronized Object put(Object key, Object value) {
+            writes.add(key + "=" + value);
+            return super.put(key, value);
+        }
+
+        @Override
+        public synchronized Object remove(Object key) {
+            writes.add(key + " removed");
+            return super.remove(key);
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        // A node has JNA loaded (and its jna.* properties set) by OpenSearch's bootstrap, which binds libc through it,
+        // before any plugin starts.
+        Class.forName("com.sun.jna.Native");
+        Class.forName("com.sun.jna.NativeLibrary");
+        RecordingProperties recording = new RecordingProperties();
+        System.getProperties().forEach(recording::putIfAbsent);
+        recording.writes.clear();
+        System.setProperties(recording);
+        ClassLoader loader = Thread.currentThread().getContextClassLoader();
+        try (CrossEncoderModel model =
+                CrossEncoderModel.load("probe", Paths.get(args[0]), new CrossEncoderModel.InferenceOptions(4, 1))) {
+            model.score("how many people live in berlin?", List.of("Berlin is a city.", "Paris is another."));
+        }
+        System.out.println("system properties written: " + recording.writes);
+        System.out.println(
+                "context class loader kept: " + (Thread.currentThread().getContextClassLoader() == loader));
+    }
+}
