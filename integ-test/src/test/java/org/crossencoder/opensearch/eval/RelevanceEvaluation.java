@@ -7,7 +7,6 @@
 package org.crossencoder.opensearch.eval;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -44,7 +43,8 @@ public final class RelevanceEvaluation {
             int window,
             Path output,
             Path report,
-            Path mlCommonsModel) {
+            Path mlCommonsModel,
+            Path embeddingJar) {
         boolean randomWeights() {
             return model.contains("random");
         }
@@ -52,6 +52,11 @@ public final class RelevanceEvaluation {
         /** Whether neural-search's rerank with ML Commons runs too, with {@code mlCommonsModel}. */
         boolean sideBySide() {
             return mlCommonsModel != null;
+        }
+
+        /** Whether the kNN and hybrid first stages run too, with vectors from {@link Embedder}. */
+        boolean firstStages() {
+            return embeddingJar != null;
         }
     }
 
@@ -68,7 +73,7 @@ public final class RelevanceEvaluation {
             boolean reranks) {}
 
     private interface Search {
-        String body(BeirCollection.Query query) throws IOException;
+        String body(BeirCollection.Query query) throws Exception;
     }
 
     /**
@@ -114,6 +119,8 @@ public final class RelevanceEvaluation {
 
     private final RestClient client;
     private final Config config;
+    /** Null unless the first stages run. */
+    private Embedder embedder;
 
     public RelevanceEvaluation(RestClient client, Config config) {
         this.client = client;
@@ -140,7 +147,8 @@ public final class RelevanceEvaluation {
                         .resolve(dataset)
                         .resolve(modelDir.getFileName().toString()),
                 Paths.get(System.getProperty("eval.report")),
-                mlCommonsModel);
+                mlCommonsModel,
+                Boolean.getBoolean("eval.first-stages") ? Paths.get(System.getProperty("eval.embedding.jar")) : null);
         try (OpenSearchNode node = OpenSearchNode.start(
                 "eval-node",
                 config.modelsSource(),
@@ -167,6 +175,19 @@ public final class RelevanceEvaluation {
     }
 
     public List<SystemResult> run() throws Exception {
+        if (config.firstStages()) {
+            embedder = new Embedder(config.embeddingJar(), config.output().resolve("embedder"));
+        }
+        try {
+            return evaluate();
+        } finally {
+            if (embedder != null) {
+                embedder.close();
+            }
+        }
+    }
+
+    private List<SystemResult> evaluate() throws Exception {
         long start = System.nanoTime();
         index();
         System.out.printf(
@@ -223,6 +244,9 @@ public final class RelevanceEvaluation {
                     true,
                     q -> pipelined(q, "cross_encoder", null, "query_text")));
         }
+        if (config.firstStages()) {
+            addFirstStages(systems);
+        }
         // Query by query, every system in turn: this machine's speed drifts over minutes, and each system should
         // see the same minutes.
         List<SystemRun> runs = systems.stream().map(SystemRun::new).toList();
@@ -243,6 +267,105 @@ public final class RelevanceEvaluation {
         return results;
     }
 
+    static final String HYBRID_PIPELINE = "hybrid";
+    static final String HYBRID_RERANK_PIPELINE = "hybrid-cross-encoder-rerank";
+
+    /**
+     * kNN over {@link Embedder} vectors of title and text, and neural-search's hybrid of BM25 multifield and that kNN
+     * (min-max normalised, arithmetic mean 0.5/0.5), each alone and reranked: kNN by the rescore clause, hybrid by
+     * our response processor after the normalization processor (the rescore clause does not combine with a hybrid
+     * query; see docs/BENCHMARKS.md).
+     */
+    private void addFirstStages(List<SearchSystem> systems) throws IOException {
+        String normalization = """
+                {"normalization-processor":{"normalization":{"technique":"min_max"},
+                 "combination":{"technique":"arithmetic_mean","parameters":{"weights":[0.5,0.5]}}}}""";
+        client.ok(
+                "PUT",
+                "/_search/pipeline/" + HYBRID_PIPELINE,
+                "{\"phase_results_processors\":[" + normalization + "]}");
+        client.ok(
+                "PUT",
+                "/_search/pipeline/" + HYBRID_RERANK_PIPELINE,
+                String.format(Locale.ROOT, """
+                {"phase_results_processors":[%s],
+                 "response_processors":[{"cross_encoder_rerank":{"model":"%s","fields":["title","text"],"window_size":%d}}]}""", normalization, config.model(), config.window()));
+        String knn = "kNN (" + Embedder.NAME + " vectors of title and text, k " + DEPTH + ")";
+        String hybrid = "hybrid BM25 multifield + kNN (min_max, arithmetic_mean 0.5/0.5)";
+        systems.add(new SearchSystem(knn, "none comparable", null, false, q -> firstStage(q, false, false)));
+        systems.add(new SearchSystem(
+                knn + ", top " + config.window() + " reranked by cross_encoder [" + config.model() + "]",
+                "rescore clause",
+                null,
+                true,
+                q -> firstStage(q, false, true)));
+        systems.add(
+                new SearchSystem(hybrid, "none comparable", HYBRID_PIPELINE, false, q -> firstStage(q, true, false)));
+        systems.add(new SearchSystem(
+                hybrid + ", top " + config.window() + " reranked by cross_encoder_rerank [" + config.model() + "]",
+                "response processor after the normalization processor",
+                HYBRID_RERANK_PIPELINE,
+                true,
+                q -> firstStage(q, true, true)));
+    }
+
+    private final java.util.Map<String, float[]> queryVectors = new java.util.HashMap<>();
+
+    /** kNN, or hybrid BM25 + kNN, with the cross-encoder's rescore clause (kNN) or response processor (hybrid). */
+    private String firstStage(BeirCollection.Query query, boolean hybrid, boolean reranked) throws Exception {
+        float[] vector = queryVectors.get(query.id());
+        if (vector == null) {
+            vector = embedder.embed(List.of(query.text()))[0];
+            queryVectors.put(query.id(), vector);
+        }
+        float[] queryVector = vector;
+        return json(b -> {
+            b.field("size", DEPTH);
+            if (hybrid == false || reranked == false) {
+                b.field("_source", false); // the response processor reads the hits' whole _source
+            }
+            b.startObject("query");
+            if (hybrid) {
+                b.startObject("hybrid").startArray("queries");
+                b.startObject();
+                multifieldClause(b, query);
+                b.endObject();
+                b.startObject();
+                knnClause(b, queryVector);
+                b.endObject();
+                b.endArray().endObject();
+            } else {
+                knnClause(b, queryVector);
+            }
+            b.endObject();
+            if (reranked && hybrid == false) {
+                b.startObject("rescore").field("window_size", config.window());
+                b.startObject("cross_encoder")
+                        .field("model", config.model())
+                        .field("query_text", query.text())
+                        .array("fields", "title", "text")
+                        .endObject();
+                b.endObject();
+            }
+            if (reranked && hybrid) {
+                b.startObject("ext")
+                        .startObject("cross_encoder")
+                        .field("query_text", query.text())
+                        .endObject()
+                        .endObject();
+            }
+        });
+    }
+
+    private static void knnClause(XContentBuilder b, float[] vector) throws IOException {
+        b.startObject("knn")
+                .startObject("vector")
+                .array("vector", vector)
+                .field("k", DEPTH)
+                .endObject()
+                .endObject();
+    }
+
     /** Changing the cache's size empties it; null puts the default size back. */
     private void emptyScoreCache() throws IOException {
         for (String size : new String[] {"\"0b\"", "null"}) {
@@ -257,13 +380,16 @@ public final class RelevanceEvaluation {
         client.request("DELETE", "/" + INDEX, null);
         // Anserini's BEIR regressions: BM25 k1=0.9 b=0.4, English stemming and stopwords; "flat" searches title
         // and text as one field, "multifield" searches both and sums.
-        client.ok("PUT", "/" + INDEX, """
-            {"settings":{"number_of_shards":1,"number_of_replicas":0,"refresh_interval":"-1",
+        String vectors = embedder == null ? "" : String.format(Locale.ROOT, """
+                ,"vector":{"type":"knn_vector","dimension":%d,
+                  "method":{"name":"hnsw","engine":"lucene","space_type":"innerproduct"}}""", Embedder.DIMENSION);
+        client.ok("PUT", "/" + INDEX, String.format(Locale.ROOT, """
+            {"settings":{"number_of_shards":1,"number_of_replicas":0,"refresh_interval":"-1","index.knn":%s,
               "similarity":{"default":{"type":"BM25","k1":0.9,"b":0.4}}},
              "mappings":{"properties":{
               "title":{"type":"text","analyzer":"english","copy_to":"contents"},
               "text":{"type":"text","analyzer":"english","copy_to":"contents"},
-              "contents":{"type":"text","analyzer":"english"}}}}""");
+              "contents":{"type":"text","analyzer":"english"}%s}}}""", embedder != null, vectors));
         List<BeirCollection.Document> batch = new ArrayList<>();
         config.collection().forEachDocument(document -> {
             batch.add(document);
@@ -281,12 +407,24 @@ public final class RelevanceEvaluation {
         }
         StringBuilder body = new StringBuilder();
         try {
-            for (BeirCollection.Document document : documents) {
+            float[][] vectors = embedder == null
+                    ? null
+                    : embedder.embed(documents.stream()
+                            .map(d -> (d.title() + " " + d.text()).strip())
+                            .toList());
+            for (int i = 0; i < documents.size(); i++) {
+                BeirCollection.Document document = documents.get(i);
+                float[] vector = vectors == null ? null : vectors[i];
                 body.append(json(b -> b.startObject("index")
                                 .field("_id", document.id())
                                 .endObject()))
                         .append('\n');
-                body.append(json(b -> b.field("title", document.title()).field("text", document.text())))
+                body.append(json(b -> {
+                            b.field("title", document.title()).field("text", document.text());
+                            if (vector != null) {
+                                b.array("vector", vector);
+                            }
+                        }))
                         .append('\n');
             }
             RestClient.Response response = client.ok("POST", "/" + INDEX + "/_bulk", body.toString());
@@ -294,8 +432,8 @@ public final class RelevanceEvaluation {
                 throw new IllegalStateException(
                         "bulk indexing failed: " + response.raw().substring(0, 2000));
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        } catch (IOException | ai.onnxruntime.OrtException e) {
+            throw new IllegalStateException(e);
         }
         documents.clear();
     }
@@ -320,7 +458,7 @@ public final class RelevanceEvaluation {
                     .toLowerCase(Locale.ROOT);
         }
 
-        void search(BeirCollection.Query query) throws IOException {
+        void search(BeirCollection.Query query) throws Exception {
             if (system.reranks() && system.warmCache() == false) {
                 emptyScoreCache();
             }
@@ -458,12 +596,16 @@ public final class RelevanceEvaluation {
     }
 
     private static void multifieldQuery(XContentBuilder b, BeirCollection.Query query) throws IOException {
-        b.startObject("query")
-                .startObject("multi_match")
+        b.startObject("query");
+        multifieldClause(b, query);
+        b.endObject();
+    }
+
+    private static void multifieldClause(XContentBuilder b, BeirCollection.Query query) throws IOException {
+        b.startObject("multi_match")
                 .field("query", query.text())
                 .field("type", "most_fields")
                 .array("fields", "title", "text")
-                .endObject()
                 .endObject();
     }
 

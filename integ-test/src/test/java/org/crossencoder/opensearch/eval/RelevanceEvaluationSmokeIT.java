@@ -46,6 +46,7 @@ public class RelevanceEvaluationSmokeIT extends CrossEncoderIntegTestCase {
                 100,
                 output.resolve(TINY_BERT),
                 report,
+                null,
                 null);
 
         List<RelevanceEvaluation.SystemResult> results = new RelevanceEvaluation(client, config).run();

@@ -54,6 +54,7 @@ final class SoakNode implements Closeable {
                 window,
                 Paths.get(System.getProperty("eval.output")).resolve(outputName),
                 Paths.get(System.getProperty("eval.report")),
+                null,
                 null);
         OpenSearchNode node = OpenSearchNode.start(
                 name,
