@@ -34,176 +34,41 @@ public class ModelInfoWireTests extends CrossEncoderWireTestCase<ModelInfo> {
 
     @Override
     protected ModelInfo mutateInstance(ModelInfo i) {
-        return switch (between(0, 11)) {
-            case 0 ->
-                new ModelInfo(
-                        i.name() + "x",
-                        i.path(),
-                        i.loaded(),
-                        i.error(),
-                        i.maxLength(),
-                        i.truncation(),
-                        i.output(),
-                        i.sizeInBytes(),
-                        i.sha256(),
-                        i.tokenizerSha256(),
-                        i.residentBytes(),
-                        i.loadTimeMillis());
-            case 1 ->
-                new ModelInfo(
-                        i.name(),
-                        i.path() + "x",
-                        i.loaded(),
-                        i.error(),
-                        i.maxLength(),
-                        i.truncation(),
-                        i.output(),
-                        i.sizeInBytes(),
-                        i.sha256(),
-                        i.tokenizerSha256(),
-                        i.residentBytes(),
-                        i.loadTimeMillis());
-            case 2 ->
-                new ModelInfo(
-                        i.name(),
-                        i.path(),
-                        i.loaded() == false,
-                        i.error(),
-                        i.maxLength(),
-                        i.truncation(),
-                        i.output(),
-                        i.sizeInBytes(),
-                        i.sha256(),
-                        i.tokenizerSha256(),
-                        i.residentBytes(),
-                        i.loadTimeMillis());
-            case 3 ->
-                new ModelInfo(
-                        i.name(),
-                        i.path(),
-                        i.loaded(),
-                        i.error() + "x",
-                        i.maxLength(),
-                        i.truncation(),
-                        i.output(),
-                        i.sizeInBytes(),
-                        i.sha256(),
-                        i.tokenizerSha256(),
-                        i.residentBytes(),
-                        i.loadTimeMillis());
-            case 4 ->
-                new ModelInfo(
-                        i.name(),
-                        i.path(),
-                        i.loaded(),
-                        i.error(),
-                        i.maxLength() + 1,
-                        i.truncation(),
-                        i.output(),
-                        i.sizeInBytes(),
-                        i.sha256(),
-                        i.tokenizerSha256(),
-                        i.residentBytes(),
-                        i.loadTimeMillis());
-            case 5 ->
-                new ModelInfo(
-                        i.name(),
-                        i.path(),
-                        i.loaded(),
-                        i.error(),
-                        i.maxLength(),
-                        i.truncation() + "x",
-                        i.output(),
-                        i.sizeInBytes(),
-                        i.sha256(),
-                        i.tokenizerSha256(),
-                        i.residentBytes(),
-                        i.loadTimeMillis());
-            case 6 ->
-                new ModelInfo(
-                        i.name(),
-                        i.path(),
-                        i.loaded(),
-                        i.error(),
-                        i.maxLength(),
-                        i.truncation(),
-                        i.output() + "x",
-                        i.sizeInBytes(),
-                        i.sha256(),
-                        i.tokenizerSha256(),
-                        i.residentBytes(),
-                        i.loadTimeMillis());
-            case 7 ->
-                new ModelInfo(
-                        i.name(),
-                        i.path(),
-                        i.loaded(),
-                        i.error(),
-                        i.maxLength(),
-                        i.truncation(),
-                        i.output(),
-                        i.sizeInBytes() + 1,
-                        i.sha256(),
-                        i.tokenizerSha256(),
-                        i.residentBytes(),
-                        i.loadTimeMillis());
-            case 8 ->
-                new ModelInfo(
-                        i.name(),
-                        i.path(),
-                        i.loaded(),
-                        i.error(),
-                        i.maxLength(),
-                        i.truncation(),
-                        i.output(),
-                        i.sizeInBytes(),
-                        i.sha256() + "x",
-                        i.tokenizerSha256(),
-                        i.residentBytes(),
-                        i.loadTimeMillis());
-            case 9 ->
-                new ModelInfo(
-                        i.name(),
-                        i.path(),
-                        i.loaded(),
-                        i.error(),
-                        i.maxLength(),
-                        i.truncation(),
-                        i.output(),
-                        i.sizeInBytes(),
-                        i.sha256(),
-                        i.tokenizerSha256() + "x",
-                        i.residentBytes(),
-                        i.loadTimeMillis());
-            case 10 ->
-                new ModelInfo(
-                        i.name(),
-                        i.path(),
-                        i.loaded(),
-                        i.error(),
-                        i.maxLength(),
-                        i.truncation(),
-                        i.output(),
-                        i.sizeInBytes(),
-                        i.sha256(),
-                        i.tokenizerSha256(),
-                        i.residentBytes() + 1,
-                        i.loadTimeMillis());
-            default ->
-                new ModelInfo(
-                        i.name(),
-                        i.path(),
-                        i.loaded(),
-                        i.error(),
-                        i.maxLength(),
-                        i.truncation(),
-                        i.output(),
-                        i.sizeInBytes(),
-                        i.sha256(),
-                        i.tokenizerSha256(),
-                        i.residentBytes(),
-                        i.loadTimeMillis() + 1);
+        Object[] components = {
+            i.name(),
+            i.path(),
+            i.loaded(),
+            i.error(),
+            i.maxLength(),
+            i.truncation(),
+            i.output(),
+            i.sizeInBytes(),
+            i.sha256(),
+            i.tokenizerSha256(),
+            i.residentBytes(),
+            i.loadTimeMillis()
         };
+        int changed = between(0, components.length - 1);
+        components[changed] = switch (components[changed]) {
+            case Boolean b -> b == false;
+            case Integer n -> n + 1;
+            case Long n -> n + 1;
+            case null -> "set";
+            default -> components[changed] + "x";
+        };
+        return new ModelInfo(
+                (String) components[0],
+                (String) components[1],
+                (Boolean) components[2],
+                (String) components[3],
+                (Integer) components[4],
+                (String) components[5],
+                (String) components[6],
+                (Long) components[7],
+                (String) components[8],
+                (String) components[9],
+                (Long) components[10],
+                (Long) components[11]);
     }
 
     @Override
