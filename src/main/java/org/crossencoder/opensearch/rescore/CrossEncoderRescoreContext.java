@@ -52,6 +52,21 @@ final class CrossEncoderRescoreContext extends RescoreContext {
         this.rescoreQueryWeight = rescoreQueryWeight;
     }
 
+    /**
+     * Refuses a first stage whose hits the rescore cannot reorder: neural-search's hybrid query, whose shard
+     * results are sub-query lists that its normalization processor merges later.
+     */
+    void checkFirstStage(IndexSearcher searcher) {
+        ShardSearches.ShardSearch search = searches.of(searcher);
+        if (search != null && HybridQueries.contains(search.context().query())) {
+            throw new IllegalArgumentException(
+                    "[" + CrossEncoderRescorerBuilder.NAME + "] rescore cannot rerank a [hybrid]"
+                            + " query: its shard results are per sub-query lists that the normalization processor merges"
+                            + " afterwards. Rerank the merged hits with the [cross_encoder_rerank] response processor, after the"
+                            + " normalization processor in the same search pipeline");
+        }
+    }
+
     /** The text the model reads for each hit, in the order of {@code docIds}. */
     String[] readPassages(IndexSearcher searcher, int[] docIds) throws IOException {
         return passages.read(searcher, docIds);

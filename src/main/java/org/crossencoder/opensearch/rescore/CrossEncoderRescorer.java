@@ -31,6 +31,7 @@ public final class CrossEncoderRescorer implements Rescorer {
     @Override
     public TopDocs rescore(TopDocs topDocs, IndexSearcher searcher, RescoreContext rescoreContext) throws IOException {
         CrossEncoderRescoreContext context = (CrossEncoderRescoreContext) rescoreContext;
+        context.checkFirstStage(searcher);
         ScoreDoc[] hits = topDocs.scoreDocs;
         int windowLength = Math.min(context.getWindowSize(), hits.length);
         if (windowLength == 0) {

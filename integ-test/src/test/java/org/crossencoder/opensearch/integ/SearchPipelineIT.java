@@ -284,4 +284,20 @@ public class SearchPipelineIT extends CrossEncoderIntegTestCase {
             assertThat("normalized hybrid scores lie in [0, 1]", hybridScore, lessThan(1.0001f));
         }
     }
+
+    @Test
+    public void theRescoreClauseRefusesAHybridQueryAndNamesWhatToUseInstead() throws Exception {
+        putPipeline("hybrid-only", """
+            {"phase_results_processors":[{"normalization-processor":{"normalization":{"technique":"min_max"},
+               "combination":{"technique":"arithmetic_mean"}}}]}""");
+        String hybridWithRescore =
+                "{\"size\":12,\"query\":{\"hybrid\":{\"queries\":[{\"match\":{\"passage\":\"people\"}},"
+                        + "{\"knn\":{\"vector\":{\"vector\":[3,1,9],\"k\":12}}}]}},\"rescore\":{\"window_size\":20,"
+                        + "\"cross_encoder\":{\"model\":\"" + GENERATED + "\",\"query_text\":\"" + QUERY
+                        + "\",\"fields\":[\"passage\"]}}}";
+        RestClient.Response response = search("hybrid-only", hybridWithRescore);
+        assertEquals(response.raw(), 400, response.status());
+        assertThat(response.raw(), containsString("rescore cannot rerank a [hybrid] query"));
+        assertThat(response.raw(), containsString("[cross_encoder_rerank] response processor"));
+    }
 }
