@@ -14,8 +14,10 @@ import org.crossencoder.opensearch.model.CrossEncoderModel;
 import org.crossencoder.opensearch.model.InferenceBudget;
 import org.crossencoder.opensearch.model.InferenceService;
 import org.crossencoder.opensearch.model.PassageScores;
+import org.crossencoder.opensearch.rescore.Interpolation;
 import org.crossencoder.opensearch.rescore.PassageReader;
 import org.crossencoder.opensearch.rescore.Reranking;
+import org.crossencoder.opensearch.rescore.ScoreMode;
 import org.opensearch.action.search.SearchRequest;
 import org.opensearch.action.search.SearchResponse;
 import org.opensearch.action.search.SearchResponseSections;
@@ -50,6 +52,9 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
     private final PassageReader passages;
     private final Integer windowSize;
     private final String keepFirstStageScoreAs;
+    /** Null for {@code score_mode: replace}, the default. */
+    private final Interpolation interpolation;
+
     private final QueryTextResolver queryText;
 
     CrossEncoderRerankResponseProcessor(
@@ -62,6 +67,7 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
             List<String> fields,
             Integer windowSize,
             String keepFirstStageScoreAs,
+            Interpolation interpolation,
             QueryTextResolver queryText) {
         super(tag, description, ignoreFailure);
         this.inference = inference;
@@ -71,6 +77,7 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
         this.passages = new PassageReader(fields.stream().map(List::of).toList());
         this.windowSize = windowSize;
         this.keepFirstStageScoreAs = keepFirstStageScoreAs;
+        this.interpolation = interpolation;
         this.queryText = queryText;
     }
 
@@ -173,7 +180,14 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
         for (int i = 0; i < hits.length; i++) {
             firstStage[i] = hits[i].getScore();
         }
-        Reranking reranking = Reranking.of(firstStage, scores, (hit, modelScore) -> modelScore, Integer::compare);
+        Reranking.Combiner combiner;
+        if (interpolation == null) {
+            combiner = (hit, modelScore) -> modelScore;
+        } else {
+            Interpolation.Window window = interpolation.over(firstStage, scores);
+            combiner = (hit, modelScore) -> window.combine(hit);
+        }
+        Reranking reranking = Reranking.of(firstStage, scores, combiner, Integer::compare);
         SearchHit[] reranked = new SearchHit[hits.length];
         for (int rank = 0; rank < hits.length; rank++) {
             int hit = reranking.hitAt(rank);
@@ -246,7 +260,27 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
                     options.fields(),
                     options.positiveInt("window_size", null),
                     options.optionalString("keep_first_stage_score_as"),
+                    interpolation(options),
                     options.queryTextResolver());
+        }
+
+        /** {@code replace} (the model's score) or {@code interpolate}: the scores merged from shards share no scale. */
+        private static Interpolation interpolation(ProcessorConfig options) {
+            String scoreMode = options.string("score_mode", ScoreMode.REPLACE.toString());
+            Interpolation interpolation = options.interpolation();
+            if (ScoreMode.INTERPOLATE.toString().equals(scoreMode)) {
+                return interpolation == null ? Interpolation.DEFAULT : interpolation;
+            }
+            if (ScoreMode.REPLACE.toString().equals(scoreMode) == false) {
+                throw new IllegalArgumentException(
+                        "[" + TYPE + "] [score_mode] must be one of [replace, interpolate] but was [" + scoreMode
+                                + "]: the other modes add raw scores that shards do not share a scale for");
+            }
+            if (interpolation != null) {
+                throw new IllegalArgumentException(
+                        "[" + TYPE + "] [normalization] and [weight] go with score_mode [interpolate], not [replace]");
+            }
+            return null;
         }
     }
 }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.function.Supplier;
 import org.crossencoder.opensearch.model.InferenceService;
 import org.crossencoder.opensearch.rescore.CrossEncoderRescorerBuilder;
+import org.crossencoder.opensearch.rescore.Interpolation;
 import org.crossencoder.opensearch.rescore.ScoreMode;
 import org.crossencoder.opensearch.rescore.ShardSearches;
 import org.opensearch.action.search.SearchRequest;
@@ -34,6 +35,7 @@ public final class CrossEncoderRescoreRequestProcessor extends AbstractProcessor
     private final ScoreMode scoreMode;
     private final float queryWeight;
     private final float rescoreQueryWeight;
+    private final Interpolation interpolation;
     private final QueryTextResolver queryText;
 
     CrossEncoderRescoreRequestProcessor(
@@ -48,6 +50,7 @@ public final class CrossEncoderRescoreRequestProcessor extends AbstractProcessor
             ScoreMode scoreMode,
             float queryWeight,
             float rescoreQueryWeight,
+            Interpolation interpolation,
             QueryTextResolver queryText) {
         super(tag, description, ignoreFailure);
         this.inference = inference;
@@ -58,6 +61,7 @@ public final class CrossEncoderRescoreRequestProcessor extends AbstractProcessor
         this.scoreMode = scoreMode;
         this.queryWeight = queryWeight;
         this.rescoreQueryWeight = rescoreQueryWeight;
+        this.interpolation = interpolation;
         this.queryText = queryText;
         // Fails pipeline creation, not the first search, on a bad model name, field list or weight.
         rescorer("placeholder");
@@ -65,7 +69,15 @@ public final class CrossEncoderRescoreRequestProcessor extends AbstractProcessor
 
     private CrossEncoderRescorerBuilder rescorer(String text) {
         return new CrossEncoderRescorerBuilder(
-                        inference, searches, model, text, fields, scoreMode, queryWeight, rescoreQueryWeight)
+                        inference,
+                        searches,
+                        model,
+                        text,
+                        fields,
+                        scoreMode,
+                        queryWeight,
+                        rescoreQueryWeight,
+                        interpolation)
                 .windowSize(windowSize);
     }
 
@@ -112,6 +124,7 @@ public final class CrossEncoderRescoreRequestProcessor extends AbstractProcessor
                     ScoreMode.fromString(options.string("score_mode", ScoreMode.REPLACE.toString())),
                     options.number("query_weight", 1f),
                     options.number("rescore_query_weight", 1f),
+                    options.interpolation(),
                     options.queryTextResolver());
         }
     }

@@ -9,6 +9,8 @@ package org.crossencoder.opensearch.pipeline;
 import java.util.List;
 import java.util.Map;
 import org.crossencoder.opensearch.model.InferenceService;
+import org.crossencoder.opensearch.rescore.CrossEncoderRescorerBuilder;
+import org.crossencoder.opensearch.rescore.Interpolation;
 import org.opensearch.OpenSearchException;
 import org.opensearch.common.Nullable;
 import org.opensearch.ingest.ConfigurationUtils;
@@ -71,15 +73,32 @@ final class ProcessorConfig {
     }
 
     float number(String key, float defaultValue) {
+        Float value = optionalNumber(key);
+        return value == null ? defaultValue : value;
+    }
+
+    Float optionalNumber(String key) {
         Object value = config.remove(key);
         if (value == null) {
-            return defaultValue;
+            return null;
         }
         if (value instanceof Number number && Float.isFinite(number.floatValue())) {
             return number.floatValue();
         }
         throw ConfigurationUtils.newConfigurationException(
                 type, tag, key, "must be a finite number but was [" + value + "]");
+    }
+
+    /** The {@code normalization} and {@code weight} options of {@code score_mode: interpolate}; null without either. */
+    Interpolation interpolation() {
+        String normalization = optionalString("normalization");
+        Float weight = optionalNumber("weight");
+        try {
+            return CrossEncoderRescorerBuilder.interpolation(
+                    normalization == null ? null : Interpolation.Normalization.fromString(normalization), weight);
+        } catch (IllegalArgumentException e) {
+            throw ConfigurationUtils.newConfigurationException(type, tag, "score_mode", e.getMessage());
+        }
     }
 
     QueryTextResolver queryTextResolver() {

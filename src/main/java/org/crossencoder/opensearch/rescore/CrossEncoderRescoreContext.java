@@ -8,7 +8,9 @@ package org.crossencoder.opensearch.rescore;
 
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.lucene.search.IndexSearcher;
 import org.crossencoder.opensearch.model.CrossEncoderModel;
 import org.crossencoder.opensearch.model.InferenceBudget;
@@ -28,6 +30,11 @@ final class CrossEncoderRescoreContext extends RescoreContext {
     private final ScoreMode scoreMode;
     private final float queryWeight;
     private final float rescoreQueryWeight;
+    private final Interpolation interpolation;
+    /** For {@code explain} with {@code interpolate}: the rescored window, and each of its docs' positions in it. */
+    private Interpolation.Window window;
+
+    private final Map<Integer, Integer> windowPositions = new HashMap<>();
 
     CrossEncoderRescoreContext(
             int windowSize,
@@ -39,7 +46,8 @@ final class CrossEncoderRescoreContext extends RescoreContext {
             PassageReader passages,
             ScoreMode scoreMode,
             float queryWeight,
-            float rescoreQueryWeight) {
+            float rescoreQueryWeight,
+            Interpolation interpolation) {
         super(windowSize, CrossEncoderRescorer.INSTANCE);
         this.inference = inference;
         this.searches = searches;
@@ -50,6 +58,7 @@ final class CrossEncoderRescoreContext extends RescoreContext {
         this.scoreMode = scoreMode;
         this.queryWeight = queryWeight;
         this.rescoreQueryWeight = rescoreQueryWeight;
+        this.interpolation = interpolation;
     }
 
     /**
@@ -85,6 +94,28 @@ final class CrossEncoderRescoreContext extends RescoreContext {
             search.onTimedOut();
         }
         return scores;
+    }
+
+    /** Null unless the score mode is {@code interpolate}. */
+    Interpolation interpolation() {
+        return interpolation;
+    }
+
+    /** Keeps the window an interpolation normalized, so that {@code explain} can show a doc's normalized scores. */
+    void rememberWindow(Interpolation.Window window, int[] docIds) {
+        this.window = window;
+        windowPositions.clear();
+        for (int position = 0; position < docIds.length; position++) {
+            windowPositions.put(docIds[position], position);
+        }
+    }
+
+    Interpolation.Window window() {
+        return window;
+    }
+
+    int windowPosition(int docId) {
+        return windowPositions.get(docId);
     }
 
     /** The final score of a reranked hit. */

@@ -48,11 +48,16 @@ public final class CrossEncoderRescorer implements Rescorer {
         for (int i = 0; i < hits.length; i++) {
             firstStage[i] = hits[i].score;
         }
-        Reranking reranking = Reranking.of(
-                firstStage,
-                scores,
-                (hit, modelScore) -> context.combine(hits[hit].score, modelScore),
-                (a, b) -> Integer.compare(hits[a].doc, hits[b].doc));
+        Reranking.Combiner combiner;
+        if (context.interpolation() != null) {
+            Interpolation.Window window = context.interpolation().over(firstStage, scores);
+            context.rememberWindow(window, docIds);
+            combiner = (hit, modelScore) -> window.combine(hit);
+        } else {
+            combiner = (hit, modelScore) -> context.combine(hits[hit].score, modelScore);
+        }
+        Reranking reranking =
+                Reranking.of(firstStage, scores, combiner, (a, b) -> Integer.compare(hits[a].doc, hits[b].doc));
         Set<Integer> rescored = new HashSet<>(windowLength * 2);
         for (int rank = 0; rank < reranking.scoredCount(); rank++) {
             rescored.add(hits[reranking.hitAt(rank)].doc);
@@ -93,6 +98,9 @@ public final class CrossEncoderRescorer implements Rescorer {
                         + "] score of query_text against fields "
                         + context.fields()
                         + (passage.isEmpty() ? " (none of the fields has text: scored against an empty passage)" : ""));
+        if (context.interpolation() != null) {
+            return context.window().explain(context.windowPosition(topLevelDocId), sourceExplanation, crossEncoder);
+        }
         return context.scoreMode()
                 .explain(
                         weighted(sourceExplanation, context.queryWeight(), "query_weight"),

@@ -57,6 +57,8 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
     static final ParseField SCORE_MODE = new ParseField("score_mode");
     static final ParseField QUERY_WEIGHT = new ParseField("query_weight");
     static final ParseField RESCORE_QUERY_WEIGHT = new ParseField("rescore_query_weight");
+    static final ParseField NORMALIZATION = new ParseField("normalization");
+    static final ParseField WEIGHT = new ParseField("weight");
 
     /** What parsing needs beyond the JSON: the node's services, which every builder carries to its shards. */
     private record Services(Supplier<InferenceService> inference, ShardSearches searches) {}
@@ -74,7 +76,8 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
                         fields,
                         args[3] == null ? ScoreMode.REPLACE : (ScoreMode) args[3],
                         args[4] == null ? 1f : (Float) args[4],
-                        args[5] == null ? 1f : (Float) args[5]);
+                        args[5] == null ? 1f : (Float) args[5],
+                        interpolation((Interpolation.Normalization) args[6], (Float) args[7]));
             });
 
     static {
@@ -84,6 +87,8 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         PARSER.declareString(optionalConstructorArg(), ScoreMode::fromString, SCORE_MODE);
         PARSER.declareFloat(optionalConstructorArg(), QUERY_WEIGHT);
         PARSER.declareFloat(optionalConstructorArg(), RESCORE_QUERY_WEIGHT);
+        PARSER.declareString(optionalConstructorArg(), Interpolation.Normalization::fromString, NORMALIZATION);
+        PARSER.declareFloat(optionalConstructorArg(), WEIGHT);
     }
 
     private final Supplier<InferenceService> inference;
@@ -94,6 +99,8 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
     private final ScoreMode scoreMode;
     private final float queryWeight;
     private final float rescoreQueryWeight;
+    /** How {@code interpolate} blends; null for every other score mode. */
+    private final Interpolation interpolation;
     /** Set when the coordinating node rewrites the request: the files of its model, which every shard must match. */
     private final String fingerprint;
     /** The node whose model the fingerprint describes. */
@@ -106,7 +113,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
             String model,
             String queryText,
             List<String> fields) {
-        this(inference, searches, model, queryText, fields, ScoreMode.REPLACE, 1f, 1f);
+        this(inference, searches, model, queryText, fields, ScoreMode.REPLACE, 1f, 1f, null);
     }
 
     public CrossEncoderRescorerBuilder(
@@ -117,8 +124,30 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
             List<String> fields,
             ScoreMode scoreMode,
             float queryWeight,
-            float rescoreQueryWeight) {
-        this(inference, searches, model, queryText, fields, scoreMode, queryWeight, rescoreQueryWeight, null, null);
+            float rescoreQueryWeight,
+            Interpolation interpolation) {
+        this(
+                inference,
+                searches,
+                model,
+                queryText,
+                fields,
+                scoreMode,
+                queryWeight,
+                rescoreQueryWeight,
+                interpolation,
+                null,
+                null);
+    }
+
+    /** The interpolation the request's options ask for: none unless it gave [normalization] or [weight]. */
+    public static Interpolation interpolation(Interpolation.Normalization normalization, Float weight) {
+        if (normalization == null && weight == null) {
+            return null;
+        }
+        return new Interpolation(
+                normalization == null ? Interpolation.Normalization.MIN_MAX : normalization,
+                weight == null ? Interpolation.DEFAULT_WEIGHT : weight);
     }
 
     private CrossEncoderRescorerBuilder(
@@ -130,6 +159,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
             ScoreMode scoreMode,
             float queryWeight,
             float rescoreQueryWeight,
+            Interpolation interpolation,
             String fingerprint,
             String fingerprintNode) {
         this.inference = inference;
@@ -148,6 +178,19 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         this.scoreMode = Objects.requireNonNull(scoreMode);
         this.queryWeight = requireFinite(queryWeight, QUERY_WEIGHT);
         this.rescoreQueryWeight = requireFinite(rescoreQueryWeight, RESCORE_QUERY_WEIGHT);
+        if (scoreMode == ScoreMode.INTERPOLATE) {
+            if (queryWeight != 1f || rescoreQueryWeight != 1f) {
+                throw new IllegalArgumentException(
+                        "[" + NAME + "] [query_weight] and [rescore_query_weight] do not apply to "
+                                + "score_mode [interpolate]: its [weight] sets the blend");
+            }
+            this.interpolation = interpolation == null ? Interpolation.DEFAULT : interpolation;
+        } else if (interpolation != null) {
+            throw new IllegalArgumentException("[" + NAME
+                    + "] [normalization] and [weight] go with score_mode [interpolate], " + "not [" + scoreMode + "]");
+        } else {
+            this.interpolation = null;
+        }
         this.fingerprint = fingerprint;
         this.fingerprintNode = fingerprintNode;
     }
@@ -163,6 +206,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         this.scoreMode = ScoreMode.readFrom(in);
         this.queryWeight = in.readFloat();
         this.rescoreQueryWeight = in.readFloat();
+        this.interpolation = in.readOptionalWriteable(Interpolation::new);
         this.fingerprint = in.readOptionalString();
         this.fingerprintNode = in.readOptionalString();
     }
@@ -175,6 +219,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         scoreMode.writeTo(out);
         out.writeFloat(queryWeight);
         out.writeFloat(rescoreQueryWeight);
+        out.writeOptionalWriteable(interpolation);
         out.writeOptionalString(fingerprint);
         out.writeOptionalString(fingerprintNode);
     }
@@ -207,8 +252,15 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         builder.field(QUERY_TEXT.getPreferredName(), queryText);
         builder.field(FIELDS.getPreferredName(), fields);
         builder.field(SCORE_MODE.getPreferredName(), scoreMode.toString());
-        builder.field(QUERY_WEIGHT.getPreferredName(), queryWeight);
-        builder.field(RESCORE_QUERY_WEIGHT.getPreferredName(), rescoreQueryWeight);
+        if (interpolation == null) {
+            builder.field(QUERY_WEIGHT.getPreferredName(), queryWeight);
+            builder.field(RESCORE_QUERY_WEIGHT.getPreferredName(), rescoreQueryWeight);
+        } else {
+            builder.field(
+                    NORMALIZATION.getPreferredName(),
+                    interpolation.normalization().toString());
+            builder.field(WEIGHT.getPreferredName(), interpolation.weight());
+        }
         builder.endObject();
     }
 
@@ -251,7 +303,8 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
                 new PassageReader(sourcePaths),
                 scoreMode,
                 queryWeight,
-                rescoreQueryWeight);
+                rescoreQueryWeight,
+                interpolation);
     }
 
     /** Where in {@code _source} a field's text lives, after checking that the field is mapped as text. */
@@ -308,6 +361,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
                 scoreMode,
                 queryWeight,
                 rescoreQueryWeight,
+                interpolation,
                 local.fingerprint(),
                 service.registry().nodeName());
         pinned.windowSize = windowSize;
@@ -361,6 +415,11 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         return rescoreQueryWeight;
     }
 
+    /** How {@code interpolate} blends the scores; null for the other score modes. */
+    public Interpolation interpolation() {
+        return interpolation;
+    }
+
     private static String requireText(String value, ParseField field) {
         if (value == null || value.isBlank()) {
             throw new IllegalArgumentException(
@@ -389,6 +448,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
                 && scoreMode == other.scoreMode
                 && queryWeight == other.queryWeight
                 && rescoreQueryWeight == other.rescoreQueryWeight
+                && Objects.equals(interpolation, other.interpolation)
                 && Objects.equals(fingerprint, other.fingerprint)
                 && Objects.equals(fingerprintNode, other.fingerprintNode);
     }
@@ -403,6 +463,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
                 scoreMode,
                 queryWeight,
                 rescoreQueryWeight,
+                interpolation,
                 fingerprint,
                 fingerprintNode);
     }

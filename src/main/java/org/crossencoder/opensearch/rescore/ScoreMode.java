@@ -17,7 +17,8 @@ import org.opensearch.core.common.io.stream.Writeable;
 /**
  * How a hit's first-stage score and its cross-encoder score become its final score. Both are weighted
  * first ({@code query_weight}, {@code rescore_query_weight}), as in the query rescorer; {@code replace}
- * keeps only the weighted cross-encoder score.
+ * keeps only the weighted cross-encoder score; {@code interpolate} blends both after normalizing them over the
+ * window ({@link Interpolation}).
  */
 public enum ScoreMode implements Writeable {
     REPLACE("cross-encoder score only") {
@@ -54,6 +55,14 @@ public enum ScoreMode implements Writeable {
         @Override
         public float combine(float first, float crossEncoder) {
             return Math.min(first, crossEncoder);
+        }
+    },
+    /** Both scores normalized over the window, then blended: see {@link Interpolation}, which does it. */
+    INTERPOLATE("weighted sum of normalized scores") {
+        @Override
+        public float combine(float first, float crossEncoder) {
+            throw new UnsupportedOperationException(
+                    "[interpolate] normalizes over the whole window: use Interpolation");
         }
     };
 

@@ -144,6 +144,29 @@ public class SearchProcessorsTests {
                                         config("model", MODEL, "fields", List.of("a"), "window_size", -1)))
                         .getMessage(),
                 containsString("[window_size] must be at least 1"));
+        assertThat(
+                assertThrows(
+                                IllegalArgumentException.class,
+                                () -> responseProcessor(
+                                        config("model", MODEL, "fields", List.of("a"), "score_mode", "total")))
+                        .getMessage(),
+                containsString("[score_mode] must be one of [replace, interpolate] but was [total]"));
+        assertThat(
+                assertThrows(
+                                Exception.class,
+                                () -> requestProcessor(
+                                        put,
+                                        config(
+                                                "model",
+                                                MODEL,
+                                                "fields",
+                                                List.of("a"),
+                                                "score_mode",
+                                                "total",
+                                                "weight",
+                                                0.5)))
+                        .getMessage(),
+                containsString("[normalization] and [weight] go with score_mode [interpolate], not [total]"));
     }
 
     @Test
@@ -194,17 +217,18 @@ public class SearchProcessorsTests {
                 containsString("[cross_encoder_rescore] found no query text"));
     }
 
-    @Test
-    public void theResponseProcessorOrdersTheWindowByTheModelAndKeepsTheRestBelow() throws Exception {
-        List<String> passages = List.of(
-                "museums of new york", "people live in berlin", "the population of berlin", "a train to munich");
-        SearchHit[] hits = new SearchHit[passages.size()];
+    private static final List<String> PASSAGES =
+            List.of("museums of new york", "people live in berlin", "the population of berlin", "a train to munich");
+
+    /** A response with {@link #PASSAGES} as hits doc-0 to doc-3, first-stage scores 10, 9, 8, 7. */
+    private static SearchResponse responseOfPassages() {
+        SearchHit[] hits = new SearchHit[PASSAGES.size()];
         for (int i = 0; i < hits.length; i++) {
             hits[i] = new SearchHit(i, "doc-" + i, Map.of(), Map.of());
-            hits[i].sourceRef(new BytesArray("{\"passage\":\"" + passages.get(i) + "\"}"));
+            hits[i].sourceRef(new BytesArray("{\"passage\":\"" + PASSAGES.get(i) + "\"}"));
             hits[i].score(10f - i);
         }
-        SearchResponse response = new SearchResponse(
+        return new SearchResponse(
                 new InternalSearchResponse(
                         new SearchHits(hits, new TotalHits(4, TotalHits.Relation.EQUAL_TO), 10f),
                         null,
@@ -220,10 +244,70 @@ public class SearchProcessorsTests {
                 5,
                 ShardSearchFailure.EMPTY_ARRAY,
                 SearchResponse.Clusters.EMPTY);
-        SearchRequest request = new SearchRequest()
+    }
+
+    private static SearchRequest requestWithQueryText() {
+        return new SearchRequest()
                 .source(new SearchSourceBuilder()
                         .query(QueryBuilders.matchAllQuery())
                         .ext(List.of(new CrossEncoderSearchExt(QUERY))));
+    }
+
+    private static SearchHit[] rerank(SearchResponseProcessor processor, SearchResponse response) {
+        AtomicReference<SearchResponse> answered = new AtomicReference<>();
+        processor.processResponseAsync(requestWithQueryText(), response, null, ActionListener.wrap(answered::set, e -> {
+            throw new AssertionError(e);
+        }));
+        return answered.get().getHits().getHits();
+    }
+
+    @Test
+    public void theResponseProcessorInterpolatesNormalizedScoresWhenAsked() throws Exception {
+        SearchHit[] firstStageOnly = rerank(
+                responseProcessor(config(
+                        "model",
+                        MODEL,
+                        "fields",
+                        List.of("passage"),
+                        "window_size",
+                        3,
+                        "score_mode",
+                        "interpolate",
+                        "weight",
+                        0.0)),
+                responseOfPassages());
+        assertEquals("weight 0 keeps the first stage's order", "doc-0", firstStageOnly[0].getId());
+        assertEquals(
+                "min-max over the window: the best first-stage hit scores 1", 1f, firstStageOnly[0].getScore(), 0f);
+        assertEquals(0.5f, firstStageOnly[1].getScore(), 1e-6f);
+        assertEquals(0f, firstStageOnly[2].getScore(), 0f);
+
+        SearchHit[] modelOnly = rerank(
+                responseProcessor(config(
+                        "model",
+                        MODEL,
+                        "fields",
+                        List.of("passage"),
+                        "window_size",
+                        3,
+                        "score_mode",
+                        "interpolate",
+                        "weight",
+                        1.0)),
+                responseOfPassages());
+        SearchHit[] replaced = rerank(
+                responseProcessor(config("model", MODEL, "fields", List.of("passage"), "window_size", 3)),
+                responseOfPassages());
+        for (int rank = 0; rank < 4; rank++) {
+            assertEquals("weight 1 orders as the model alone", replaced[rank].getId(), modelOnly[rank].getId());
+        }
+    }
+
+    @Test
+    public void theResponseProcessorOrdersTheWindowByTheModelAndKeepsTheRestBelow() throws Exception {
+        List<String> passages = PASSAGES;
+        SearchResponse response = responseOfPassages();
+        SearchRequest request = requestWithQueryText();
         SearchResponseProcessor processor =
                 responseProcessor(config("model", MODEL, "fields", List.of("passage"), "window_size", 3));
         assertThrows(UnsupportedOperationException.class, () -> processor.processResponse(request, response));

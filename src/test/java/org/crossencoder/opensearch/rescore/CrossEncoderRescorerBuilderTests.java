@@ -61,7 +61,7 @@ public class CrossEncoderRescorerBuilderTests {
     @Test
     public void rendersWhatItParses() throws Exception {
         CrossEncoderRescorerBuilder original = new CrossEncoderRescorerBuilder(
-                        () -> null, new ShardSearches(), "m", "q", List.of("a", "b"), ScoreMode.AVG, 0.25f, 1f)
+                        () -> null, new ShardSearches(), "m", "q", List.of("a", "b"), ScoreMode.AVG, 0.25f, 1f, null)
                 .windowSize(42);
         XContentBuilder json = XContentFactory.jsonBuilder();
         original.toXContent(json, ToXContent.EMPTY_PARAMS);
@@ -94,6 +94,35 @@ public class CrossEncoderRescorerBuilderTests {
         assertParseError(
                 "{\"model\":\"m\",\"query_text\":\"q\",\"fields\":[\"a\"],\"score_mode\":\"sum\"}",
                 "[score_mode] must be one of");
+    }
+
+    @Test
+    public void interpolateTakesANormalizationAndAWeightInsteadOfTheQueryWeights() throws Exception {
+        CrossEncoderRescorerBuilder defaults =
+                parse("{\"query_text\":\"q\",\"fields\":[\"a\"],\"score_mode\":\"interpolate\"}");
+        assertEquals(Interpolation.DEFAULT, defaults.interpolation());
+        CrossEncoderRescorerBuilder chosen =
+                parse("{\"query_text\":\"q\",\"fields\":[\"a\"],\"score_mode\":\"interpolate\","
+                        + "\"normalization\":\"reciprocal_rank\",\"weight\":0.8}");
+        assertEquals(new Interpolation(Interpolation.Normalization.RECIPROCAL_RANK, 0.8f), chosen.interpolation());
+        XContentBuilder json = XContentFactory.jsonBuilder();
+        chosen.toXContent(json, ToXContent.EMPTY_PARAMS);
+        assertThat(
+                BytesReference.bytes(json).utf8ToString(),
+                containsString("\"normalization\":\"reciprocal_rank\",\"weight\":0.8"));
+
+        assertParseError(
+                "{\"query_text\":\"q\",\"fields\":[\"a\"],\"weight\":0.5}",
+                "[normalization] and [weight] go with score_mode [interpolate], not [replace]");
+        assertParseError(
+                "{\"query_text\":\"q\",\"fields\":[\"a\"],\"score_mode\":\"interpolate\",\"query_weight\":2}",
+                "[query_weight] and [rescore_query_weight] do not apply to score_mode [interpolate]");
+        assertParseError(
+                "{\"query_text\":\"q\",\"fields\":[\"a\"],\"score_mode\":\"interpolate\",\"weight\":2}",
+                "[weight] must be between 0 and 1 but was [2.0]");
+        assertParseError(
+                "{\"query_text\":\"q\",\"fields\":[\"a\"],\"score_mode\":\"interpolate\",\"normalization\":\"l2\"}",
+                "[normalization] must be one of [min_max, reciprocal_rank] but was [l2]");
     }
 
     /** The error names the problem, and where in the request it is. */

@@ -17,14 +17,21 @@ public class CrossEncoderRescorerBuilderWireTests extends CrossEncoderWireTestCa
 
     @Override
     protected CrossEncoderRescorerBuilder createTestInstance() {
+        ScoreMode scoreMode = randomFrom(ScoreMode.values());
+        boolean interpolates = scoreMode == ScoreMode.INTERPOLATE;
         return builder(
                         randomBoolean() ? null : randomAlphaOfLengthBetween(1, 20),
                         randomAlphaOfLength(1) + randomUnicodeOfLengthBetween(0, 50),
                         randomList(1, 4, () -> randomAlphaOfLengthBetween(1, 10)),
-                        randomFrom(ScoreMode.values()),
-                        randomFloat(),
-                        randomFloat())
+                        scoreMode,
+                        interpolates ? 1f : randomFloat(),
+                        interpolates ? 1f : randomFloat(),
+                        interpolates ? randomInterpolation() : null)
                 .windowSize(randomIntBetween(1, 1000));
+    }
+
+    private static Interpolation randomInterpolation() {
+        return new Interpolation(randomFrom(Interpolation.Normalization.values()), randomFloat());
     }
 
     @Override
@@ -35,20 +42,33 @@ public class CrossEncoderRescorerBuilderWireTests extends CrossEncoderWireTestCa
         ScoreMode scoreMode = b.scoreMode();
         float queryWeight = b.queryWeight();
         float rescoreQueryWeight = b.rescoreQueryWeight();
+        Interpolation interpolation = b.interpolation();
         int windowSize = b.windowSize();
-        switch (between(0, 6)) {
+        switch (between(0, 5)) {
             case 0 -> model = model == null ? "other" : model + "x";
             case 1 -> queryText = queryText + "x";
             case 2 -> {
                 fields = new ArrayList<>(fields);
                 fields.add("another_field");
             }
-            case 3 -> scoreMode = randomValueOtherThan(scoreMode, () -> randomFrom(ScoreMode.values()));
-            case 4 -> queryWeight += 1;
-            case 5 -> rescoreQueryWeight += 1;
+            case 3 -> {
+                // The weights and the interpolation go with the score mode: change them together.
+                scoreMode = randomValueOtherThan(scoreMode, () -> randomFrom(ScoreMode.values()));
+                queryWeight = 1f;
+                rescoreQueryWeight = 1f;
+                interpolation = scoreMode == ScoreMode.INTERPOLATE ? Interpolation.DEFAULT : null;
+            }
+            case 4 -> {
+                if (interpolation == null) {
+                    rescoreQueryWeight += 1;
+                } else {
+                    interpolation =
+                            new Interpolation(interpolation.normalization(), interpolation.weight() == 1f ? 0f : 1f);
+                }
+            }
             default -> windowSize += 1;
         }
-        return builder(model, queryText, fields, scoreMode, queryWeight, rescoreQueryWeight)
+        return builder(model, queryText, fields, scoreMode, queryWeight, rescoreQueryWeight, interpolation)
                 .windowSize(windowSize);
     }
 
@@ -58,9 +78,18 @@ public class CrossEncoderRescorerBuilderWireTests extends CrossEncoderWireTestCa
             List<String> fields,
             ScoreMode scoreMode,
             float queryWeight,
-            float rescoreQueryWeight) {
+            float rescoreQueryWeight,
+            Interpolation interpolation) {
         return new CrossEncoderRescorerBuilder(
-                () -> null, SEARCHES, model, queryText, fields, scoreMode, queryWeight, rescoreQueryWeight);
+                () -> null,
+                SEARCHES,
+                model,
+                queryText,
+                fields,
+                scoreMode,
+                queryWeight,
+                rescoreQueryWeight,
+                interpolation);
     }
 
     @Override

@@ -56,6 +56,6 @@ public class ScoreModeTests {
                 assertThrows(IllegalArgumentException.class, () -> ScoreMode.fromString("REPLACE"))
                         .getMessage(),
                 containsString(
-                        "[score_mode] must be one of [replace, total, multiply, avg, max, min] but was [REPLACE]"));
+                        "[score_mode] must be one of [replace, total, multiply, avg, max, min, interpolate] but was [REPLACE]"));
     }
 }

@@ -90,32 +90,59 @@ public final class RelevanceEvaluation {
 
     static final String OUR_PIPELINE = "cross-encoder-rerank";
 
-    /** A way the rescorer combines the BM25 and cross-encoder scores, as its options spell it. */
-    record Combination(String scoreMode, float queryWeight, float rescoreQueryWeight) {
+    /** A way the rescorer combines the BM25 and cross-encoder scores: its options, as a request spells them. */
+    record Combination(Map<String, Object> options) {
+        static Combination weighted(String scoreMode, float queryWeight, float rescoreQueryWeight) {
+            Map<String, Object> options = new java.util.LinkedHashMap<>();
+            options.put("score_mode", scoreMode);
+            options.put("query_weight", queryWeight);
+            options.put("rescore_query_weight", rescoreQueryWeight);
+            return new Combination(options);
+        }
+
+        static Combination interpolated(String normalization, float weight) {
+            Map<String, Object> options = new java.util.LinkedHashMap<>();
+            options.put("score_mode", "interpolate");
+            options.put("normalization", normalization);
+            options.put("weight", weight);
+            return new Combination(options);
+        }
+
         @Override
         public String toString() {
-            return String.format(
-                    Locale.ROOT,
-                    "score_mode %s, query_weight %s, rescore_query_weight %s",
-                    scoreMode,
-                    queryWeight,
-                    rescoreQueryWeight);
+            StringBuilder text = new StringBuilder();
+            options.forEach((key, value) -> text.append(text.isEmpty() ? "" : ", ")
+                    .append(key)
+                    .append(' ')
+                    .append(value));
+            return text.toString();
         }
     }
 
     /**
      * The rescorer's combinations beside {@code replace} (the reranked row): BM25 scores here run 5-60 and the
-     * model's logits about -10 to 10, so an unweighted sum leans on BM25; the weighted sums try both balances.
+     * model's logits about -10 to 10, so an unweighted sum leans on BM25; the weighted sums try both balances, and
+     * {@code interpolate} normalizes both over the window before blending them with a weight from 0 (BM25 alone)
+     * to 1 (the model alone).
      */
-    static final List<Combination> COMBINATIONS = Boolean.parseBoolean(System.getProperty("eval.score-modes", "true"))
-            ? List.of(
-                    new Combination("total", 1, 1),
-                    new Combination("total", 0.1f, 1),
-                    new Combination("total", 1, 5),
-                    new Combination("multiply", 1, 1),
-                    new Combination("max", 1, 1),
-                    new Combination("min", 1, 1))
-            : List.of();
+    static final List<Combination> COMBINATIONS =
+            Boolean.parseBoolean(System.getProperty("eval.score-modes", "true")) ? combinations() : List.of();
+
+    private static List<Combination> combinations() {
+        List<Combination> combinations = new ArrayList<>(List.of(
+                Combination.weighted("total", 1, 1),
+                Combination.weighted("total", 0.1f, 1),
+                Combination.weighted("total", 1, 5),
+                Combination.weighted("multiply", 1, 1),
+                Combination.weighted("max", 1, 1),
+                Combination.weighted("min", 1, 1)));
+        for (String normalization : List.of("min_max", "reciprocal_rank")) {
+            for (float weight : new float[] {0f, 0.25f, 0.5f, 0.75f, 1f}) {
+                combinations.add(Combination.interpolated(normalization, weight));
+            }
+        }
+        return List.copyOf(combinations);
+    }
 
     private final RestClient client;
     private final Config config;
@@ -262,8 +289,7 @@ public final class RelevanceEvaluation {
         }
         String table = BenchmarkReport.table(config, results);
         System.out.println(table);
-        BenchmarkReport.update(
-                config.report(), "relevance:" + config.collection().name() + ":" + config.model(), table);
+        BenchmarkReport.update(config.report(), reportKey(), table);
         return results;
     }
 
@@ -364,6 +390,14 @@ public final class RelevanceEvaluation {
                 .field("k", DEPTH)
                 .endObject()
                 .endObject();
+    }
+
+    /** Each kind of run has its own section of the report: dataset, model, and the options that add rows. */
+    private String reportKey() {
+        return "relevance:" + config.collection().name() + ":" + config.model()
+                + (config.sideBySide() ? ":side-by-side" : "")
+                + (config.firstStages() ? ":first-stages" : "")
+                + (config.queryLimit() < Integer.MAX_VALUE ? ":" + config.queryLimit() + "-queries" : "");
     }
 
     /** Changing the cache's size empties it; null puts the default size back. */
@@ -570,9 +604,9 @@ public final class RelevanceEvaluation {
                     .field("query_text", query.text())
                     .array("fields", "title", "text");
             if (combination != null) {
-                b.field("score_mode", combination.scoreMode())
-                        .field("query_weight", combination.queryWeight())
-                        .field("rescore_query_weight", combination.rescoreQueryWeight());
+                for (Map.Entry<String, Object> option : combination.options().entrySet()) {
+                    b.field(option.getKey(), option.getValue());
+                }
             }
             b.endObject().endObject();
         });

@@ -69,6 +69,16 @@ public class RelevanceEvaluationSmokeIT extends CrossEncoderIntegTestCase {
                 reranked.ndcg10(),
                 results.get(3).ndcg10(),
                 1e-9);
+        assertEquals(
+                "interpolate with weight 0 keeps BM25's order",
+                multifield.ndcg10(),
+                row(results, "normalization min_max, weight 0.0").ndcg10(),
+                1e-9);
+        assertEquals(
+                "interpolate with weight 1 keeps the model's order",
+                reranked.ndcg10(),
+                row(results, "normalization min_max, weight 1.0").ndcg10(),
+                1e-9);
 
         List<String> run = Files.readAllLines(output.resolve(TINY_BERT).resolve("bm25-multifield.run"));
         assertEquals(8 * 100, run.size());
@@ -80,8 +90,15 @@ public class RelevanceEvaluationSmokeIT extends CrossEncoderIntegTestCase {
 
         String markdown = Files.readString(report);
         assertThat(markdown, containsString("Other sections stay."));
-        assertThat(markdown, containsString("<!-- relevance:scifact:" + TINY_BERT + " -->"));
+        assertThat(markdown, containsString("<!-- relevance:scifact:" + TINY_BERT + ":8-queries -->"));
         assertThat(markdown, containsString("random weights"));
         assertThat(markdown, containsString("| scifact | BM25 multifield | "));
+    }
+
+    private static RelevanceEvaluation.SystemResult row(List<RelevanceEvaluation.SystemResult> results, String named) {
+        return results.stream()
+                .filter(r -> r.system().endsWith(named))
+                .findFirst()
+                .orElseThrow();
     }
 }

@@ -100,7 +100,7 @@ public class CrossEncoderRescoreErrorsIT extends CrossEncoderIntegTestCase {
         assertThat(
                 badMode.raw(),
                 containsString(
-                        "[score_mode] must be one of [replace, total, multiply, avg, max, min] but was [sometimes]"));
+                        "[score_mode] must be one of [replace, total, multiply, avg, max, min, interpolate] but was [sometimes]"));
     }
 
     @Test

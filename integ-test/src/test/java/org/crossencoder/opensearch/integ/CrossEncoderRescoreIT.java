@@ -209,6 +209,45 @@ public class CrossEncoderRescoreIT extends CrossEncoderIntegTestCase {
     }
 
     @Test
+    public void interpolateBlendsMinMaxNormalizedScoresOverTheShardsWindowAndExplainsThem() throws Exception {
+        String query = "\"size\":8,\"query\":{\"match\":{\"passage\":\"berlin\"}}";
+        Map<String, Float> bm25 = scoresById(client.ok("POST", "/ranked/_search", "{" + query + "}"));
+        Map<String, Float> model = new java.util.HashMap<>();
+        for (Map<String, Object> hit : hits(client.ok("POST", "/ranked/_search", "{" + query + "}"))) {
+            model.put((String) hit.get("_id"), expected(passageOf(hit)));
+        }
+        float bm25Min = java.util.Collections.min(bm25.values());
+        float bm25Max = java.util.Collections.max(bm25.values());
+        float modelMin = java.util.Collections.min(model.values());
+        float modelMax = java.util.Collections.max(model.values());
+
+        RestClient.Response response = client.ok(
+                "POST",
+                "/ranked/_search",
+                "{\"explain\":true,"
+                        + query
+                        + ","
+                        + rescore(
+                                8,
+                                TINY_BERT,
+                                BERLIN_QUERY,
+                                "[\"passage\"]",
+                                ",\"score_mode\":\"interpolate\",\"weight\":0.3")
+                        + "}");
+        assertEquals(8, hits(response).size());
+        for (Map<String, Object> hit : hits(response)) {
+            String id = (String) hit.get("_id");
+            float expectedScore = 0.3f * (model.get(id) - modelMin) / (modelMax - modelMin)
+                    + 0.7f * (bm25.get(id) - bm25Min) / (bm25Max - bm25Min);
+            assertEquals(id, expectedScore, score(hit), 1e-4f);
+            assertThat(
+                    hit.get("_explanation").toString(),
+                    containsString("weight [0.3] times normalized cross-encoder score"));
+            assertThat(hit.get("_explanation").toString(), containsString("cross_encoder model [" + TINY_BERT + "]"));
+        }
+    }
+
+    @Test
     public void explainSaysWhenAHitWasBelowTheWindow() throws Exception {
         RestClient.Response response = client.ok(
                 "POST",
