@@ -17,6 +17,7 @@ import org.crossencoder.opensearch.model.PassageScores;
 import org.crossencoder.opensearch.rescore.Interpolation;
 import org.crossencoder.opensearch.rescore.PassageReader;
 import org.crossencoder.opensearch.rescore.Reranking;
+import org.crossencoder.opensearch.rescore.ScoreCombination;
 import org.crossencoder.opensearch.rescore.ScoreMode;
 import org.opensearch.action.search.SearchRequest;
 import org.opensearch.action.search.SearchResponse;
@@ -266,21 +267,17 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
 
         /** {@code replace} (the model's score) or {@code interpolate}: the scores merged from shards share no scale. */
         private static Interpolation interpolation(ProcessorConfig options) {
-            String scoreMode = options.string("score_mode", ScoreMode.REPLACE.toString());
-            Interpolation interpolation = options.interpolation();
-            if (ScoreMode.INTERPOLATE.toString().equals(scoreMode)) {
-                return interpolation == null ? Interpolation.DEFAULT : interpolation;
+            ScoreCombination combination = options.combination();
+            if (combination.scoreMode() != ScoreMode.REPLACE && combination.scoreMode() != ScoreMode.INTERPOLATE) {
+                throw new IllegalArgumentException("[" + TYPE
+                        + "] [score_mode] must be one of [replace, interpolate] but was [" + combination.scoreMode()
+                        + "]: the other modes add raw scores that shards do not share a scale for");
             }
-            if (ScoreMode.REPLACE.toString().equals(scoreMode) == false) {
-                throw new IllegalArgumentException(
-                        "[" + TYPE + "] [score_mode] must be one of [replace, interpolate] but was [" + scoreMode
-                                + "]: the other modes add raw scores that shards do not share a scale for");
+            if (combination.queryWeight() != 1f || combination.rescoreQueryWeight() != 1f) {
+                throw new IllegalArgumentException("[" + TYPE
+                        + "] takes no [query_weight] or [rescore_query_weight]: use score_mode [interpolate]");
             }
-            if (interpolation != null) {
-                throw new IllegalArgumentException(
-                        "[" + TYPE + "] [normalization] and [weight] go with score_mode [interpolate], not [replace]");
-            }
-            return null;
+            return combination.interpolation();
         }
     }
 }

@@ -10,8 +10,7 @@ import java.util.List;
 import java.util.function.Supplier;
 import org.crossencoder.opensearch.model.InferenceService;
 import org.crossencoder.opensearch.rescore.CrossEncoderRescorerBuilder;
-import org.crossencoder.opensearch.rescore.Interpolation;
-import org.crossencoder.opensearch.rescore.ScoreMode;
+import org.crossencoder.opensearch.rescore.ScoreCombination;
 import org.crossencoder.opensearch.rescore.ShardSearches;
 import org.opensearch.action.search.SearchRequest;
 import org.opensearch.search.builder.SearchSourceBuilder;
@@ -32,10 +31,7 @@ public final class CrossEncoderRescoreRequestProcessor extends AbstractProcessor
     private final String model;
     private final List<String> fields;
     private final int windowSize;
-    private final ScoreMode scoreMode;
-    private final float queryWeight;
-    private final float rescoreQueryWeight;
-    private final Interpolation interpolation;
+    private final ScoreCombination combination;
     private final QueryTextResolver queryText;
 
     CrossEncoderRescoreRequestProcessor(
@@ -47,10 +43,7 @@ public final class CrossEncoderRescoreRequestProcessor extends AbstractProcessor
             String model,
             List<String> fields,
             int windowSize,
-            ScoreMode scoreMode,
-            float queryWeight,
-            float rescoreQueryWeight,
-            Interpolation interpolation,
+            ScoreCombination combination,
             QueryTextResolver queryText) {
         super(tag, description, ignoreFailure);
         this.inference = inference;
@@ -58,26 +51,14 @@ public final class CrossEncoderRescoreRequestProcessor extends AbstractProcessor
         this.model = model;
         this.fields = fields;
         this.windowSize = windowSize;
-        this.scoreMode = scoreMode;
-        this.queryWeight = queryWeight;
-        this.rescoreQueryWeight = rescoreQueryWeight;
-        this.interpolation = interpolation;
+        this.combination = combination;
         this.queryText = queryText;
         // Fails pipeline creation, not the first search, on a bad model name, field list or weight.
         rescorer("placeholder");
     }
 
     private CrossEncoderRescorerBuilder rescorer(String text) {
-        return new CrossEncoderRescorerBuilder(
-                        inference,
-                        searches,
-                        model,
-                        text,
-                        fields,
-                        scoreMode,
-                        queryWeight,
-                        rescoreQueryWeight,
-                        interpolation)
+        return new CrossEncoderRescorerBuilder(inference, searches, model, text, fields, combination)
                 .windowSize(windowSize);
     }
 
@@ -121,10 +102,7 @@ public final class CrossEncoderRescoreRequestProcessor extends AbstractProcessor
                     options.model(),
                     options.fields(),
                     options.positiveInt("window_size", 100),
-                    ScoreMode.fromString(options.string("score_mode", ScoreMode.REPLACE.toString())),
-                    options.number("query_weight", 1f),
-                    options.number("rescore_query_weight", 1f),
-                    options.interpolation(),
+                    options.combination(),
                     options.queryTextResolver());
         }
     }

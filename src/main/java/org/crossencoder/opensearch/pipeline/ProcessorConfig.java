@@ -9,8 +9,9 @@ package org.crossencoder.opensearch.pipeline;
 import java.util.List;
 import java.util.Map;
 import org.crossencoder.opensearch.model.InferenceService;
-import org.crossencoder.opensearch.rescore.CrossEncoderRescorerBuilder;
 import org.crossencoder.opensearch.rescore.Interpolation;
+import org.crossencoder.opensearch.rescore.ScoreCombination;
+import org.crossencoder.opensearch.rescore.ScoreMode;
 import org.opensearch.OpenSearchException;
 import org.opensearch.common.Nullable;
 import org.opensearch.ingest.ConfigurationUtils;
@@ -89,13 +90,20 @@ final class ProcessorConfig {
                 type, tag, key, "must be a finite number but was [" + value + "]");
     }
 
-    /** The {@code normalization} and {@code weight} options of {@code score_mode: interpolate}; null without either. */
-    Interpolation interpolation() {
+    /** The {@code score_mode} options, each as the rescore clause reads it. */
+    ScoreCombination combination() {
+        String scoreMode = optionalString("score_mode");
+        Float queryWeight = optionalNumber("query_weight");
+        Float rescoreQueryWeight = optionalNumber("rescore_query_weight");
         String normalization = optionalString("normalization");
         Float weight = optionalNumber("weight");
         try {
-            return CrossEncoderRescorerBuilder.interpolation(
-                    normalization == null ? null : Interpolation.Normalization.fromString(normalization), weight);
+            return ScoreCombination.of(
+                    scoreMode == null ? null : ScoreMode.fromString(scoreMode),
+                    queryWeight,
+                    rescoreQueryWeight,
+                    normalization == null ? null : Interpolation.Normalization.fromString(normalization),
+                    weight);
         } catch (IllegalArgumentException e) {
             throw ConfigurationUtils.newConfigurationException(type, tag, "score_mode", e.getMessage());
         }

@@ -27,10 +27,7 @@ final class CrossEncoderRescoreContext extends RescoreContext {
     private final String queryText;
     private final List<String> fields;
     private final PassageReader passages;
-    private final ScoreMode scoreMode;
-    private final float queryWeight;
-    private final float rescoreQueryWeight;
-    private final Interpolation interpolation;
+    private final ScoreCombination combination;
     /** For {@code explain} with {@code interpolate}: the rescored window, and each of its docs' positions in it. */
     private Interpolation.Window window;
 
@@ -44,10 +41,7 @@ final class CrossEncoderRescoreContext extends RescoreContext {
             String queryText,
             List<String> fields,
             PassageReader passages,
-            ScoreMode scoreMode,
-            float queryWeight,
-            float rescoreQueryWeight,
-            Interpolation interpolation) {
+            ScoreCombination combination) {
         super(windowSize, CrossEncoderRescorer.INSTANCE);
         this.inference = inference;
         this.searches = searches;
@@ -55,10 +49,7 @@ final class CrossEncoderRescoreContext extends RescoreContext {
         this.queryText = queryText;
         this.fields = fields;
         this.passages = passages;
-        this.scoreMode = scoreMode;
-        this.queryWeight = queryWeight;
-        this.rescoreQueryWeight = rescoreQueryWeight;
-        this.interpolation = interpolation;
+        this.combination = combination;
     }
 
     /**
@@ -98,7 +89,7 @@ final class CrossEncoderRescoreContext extends RescoreContext {
 
     /** Null unless the score mode is {@code interpolate}. */
     Interpolation interpolation() {
-        return interpolation;
+        return combination.interpolation();
     }
 
     /** Keeps the window an interpolation normalized, so that {@code explain} can show a doc's normalized scores. */
@@ -120,7 +111,7 @@ final class CrossEncoderRescoreContext extends RescoreContext {
 
     /** The final score of a reranked hit. */
     float combine(float firstStage, float crossEncoder) {
-        return scoreMode.combine(firstStage * queryWeight, crossEncoder * rescoreQueryWeight);
+        return combination.combine(firstStage, crossEncoder);
     }
 
     CrossEncoderModel model() {
@@ -131,15 +122,7 @@ final class CrossEncoderRescoreContext extends RescoreContext {
         return fields;
     }
 
-    ScoreMode scoreMode() {
-        return scoreMode;
-    }
-
-    float queryWeight() {
-        return queryWeight;
-    }
-
-    float rescoreQueryWeight() {
-        return rescoreQueryWeight;
+    ScoreCombination combination() {
+        return combination;
     }
 }

@@ -101,10 +101,12 @@ public final class CrossEncoderRescorer implements Rescorer {
         if (context.interpolation() != null) {
             return context.window().explain(context.windowPosition(topLevelDocId), sourceExplanation, crossEncoder);
         }
-        return context.scoreMode()
+        ScoreCombination combination = context.combination();
+        return combination
+                .scoreMode()
                 .explain(
-                        weighted(sourceExplanation, context.queryWeight(), "query_weight"),
-                        weighted(crossEncoder, context.rescoreQueryWeight(), "rescore_query_weight"));
+                        weighted(sourceExplanation, combination.queryWeight(), "query_weight"),
+                        weighted(crossEncoder, combination.rescoreQueryWeight(), "rescore_query_weight"));
     }
 
     private static Explanation weighted(Explanation score, float weight, String weightName) {

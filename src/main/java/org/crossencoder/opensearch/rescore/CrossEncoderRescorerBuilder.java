@@ -74,10 +74,12 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
                         (String) args[0],
                         (String) args[1],
                         fields,
-                        args[3] == null ? ScoreMode.REPLACE : (ScoreMode) args[3],
-                        args[4] == null ? 1f : (Float) args[4],
-                        args[5] == null ? 1f : (Float) args[5],
-                        interpolation((Interpolation.Normalization) args[6], (Float) args[7]));
+                        ScoreCombination.of(
+                                (ScoreMode) args[3],
+                                (Float) args[4],
+                                (Float) args[5],
+                                (Interpolation.Normalization) args[6],
+                                (Float) args[7]));
             });
 
     static {
@@ -96,11 +98,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
     private final String model;
     private final String queryText;
     private final List<String> fields;
-    private final ScoreMode scoreMode;
-    private final float queryWeight;
-    private final float rescoreQueryWeight;
-    /** How {@code interpolate} blends; null for every other score mode. */
-    private final Interpolation interpolation;
+    private final ScoreCombination combination;
     /** Set when the coordinating node rewrites the request: the files of its model, which every shard must match. */
     private final String fingerprint;
     /** The node whose model the fingerprint describes. */
@@ -113,7 +111,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
             String model,
             String queryText,
             List<String> fields) {
-        this(inference, searches, model, queryText, fields, ScoreMode.REPLACE, 1f, 1f, null);
+        this(inference, searches, model, queryText, fields, ScoreCombination.REPLACE);
     }
 
     public CrossEncoderRescorerBuilder(
@@ -122,32 +120,8 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
             String model,
             String queryText,
             List<String> fields,
-            ScoreMode scoreMode,
-            float queryWeight,
-            float rescoreQueryWeight,
-            Interpolation interpolation) {
-        this(
-                inference,
-                searches,
-                model,
-                queryText,
-                fields,
-                scoreMode,
-                queryWeight,
-                rescoreQueryWeight,
-                interpolation,
-                null,
-                null);
-    }
-
-    /** The interpolation the request's options ask for: none unless it gave [normalization] or [weight]. */
-    public static Interpolation interpolation(Interpolation.Normalization normalization, Float weight) {
-        if (normalization == null && weight == null) {
-            return null;
-        }
-        return new Interpolation(
-                normalization == null ? Interpolation.Normalization.MIN_MAX : normalization,
-                weight == null ? Interpolation.DEFAULT_WEIGHT : weight);
+            ScoreCombination combination) {
+        this(inference, searches, model, queryText, fields, combination, null, null);
     }
 
     private CrossEncoderRescorerBuilder(
@@ -156,10 +130,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
             String model,
             String queryText,
             List<String> fields,
-            ScoreMode scoreMode,
-            float queryWeight,
-            float rescoreQueryWeight,
-            Interpolation interpolation,
+            ScoreCombination combination,
             String fingerprint,
             String fingerprintNode) {
         this.inference = inference;
@@ -175,22 +146,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         }
         fields.forEach(field -> requireText(field, FIELDS));
         this.fields = List.copyOf(fields);
-        this.scoreMode = Objects.requireNonNull(scoreMode);
-        this.queryWeight = requireFinite(queryWeight, QUERY_WEIGHT);
-        this.rescoreQueryWeight = requireFinite(rescoreQueryWeight, RESCORE_QUERY_WEIGHT);
-        if (scoreMode == ScoreMode.INTERPOLATE) {
-            if (queryWeight != 1f || rescoreQueryWeight != 1f) {
-                throw new IllegalArgumentException(
-                        "[" + NAME + "] [query_weight] and [rescore_query_weight] do not apply to "
-                                + "score_mode [interpolate]: its [weight] sets the blend");
-            }
-            this.interpolation = interpolation == null ? Interpolation.DEFAULT : interpolation;
-        } else if (interpolation != null) {
-            throw new IllegalArgumentException("[" + NAME
-                    + "] [normalization] and [weight] go with score_mode [interpolate], " + "not [" + scoreMode + "]");
-        } else {
-            this.interpolation = null;
-        }
+        this.combination = Objects.requireNonNull(combination);
         this.fingerprint = fingerprint;
         this.fingerprintNode = fingerprintNode;
     }
@@ -203,10 +159,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         this.model = in.readOptionalString();
         this.queryText = in.readString();
         this.fields = in.readStringList();
-        this.scoreMode = ScoreMode.readFrom(in);
-        this.queryWeight = in.readFloat();
-        this.rescoreQueryWeight = in.readFloat();
-        this.interpolation = in.readOptionalWriteable(Interpolation::new);
+        this.combination = new ScoreCombination(in);
         this.fingerprint = in.readOptionalString();
         this.fingerprintNode = in.readOptionalString();
     }
@@ -216,10 +169,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         out.writeOptionalString(model);
         out.writeString(queryText);
         out.writeStringCollection(fields);
-        scoreMode.writeTo(out);
-        out.writeFloat(queryWeight);
-        out.writeFloat(rescoreQueryWeight);
-        out.writeOptionalWriteable(interpolation);
+        combination.writeTo(out);
         out.writeOptionalString(fingerprint);
         out.writeOptionalString(fingerprintNode);
     }
@@ -251,16 +201,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         }
         builder.field(QUERY_TEXT.getPreferredName(), queryText);
         builder.field(FIELDS.getPreferredName(), fields);
-        builder.field(SCORE_MODE.getPreferredName(), scoreMode.toString());
-        if (interpolation == null) {
-            builder.field(QUERY_WEIGHT.getPreferredName(), queryWeight);
-            builder.field(RESCORE_QUERY_WEIGHT.getPreferredName(), rescoreQueryWeight);
-        } else {
-            builder.field(
-                    NORMALIZATION.getPreferredName(),
-                    interpolation.normalization().toString());
-            builder.field(WEIGHT.getPreferredName(), interpolation.weight());
-        }
+        combination.toXContent(builder);
         builder.endObject();
     }
 
@@ -301,10 +242,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
                 queryText,
                 fields,
                 new PassageReader(sourcePaths),
-                scoreMode,
-                queryWeight,
-                rescoreQueryWeight,
-                interpolation);
+                combination);
     }
 
     /** Where in {@code _source} a field's text lives, after checking that the field is mapped as text. */
@@ -358,10 +296,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
                 name,
                 queryText,
                 fields,
-                scoreMode,
-                queryWeight,
-                rescoreQueryWeight,
-                interpolation,
+                combination,
                 local.fingerprint(),
                 service.registry().nodeName());
         pinned.windowSize = windowSize;
@@ -403,35 +338,14 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         return fields;
     }
 
-    public ScoreMode scoreMode() {
-        return scoreMode;
-    }
-
-    public float queryWeight() {
-        return queryWeight;
-    }
-
-    public float rescoreQueryWeight() {
-        return rescoreQueryWeight;
-    }
-
-    /** How {@code interpolate} blends the scores; null for the other score modes. */
-    public Interpolation interpolation() {
-        return interpolation;
+    public ScoreCombination combination() {
+        return combination;
     }
 
     private static String requireText(String value, ParseField field) {
         if (value == null || value.isBlank()) {
             throw new IllegalArgumentException(
                     "[" + NAME + "] requires a non-empty [" + field.getPreferredName() + "]");
-        }
-        return value;
-    }
-
-    private static float requireFinite(float value, ParseField field) {
-        if (Float.isFinite(value) == false) {
-            throw new IllegalArgumentException(
-                    "[" + NAME + "] [" + field.getPreferredName() + "] must be a finite number");
         }
         return value;
     }
@@ -445,26 +359,13 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         return Objects.equals(model, other.model)
                 && queryText.equals(other.queryText)
                 && fields.equals(other.fields)
-                && scoreMode == other.scoreMode
-                && queryWeight == other.queryWeight
-                && rescoreQueryWeight == other.rescoreQueryWeight
-                && Objects.equals(interpolation, other.interpolation)
+                && combination.equals(other.combination)
                 && Objects.equals(fingerprint, other.fingerprint)
                 && Objects.equals(fingerprintNode, other.fingerprintNode);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(
-                super.hashCode(),
-                model,
-                queryText,
-                fields,
-                scoreMode,
-                queryWeight,
-                rescoreQueryWeight,
-                interpolation,
-                fingerprint,
-                fingerprintNode);
+        return Objects.hash(super.hashCode(), model, queryText, fields, combination, fingerprint, fingerprintNode);
     }
 }

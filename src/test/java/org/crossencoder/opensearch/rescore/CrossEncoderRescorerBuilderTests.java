@@ -45,23 +45,28 @@ public class CrossEncoderRescorerBuilderTests {
         assertEquals("m", builder.model());
         assertEquals("how many", builder.queryText());
         assertEquals(List.of("title", "meta.passage"), builder.fields());
-        assertEquals(ScoreMode.MULTIPLY, builder.scoreMode());
-        assertEquals(0.5f, builder.queryWeight(), 0f);
-        assertEquals(2f, builder.rescoreQueryWeight(), 0f);
+        assertEquals(ScoreMode.MULTIPLY, builder.combination().scoreMode());
+        assertEquals(0.5f, builder.combination().queryWeight(), 0f);
+        assertEquals(2f, builder.combination().rescoreQueryWeight(), 0f);
     }
 
     @Test
     public void defaultsToReplacingTheScoreWithUnitWeights() throws Exception {
         CrossEncoderRescorerBuilder builder = parse("{\"model\":\"m\",\"query_text\":\"q\",\"fields\":[\"passage\"]}");
-        assertEquals(ScoreMode.REPLACE, builder.scoreMode());
-        assertEquals(1f, builder.queryWeight(), 0f);
-        assertEquals(1f, builder.rescoreQueryWeight(), 0f);
+        assertEquals(ScoreMode.REPLACE, builder.combination().scoreMode());
+        assertEquals(1f, builder.combination().queryWeight(), 0f);
+        assertEquals(1f, builder.combination().rescoreQueryWeight(), 0f);
     }
 
     @Test
     public void rendersWhatItParses() throws Exception {
         CrossEncoderRescorerBuilder original = new CrossEncoderRescorerBuilder(
-                        () -> null, new ShardSearches(), "m", "q", List.of("a", "b"), ScoreMode.AVG, 0.25f, 1f, null)
+                        () -> null,
+                        new ShardSearches(),
+                        "m",
+                        "q",
+                        List.of("a", "b"),
+                        new ScoreCombination(ScoreMode.AVG, 0.25f, 1f, null))
                 .windowSize(42);
         XContentBuilder json = XContentFactory.jsonBuilder();
         original.toXContent(json, ToXContent.EMPTY_PARAMS);
@@ -100,11 +105,13 @@ public class CrossEncoderRescorerBuilderTests {
     public void interpolateTakesANormalizationAndAWeightInsteadOfTheQueryWeights() throws Exception {
         CrossEncoderRescorerBuilder defaults =
                 parse("{\"query_text\":\"q\",\"fields\":[\"a\"],\"score_mode\":\"interpolate\"}");
-        assertEquals(Interpolation.DEFAULT, defaults.interpolation());
+        assertEquals(Interpolation.DEFAULT, defaults.combination().interpolation());
         CrossEncoderRescorerBuilder chosen =
                 parse("{\"query_text\":\"q\",\"fields\":[\"a\"],\"score_mode\":\"interpolate\","
                         + "\"normalization\":\"reciprocal_rank\",\"weight\":0.8}");
-        assertEquals(new Interpolation(Interpolation.Normalization.RECIPROCAL_RANK, 0.8f), chosen.interpolation());
+        assertEquals(
+                new Interpolation(Interpolation.Normalization.RECIPROCAL_RANK, 0.8f),
+                chosen.combination().interpolation());
         XContentBuilder json = XContentFactory.jsonBuilder();
         chosen.toXContent(json, ToXContent.EMPTY_PARAMS);
         assertThat(

@@ -39,10 +39,10 @@ public class CrossEncoderRescorerBuilderWireTests extends CrossEncoderWireTestCa
         String model = b.model();
         String queryText = b.queryText();
         List<String> fields = b.fields();
-        ScoreMode scoreMode = b.scoreMode();
-        float queryWeight = b.queryWeight();
-        float rescoreQueryWeight = b.rescoreQueryWeight();
-        Interpolation interpolation = b.interpolation();
+        ScoreMode scoreMode = b.combination().scoreMode();
+        float queryWeight = b.combination().queryWeight();
+        float rescoreQueryWeight = b.combination().rescoreQueryWeight();
+        Interpolation interpolation = b.combination().interpolation();
         int windowSize = b.windowSize();
         switch (between(0, 5)) {
             case 0 -> model = model == null ? "other" : model + "x";
@@ -86,10 +86,7 @@ public class CrossEncoderRescorerBuilderWireTests extends CrossEncoderWireTestCa
                 model,
                 queryText,
                 fields,
-                scoreMode,
-                queryWeight,
-                rescoreQueryWeight,
-                interpolation);
+                new ScoreCombination(scoreMode, queryWeight, rescoreQueryWeight, interpolation));
     }
 
     @Override
