@@ -261,40 +261,30 @@ public class SearchProcessorsTests {
         return answered.get().getHits().getHits();
     }
 
+    private static SearchResponseProcessor interpolating(float weight) {
+        return responseProcessor(config(
+                "model",
+                MODEL,
+                "fields",
+                List.of("passage"),
+                "window_size",
+                3,
+                "score_mode",
+                "interpolate",
+                "weight",
+                weight));
+    }
+
     @Test
     public void theResponseProcessorInterpolatesNormalizedScoresWhenAsked() throws Exception {
-        SearchHit[] firstStageOnly = rerank(
-                responseProcessor(config(
-                        "model",
-                        MODEL,
-                        "fields",
-                        List.of("passage"),
-                        "window_size",
-                        3,
-                        "score_mode",
-                        "interpolate",
-                        "weight",
-                        0.0)),
-                responseOfPassages());
+        SearchHit[] firstStageOnly = rerank(interpolating(0.0f), responseOfPassages());
         assertEquals("weight 0 keeps the first stage's order", "doc-0", firstStageOnly[0].getId());
         assertEquals(
                 "min-max over the window: the best first-stage hit scores 1", 1f, firstStageOnly[0].getScore(), 0f);
         assertEquals(0.5f, firstStageOnly[1].getScore(), 1e-6f);
         assertEquals(0f, firstStageOnly[2].getScore(), 0f);
 
-        SearchHit[] modelOnly = rerank(
-                responseProcessor(config(
-                        "model",
-                        MODEL,
-                        "fields",
-                        List.of("passage"),
-                        "window_size",
-                        3,
-                        "score_mode",
-                        "interpolate",
-                        "weight",
-                        1.0)),
-                responseOfPassages());
+        SearchHit[] modelOnly = rerank(interpolating(1.0f), responseOfPassages());
         SearchHit[] replaced = rerank(
                 responseProcessor(config("model", MODEL, "fields", List.of("passage"), "window_size", 3)),
                 responseOfPassages());
