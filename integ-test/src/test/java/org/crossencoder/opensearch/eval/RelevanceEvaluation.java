@@ -90,6 +90,10 @@ public final class RelevanceEvaluation {
 
     static final String OUR_PIPELINE = "cross-encoder-rerank";
 
+    /** The fields the cross-encoder reads: title and text joined, or as {@code -Deval.fields=text} says. */
+    static final List<String> RERANK_FIELDS =
+            List.of(System.getProperty("eval.fields", "title,text").split(","));
+
     /** A way the rescorer combines the BM25 and cross-encoder scores: its options, as a request spells them. */
     record Combination(Map<String, Object> options) {
         static Combination weighted(String scoreMode, float queryWeight, float rescoreQueryWeight) {
@@ -226,7 +230,7 @@ public final class RelevanceEvaluation {
                 new SearchSystem(
                         "BM25 multifield", References.bm25Multifield(dataset), null, false, this::bm25Multifield),
                 new SearchSystem(
-                        top + "cross_encoder [" + config.model() + "]",
+                        top + "cross_encoder [" + config.model() + "] over " + RERANK_FIELDS,
                         References.reranked(dataset, config.model()),
                         null,
                         true,
@@ -313,9 +317,15 @@ public final class RelevanceEvaluation {
         client.ok(
                 "PUT",
                 "/_search/pipeline/" + HYBRID_RERANK_PIPELINE,
-                String.format(Locale.ROOT, """
+                String.format(
+                        Locale.ROOT,
+                        """
                 {"phase_results_processors":[%s],
-                 "response_processors":[{"cross_encoder_rerank":{"model":"%s","fields":["title","text"],"window_size":%d}}]}""", normalization, config.model(), config.window()));
+                 "response_processors":[{"cross_encoder_rerank":{"model":"%s","fields":%s,"window_size":%d}}]}""",
+                        normalization,
+                        config.model(),
+                        RERANK_FIELDS.stream().map(f -> "\"" + f + "\"").toList(),
+                        config.window()));
         String knn = "kNN (" + Embedder.NAME + " vectors of title and text, k " + DEPTH + ")";
         String hybrid = "hybrid BM25 multifield + kNN (min_max, arithmetic_mean 0.5/0.5)";
         systems.add(new SearchSystem(knn, "none comparable", null, false, q -> firstStage(q, false, false)));
@@ -369,7 +379,7 @@ public final class RelevanceEvaluation {
                 b.startObject("cross_encoder")
                         .field("model", config.model())
                         .field("query_text", query.text())
-                        .array("fields", "title", "text")
+                        .array("fields", RERANK_FIELDS.toArray(String[]::new))
                         .endObject();
                 b.endObject();
             }
@@ -397,7 +407,8 @@ public final class RelevanceEvaluation {
         return "relevance:" + config.collection().name() + ":" + config.model()
                 + (config.sideBySide() ? ":side-by-side" : "")
                 + (config.firstStages() ? ":first-stages" : "")
-                + (config.queryLimit() < Integer.MAX_VALUE ? ":" + config.queryLimit() + "-queries" : "");
+                + (config.queryLimit() < Integer.MAX_VALUE ? ":" + config.queryLimit() + "-queries" : "")
+                + (RERANK_FIELDS.equals(List.of("title", "text")) ? "" : ":fields-" + String.join("-", RERANK_FIELDS));
     }
 
     /** Changing the cache's size empties it; null puts the default size back. */
@@ -602,7 +613,7 @@ public final class RelevanceEvaluation {
             b.startObject("cross_encoder")
                     .field("model", config.model())
                     .field("query_text", query.text())
-                    .array("fields", "title", "text");
+                    .array("fields", RERANK_FIELDS.toArray(String[]::new));
             if (combination != null) {
                 for (Map.Entry<String, Object> option : combination.options().entrySet()) {
                     b.field(option.getKey(), option.getValue());
