@@ -299,6 +299,14 @@ public final class RelevanceEvaluation {
 
     static final String HYBRID_PIPELINE = "hybrid";
     static final String HYBRID_RERANK_PIPELINE = "hybrid-cross-encoder-rerank";
+    static final String HYBRID_INTERPOLATE_PIPELINE = "hybrid-cross-encoder-interpolate";
+
+    /** How a first stage's hits are reranked: not at all, by the model alone, or interpolated with the first stage. */
+    private enum Rerank {
+        NONE,
+        REPLACE,
+        INTERPOLATE
+    }
 
     /**
      * kNN over {@link Embedder} vectors of title and text, and neural-search's hybrid of BM25 multifield and that kNN
@@ -314,41 +322,62 @@ public final class RelevanceEvaluation {
                 "PUT",
                 "/_search/pipeline/" + HYBRID_PIPELINE,
                 "{\"phase_results_processors\":[" + normalization + "]}");
-        client.ok(
-                "PUT",
-                "/_search/pipeline/" + HYBRID_RERANK_PIPELINE,
-                String.format(
-                        Locale.ROOT,
-                        """
+        for (String scoreMode : List.of("replace", "interpolate")) {
+            client.ok(
+                    "PUT",
+                    "/_search/pipeline/"
+                            + (scoreMode.equals("replace") ? HYBRID_RERANK_PIPELINE : HYBRID_INTERPOLATE_PIPELINE),
+                    String.format(
+                            Locale.ROOT,
+                            """
                 {"phase_results_processors":[%s],
-                 "response_processors":[{"cross_encoder_rerank":{"model":"%s","fields":%s,"window_size":%d}}]}""",
-                        normalization,
-                        config.model(),
-                        RERANK_FIELDS.stream().map(f -> "\"" + f + "\"").toList(),
-                        config.window()));
+                 "response_processors":[{"cross_encoder_rerank":{"model":"%s","fields":%s,"window_size":%d,"score_mode":"%s"}}]}""",
+                            normalization,
+                            config.model(),
+                            RERANK_FIELDS.stream().map(f -> "\"" + f + "\"").toList(),
+                            config.window(),
+                            scoreMode));
+        }
         String knn = "kNN (" + Embedder.NAME + " vectors of title and text, k " + DEPTH + ")";
         String hybrid = "hybrid BM25 multifield + kNN (min_max, arithmetic_mean 0.5/0.5)";
-        systems.add(new SearchSystem(knn, "none comparable", null, false, q -> firstStage(q, false, false)));
+        String reranked = ", top " + config.window() + " reranked by ";
+        systems.add(new SearchSystem(knn, "none comparable", null, false, q -> firstStage(q, false, Rerank.NONE)));
         systems.add(new SearchSystem(
-                knn + ", top " + config.window() + " reranked by cross_encoder [" + config.model() + "]",
+                knn + reranked + "cross_encoder [" + config.model() + "]",
                 "rescore clause",
                 null,
                 true,
-                q -> firstStage(q, false, true)));
-        systems.add(
-                new SearchSystem(hybrid, "none comparable", HYBRID_PIPELINE, false, q -> firstStage(q, true, false)));
+                q -> firstStage(q, false, Rerank.REPLACE)));
         systems.add(new SearchSystem(
-                hybrid + ", top " + config.window() + " reranked by cross_encoder_rerank [" + config.model() + "]",
+                knn + reranked + "cross_encoder [" + config.model() + "], score_mode interpolate (min_max, weight 0.5)",
+                "rescore clause, scores from the score cache",
+                null,
+                false,
+                true,
+                q -> firstStage(q, false, Rerank.INTERPOLATE)));
+        systems.add(new SearchSystem(
+                hybrid, "none comparable", HYBRID_PIPELINE, false, q -> firstStage(q, true, Rerank.NONE)));
+        systems.add(new SearchSystem(
+                hybrid + reranked + "cross_encoder_rerank [" + config.model() + "]",
                 "response processor after the normalization processor",
                 HYBRID_RERANK_PIPELINE,
                 true,
-                q -> firstStage(q, true, true)));
+                q -> firstStage(q, true, Rerank.REPLACE)));
+        systems.add(new SearchSystem(
+                hybrid + reranked + "cross_encoder_rerank [" + config.model()
+                        + "], score_mode interpolate (min_max, weight 0.5)",
+                "response processor, scores from the score cache",
+                HYBRID_INTERPOLATE_PIPELINE,
+                false,
+                true,
+                q -> firstStage(q, true, Rerank.INTERPOLATE)));
     }
 
     private final java.util.Map<String, float[]> queryVectors = new java.util.HashMap<>();
 
     /** kNN, or hybrid BM25 + kNN, with the cross-encoder's rescore clause (kNN) or response processor (hybrid). */
-    private String firstStage(BeirCollection.Query query, boolean hybrid, boolean reranked) throws Exception {
+    private String firstStage(BeirCollection.Query query, boolean hybrid, Rerank rerank) throws Exception {
+        boolean reranked = rerank != Rerank.NONE;
         float[] vector = queryVectors.get(query.id());
         if (vector == null) {
             vector = embedder.embed(List.of(query.text()))[0];
@@ -379,8 +408,11 @@ public final class RelevanceEvaluation {
                 b.startObject("cross_encoder")
                         .field("model", config.model())
                         .field("query_text", query.text())
-                        .array("fields", RERANK_FIELDS.toArray(String[]::new))
-                        .endObject();
+                        .array("fields", RERANK_FIELDS.toArray(String[]::new));
+                if (rerank == Rerank.INTERPOLATE) {
+                    b.field("score_mode", "interpolate");
+                }
+                b.endObject();
                 b.endObject();
             }
             if (reranked && hybrid) {
