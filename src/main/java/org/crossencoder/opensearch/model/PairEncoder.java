@@ -72,35 +72,37 @@ final class PairEncoder implements Closeable {
     }
 
     Encoding[] encode(String query, List<String> passages) {
-        int queryTokens = tokenCount(query);
+        Encoding queryAlone = tokens(query);
+        int queryTokens = queryAlone.getIds().length;
         // Truncating only the passage cannot work when the query alone leaves it no room, and the native
         // tokenizer then aborts the whole JVM instead of failing: such a pair is cut longest first.
         if (passageOnly != null && queryTokens + pairOverhead < maxLength) {
-            return passageOnly.batchEncode(pairs(query, passages, false));
+            return passageOnly.batchEncode(pairs(query, queryAlone, passages, false));
         }
         // Which side keeps an odd token can depend on where Hugging Face stopped reading each text (see
         // atWordBoundary), but only once the query takes more than half of the pair's room.
-        return longestFirst.batchEncode(pairs(query, passages, 2 * queryTokens > maxLength - pairOverhead));
+        return longestFirst.batchEncode(pairs(query, queryAlone, passages, 2 * queryTokens > maxLength - pairOverhead));
     }
 
-    private PairList<String, String> pairs(String query, List<String> passages, boolean cutAtWordBoundaries) {
-        String pairQuery = cutAtWordBoundaries ? atWordBoundary(query) : query;
+    private PairList<String, String> pairs(
+            String query, Encoding queryAlone, List<String> passages, boolean cutAtWordBoundaries) {
+        String pairQuery = cutAtWordBoundaries ? atWordBoundary(query, queryAlone) : query;
         PairList<String, String> pairs = new PairList<>(passages.size());
         for (String passage : passages) {
-            pairs.add(pairQuery, cutAtWordBoundaries ? atWordBoundary(passage) : passage);
+            pairs.add(pairQuery, cutAtWordBoundaries ? atWordBoundary(passage, tokens(passage)) : passage);
         }
         return pairs;
     }
 
     /**
-     * The text up to the end of the word holding its {@code maxLength}-th token, or all of it when it is shorter.
+     * The text up to the end of the word holding its {@code maxLength}-th token, or all of it when it is shorter
+     * ({@code alone}: the text's {@link #tokens}).
      * Hugging Face tokenizers (0.23 on) stop reading a text there before they cut a pair longest first, and it is
      * from those lengths that they choose the shorter side, which keeps the odd token; cutting the text at the
      * same word boundary, where tokenizing a prefix gives the same tokens, makes our tokenizer choose alike.
      */
-    private String atWordBoundary(String text) {
-        Encoding encoding = untruncated.encode(text, false, false);
-        long[] words = encoding.getWordIds();
+    private String atWordBoundary(String text, Encoding alone) {
+        long[] words = alone.getWordIds();
         if (words.length <= maxLength) {
             return text;
         }
@@ -109,11 +111,16 @@ final class PairEncoder implements Closeable {
             last++;
         }
         // Offsets count code points, not UTF-16 chars.
-        return text.substring(0, text.offsetByCodePoints(0, encoding.getCharTokenSpans()[last].getEnd()));
+        return text.substring(0, text.offsetByCodePoints(0, alone.getCharTokenSpans()[last].getEnd()));
+    }
+
+    /** The text's tokens alone: no special tokens, no truncation. */
+    private Encoding tokens(String text) {
+        return untruncated.encode(text, false, false);
     }
 
     private int tokenCount(String text) {
-        return untruncated.encode(text, false, false).getIds().length;
+        return tokens(text).getIds().length;
     }
 
     long padId() {

@@ -73,11 +73,6 @@ final class ProcessorConfig {
         return ConfigurationUtils.readStringProperty(type, tag, config, key, defaultValue);
     }
 
-    float number(String key, float defaultValue) {
-        Float value = optionalNumber(key);
-        return value == null ? defaultValue : value;
-    }
-
     Float optionalNumber(String key) {
         Object value = config.remove(key);
         if (value == null) {

@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.lucene.search.Explanation;
 import org.apache.lucene.search.IndexSearcher;
 import org.crossencoder.opensearch.model.CrossEncoderModel;
 import org.crossencoder.opensearch.model.InferenceBudget;
@@ -101,12 +102,9 @@ final class CrossEncoderRescoreContext extends RescoreContext {
         }
     }
 
-    Interpolation.Window window() {
-        return window;
-    }
-
-    int windowPosition(int docId) {
-        return windowPositions.get(docId);
+    /** How the interpolation blended this doc's scores in the window it rescored. */
+    Explanation explainBlend(int docId, Explanation firstStage, Explanation crossEncoder) {
+        return window.explain(windowPositions.get(docId), firstStage, crossEncoder);
     }
 
     /** The final score of a reranked hit. */

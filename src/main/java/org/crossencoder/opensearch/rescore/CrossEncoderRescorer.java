@@ -99,7 +99,7 @@ public final class CrossEncoderRescorer implements Rescorer {
                         + context.fields()
                         + (passage.isEmpty() ? " (none of the fields has text: scored against an empty passage)" : ""));
         if (context.interpolation() != null) {
-            return context.window().explain(context.windowPosition(topLevelDocId), sourceExplanation, crossEncoder);
+            return context.explainBlend(topLevelDocId, sourceExplanation, crossEncoder);
         }
         ScoreCombination combination = context.combination();
         return combination

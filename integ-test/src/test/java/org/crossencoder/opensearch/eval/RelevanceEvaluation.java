@@ -6,6 +6,7 @@
  */
 package org.crossencoder.opensearch.eval;
 
+import ai.onnxruntime.OrtException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +14,8 @@ import java.nio.file.Paths;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -97,7 +100,7 @@ public final class RelevanceEvaluation {
     /** A way the rescorer combines the BM25 and cross-encoder scores: its options, as a request spells them. */
     record Combination(Map<String, Object> options) {
         static Combination weighted(String scoreMode, float queryWeight, float rescoreQueryWeight) {
-            Map<String, Object> options = new java.util.LinkedHashMap<>();
+            Map<String, Object> options = new LinkedHashMap<>();
             options.put("score_mode", scoreMode);
             options.put("query_weight", queryWeight);
             options.put("rescore_query_weight", rescoreQueryWeight);
@@ -105,7 +108,7 @@ public final class RelevanceEvaluation {
         }
 
         static Combination interpolated(String normalization, float weight) {
-            Map<String, Object> options = new java.util.LinkedHashMap<>();
+            Map<String, Object> options = new LinkedHashMap<>();
             options.put("score_mode", "interpolate");
             options.put("normalization", normalization);
             options.put("weight", weight);
@@ -373,7 +376,7 @@ public final class RelevanceEvaluation {
                 q -> firstStage(q, true, Rerank.INTERPOLATE)));
     }
 
-    private final java.util.Map<String, float[]> queryVectors = new java.util.HashMap<>();
+    private final Map<String, float[]> queryVectors = new HashMap<>();
 
     /** kNN, or hybrid BM25 + kNN, with the cross-encoder's rescore clause (kNN) or response processor (hybrid). */
     private String firstStage(BeirCollection.Query query, boolean hybrid, Rerank rerank) throws Exception {
@@ -509,7 +512,7 @@ public final class RelevanceEvaluation {
                 throw new IllegalStateException(
                         "bulk indexing failed: " + response.raw().substring(0, 2000));
             }
-        } catch (IOException | ai.onnxruntime.OrtException e) {
+        } catch (IOException | OrtException e) {
             throw new IllegalStateException(e);
         }
         documents.clear();

@@ -12,6 +12,8 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThat;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -211,15 +213,16 @@ public class CrossEncoderRescoreIT extends CrossEncoderIntegTestCase {
     @Test
     public void interpolateBlendsMinMaxNormalizedScoresOverTheShardsWindowAndExplainsThem() throws Exception {
         String query = "\"size\":8,\"query\":{\"match\":{\"passage\":\"berlin\"}}";
-        Map<String, Float> bm25 = scoresById(client.ok("POST", "/ranked/_search", "{" + query + "}"));
-        Map<String, Float> model = new java.util.HashMap<>();
-        for (Map<String, Object> hit : hits(client.ok("POST", "/ranked/_search", "{" + query + "}"))) {
+        RestClient.Response firstStage = client.ok("POST", "/ranked/_search", "{" + query + "}");
+        Map<String, Float> bm25 = scoresById(firstStage);
+        Map<String, Float> model = new HashMap<>();
+        for (Map<String, Object> hit : hits(firstStage)) {
             model.put((String) hit.get("_id"), expected(passageOf(hit)));
         }
-        float bm25Min = java.util.Collections.min(bm25.values());
-        float bm25Max = java.util.Collections.max(bm25.values());
-        float modelMin = java.util.Collections.min(model.values());
-        float modelMax = java.util.Collections.max(model.values());
+        float bm25Min = Collections.min(bm25.values());
+        float bm25Max = Collections.max(bm25.values());
+        float modelMin = Collections.min(model.values());
+        float modelMax = Collections.max(model.values());
 
         RestClient.Response response = client.ok(
                 "POST",
