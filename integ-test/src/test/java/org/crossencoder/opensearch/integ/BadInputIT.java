@@ -257,6 +257,34 @@ public class BadInputIT extends CrossEncoderIntegTestCase {
                 400,
                 "[score_mode] must be one of"));
         cases.add(new Case(
+                "interpolate weight above 1",
+                "POST",
+                SEARCH,
+                rescore("5", valid("\"score_mode\":\"interpolate\",\"weight\":2")),
+                400,
+                "[weight] must be between 0 and 1 but was [2.0]"));
+        cases.add(new Case(
+                "interpolate normalization unknown",
+                "POST",
+                SEARCH,
+                rescore("5", valid("\"score_mode\":\"interpolate\",\"normalization\":\"l2\"")),
+                400,
+                "[normalization] must be one of [min_max, reciprocal_rank] but was [l2]"));
+        cases.add(new Case(
+                "weight without interpolate",
+                "POST",
+                SEARCH,
+                rescore("5", valid("\"weight\":0.5")),
+                400,
+                "[normalization] and [weight] go with score_mode [interpolate], not [replace]"));
+        cases.add(new Case(
+                "interpolate with query_weight",
+                "POST",
+                SEARCH,
+                rescore("5", valid("\"score_mode\":\"interpolate\",\"query_weight\":2")),
+                400,
+                "do not apply to score_mode [interpolate]"));
+        cases.add(new Case(
                 "query_weight NaN",
                 "POST",
                 SEARCH,
@@ -323,6 +351,27 @@ public class BadInputIT extends CrossEncoderIntegTestCase {
                 String.format(Locale.ROOT, rescoreProcessor, "{\"model\":\"nope\",\"fields\":[\"passage\"]}"),
                 400,
                 "unknown cross-encoder model [nope] on node [shared-node]; loaded models: ["));
+        cases.add(new Case(
+                "response processor raw score_mode",
+                "PUT",
+                pipeline,
+                String.format(
+                        Locale.ROOT,
+                        rerankProcessor,
+                        "{\"model\":\"" + GENERATED + "\",\"fields\":[\"passage\"],\"score_mode\":\"total\"}"),
+                400,
+                "[score_mode] must be one of [replace, interpolate] but was [total]"));
+        cases.add(new Case(
+                "processor interpolate weight below 0",
+                "PUT",
+                pipeline,
+                String.format(
+                        Locale.ROOT,
+                        rescoreProcessor,
+                        "{\"model\":\"" + GENERATED
+                                + "\",\"fields\":[\"passage\"],\"score_mode\":\"interpolate\",\"weight\":-0.5}"),
+                400,
+                "[weight] must be between 0 and 1 but was [-0.5]"));
         cases.add(new Case(
                 "processor model failed",
                 "PUT",
