@@ -19,6 +19,8 @@ import org.crossencoder.opensearch.action.RerankAction;
 import org.crossencoder.opensearch.action.TransportCrossEncoderNodesAction;
 import org.crossencoder.opensearch.action.TransportReloadModelsAction;
 import org.crossencoder.opensearch.action.TransportRerankAction;
+import org.crossencoder.opensearch.mlcommons.MlCommonsClient;
+import org.crossencoder.opensearch.mlcommons.MlCommonsModels;
 import org.crossencoder.opensearch.model.CrossEncoderModel;
 import org.crossencoder.opensearch.model.InferenceScheduler;
 import org.crossencoder.opensearch.model.InferenceService;
@@ -81,6 +83,7 @@ public class CrossEncoderPlugin extends Plugin implements SearchPlugin, SearchPi
 
     private final SetOnce<InferenceService> inference = new SetOnce<>();
     private final SetOnce<ModelRegistry> registry = new SetOnce<>();
+    private final SetOnce<MlCommonsModels> mlCommons = new SetOnce<>();
     private final SetOnce<ThreadPool> threadPool = new SetOnce<>();
     private final ShardSearches shardSearches = new ShardSearches();
 
@@ -124,7 +127,19 @@ public class CrossEncoderPlugin extends Plugin implements SearchPlugin, SearchPi
                 pool.getMax(),
                 (int) pool.getQueueSize().singles(),
                 System::nanoTime);
-        inference.set(new InferenceService(registry.get(), scheduler, clusterService.getClusterSettings()));
+        mlCommons.set(new MlCommonsModels(
+                new MlCommonsClient(client, threadPool.getThreadContext(), clusterService.getNodeName()),
+                registry.get(),
+                threadPool,
+                environment.tmpDir(),
+                () -> clusterService.getClusterSettings().get(CrossEncoderSettings.ML_COMMONS_CHECK_INTERVAL)));
+        mlCommons.get().start();
+        inference.set(new InferenceService(
+                registry.get(),
+                mlCommons.get(),
+                threadPool.getThreadContext(),
+                scheduler,
+                clusterService.getClusterSettings()));
         return List.of(inference.get());
     }
 
@@ -203,6 +218,9 @@ public class CrossEncoderPlugin extends Plugin implements SearchPlugin, SearchPi
 
     @Override
     public void close() {
+        if (mlCommons.get() != null) {
+            mlCommons.get().close();
+        }
         if (registry.get() != null) {
             registry.get().close();
         }

@@ -15,7 +15,9 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Stream;
+import org.crossencoder.opensearch.mlcommons.MlCommonsModels;
 import org.crossencoder.opensearch.model.ModelInfo;
+import org.crossencoder.opensearch.settings.CrossEncoderSettings;
 import org.opensearch.core.xcontent.ToXContentFragment;
 import org.opensearch.core.xcontent.XContentBuilder;
 
@@ -73,7 +75,10 @@ final class ClusterModelsView implements ToXContentFragment {
             ModelInfo model = byNode.get(node);
             String nodeName = node.getNode().getName();
             builder.startObject(node.getNode().getId()).field("name", nodeName);
-            if (model == null) {
+            if (model == null && MlCommonsModels.isMlCommonsModel(name)) {
+                // Not a fault: a node reads an ML Commons model the first time a search needs it there.
+                builder.field("status", "not_loaded");
+            } else if (model == null) {
                 missing.add(nodeName);
                 builder.field("status", "missing");
             } else if (model.loaded() == false) {
@@ -83,6 +88,11 @@ final class ClusterModelsView implements ToXContentFragment {
                 builder.field("status", "loaded")
                         .field("sha256", model.sha256())
                         .field("tokenizer_sha256", model.tokenizerSha256());
+                if (model.mlCommons() != null) {
+                    builder.field(
+                            "ml_commons_model_content_hash_value",
+                            model.mlCommons().contentHash());
+                }
                 if (model.fingerprint().equals(reference) == false) {
                     differs.add(nodeName);
                 }
@@ -96,14 +106,17 @@ final class ClusterModelsView implements ToXContentFragment {
             builder.field("missing_on", missing).field("failed_on", failed).field("differs_on", differs);
             builder.field(
                     "fix",
-                    "every node that holds shards searched with ["
-                            + name
-                            + "] needs the same model directory: copy it from a node whose files are right into the models path of "
-                            + Stream.of(missing, failed, differs)
-                                    .flatMap(List::stream)
-                                    .sorted()
-                                    .toList()
-                            + " and reload the models (POST _plugins/cross_encoder/models/_reload)");
+                    MlCommonsModels.isMlCommonsModel(name)
+                            ? "the nodes read [" + name + "] from ML Commons again at their next check (every ["
+                                    + CrossEncoderSettings.ML_COMMONS_CHECK_INTERVAL.getKey() + "])"
+                            : "every node that holds shards searched with ["
+                                    + name
+                                    + "] needs the same model directory: copy it from a node whose files are right into the models path of "
+                                    + Stream.of(missing, failed, differs)
+                                            .flatMap(List::stream)
+                                            .sorted()
+                                            .toList()
+                                    + " and reload the models (POST _plugins/cross_encoder/models/_reload)");
         }
         builder.endObject();
     }

@@ -32,15 +32,24 @@ public final class TransportRerankAction extends HandledTransportAction<RerankRe
     @Override
     protected void doExecute(Task task, RerankRequest request, ActionListener<RerankResponse> listener) {
         long start = System.nanoTime();
-        CrossEncoderModel model;
         try {
             inference.checkPairLimit(request.texts().size(), "[rerank] the number of texts", "");
             inference.checkQueryText(request.queryText(), "[rerank]");
-            model = inference.model(request.model());
         } catch (RuntimeException e) {
             listener.onFailure(e);
             return;
         }
+        inference.model(
+                request.model(),
+                ActionListener.wrap(model -> score(task, request, model, start, listener), listener::onFailure));
+    }
+
+    private void score(
+            Task task,
+            RerankRequest request,
+            CrossEncoderModel model,
+            long start,
+            ActionListener<RerankResponse> listener) {
         inference.score(
                 model,
                 request.queryText(),

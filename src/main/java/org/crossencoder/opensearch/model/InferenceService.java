@@ -8,24 +8,29 @@ package org.crossencoder.opensearch.model;
 
 import ai.onnxruntime.OrtException;
 import java.util.List;
+import org.crossencoder.opensearch.mlcommons.MlCommonsModels;
 import org.crossencoder.opensearch.settings.CrossEncoderSettings;
 import org.opensearch.OpenSearchException;
 import org.opensearch.OpenSearchStatusException;
 import org.opensearch.action.support.PlainActionFuture;
 import org.opensearch.common.Nullable;
 import org.opensearch.common.settings.ClusterSettings;
+import org.opensearch.common.util.concurrent.ThreadContext;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.concurrency.OpenSearchRejectedExecutionException;
 import org.opensearch.core.rest.RestStatus;
 import org.opensearch.core.tasks.TaskCancelledException;
 
 /**
- * The node's entry point to its models: finds a model by name, answers from the {@link ScoreCache} what it
+ * The node's entry point to its models: finds a model by name (in the models path, or in ML Commons for names
+ * {@code ml:<model id>}), answers from the {@link ScoreCache} what it
  * can, and hands the rest to the {@link InferenceScheduler}. Counts what it does in {@link InferenceStats}.
  */
 public final class InferenceService {
 
     private final ModelRegistry registry;
+    private final MlCommonsModels mlCommons;
+    private final ThreadContext threadContext;
     private final InferenceScheduler scheduler;
     private final InferenceStats stats = new InferenceStats();
     private final ScoreCache cache;
@@ -33,8 +38,15 @@ public final class InferenceService {
     private volatile int maxQueryTextLength;
     private volatile String defaultModel;
 
-    public InferenceService(ModelRegistry registry, InferenceScheduler scheduler, ClusterSettings clusterSettings) {
+    public InferenceService(
+            ModelRegistry registry,
+            MlCommonsModels mlCommons,
+            ThreadContext threadContext,
+            InferenceScheduler scheduler,
+            ClusterSettings clusterSettings) {
         this.registry = registry;
+        this.mlCommons = mlCommons;
+        this.threadContext = threadContext;
         this.scheduler = scheduler;
         this.maxWindowSize = clusterSettings.get(CrossEncoderSettings.MAX_WINDOW_SIZE);
         clusterSettings.addSettingsUpdateConsumer(
@@ -54,7 +66,36 @@ public final class InferenceService {
      * naming the setting and this node's models when neither is given.
      */
     public CrossEncoderModel model(@Nullable String name) {
-        return registry.get(name != null ? name : requireDefaultModel());
+        String resolved = name != null ? name : requireDefaultModel();
+        return MlCommonsModels.isMlCommonsModel(resolved) ? mlCommons.model(resolved) : registry.get(resolved);
+    }
+
+    /** As {@link #model(String)}, first reading an ML Commons model that this node does not serve yet. */
+    public void model(@Nullable String name, ActionListener<CrossEncoderModel> listener) {
+        String resolved;
+        try {
+            resolved = name != null ? name : requireDefaultModel();
+        } catch (RuntimeException e) {
+            listener.onFailure(e);
+            return;
+        }
+        ensureServed(
+                resolved, ActionListener.wrap(ignored -> listener.onResponse(model(resolved)), listener::onFailure));
+    }
+
+    /** Answers once this node serves the named model: at once for the models path's, after reading it for ML Commons'. */
+    public void ensureServed(String name, ActionListener<Void> listener) {
+        if (MlCommonsModels.isMlCommonsModel(name)) {
+            mlCommons.ensureServed(name, threadContext, listener);
+        } else {
+            listener.onResponse(null);
+        }
+    }
+
+    /** Whether this node serves the named model now (any version of it). */
+    public boolean serves(String name) {
+        ModelInfo info = registry.info(name);
+        return info != null && info.loaded();
     }
 
     /** The cluster's default model name; a 400 naming the setting and this node's models when none is set. */

@@ -7,6 +7,7 @@
 package org.crossencoder.opensearch.model;
 
 import java.io.IOException;
+import org.opensearch.common.Nullable;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
 import org.opensearch.core.common.io.stream.Writeable;
@@ -27,11 +28,27 @@ public record ModelInfo(
         String sha256,
         String tokenizerSha256,
         long residentBytes,
-        long loadTimeMillis)
+        long loadTimeMillis,
+        @Nullable MlCommonsSource mlCommons)
         implements Writeable, ToXContentObject {
 
+    /** The ML Commons model a model was read from: its id, name and the SHA-256 ML Commons recorded for its zip. */
+    public record MlCommonsSource(String modelId, String name, String contentHash) implements Writeable {
+
+        MlCommonsSource(StreamInput in) throws IOException {
+            this(in.readString(), in.readOptionalString(), in.readString());
+        }
+
+        @Override
+        public void writeTo(StreamOutput out) throws IOException {
+            out.writeString(modelId);
+            out.writeOptionalString(name);
+            out.writeString(contentHash);
+        }
+    }
+
     static ModelInfo failed(String name, String path, String error) {
-        return new ModelInfo(name, path, false, error, 0, null, null, 0, null, null, 0, 0);
+        return new ModelInfo(name, path, false, error, 0, null, null, 0, null, null, 0, 0, null);
     }
 
     /**
@@ -58,7 +75,8 @@ public record ModelInfo(
                 in.readOptionalString(),
                 in.readOptionalString(),
                 in.readVLong(),
-                in.readVLong());
+                in.readVLong(),
+                in.readOptionalWriteable(MlCommonsSource::new));
     }
 
     @Override
@@ -75,6 +93,7 @@ public record ModelInfo(
         out.writeOptionalString(tokenizerSha256);
         out.writeVLong(residentBytes);
         out.writeVLong(loadTimeMillis);
+        out.writeOptionalWriteable(mlCommons);
     }
 
     @Override
@@ -92,6 +111,13 @@ public record ModelInfo(
             builder.field("tokenizer_sha256", tokenizerSha256);
             builder.humanReadableField("resident_size_in_bytes", "resident_size", new ByteSizeValue(residentBytes));
             builder.field("load_time_in_millis", loadTimeMillis);
+            if (mlCommons != null) {
+                builder.startObject("ml_commons")
+                        .field("model_id", mlCommons.modelId())
+                        .field("name", mlCommons.name())
+                        .field("model_content_hash_value", mlCommons.contentHash())
+                        .endObject();
+            }
         } else {
             builder.field("error", error);
         }

@@ -50,12 +50,24 @@ public final class ModelRegistry implements Closeable {
 
     private static final Logger logger = LogManager.getLogger(ModelRegistry.class);
 
-    /** One loaded version of a model and what the node reports of it. */
+    /** The start of the names of models served from elsewhere than the models path. */
+    public static final String EXTERNAL_PREFIX = "ml:";
+
     /** A loaded model, what it reports about itself, and the directory state it was loaded from. */
     private record Version(CrossEncoderModel model, ModelInfo info, Pending source) {}
 
     /** A model directory to load: the digests its files had and the config it declared when the reload read them. */
-    private record Pending(Path dir, String modelSha256, String tokenizerSha256, ModelConfig config) {}
+    private record Pending(Path dir, String modelSha256, String tokenizerSha256, ModelConfig config) {
+
+        static Pending read(String name, Path dir) throws IOException {
+            CrossEncoderModel.requireFiles(name, dir);
+            return new Pending(
+                    dir,
+                    sha256(dir.resolve(CrossEncoderModel.MODEL_FILE)),
+                    sha256(dir.resolve(PairEncoder.TOKENIZER_FILE)),
+                    ModelConfig.load(dir));
+        }
+    }
 
     /** A prepared reload: what will serve, what failed, and what it changes. */
     private record Plan(
@@ -70,6 +82,9 @@ public final class ModelRegistry implements Closeable {
     private volatile SortedMap<String, Version> serving = Collections.emptySortedMap();
     /** Models whose directory failed to load and that have no earlier version serving. */
     private volatile SortedMap<String, ModelInfo> failed = Collections.emptySortedMap();
+
+    /** Models served from elsewhere than the models path (ML Commons), by name: reloads of the path leave them be. */
+    private volatile SortedMap<String, Version> external = Collections.emptySortedMap();
 
     private volatile SortedMap<String, Version> staged = Collections.emptySortedMap();
     private final List<Version> retiring = new CopyOnWriteArrayList<>();
@@ -130,12 +145,7 @@ public final class ModelRegistry implements Closeable {
             Path dir = entry.getValue();
             Version previous = serving.get(name);
             try {
-                CrossEncoderModel.requireFiles(name, dir);
-                Pending pending = new Pending(
-                        dir,
-                        sha256(dir.resolve(CrossEncoderModel.MODEL_FILE)),
-                        sha256(dir.resolve(PairEncoder.TOKENIZER_FILE)),
-                        ModelConfig.load(dir));
+                Pending pending = Pending.read(name, dir);
                 if (previous != null && previous.source().equals(pending)) {
                     next.put(name, previous);
                     outcomes.put(name, new ReloadOutcome(name, ReloadOutcome.Change.UNCHANGED, null));
@@ -150,7 +160,10 @@ public final class ModelRegistry implements Closeable {
             String name = entry.getKey();
             Version previous = serving.get(name);
             try {
-                Version version = loadVersion(name, entry.getValue(), next.values());
+                List<Version> others = new ArrayList<>(next.values());
+                others.addAll(external.values());
+                Version version = loadVersion(
+                        name, entry.getValue(), others, entry.getValue().dir().toString(), null);
                 next.put(name, version);
                 loaded.put(name, version);
                 outcomes.put(
@@ -205,8 +218,7 @@ public final class ModelRegistry implements Closeable {
         staged = Collections.emptySortedMap();
         for (Version version : previous.values()) {
             if (plan.serving().get(version.info().name()) != version) {
-                retiring.add(version);
-                retireLater.accept(() -> retire(version));
+                retireLater(version);
             }
         }
         List<ReloadOutcome> outcomes = plan.outcomes();
@@ -221,6 +233,50 @@ public final class ModelRegistry implements Closeable {
             }
         }
         return outcomes;
+    }
+
+    /**
+     * Loads the model files in {@code dir} and serves them as {@code name} beside the models path's models, until
+     * {@link #stopServing(String)}; an earlier version of that name retires as a replaced one does. For models that
+     * come from elsewhere than the models path: {@code origin} says where, for the models API.
+     */
+    public synchronized ModelInfo serve(String name, Path dir, String origin, ModelInfo.MlCommonsSource source)
+            throws Exception {
+        Pending pending = Pending.read(name, dir);
+        List<Version> others = new ArrayList<>(serving.values());
+        external.forEach((other, version) -> {
+            if (other.equals(name) == false) {
+                others.add(version);
+            }
+        });
+        Version version = loadVersion(name, pending, others, origin, source);
+        SortedMap<String, Version> next = new TreeMap<>(external);
+        retireLater(next.put(name, version));
+        external = Collections.unmodifiableSortedMap(next);
+        return version.info();
+    }
+
+    /** Stops serving a model {@link #serve} serves; it retires as a removed one does. False if it served none. */
+    public synchronized boolean stopServing(String name) {
+        SortedMap<String, Version> next = new TreeMap<>(external);
+        Version removed = next.remove(name);
+        external = Collections.unmodifiableSortedMap(next);
+        retireLater(removed);
+        return removed != null;
+    }
+
+    /** The model {@link #serve} serves under the name now, or null. */
+    @Nullable
+    public CrossEncoderModel served(String name) {
+        Version version = external.get(name);
+        return version == null ? null : version.model();
+    }
+
+    private void retireLater(@Nullable Version version) {
+        if (version != null) {
+            retiring.add(version);
+            retireLater.accept(() -> retire(version));
+        }
     }
 
     private void retire(Version version) {
@@ -241,7 +297,9 @@ public final class ModelRegistry implements Closeable {
         if (Files.isDirectory(root)) {
             try (DirectoryStream<Path> dirs = Files.newDirectoryStream(root, Files::isDirectory)) {
                 for (Path dir : dirs) {
-                    if (Files.exists(dir.resolve(CrossEncoderModel.MODEL_FILE))) {
+                    // Such names are ML Commons models' (see MlCommonsModels): a directory cannot take one.
+                    if (Files.exists(dir.resolve(CrossEncoderModel.MODEL_FILE))
+                            && dir.getFileName().toString().startsWith(EXTERNAL_PREFIX) == false) {
                         directories.put(dir.getFileName().toString(), dir);
                     }
                 }
@@ -254,7 +312,13 @@ public final class ModelRegistry implements Closeable {
      * Loads a model unless the models that will serve beside it ({@code others}) and it would hold more memory than
      * the limit allows: checked before loading with the file's size, and after with what loading it took.
      */
-    private Version loadVersion(String name, Pending pending, Collection<Version> others) throws Exception {
+    private Version loadVersion(
+            String name,
+            Pending pending,
+            Collection<Version> others,
+            String origin,
+            @Nullable ModelInfo.MlCommonsSource source)
+            throws Exception {
         Path dir = pending.dir();
         long fileBytes = Files.size(dir.resolve(CrossEncoderModel.MODEL_FILE));
         long othersBytes = others.stream()
@@ -271,7 +335,7 @@ public final class ModelRegistry implements Closeable {
             checkMemoryLimit(name, residentBytes, othersBytes, "");
             ModelInfo info = new ModelInfo(
                     name,
-                    dir.toString(),
+                    origin,
                     true,
                     null,
                     model.config().maxLength(),
@@ -281,8 +345,9 @@ public final class ModelRegistry implements Closeable {
                     pending.modelSha256(),
                     pending.tokenizerSha256(),
                     residentBytes,
-                    millis);
-            logger.info("loaded cross-encoder model [{}] from [{}] in [{}ms]", name, dir, millis);
+                    millis,
+                    source);
+            logger.info("loaded cross-encoder model [{}] from [{}] in [{}ms]", name, origin, millis);
             return new Version(model, info, pending);
         } catch (RuntimeException e) {
             model.decRef();
@@ -347,7 +412,7 @@ public final class ModelRegistry implements Closeable {
 
     private List<Version> candidates(String name) {
         List<Version> versions = new ArrayList<>(2);
-        for (Map<String, Version> state : List.of(serving, staged)) {
+        for (Map<String, Version> state : List.of(serving, staged, external)) {
             Version version = state.get(name);
             if (version != null) {
                 versions.add(version);
@@ -384,6 +449,7 @@ public final class ModelRegistry implements Closeable {
     public Map<String, CrossEncoderModel> models() {
         SortedMap<String, CrossEncoderModel> models = new TreeMap<>();
         serving.forEach((name, version) -> models.put(name, version.model()));
+        external.forEach((name, version) -> models.put(name, version.model()));
         return Collections.unmodifiableSortedMap(models);
     }
 
@@ -394,14 +460,15 @@ public final class ModelRegistry implements Closeable {
     /** What this node serves (or failed to load) under the name, or null if it has no such model directory. */
     @Nullable
     public ModelInfo info(String name) {
-        Version version = serving.get(name);
+        Version version = serving.containsKey(name) ? serving.get(name) : external.get(name);
         return version != null ? version.info() : failed.get(name);
     }
 
-    /** Every model directory found, serving or failed. */
+    /** Every model served (from the models path or elsewhere) and every model directory that failed to load. */
     public List<ModelInfo> describe() {
         SortedMap<String, ModelInfo> all = new TreeMap<>(failed);
         serving.forEach((name, version) -> all.put(name, version.info()));
+        external.forEach((name, version) -> all.put(name, version.info()));
         return List.copyOf(all.values());
     }
 
@@ -410,6 +477,8 @@ public final class ModelRegistry implements Closeable {
         discardStaged();
         serving.values().forEach(version -> version.model().decRef());
         serving = Collections.emptySortedMap();
+        external.values().forEach(version -> version.model().decRef());
+        external = Collections.emptySortedMap();
         retiring.forEach(version -> version.model().decRef());
         retiring.clear();
     }

@@ -10,7 +10,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
-import org.crossencoder.opensearch.model.CrossEncoderModel;
 import org.crossencoder.opensearch.model.InferenceBudget;
 import org.crossencoder.opensearch.model.InferenceService;
 import org.crossencoder.opensearch.model.PassageScores;
@@ -99,7 +98,6 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
         SearchHit[] hits;
         String[] texts;
         String text;
-        CrossEncoderModel resolved;
         InferenceService service = inference.get();
         try {
             text = queryText.resolve(request);
@@ -115,7 +113,6 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
                     texts.length,
                     "[" + TYPE + "] the number of hits to rerank",
                     "; ask a smaller [size] or give the processor a [window_size]");
-            resolved = service.model(model);
             for (int i = 0; i < texts.length; i++) {
                 Map<String, Object> source = hits[i].getSourceAsMap();
                 if (source == null) {
@@ -128,12 +125,16 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
             listener.onFailure(e);
             return;
         }
-        service.score(
-                resolved,
-                text,
-                Arrays.asList(texts),
-                budget(request, response, start),
-                ActionListener.map(listener, scores -> rerank(response, hits, scores)));
+        service.model(
+                model,
+                ActionListener.wrap(
+                        resolved -> service.score(
+                                resolved,
+                                text,
+                                Arrays.asList(texts),
+                                budget(request, response, start),
+                                ActionListener.map(listener, scores -> rerank(response, hits, scores))),
+                        listener::onFailure));
     }
 
     /** The search's own task and what is left of its {@code timeout} after the search itself. */

@@ -8,6 +8,7 @@ package org.crossencoder.opensearch.pipeline;
 
 import java.util.List;
 import java.util.Map;
+import org.crossencoder.opensearch.mlcommons.MlCommonsModels;
 import org.crossencoder.opensearch.model.InferenceService;
 import org.crossencoder.opensearch.rescore.Interpolation;
 import org.crossencoder.opensearch.rescore.ScoreCombination;
@@ -38,7 +39,14 @@ final class ProcessorConfig {
     @Nullable
     String model() {
         String model = ConfigurationUtils.readOptionalStringProperty(type, tag, config, "model");
-        if (model != null && servingNode != null) {
+        // An ML Commons model is read when a search first needs it: here, its id can only be checked for form.
+        if (model != null && MlCommonsModels.isMlCommonsModel(model)) {
+            try {
+                MlCommonsModels.modelId(model);
+            } catch (IllegalArgumentException e) {
+                throw ConfigurationUtils.newConfigurationException(type, tag, "model", e.getMessage());
+            }
+        } else if (model != null && servingNode != null) {
             try {
                 servingNode.model(model);
             } catch (OpenSearchException e) {

@@ -15,11 +15,13 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Supplier;
+import org.crossencoder.opensearch.mlcommons.MlCommonsModels;
 import org.crossencoder.opensearch.model.CrossEncoderModel;
 import org.crossencoder.opensearch.model.InferenceService;
 import org.crossencoder.opensearch.model.ModelInfo;
 import org.opensearch.OpenSearchStatusException;
 import org.opensearch.core.ParseField;
+import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.common.ParsingException;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
@@ -103,6 +105,8 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
     private final String fingerprint;
     /** The node whose model the fingerprint describes. */
     private final String fingerprintNode;
+    /** Set on the copy that asked to read an ML Commons model: this node's own state, never sent or compared. */
+    private boolean loadRequested;
 
     /** A rescore with the default combination: the cross-encoder's score replaces the first stage's. */
     public CrossEncoderRescorerBuilder(
@@ -278,29 +282,46 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
      * On the coordinating node, pins the model: its name (the default model's, if the request names none) and
      * the fingerprint of this node's files for it. Each shard then checks that it holds the same files, so one
      * search never ranks some shards with another model. A node without the model pins nothing.
+     * <p>
+     * An ML Commons model ({@code ml:<model id>}) that a node does not serve yet is read from ML Commons first, on the
+     * coordinating node and on each node holding a shard, while the request is rewritten (which may wait). Not when a
+     * shard's search context is built: that rewrite cannot wait, and the model was read just before it.
      */
     @Override
     public RescorerBuilder<CrossEncoderRescorerBuilder> rewrite(QueryRewriteContext ctx) {
         InferenceService service = inference.get();
-        if (fingerprint != null || service == null) {
+        if (service == null || (fingerprint != null && ctx.convertToShardContext() != null)) {
             return this;
         }
         String name = model != null ? model : service.requireDefaultModel();
+        if (MlCommonsModels.isMlCommonsModel(name)
+                && service.serves(name) == false
+                && ctx.convertToShardContext() == null) {
+            if (loadRequested) {
+                return this; // OpenSearch runs the load after this round, then rewrites again
+            }
+            ctx.registerAsyncAction((client, listener) -> service.ensureServed(
+                    name, ActionListener.wrap(served -> listener.onResponse(null), listener::onFailure)));
+            // A new object, equal to this one: OpenSearch runs the registered action only for a rewrite that changed.
+            CrossEncoderRescorerBuilder loading = copy(model, fingerprint, fingerprintNode);
+            loading.loadRequested = true;
+            return loading;
+        }
+        if (fingerprint != null) {
+            return this;
+        }
         ModelInfo local = service.registry().info(name);
         if (local == null || local.loaded() == false) {
             return this;
         }
-        CrossEncoderRescorerBuilder pinned = new CrossEncoderRescorerBuilder(
-                inference,
-                searches,
-                name,
-                queryText,
-                fields,
-                combination,
-                local.fingerprint(),
-                service.registry().nodeName());
-        pinned.windowSize = windowSize;
-        return pinned;
+        return copy(name, local.fingerprint(), service.registry().nodeName());
+    }
+
+    private CrossEncoderRescorerBuilder copy(String model, String fingerprint, String fingerprintNode) {
+        CrossEncoderRescorerBuilder copy = new CrossEncoderRescorerBuilder(
+                inference, searches, model, queryText, fields, combination, fingerprint, fingerprintNode);
+        copy.windowSize = windowSize;
+        return copy;
     }
 
     /** The version the search was planned with, when the coordinating node pinned one; else the one serving here. */

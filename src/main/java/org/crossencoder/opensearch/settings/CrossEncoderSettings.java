@@ -11,6 +11,7 @@ import java.util.List;
 import org.opensearch.common.settings.Setting;
 import org.opensearch.common.settings.Setting.Property;
 import org.opensearch.common.settings.Settings;
+import org.opensearch.common.unit.TimeValue;
 import org.opensearch.common.util.concurrent.OpenSearchExecutors;
 import org.opensearch.core.common.unit.ByteSizeValue;
 import org.opensearch.env.Environment;
@@ -84,6 +85,18 @@ public final class CrossEncoderSettings {
     public static final Setting<ByteSizeValue> CACHE_SIZE =
             Setting.memorySizeSetting("plugins.cross_encoder.cache.size", "1%", Property.NodeScope, Property.Dynamic);
 
+    /**
+     * How often each node asks ML Commons about the ML Commons models ({@code ml:<model id>}) it serves: a model
+     * deleted or undeployed there stops being served at most this long (plus one check) later, and one whose content
+     * changed is read again. ML Commons' own sync job runs every 10 seconds too.
+     */
+    public static final Setting<TimeValue> ML_COMMONS_CHECK_INTERVAL = Setting.timeSetting(
+            "plugins.cross_encoder.ml_commons.check_interval",
+            TimeValue.timeValueSeconds(10),
+            TimeValue.timeValueSeconds(1),
+            Property.NodeScope,
+            Property.Dynamic);
+
     private CrossEncoderSettings() {}
 
     public static List<Setting<?>> all() {
@@ -95,7 +108,8 @@ public final class CrossEncoderSettings {
                 MAX_QUERY_TEXT_LENGTH,
                 BATCH_SIZE,
                 INTRA_OP_THREADS,
-                CACHE_SIZE);
+                CACHE_SIZE,
+                ML_COMMONS_CHECK_INTERVAL);
     }
 
     /** The inference pool's size as configured ({@code thread_pool.cross_encoder_inference.size}). */

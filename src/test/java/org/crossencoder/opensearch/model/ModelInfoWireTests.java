@@ -29,7 +29,13 @@ public class ModelInfoWireTests extends CrossEncoderWireTestCase<ModelInfo> {
                 randomAlphaOfLength(64),
                 randomAlphaOfLength(64),
                 randomNonNegativeLong(),
-                randomNonNegativeLong());
+                randomNonNegativeLong(),
+                randomBoolean() ? null : randomMlCommonsSource());
+    }
+
+    private static ModelInfo.MlCommonsSource randomMlCommonsSource() {
+        return new ModelInfo.MlCommonsSource(
+                randomAlphaOfLength(20), randomBoolean() ? null : randomAlphaOfLength(8), randomAlphaOfLength(64));
     }
 
     @Override
@@ -46,14 +52,19 @@ public class ModelInfoWireTests extends CrossEncoderWireTestCase<ModelInfo> {
             i.sha256(),
             i.tokenizerSha256(),
             i.residentBytes(),
-            i.loadTimeMillis()
+            i.loadTimeMillis(),
+            i.mlCommons()
         };
         int changed = between(0, components.length - 1);
         components[changed] = switch (components[changed]) {
             case Boolean b -> b == false;
             case Integer n -> n + 1;
             case Long n -> n + 1;
-            case null -> "set";
+            case ModelInfo.MlCommonsSource source ->
+                randomBoolean()
+                        ? null
+                        : new ModelInfo.MlCommonsSource(source.modelId() + "x", source.name(), source.contentHash());
+            case null -> changed == components.length - 1 ? randomMlCommonsSource() : "set";
             default -> components[changed] + "x";
         };
         return new ModelInfo(
@@ -68,7 +79,8 @@ public class ModelInfoWireTests extends CrossEncoderWireTestCase<ModelInfo> {
                 (String) components[8],
                 (String) components[9],
                 (Long) components[10],
-                (Long) components[11]);
+                (Long) components[11],
+                (ModelInfo.MlCommonsSource) components[12]);
     }
 
     @Override

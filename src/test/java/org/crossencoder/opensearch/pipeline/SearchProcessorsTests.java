@@ -14,6 +14,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertSame;
 import static org.junit.Assert.assertThrows;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.lucene.search.TotalHits;
+import org.crossencoder.opensearch.mlcommons.MlCommonsModels;
 import org.crossencoder.opensearch.model.CrossEncoderModel;
 import org.crossencoder.opensearch.model.GeneratedTinyModel;
 import org.crossencoder.opensearch.model.InferenceScheduler;
@@ -40,10 +42,14 @@ import org.opensearch.action.search.SearchResponse;
 import org.opensearch.action.search.ShardSearchFailure;
 import org.opensearch.common.settings.ClusterSettings;
 import org.opensearch.common.settings.Settings;
+import org.opensearch.common.unit.TimeValue;
 import org.opensearch.common.util.concurrent.ThreadContext;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.common.bytes.BytesArray;
+import org.opensearch.core.common.io.stream.StreamOutput;
+import org.opensearch.core.xcontent.XContentBuilder;
 import org.opensearch.index.query.QueryBuilders;
+import org.opensearch.search.SearchExtBuilder;
 import org.opensearch.search.SearchHit;
 import org.opensearch.search.SearchHits;
 import org.opensearch.search.builder.SearchSourceBuilder;
@@ -76,8 +82,15 @@ public class SearchProcessorsTests {
         // Steps run on the submitting thread: the processors' listeners are answered before submit returns.
         InferenceScheduler scheduler =
                 new InferenceScheduler("node-1", "cross_encoder_inference", Runnable::run, 1, 10, System::nanoTime);
+        // No ML Commons here: these tests name the models path's models only (MlCommonsModelsTests covers the rest).
+        MlCommonsModels noMlCommons =
+                new MlCommonsModels(null, registry, null, null, () -> TimeValue.timeValueSeconds(10));
         inference = new InferenceService(
-                registry, scheduler, new ClusterSettings(Settings.EMPTY, new HashSet<>(CrossEncoderSettings.all())));
+                registry,
+                noMlCommons,
+                new ThreadContext(Settings.EMPTY),
+                scheduler,
+                new ClusterSettings(Settings.EMPTY, new HashSet<>(CrossEncoderSettings.all())));
         reference = CrossEncoderModel.load(MODEL, models.resolve(MODEL), options);
     }
 
@@ -196,18 +209,16 @@ public class SearchProcessorsTests {
         assertEquals(30, (int) rescore.windowSize());
         assertEquals(List.of("passage"), rescore.fields());
 
-        SearchRequest fromExt = new SearchRequest()
-                .source(new SearchSourceBuilder()
-                        .query(QueryBuilders.matchQuery("passage", QUERY))
-                        .ext(List.of(new CrossEncoderSearchExt("the ext wins"))));
+        assertEquals("the ext wins", queryTextWith(processor, new CrossEncoderSearchExt("the ext wins")));
         assertEquals(
-                "the ext wins",
-                ((CrossEncoderRescorerBuilder) processor
-                                .processRequest(fromExt)
-                                .source()
-                                .rescores()
-                                .get(0))
-                        .queryText());
+                "as written for neural-search's rerank",
+                queryTextWith(processor, new NeuralSearchRerankExt("as written for neural-search's rerank")));
+        assertEquals(
+                "ours first",
+                queryTextWith(
+                        processor,
+                        new NeuralSearchRerankExt("neural-search's"),
+                        new CrossEncoderSearchExt("ours first")));
 
         SearchRequest without =
                 new SearchRequest().source(new SearchSourceBuilder().query(QueryBuilders.matchAllQuery()));
@@ -319,5 +330,53 @@ public class SearchProcessorsTests {
         assertThat(
                 "below the window, after every reranked hit", reranked[3].getScore(), lessThan(reranked[2].getScore()));
         assertSame(response.getClusters(), answered.get().getClusters());
+    }
+
+    /** The query text the request processor gives the rescore of a match query sent with these exts. */
+    private static String queryTextWith(SearchRequestProcessor processor, SearchExtBuilder... exts) throws Exception {
+        SearchRequest request = new SearchRequest()
+                .source(new SearchSourceBuilder()
+                        .query(QueryBuilders.matchQuery("passage", QUERY))
+                        .ext(List.of(exts)));
+        return ((CrossEncoderRescorerBuilder)
+                        processor.processRequest(request).source().rescores().get(0))
+                .queryText();
+    }
+
+    /** neural-search's {@code rerank} search ext as another plugin sees it: a name and a JSON form. */
+    private static final class NeuralSearchRerankExt extends SearchExtBuilder {
+
+        private final String queryText;
+
+        NeuralSearchRerankExt(String queryText) {
+            this.queryText = queryText;
+        }
+
+        @Override
+        public String getWriteableName() {
+            return "rerank";
+        }
+
+        @Override
+        public void writeTo(StreamOutput out) {
+            throw new UnsupportedOperationException("never sent");
+        }
+
+        @Override
+        public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
+            return builder.startObject("query_context")
+                    .field("query_text", queryText)
+                    .endObject();
+        }
+
+        @Override
+        public int hashCode() {
+            return queryText.hashCode();
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof NeuralSearchRerankExt ext && ext.queryText.equals(queryText);
+        }
     }
 }

@@ -127,11 +127,17 @@ public final class NeuralSearchReranker {
         return modelId;
     }
 
-    /** ml-commons' layout: the .onnx file and tokenizer.json at the root of a zip. */
+    /**
+     * ml-commons' layout: the .onnx file and tokenizer.json at the root of a zip; the model's cross-encoder.json too,
+     * when it has one, for this plugin serving the model from ml-commons (ml-commons ignores it).
+     */
     private static byte[] zip(Path modelDir) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
-            for (String file : List.of("model.onnx", "tokenizer.json")) {
+            for (String file : List.of("model.onnx", "tokenizer.json", "cross-encoder.json")) {
+                if (Files.exists(modelDir.resolve(file)) == false) {
+                    continue;
+                }
                 zip.putNextEntry(new ZipEntry(file));
                 Files.copy(modelDir.resolve(file), zip);
                 zip.closeEntry();

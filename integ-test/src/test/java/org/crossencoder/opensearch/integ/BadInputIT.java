@@ -137,6 +137,37 @@ public class BadInputIT extends CrossEncoderIntegTestCase {
                 rescore("5", crossEncoder("\"nope\"", "\"q\"", "[\"passage\"]", "")),
                 404,
                 "unknown cross-encoder model [nope]"));
+        // ML Commons models: a name that is no model id never reaches ML Commons; an id it lacks is its 404.
+        for (String notAnId : List.of("ml:../models/x", "ml:/etc/passwd", "ml:", "ml:a b", "ml:" + "a".repeat(200))) {
+            cases.add(new Case(
+                    "ml model " + notAnId.substring(0, Math.min(20, notAnId.length())),
+                    "POST",
+                    SEARCH,
+                    rescore("5", crossEncoder("\"" + notAnId + "\"", "\"q\"", "[\"passage\"]", "")),
+                    400,
+                    "is not an ML Commons model"));
+        }
+        cases.add(new Case(
+                "ml model unknown",
+                "POST",
+                SEARCH,
+                rescore("5", crossEncoder("\"ml:noSuchModel0123\"", "\"q\"", "[\"passage\"]", "")),
+                404,
+                "ML Commons has no model [noSuchModel0123]"));
+        cases.add(new Case(
+                "ml model unknown, rerank",
+                "POST",
+                RERANK,
+                "{\"model\":\"ml:noSuchModel0123\",\"query_text\":\"q\",\"texts\":[\"a\"]}",
+                404,
+                "ML Commons has no model [noSuchModel0123]"));
+        cases.add(new Case(
+                "ml model not an id, pipeline",
+                "PUT",
+                "/_search/pipeline/bad-input-ml",
+                "{\"response_processors\":[{\"cross_encoder_rerank\":{\"model\":\"ml:../x\",\"fields\":[\"passage\"]}}]}",
+                400,
+                "is not an ML Commons model"));
         cases.add(new Case(
                 "model is a path",
                 "POST",
