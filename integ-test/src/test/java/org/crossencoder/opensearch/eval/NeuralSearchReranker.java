@@ -66,11 +66,16 @@ public final class NeuralSearchReranker {
         }
     }
 
-    /** Registers and deploys the model directory in ml-commons, creates the rerank pipeline, and returns the model id. */
+    /**
+     * Registers and deploys the model directory in ml-commons, creates the rerank pipeline, and returns the model id.
+     * ml-commons' memory circuit breaker is off: on the test nodes' small heaps it refused deploys whenever garbage
+     * not yet collected passed 85% of the heap.
+     */
     public static String deploy(RestClient client, Path modelDir, List<String> documentFields) throws Exception {
         client.ok("PUT", "/_cluster/settings", """
             {"persistent":{"plugins.ml_commons.only_run_on_ml_node":false,
-                           "plugins.ml_commons.allow_registering_model_via_local_file":true}}""");
+                           "plugins.ml_commons.allow_registering_model_via_local_file":true,
+                           "plugins.ml_commons.jvm_heap_memory_threshold":100}}""");
         byte[] zip = zip(modelDir);
         int chunks = (zip.length + CHUNK - 1) / CHUNK;
         String modelId = client.ok(
