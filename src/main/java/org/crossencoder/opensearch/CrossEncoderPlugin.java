@@ -170,7 +170,8 @@ public class CrossEncoderPlugin extends Plugin implements SearchPlugin, SearchPi
             SettingsFilter settingsFilter,
             IndexNameExpressionResolver indexNameExpressionResolver,
             Supplier<DiscoveryNodes> nodesInCluster) {
-        return List.of(new RestRerankAction(), new RestCrossEncoderNodesAction(), new RestReloadModelsAction());
+        return List.of(
+                new RestRerankAction(clusterSettings), new RestCrossEncoderNodesAction(), new RestReloadModelsAction());
     }
 
     @Override

@@ -35,6 +35,7 @@ public final class TransportRerankAction extends HandledTransportAction<RerankRe
         try {
             inference.checkPairLimit(request.texts().size(), "[rerank] the number of texts", "");
             inference.checkQueryText(request.queryText(), "[rerank]");
+            inference.checkRerankTextLength(request.texts());
         } catch (RuntimeException e) {
             listener.onFailure(e);
             return;

@@ -28,6 +28,9 @@ import org.opensearch.core.tasks.TaskCancelledException;
  */
 public final class InferenceService {
 
+    /** The longest file name Linux file systems allow, so the longest a model directory's name can be. */
+    private static final int MAX_MODEL_NAME_LENGTH = 255;
+
     private final ModelRegistry registry;
     private final MlCommonsModels mlCommons;
     private final ThreadContext threadContext;
@@ -36,6 +39,7 @@ public final class InferenceService {
     private final ScoreCache cache;
     private volatile int maxWindowSize;
     private volatile int maxQueryTextLength;
+    private volatile int maxRerankTextLength;
     private volatile String defaultModel;
 
     public InferenceService(
@@ -54,6 +58,9 @@ public final class InferenceService {
         this.maxQueryTextLength = clusterSettings.get(CrossEncoderSettings.MAX_QUERY_TEXT_LENGTH);
         clusterSettings.addSettingsUpdateConsumer(
                 CrossEncoderSettings.MAX_QUERY_TEXT_LENGTH, value -> this.maxQueryTextLength = value);
+        this.maxRerankTextLength = clusterSettings.get(CrossEncoderSettings.RERANK_MAX_TOTAL_TEXT_LENGTH);
+        clusterSettings.addSettingsUpdateConsumer(
+                CrossEncoderSettings.RERANK_MAX_TOTAL_TEXT_LENGTH, value -> this.maxRerankTextLength = value);
         this.defaultModel = clusterSettings.get(CrossEncoderSettings.DEFAULT_MODEL);
         clusterSettings.addSettingsUpdateConsumer(
                 CrossEncoderSettings.DEFAULT_MODEL, value -> this.defaultModel = value);
@@ -67,6 +74,7 @@ public final class InferenceService {
      */
     public CrossEncoderModel model(@Nullable String name) {
         String resolved = name != null ? name : requireDefaultModel();
+        checkModelName(resolved);
         return MlCommonsModels.isMlCommonsModel(resolved) ? mlCommons.model(resolved) : registry.get(resolved);
     }
 
@@ -96,6 +104,18 @@ public final class InferenceService {
     public boolean serves(String name) {
         ModelInfo info = registry.info(name);
         return info != null && info.loaded();
+    }
+
+    /**
+     * A model name is looked up among the loaded models, never used as a path; one longer than any directory name
+     * can be is refused before it is echoed in an error.
+     */
+    private static void checkModelName(String name) {
+        if (name.length() > MAX_MODEL_NAME_LENGTH) {
+            throw new IllegalArgumentException(
+                    "[model] is [" + name.length() + "] characters long; a model is named after its "
+                            + "directory or its ML Commons id, at most [" + MAX_MODEL_NAME_LENGTH + "] characters");
+        }
     }
 
     /** The cluster's default model name; a 400 naming the setting and this node's models when none is set. */
@@ -152,6 +172,20 @@ public final class InferenceService {
                     + "] allows at most ["
                     + maxQueryTextLength
                     + "]: the model reads only its first tokens anyway");
+        }
+    }
+
+    /** Throws a 400 when the texts of a {@code _rerank} call hold more characters than its setting allows. */
+    public void checkRerankTextLength(List<String> texts) {
+        long total = texts.stream().mapToLong(String::length).sum();
+        if (total > maxRerankTextLength) {
+            throw new IllegalArgumentException("[rerank] [texts] hold ["
+                    + total
+                    + "] characters together; ["
+                    + CrossEncoderSettings.RERANK_MAX_TOTAL_TEXT_LENGTH.getKey()
+                    + "] allows at most ["
+                    + maxRerankTextLength
+                    + "]: the model reads only the first tokens of each text, so send those");
         }
     }
 

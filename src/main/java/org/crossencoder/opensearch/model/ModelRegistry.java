@@ -35,6 +35,7 @@ import org.opensearch.common.Nullable;
 import org.opensearch.core.common.Strings;
 import org.opensearch.core.common.unit.ByteSizeValue;
 import org.opensearch.core.rest.RestStatus;
+import org.opensearch.secure_sm.AccessController;
 
 /**
  * The models of one node: every sub-directory of the models path that holds a {@code model.onnx}. A model that
@@ -132,6 +133,12 @@ public final class ModelRegistry implements Closeable {
      * old version.
      */
     public synchronized List<ReloadOutcome> prepare() throws IOException {
+        // Privileged: what may be read is what the plugin's policy grants (a models path outside the config directory
+        // included), not what the callers on the stack may (the node's start-up code has no grant for that path).
+        return AccessController.doPrivilegedChecked(this::prepareFromModelsPath);
+    }
+
+    private List<ReloadOutcome> prepareFromModelsPath() throws IOException {
         discardStaged();
         SortedMap<String, Version> next = new TreeMap<>();
         SortedMap<String, ModelInfo> nextFailed = new TreeMap<>();
@@ -145,6 +152,7 @@ public final class ModelRegistry implements Closeable {
             Path dir = entry.getValue();
             Version previous = serving.get(name);
             try {
+                requireInsideModelsPath(name, dir);
                 Pending pending = Pending.read(name, dir);
                 if (previous != null && previous.source().equals(pending)) {
                     next.put(name, previous);
@@ -199,11 +207,16 @@ public final class ModelRegistry implements Closeable {
             Map<String, ModelInfo> nextFailed,
             Map<String, ReloadOutcome> outcomes) {
         logger.error(() -> "could not load cross-encoder model [" + name + "] from [" + dir + "]", e);
-        outcomes.put(name, new ReloadOutcome(name, ReloadOutcome.Change.FAILED, e.getMessage()));
+        String error = e instanceof SecurityException
+                ? "the node's security policy does not let the plugin read its model files: a models path outside the "
+                        + "config directory needs a read grant in the plugin's plugin-security.policy (see the README); "
+                        + e.getMessage()
+                : e.getMessage();
+        outcomes.put(name, new ReloadOutcome(name, ReloadOutcome.Change.FAILED, error));
         if (previous != null) {
             next.put(name, previous);
         } else {
-            nextFailed.put(name, ModelInfo.failed(name, dir.toString(), e.getMessage()));
+            nextFailed.put(name, ModelInfo.failed(name, dir.toString(), error));
         }
     }
 
@@ -290,6 +303,25 @@ public final class ModelRegistry implements Closeable {
         staged.values().forEach(version -> version.model().decRef());
         staged = Collections.emptySortedMap();
         plan = null;
+    }
+
+    /**
+     * Refuses a model directory that is, or holds, a symbolic link leading out of the models path: the models path is
+     * what an operator reviews and grants the plugin to read, so nothing it loads may come from elsewhere.
+     */
+    private void requireInsideModelsPath(String name, Path dir) throws IOException {
+        Path realRoot = root.toRealPath();
+        List<Path> paths = new ArrayList<>(List.of(dir));
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+            files.forEach(paths::add);
+        }
+        for (Path path : paths) {
+            Path real = path.toRealPath();
+            if (real.startsWith(realRoot) == false) {
+                throw new IllegalArgumentException("model [" + name + "]: [" + path + "] is a symbolic link to [" + real
+                        + "], outside the models path [" + root + "]; put the files themselves in the models path");
+            }
+        }
     }
 
     private SortedMap<String, Path> scan() throws IOException {

@@ -10,6 +10,11 @@ import java.io.IOException;
 import java.util.List;
 import org.crossencoder.opensearch.action.RerankAction;
 import org.crossencoder.opensearch.action.RerankRequest;
+import org.crossencoder.opensearch.settings.CrossEncoderSettings;
+import org.opensearch.OpenSearchStatusException;
+import org.opensearch.common.settings.ClusterSettings;
+import org.opensearch.core.common.unit.ByteSizeValue;
+import org.opensearch.core.rest.RestStatus;
 import org.opensearch.rest.BaseRestHandler;
 import org.opensearch.rest.RestRequest;
 import org.opensearch.rest.action.RestCancellableNodeClient;
@@ -18,6 +23,14 @@ import org.opensearch.transport.client.node.NodeClient;
 
 /** {@code POST _plugins/cross_encoder/_rerank}. */
 public final class RestRerankAction extends BaseRestHandler {
+
+    private volatile ByteSizeValue maxRequestSize;
+
+    public RestRerankAction(ClusterSettings clusterSettings) {
+        this.maxRequestSize = clusterSettings.get(CrossEncoderSettings.RERANK_MAX_REQUEST_SIZE);
+        clusterSettings.addSettingsUpdateConsumer(
+                CrossEncoderSettings.RERANK_MAX_REQUEST_SIZE, value -> this.maxRequestSize = value);
+    }
 
     @Override
     public String getName() {
@@ -31,6 +44,16 @@ public final class RestRerankAction extends BaseRestHandler {
 
     @Override
     protected RestChannelConsumer prepareRequest(RestRequest request, NodeClient client) throws IOException {
+        // Refused before parsing: the body is in memory already, but no copy of it is made.
+        ByteSizeValue limit = maxRequestSize;
+        if (request.content().length() > limit.getBytes()) {
+            throw new OpenSearchStatusException(
+                    "[rerank] request body of [{}] is larger than [{}] allows ([{}]): send fewer or shorter texts per call",
+                    RestStatus.REQUEST_ENTITY_TOO_LARGE,
+                    new ByteSizeValue(request.content().length()),
+                    CrossEncoderSettings.RERANK_MAX_REQUEST_SIZE.getKey(),
+                    limit);
+        }
         RerankRequest rerank = RerankRequest.fromXContent(request.contentParser());
         // A client that disconnects cancels the task, and the model stops at its next batch.
         return channel -> new RestCancellableNodeClient(client, request.getHttpChannel())

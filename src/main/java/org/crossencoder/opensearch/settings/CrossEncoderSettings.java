@@ -13,6 +13,7 @@ import org.opensearch.common.settings.Setting.Property;
 import org.opensearch.common.settings.Settings;
 import org.opensearch.common.unit.TimeValue;
 import org.opensearch.common.util.concurrent.OpenSearchExecutors;
+import org.opensearch.core.common.unit.ByteSizeUnit;
 import org.opensearch.core.common.unit.ByteSizeValue;
 import org.opensearch.env.Environment;
 
@@ -86,6 +87,26 @@ public final class CrossEncoderSettings {
             Setting.memorySizeSetting("plugins.cross_encoder.cache.size", "1%", Property.NodeScope, Property.Dynamic);
 
     /**
+     * Largest {@code _rerank} request body. The texts travel whole to the node and are held until they are scored, and
+     * the model reads only their first {@code max_length} tokens: a body of many megabytes is a mistake or an attack.
+     * 413 beyond.
+     */
+    public static final Setting<ByteSizeValue> RERANK_MAX_REQUEST_SIZE = Setting.byteSizeSetting(
+            "plugins.cross_encoder.rerank.max_request_size",
+            new ByteSizeValue(4, ByteSizeUnit.MB),
+            new ByteSizeValue(1, ByteSizeUnit.KB),
+            new ByteSizeValue(100, ByteSizeUnit.MB),
+            Property.NodeScope,
+            Property.Dynamic);
+
+    /**
+     * Most characters all the texts of one {@code _rerank} call may hold together: each is tokenized whole before it is
+     * cut to {@code max_length} tokens, on the inference pool. 400 beyond.
+     */
+    public static final Setting<Integer> RERANK_MAX_TOTAL_TEXT_LENGTH = Setting.intSetting(
+            "plugins.cross_encoder.rerank.max_total_text_length", 2_000_000, 1, Property.NodeScope, Property.Dynamic);
+
+    /**
      * How often each node asks ML Commons about the ML Commons models ({@code ml:<model id>}) it serves: a model
      * deleted or undeployed there stops being served at most this long (plus one check) later, and one whose content
      * changed is read again. ML Commons' own sync job runs every 10 seconds too.
@@ -109,7 +130,9 @@ public final class CrossEncoderSettings {
                 BATCH_SIZE,
                 INTRA_OP_THREADS,
                 CACHE_SIZE,
-                ML_COMMONS_CHECK_INTERVAL);
+                ML_COMMONS_CHECK_INTERVAL,
+                RERANK_MAX_REQUEST_SIZE,
+                RERANK_MAX_TOTAL_TEXT_LENGTH);
     }
 
     /** The inference pool's size as configured ({@code thread_pool.cross_encoder_inference.size}). */

@@ -96,6 +96,35 @@ public class ModelRegistryTests {
     }
 
     @Test
+    public void aSymbolicLinkOutOfTheModelsPathIsRefusedWithTheReason() throws Exception {
+        Path outside = GeneratedTinyModel.writeTo(folder.newFolder("elsewhere").toPath());
+        Path root = folder.newFolder("models").toPath();
+        Files.createSymbolicLink(root.resolve("linked-directory"), outside);
+        Path linkedFile = Files.createDirectories(root.resolve("linked-file"));
+        Files.copy(outside.resolve(PairEncoder.TOKENIZER_FILE), linkedFile.resolve(PairEncoder.TOKENIZER_FILE));
+        Files.createSymbolicLink(
+                linkedFile.resolve(CrossEncoderModel.MODEL_FILE), outside.resolve(CrossEncoderModel.MODEL_FILE));
+        Path real = Files.createDirectories(root.resolve("versions/v2"));
+        for (String file : List.of(CrossEncoderModel.MODEL_FILE, PairEncoder.TOKENIZER_FILE)) {
+            Files.copy(outside.resolve(file), real.resolve(file));
+        }
+        Files.createSymbolicLink(root.resolve("inside"), real);
+
+        try (ModelRegistry registry = ModelRegistry.load(root, "node-1", OPTIONS, Runnable::run, () -> -1)) {
+            assertEquals(
+                    "a link within the models path is fine",
+                    Set.of("inside"),
+                    registry.models().keySet());
+            for (String name : List.of("linked-directory", "linked-file")) {
+                ModelInfo refused = registry.info(name);
+                assertEquals(false, refused.loaded());
+                assertThat(refused.error(), containsString("is a symbolic link to ["));
+                assertThat(refused.error(), containsString("outside the models path [" + root + "]"));
+            }
+        }
+    }
+
+    @Test
     public void aMissingModelsDirectoryMeansNoModels() throws Exception {
         try (ModelRegistry registry = ModelRegistry.load(
                 folder.getRoot().toPath().resolve("absent"), "node-1", OPTIONS, Runnable::run, () -> -1)) {

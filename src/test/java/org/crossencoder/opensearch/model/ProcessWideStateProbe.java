@@ -9,12 +9,15 @@ package org.crossencoder.opensearch.model;
 import java.nio.file.Paths;
 import java.util.List;
 import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * Run in a JVM of its own by {@link ProcessWideStateTests}: loads a model there for the first time (DJL's native
- * library included) and prints every system property written meanwhile, even one put back afterwards, and
- * whether the calling thread's context class loader changed.
+ * library included) and prints every system property written meanwhile, even one put back afterwards, every one
+ * read (with the library that read it: the first caller outside the JDK), and whether the calling thread's context
+ * class loader changed.
  */
 public final class ProcessWideStateProbe {
 
@@ -23,6 +26,20 @@ public final class ProcessWideStateProbe {
     /** The JVM's properties, noting every write. */
     private static final class RecordingProperties extends Properties {
         final List<String> writes = new CopyOnWriteArrayList<>();
+        final Set<String> reads = new ConcurrentSkipListSet<>();
+
+        @Override
+        public String getProperty(String key) {
+            StackWalker.getInstance()
+                    .walk(frames -> frames.map(StackWalker.StackFrame::getClassName)
+                            .filter(name -> name.startsWith("java.") == false
+                                    && name.startsWith("jdk.") == false
+                                    && name.startsWith("sun.") == false
+                                    && name.equals(RecordingProperties.class.getName()) == false)
+                            .findFirst())
+                    .ifPresent(caller -> reads.add(caller + " " + key));
+            return super.getProperty(key);
+        }
 
         @Override
         public synchronized Object put(Object key, Object value) {
@@ -45,6 +62,7 @@ public final class ProcessWideStateProbe {
         RecordingProperties recording = new RecordingProperties();
         System.getProperties().forEach(recording::putIfAbsent);
         recording.writes.clear();
+        recording.reads.clear();
         System.setProperties(recording);
         ClassLoader loader = Thread.currentThread().getContextClassLoader();
         try (CrossEncoderModel model =
@@ -52,6 +70,7 @@ public final class ProcessWideStateProbe {
             model.score("how many people live in berlin?", List.of("Berlin is a city.", "Paris is another."));
         }
         System.out.println("system properties written: " + recording.writes);
+        recording.reads.forEach(read -> System.out.println("system property read: " + read));
         System.out.println(
                 "context class loader kept: " + (Thread.currentThread().getContextClassLoader() == loader));
     }

@@ -11,8 +11,16 @@ import static org.hamcrest.Matchers.containsString;
 import static org.junit.Assert.assertEquals;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.Test;
 
 /**
@@ -38,5 +46,42 @@ public class ProcessWideStateTests {
         assertEquals(output, 0, probe.exitValue());
         assertThat(output, containsString("system properties written: []"));
         assertThat(output, containsString("context class loader kept: true"));
+
+        // plugin-security.policy names the properties the plugin's libraries read: a new one read must be added there.
+        Set<String> granted = grantedPropertyReads(Paths.get("src/main/plugin-metadata/plugin-security.policy"));
+        List<String> ungranted = new ArrayList<>();
+        for (String line : output.lines()
+                .filter(l -> l.startsWith("system property read: "))
+                .toList()) {
+            String[] callerAndKey =
+                    line.substring("system property read: ".length()).split(" ", 2);
+            boolean ours = PLUGIN_LIBRARIES.stream().anyMatch(callerAndKey[0]::startsWith);
+            if (ours && granted.stream().noneMatch(grant -> implies(grant, callerAndKey[1]))) {
+                ungranted.add(callerAndKey[1] + " (read by " + callerAndKey[0] + ")");
+            }
+        }
+        assertThat(output, containsString("system property read: ai.onnxruntime.OnnxRuntime os.name"));
+        assertEquals("read without a grant in plugin-security.policy", List.of(), ungranted);
+    }
+
+    /** Packages of the jars the plugin zip brings (OpenSearch's own classes have the node's grants). */
+    private static final List<String> PLUGIN_LIBRARIES =
+            List.of("ai.djl.", "ai.onnxruntime.", "org.slf4j.", "org.crossencoder.", "com.google.gson.");
+
+    private static Set<String> grantedPropertyReads(Path policy) throws Exception {
+        Matcher grants = Pattern.compile("java\\.util\\.PropertyPermission \"([^\"]+)\", \"[^\"]*read")
+                .matcher(Files.readString(policy));
+        Set<String> names = new HashSet<>();
+        while (grants.find()) {
+            names.add(grants.group(1));
+        }
+        return names;
+    }
+
+    /** {@link java.util.PropertyPermission}'s names: exact, or ending in {@code *} for every name with that prefix. */
+    private static boolean implies(String grant, String property) {
+        return grant.endsWith("*")
+                ? property.startsWith(grant.substring(0, grant.length() - 1))
+                : grant.equals(property);
     }
 }

@@ -12,6 +12,7 @@ import static org.junit.Assert.assertThat;
 import static org.junit.Assert.assertTrue;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -137,6 +138,60 @@ public class BadInputIT extends CrossEncoderIntegTestCase {
                 rescore("5", crossEncoder("\"nope\"", "\"q\"", "[\"passage\"]", "")),
                 404,
                 "unknown cross-encoder model [nope]"));
+        // Model names are names: looked up among the loaded models, never resolved as paths.
+        for (String name : List.of(
+                "../" + GENERATED,
+                "/etc/passwd",
+                "models/" + GENERATED,
+                "generated\u2010tiny\u2010cross\u2010encoder")) {
+            cases.add(new Case(
+                    "model name " + name,
+                    "POST",
+                    SEARCH,
+                    rescore("5", crossEncoder("\"" + name + "\"", "\"q\"", "[\"passage\"]", "")),
+                    404,
+                    "unknown cross-encoder model [" + name + "]"));
+            cases.add(new Case(
+                    "model name " + name + ", rerank",
+                    "POST",
+                    RERANK,
+                    "{\"model\":\"" + name + "\",\"query_text\":\"q\",\"texts\":[\"a\"]}",
+                    404,
+                    "unknown cross-encoder model [" + name + "]"));
+        }
+        cases.add(new Case(
+                "model name too long",
+                "POST",
+                SEARCH,
+                rescore("5", crossEncoder("\"" + "m".repeat(300) + "\"", "\"q\"", "[\"passage\"]", "")),
+                400,
+                "[model] is [300] characters long"));
+        cases.add(new Case(
+                "model name a path, pipeline",
+                "PUT",
+                "/_search/pipeline/bad-input-path",
+                "{\"response_processors\":[{\"cross_encoder_rerank\":{\"model\":\"../x\",\"fields\":[\"passage\"]}}]}",
+                400,
+                "unknown cross-encoder model [../x]"));
+        // _rerank bounds its body and its texts.
+        String longTexts = String.join(",", Collections.nCopies(1000, "\"" + "y".repeat(15_000) + "\""));
+        cases.add(new Case(
+                "rerank 15 MB body",
+                "POST",
+                RERANK,
+                "{\"model\":\"" + GENERATED + "\",\"query_text\":\"q\",\"texts\":[" + longTexts + "]}",
+                413,
+                "is larger than [plugins.cross_encoder.rerank.max_request_size] allows ([4mb])"));
+        String twoMillion = String.join(",", Collections.nCopies(3, "\"" + "z".repeat(700_000) + "\""));
+        cases.add(
+                new Case(
+                        "rerank texts over the total",
+                        "POST",
+                        RERANK,
+                        "{\"model\":\"" + GENERATED + "\",\"query_text\":\"q\",\"texts\":[" + twoMillion + "]}",
+                        400,
+                        "[rerank] [texts] hold [2100000] characters together; [plugins.cross_encoder.rerank.max_total_text_length] allows at most [2000000]"));
+
         // ML Commons models: a name that is no model id never reaches ML Commons; an id it lacks is its 404.
         for (String notAnId : List.of("ml:../models/x", "ml:/etc/passwd", "ml:", "ml:a b", "ml:" + "a".repeat(200))) {
             cases.add(new Case(
