@@ -16,9 +16,11 @@ import org.apache.lucene.util.SetOnce;
 import org.crossencoder.opensearch.action.CrossEncoderNodesAction;
 import org.crossencoder.opensearch.action.ReloadModelsAction;
 import org.crossencoder.opensearch.action.RerankAction;
+import org.crossencoder.opensearch.action.ScoreDocumentsAction;
 import org.crossencoder.opensearch.action.TransportCrossEncoderNodesAction;
 import org.crossencoder.opensearch.action.TransportReloadModelsAction;
 import org.crossencoder.opensearch.action.TransportRerankAction;
+import org.crossencoder.opensearch.action.TransportScoreDocumentsAction;
 import org.crossencoder.opensearch.mlcommons.MlCommonsClient;
 import org.crossencoder.opensearch.mlcommons.MlCommonsModels;
 import org.crossencoder.opensearch.model.CrossEncoderModel;
@@ -28,6 +30,7 @@ import org.crossencoder.opensearch.model.ModelRegistry;
 import org.crossencoder.opensearch.pipeline.CrossEncoderRerankResponseProcessor;
 import org.crossencoder.opensearch.pipeline.CrossEncoderRescoreRequestProcessor;
 import org.crossencoder.opensearch.pipeline.CrossEncoderSearchExt;
+import org.crossencoder.opensearch.pipeline.CrossEncoderWindowRequestProcessor;
 import org.crossencoder.opensearch.pipeline.SearchTaskFilter;
 import org.crossencoder.opensearch.rescore.CrossEncoderRescorerBuilder;
 import org.crossencoder.opensearch.rescore.ShardSearches;
@@ -85,6 +88,7 @@ public class CrossEncoderPlugin extends Plugin implements SearchPlugin, SearchPi
     private final SetOnce<ModelRegistry> registry = new SetOnce<>();
     private final SetOnce<MlCommonsModels> mlCommons = new SetOnce<>();
     private final SetOnce<ThreadPool> threadPool = new SetOnce<>();
+    private final SetOnce<ClusterService> clusterService = new SetOnce<>();
     private final ShardSearches shardSearches = new ShardSearches();
 
     @Override
@@ -103,6 +107,7 @@ public class CrossEncoderPlugin extends Plugin implements SearchPlugin, SearchPi
         Settings settings = environment.settings();
         CrossEncoderSettings.checkProcessorBudget(settings);
         this.threadPool.set(threadPool);
+        this.clusterService.set(clusterService);
         CrossEncoderModel.InferenceOptions options = new CrossEncoderModel.InferenceOptions(
                 CrossEncoderSettings.BATCH_SIZE.get(settings), CrossEncoderSettings.INTRA_OP_THREADS.get(settings));
         try {
@@ -158,7 +163,8 @@ public class CrossEncoderPlugin extends Plugin implements SearchPlugin, SearchPi
         return List.of(
                 new ActionHandler<>(RerankAction.INSTANCE, TransportRerankAction.class),
                 new ActionHandler<>(CrossEncoderNodesAction.INSTANCE, TransportCrossEncoderNodesAction.class),
-                new ActionHandler<>(ReloadModelsAction.INSTANCE, TransportReloadModelsAction.class));
+                new ActionHandler<>(ReloadModelsAction.INSTANCE, TransportReloadModelsAction.class),
+                new ActionHandler<>(ScoreDocumentsAction.INSTANCE, TransportScoreDocumentsAction.class));
     }
 
     @Override
@@ -207,14 +213,20 @@ public class CrossEncoderPlugin extends Plugin implements SearchPlugin, SearchPi
     public Map<String, Processor.Factory<SearchRequestProcessor>> getRequestProcessors(Parameters parameters) {
         return Map.of(
                 CrossEncoderRescoreRequestProcessor.TYPE,
-                new CrossEncoderRescoreRequestProcessor.Factory(inference::get, shardSearches));
+                new CrossEncoderRescoreRequestProcessor.Factory(inference::get, shardSearches),
+                CrossEncoderWindowRequestProcessor.TYPE,
+                new CrossEncoderWindowRequestProcessor.Factory(inference::get));
     }
 
     @Override
     public Map<String, Processor.Factory<SearchResponseProcessor>> getResponseProcessors(Parameters parameters) {
         return Map.of(
                 CrossEncoderRerankResponseProcessor.TYPE,
-                new CrossEncoderRerankResponseProcessor.Factory(inference::get, parameters.threadContext));
+                new CrossEncoderRerankResponseProcessor.Factory(
+                        inference::get,
+                        parameters.threadContext,
+                        parameters.client,
+                        () -> clusterService.get().localNode()));
     }
 
     @Override

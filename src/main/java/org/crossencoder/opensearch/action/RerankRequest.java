@@ -158,8 +158,7 @@ public final class RerankRequest extends ActionRequest {
                 throw new IllegalArgumentException(
                         "[rerank] [documents] need [fields]: the fields whose text the model reads");
             }
-            PassageReader reader =
-                    new PassageReader(request.fields.stream().map(List::of).toList());
+            PassageReader reader = PassageReader.ofSourceFields(request.fields);
             request.texts = new ArrayList<>(request.documents.size());
             for (Map<String, Object> document : request.documents) {
                 String text = reader.passage(document);

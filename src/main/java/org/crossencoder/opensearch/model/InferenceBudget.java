@@ -52,6 +52,18 @@ public final class InferenceBudget {
         return task != null && task.isCancelled();
     }
 
+    /** The task the work belongs to, if any: work done elsewhere for it runs as its child. */
+    @Nullable
+    public CancellableTask task() {
+        return task;
+    }
+
+    /** The time left at {@code nowNanos} (zero once passed), or null without a time limit: for work sent elsewhere. */
+    @Nullable
+    public TimeValue remaining(long nowNanos) {
+        return hasDeadline ? TimeValue.timeValueNanos(Math.max(0, deadlineNanos - nowNanos)) : null;
+    }
+
     /** Whether the time limit has passed at {@code nowNanos}. */
     public boolean isExpired(long nowNanos) {
         return hasDeadline && nowNanos - deadlineNanos >= 0;

@@ -100,6 +100,29 @@ public final class InferenceService {
         }
     }
 
+    /**
+     * The version of the model a request was planned with on node {@code plannedOn} (its {@link ModelInfo#fingerprint()}):
+     * one search or rerank must rank everything with the same files. A 503 naming both nodes when this node has other
+     * files or settings for it; a 404 or 503 when it does not serve the model at all.
+     */
+    public CrossEncoderModel plannedModel(String name, String fingerprint, String plannedOn) {
+        CrossEncoderModel planned = registry.get(name, fingerprint);
+        if (planned != null) {
+            return planned;
+        }
+        CrossEncoderModel here = model(name);
+        throw new OpenSearchStatusException(
+                "cross-encoder model [{}] on node [{}] has other files or settings than on node [{}], which planned this search ({} here; {} there): "
+                        + "one search must rank every shard with the same model. Compare the nodes with GET _plugins/cross_encoder/models, "
+                        + "give every node the same model directory and reload the models",
+                RestStatus.SERVICE_UNAVAILABLE,
+                here.name(),
+                registry.nodeName(),
+                plannedOn,
+                registry.info(name).fingerprint(),
+                fingerprint);
+    }
+
     /** Whether this node serves the named model now (any version of it). */
     public boolean serves(String name) {
         ModelInfo info = registry.info(name);

@@ -8,8 +8,10 @@ package org.crossencoder.opensearch.pipeline;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
+import org.apache.lucene.search.Explanation;
 import org.crossencoder.opensearch.model.InferenceBudget;
 import org.crossencoder.opensearch.model.InferenceService;
 import org.crossencoder.opensearch.model.PassageScores;
@@ -21,6 +23,7 @@ import org.crossencoder.opensearch.rescore.ScoreMode;
 import org.opensearch.action.search.SearchRequest;
 import org.opensearch.action.search.SearchResponse;
 import org.opensearch.action.search.SearchResponseSections;
+import org.opensearch.cluster.node.DiscoveryNode;
 import org.opensearch.common.document.DocumentField;
 import org.opensearch.common.unit.TimeValue;
 import org.opensearch.common.util.concurrent.ThreadContext;
@@ -32,6 +35,7 @@ import org.opensearch.search.pipeline.AbstractProcessor;
 import org.opensearch.search.pipeline.PipelineProcessingContext;
 import org.opensearch.search.pipeline.SearchResponseProcessor;
 import org.opensearch.search.profile.SearchProfileShardResults;
+import org.opensearch.transport.client.Client;
 
 /**
  * Search response processor {@code cross_encoder_rerank}: reranks the merged hits on the coordinating node,
@@ -56,6 +60,29 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
     private final Interpolation interpolation;
 
     private final QueryTextResolver queryText;
+    private final ScoreOn scoreOn;
+    private final DataNodeScoring dataNodes;
+
+    /** Where the model scores the window: on this coordinating node, or on the data nodes that hold the hits. */
+    enum ScoreOn {
+        COORDINATOR,
+        DATA_NODES;
+
+        static ScoreOn fromString(String value) {
+            for (ScoreOn scoreOn : values()) {
+                if (scoreOn.toString().equals(value)) {
+                    return scoreOn;
+                }
+            }
+            throw new IllegalArgumentException(
+                    "[score_on] must be one of [coordinator, data_nodes] but was [" + value + "]");
+        }
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
 
     CrossEncoderRerankResponseProcessor(
             String tag,
@@ -68,13 +95,17 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
             Integer windowSize,
             String keepFirstStageScoreAs,
             Interpolation interpolation,
-            QueryTextResolver queryText) {
+            QueryTextResolver queryText,
+            ScoreOn scoreOn,
+            DataNodeScoring dataNodes) {
         super(tag, description, ignoreFailure);
+        this.scoreOn = scoreOn;
+        this.dataNodes = dataNodes;
         this.inference = inference;
         this.threadContext = threadContext;
         this.model = model;
         this.fields = fields;
-        this.passages = new PassageReader(fields.stream().map(List::of).toList());
+        this.passages = PassageReader.ofSourceFields(fields);
         this.windowSize = windowSize;
         this.keepFirstStageScoreAs = keepFirstStageScoreAs;
         this.interpolation = interpolation;
@@ -95,46 +126,62 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
             PipelineProcessingContext context,
             ActionListener<SearchResponse> listener) {
         long start = System.nanoTime();
+        RerankWindow page = RerankWindow.of(context);
         SearchHit[] hits;
-        String[] texts;
         String text;
+        int window;
         InferenceService service = inference.get();
         try {
             text = queryText.resolve(request);
             hits = response.getHits().getHits();
-            if (text == null || hits.length == 0) {
+            if (text == null || hits.length == 0 || (page != null && page.beyond())) {
                 listener.onResponse(response);
                 return;
             }
-            checkRerankable(request);
+            checkRerankable(request, page);
             service.checkQueryText(text, "[" + TYPE + "]");
-            texts = new String[windowSize == null ? hits.length : Math.min(windowSize, hits.length)];
+            window = page != null
+                    ? Math.min(page.window(), hits.length)
+                    : windowSize == null ? hits.length : Math.min(windowSize, hits.length);
             service.checkPairLimit(
-                    texts.length,
+                    window,
                     "[" + TYPE + "] the number of hits to rerank",
                     "; ask a smaller [size] or give the processor a [window_size]");
-            for (int i = 0; i < texts.length; i++) {
-                Map<String, Object> source = hits[i].getSourceAsMap();
-                if (source == null) {
-                    throw new IllegalArgumentException("[" + TYPE + "] reads " + fields + " from _source, and hit ["
-                            + hits[i].getId() + "] of [" + hits[i].getIndex() + "] has none");
-                }
-                texts[i] = passages.passage(source);
-            }
         } catch (RuntimeException e) {
             listener.onFailure(e);
             return;
         }
+        InferenceBudget budget = budget(request, response, start);
+        boolean explain =
+                request.source() != null && Boolean.TRUE.equals(request.source().explain());
+        ActionListener<PassageScores> reranked =
+                ActionListener.map(listener, scores -> rerank(response, hits, scores, page, explain));
         service.model(
                 model,
                 ActionListener.wrap(
-                        resolved -> service.score(
-                                resolved,
-                                text,
-                                Arrays.asList(texts),
-                                budget(request, response, start),
-                                ActionListener.map(listener, scores -> rerank(response, hits, scores))),
+                        resolved -> {
+                            SearchHit[] scored = Arrays.copyOf(hits, window);
+                            if (scoreOn == ScoreOn.DATA_NODES) {
+                                dataNodes.score(resolved, text, fields, scored, budget, reranked);
+                            } else {
+                                service.score(resolved, text, Arrays.asList(passages(scored)), budget, reranked);
+                            }
+                        },
                         listener::onFailure));
+    }
+
+    /** The fields of each hit, from its {@code _source} in the response. */
+    private String[] passages(SearchHit[] hits) {
+        String[] texts = new String[hits.length];
+        for (int i = 0; i < texts.length; i++) {
+            Map<String, Object> source = hits[i].getSourceAsMap();
+            if (source == null) {
+                throw new IllegalArgumentException("[" + TYPE + "] reads " + fields + " from _source, and hit ["
+                        + hits[i].getId() + "] of [" + hits[i].getIndex() + "] has none");
+            }
+            texts[i] = passages.passage(source);
+        }
+        return texts;
     }
 
     /** The search's own task and what is left of its {@code timeout} after the search itself. */
@@ -147,29 +194,29 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
         return InferenceBudget.of(SearchTaskFilter.current(threadContext), left, nowNanos);
     }
 
-    private void checkRerankable(SearchRequest request) {
+    private void checkRerankable(SearchRequest request, RerankWindow page) {
         if (request.source() == null) {
             return;
         }
-        if (request.source().from() > 0) {
-            throw new IllegalArgumentException(
-                    "["
-                            + TYPE
-                            + "] reranks the hits of one response and cannot order pages it does not see: request [from] 0 and a [size] "
-                            + "covering the pages you need, or use the [cross_encoder_rescore] request processor, which pages on the shards");
+        if (page == null && request.source().from() > 0) {
+            throw new IllegalArgumentException("["
+                    + TYPE
+                    + "] reranks the hits of one response and cannot order pages it does not see: put the ["
+                    + CrossEncoderWindowRequestProcessor.TYPE
+                    + "] request processor before it, which fetches the whole window for every page");
         }
         FetchSourceContext fetchSource = request.source().fetchSource();
-        if (fetchSource != null
+        if (scoreOn == ScoreOn.COORDINATOR
+                && fetchSource != null
                 && (fetchSource.fetchSource() == false
                         || fetchSource.includes().length > 0
                         || fetchSource.excludes().length > 0)) {
-            throw new IllegalArgumentException(
-                    "["
-                            + TYPE
-                            + "] reads "
-                            + fields
-                            + " from each hit's _source, which this request filters: drop the _source filter, or use the "
-                            + "[cross_encoder_rescore] request processor, which reads _source on the shards whatever the response shows");
+            throw new IllegalArgumentException("["
+                    + TYPE
+                    + "] reads "
+                    + fields
+                    + " from each hit's _source, which this request filters: drop the _source filter, or set [score_on] "
+                    + "[data_nodes], which reads _source on the shards whatever the response shows");
         }
     }
 
@@ -177,28 +224,43 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
      * The response with the hits the model scored first, in its order, then (in their previous order) those a
      * timeout left unscored and those below the window; every other part of the response is kept as it was.
      */
-    private SearchResponse rerank(SearchResponse response, SearchHit[] hits, PassageScores scores) {
+    private SearchResponse rerank(
+            SearchResponse response, SearchHit[] hits, PassageScores scores, RerankWindow page, boolean explain) {
         float[] firstStage = new float[hits.length];
         for (int i = 0; i < hits.length; i++) {
             firstStage[i] = hits[i].getScore();
         }
         Reranking.Combiner combiner;
-        if (interpolation == null) {
+        Interpolation.Window blend = interpolation == null ? null : interpolation.over(firstStage, scores);
+        if (blend == null) {
             combiner = (hit, modelScore) -> modelScore;
         } else {
-            Interpolation.Window window = interpolation.over(firstStage, scores);
-            combiner = (hit, modelScore) -> window.combine(hit);
+            combiner = (hit, modelScore) -> blend.combine(hit);
         }
         Reranking reranking = Reranking.of(firstStage, scores, combiner, Integer::compare);
         SearchHit[] reranked = new SearchHit[hits.length];
         for (int rank = 0; rank < hits.length; rank++) {
             int hit = reranking.hitAt(rank);
-            if (keepFirstStageScoreAs != null && rank < reranking.scoredCount()) {
+            boolean scored = rank < reranking.scoredCount();
+            if (keepFirstStageScoreAs != null && scored) {
                 hits[hit].setDocumentField(
                         keepFirstStageScoreAs, new DocumentField(keepFirstStageScoreAs, List.of(hits[hit].getScore())));
             }
+            if (explain) {
+                hits[hit].explanation(explain(
+                        hits[hit], reranking.score(hit), scored ? scores.score(hit) : null, blend, hit, scores.size()));
+            }
             hits[hit].score(reranking.score(hit));
             reranked[rank] = hits[hit];
+        }
+        float maxScore = reranking.scoredCount() > 0
+                ? reranked[0].getScore()
+                : response.getHits().getMaxScore();
+        if (page != null) {
+            reranked = Arrays.copyOfRange(
+                    reranked,
+                    Math.min(page.from(), reranked.length),
+                    Math.min(page.from() + page.size(), reranked.length));
         }
         SearchHits old = response.getHits();
         SearchResponseSections oldSections = response.getInternalResponse();
@@ -206,7 +268,7 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
                 new SearchHits(
                         reranked,
                         old.getTotalHits(),
-                        reranking.scoredCount() > 0 ? reranked[0].getScore() : old.getMaxScore(),
+                        maxScore,
                         old.getSortFields(),
                         old.getCollapseField(),
                         old.getCollapseValues()),
@@ -234,6 +296,32 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
                 response.pointInTimeId());
     }
 
+    /** How a hit's score came about: the model's score and how it was combined, or why the model did not score it. */
+    private Explanation explain(
+            SearchHit hit, float score, Float modelScore, Interpolation.Window blend, int position, int window) {
+        Explanation first = hit.getExplanation() != null
+                ? hit.getExplanation()
+                : Explanation.match(hit.getScore(), "first-stage score");
+        if (modelScore == null) {
+            return Explanation.match(
+                    score,
+                    "not reranked: below the window of [" + window
+                            + "] hits the model scored, or not reached before the "
+                            + "search's timeout; kept in first-stage order after every reranked hit",
+                    first);
+        }
+        Explanation crossEncoder =
+                Explanation.match(modelScore, "cross-encoder score (" + TYPE + ") of the query text with " + fields);
+        if (blend != null) {
+            return blend.explain(position, first, crossEncoder);
+        }
+        return Explanation.match(
+                score,
+                "score_mode [replace]: the cross-encoder score, in place of the first stage's",
+                crossEncoder,
+                first);
+    }
+
     @Override
     public String getType() {
         return TYPE;
@@ -243,10 +331,16 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
     public static final class Factory extends ProcessorFactory<SearchResponseProcessor> {
 
         private final ThreadContext threadContext;
+        private final DataNodeScoring dataNodes;
 
-        public Factory(Supplier<InferenceService> inference, ThreadContext threadContext) {
+        public Factory(
+                Supplier<InferenceService> inference,
+                ThreadContext threadContext,
+                Client client,
+                Supplier<DiscoveryNode> localNode) {
             super(TYPE, inference);
             this.threadContext = threadContext;
+            this.dataNodes = new DataNodeScoring(client, localNode, inference);
         }
 
         @Override
@@ -263,7 +357,17 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
                     options.positiveInt("window_size", null),
                     options.optionalString("keep_first_stage_score_as"),
                     interpolation(options),
-                    options.queryTextResolver());
+                    options.queryTextResolver(),
+                    scoreOn(options),
+                    dataNodes);
+        }
+
+        private static ScoreOn scoreOn(ProcessorConfig options) {
+            try {
+                return ScoreOn.fromString(options.string("score_on", ScoreOn.COORDINATOR.toString()));
+            } catch (IllegalArgumentException e) {
+                throw options.invalid("score_on", e.getMessage());
+            }
         }
 
         /** {@code replace} (the model's score) or {@code interpolate}: the scores merged from shards share no scale. */

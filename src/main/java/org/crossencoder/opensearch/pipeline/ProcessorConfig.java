@@ -112,6 +112,11 @@ final class ProcessorConfig {
         }
     }
 
+    /** The error OpenSearch gives for a processor option with a bad value (a 400 naming processor, tag and option). */
+    RuntimeException invalid(String key, String reason) {
+        return ConfigurationUtils.newConfigurationException(type, tag, key, reason);
+    }
+
     QueryTextResolver queryTextResolver() {
         return new QueryTextResolver(
                 type,

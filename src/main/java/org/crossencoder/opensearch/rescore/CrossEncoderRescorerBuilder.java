@@ -19,13 +19,11 @@ import org.crossencoder.opensearch.mlcommons.MlCommonsModels;
 import org.crossencoder.opensearch.model.CrossEncoderModel;
 import org.crossencoder.opensearch.model.InferenceService;
 import org.crossencoder.opensearch.model.ModelInfo;
-import org.opensearch.OpenSearchStatusException;
 import org.opensearch.core.ParseField;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.common.ParsingException;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
-import org.opensearch.core.rest.RestStatus;
 import org.opensearch.core.xcontent.ConstructingObjectParser;
 import org.opensearch.core.xcontent.XContentBuilder;
 import org.opensearch.core.xcontent.XContentLocation;
@@ -326,24 +324,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
 
     /** The version the search was planned with, when the coordinating node pinned one; else the one serving here. */
     private CrossEncoderModel resolve(InferenceService service) {
-        if (fingerprint == null) {
-            return service.model(model);
-        }
-        CrossEncoderModel planned = service.registry().get(model, fingerprint);
-        if (planned != null) {
-            return planned;
-        }
-        CrossEncoderModel here = service.model(model); // a 404 or 503 when this node does not serve the model at all
-        throw new OpenSearchStatusException(
-                "cross-encoder model [{}] on node [{}] has other files or settings than on node [{}], which planned this search ({} here; {} there): "
-                        + "one search must rank every shard with the same model. Compare the nodes with GET _plugins/cross_encoder/models, "
-                        + "give every node the same model directory and reload the models",
-                RestStatus.SERVICE_UNAVAILABLE,
-                here.name(),
-                service.registry().nodeName(),
-                fingerprintNode,
-                service.registry().info(model).fingerprint(),
-                fingerprint);
+        return fingerprint == null ? service.model(model) : service.plannedModel(model, fingerprint, fingerprintNode);
     }
 
     /** The model named in the request; null means the cluster's default model. */

@@ -35,6 +35,11 @@ public final class PassageReader {
         this.sourcePaths = sourcePaths;
     }
 
+    /** Reads each field from the {@code _source} path of the same name, as a search response's hits show it. */
+    public static PassageReader ofSourceFields(List<String> fields) {
+        return new PassageReader(fields.stream().map(List::of).toList());
+    }
+
     String[] read(IndexSearcher searcher, int[] docIds) throws IOException {
         StoredFields storedFields = searcher.storedFields();
         String[] passages = new String[docIds.length];

@@ -16,6 +16,8 @@ import static org.junit.Assert.assertThrows;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -54,6 +56,7 @@ import org.opensearch.search.SearchHit;
 import org.opensearch.search.SearchHits;
 import org.opensearch.search.builder.SearchSourceBuilder;
 import org.opensearch.search.internal.InternalSearchResponse;
+import org.opensearch.search.pipeline.PipelineProcessingContext;
 import org.opensearch.search.pipeline.Processor;
 import org.opensearch.search.pipeline.SearchRequestProcessor;
 import org.opensearch.search.pipeline.SearchResponseProcessor;
@@ -117,7 +120,11 @@ public class SearchProcessorsTests {
     }
 
     private static SearchResponseProcessor responseProcessor(Map<String, Object> config) {
-        return new CrossEncoderRerankResponseProcessor.Factory(() -> inference, new ThreadContext(Settings.EMPTY))
+        // Scoring on the coordinator only here: DataNodeScoringIT covers the data nodes on a real cluster.
+        return new CrossEncoderRerankResponseProcessor.Factory(
+                        () -> inference, new ThreadContext(Settings.EMPTY), null, () -> {
+                            throw new AssertionError("these tests score on the coordinator");
+                        })
                 .create(
                         Map.of(),
                         "tag",
@@ -330,6 +337,74 @@ public class SearchProcessorsTests {
         assertThat(
                 "below the window, after every reranked hit", reranked[3].getScore(), lessThan(reranked[2].getScore()));
         assertSame(response.getClusters(), answered.get().getClusters());
+    }
+
+    @Test
+    public void theWindowProcessorFetchesTheWholeWindowAndTheResponseProcessorReturnsThePageOfItsOrder()
+            throws Exception {
+        SearchRequestProcessor window = new CrossEncoderWindowRequestProcessor.Factory(() -> inference)
+                .create(
+                        Map.of(),
+                        "tag",
+                        null,
+                        false,
+                        config("window_size", 3),
+                        new Processor.PipelineContext(Processor.PipelineSource.VALIDATE_PIPELINE));
+        SearchResponseProcessor rerank = responseProcessor(config("model", MODEL, "fields", List.of("passage")));
+        List<String> fullOrder = new ArrayList<>();
+        for (SearchHit hit : rerank(rerank, responseOfPassages())) {
+            fullOrder.add(hit.getId());
+        }
+        // Pages of one hit: each one fetches the window (or up to its end past it) and returns its slice of one order.
+        for (int from = 0; from < 4; from++) {
+            PipelineProcessingContext context = new PipelineProcessingContext();
+            SearchRequest asked = requestWithQueryText();
+            asked.source().from(from).size(1);
+            SearchRequest page = window.processRequest(asked, context);
+            assertEquals("from " + from, from < 3 ? 0 : from, page.source().from());
+            assertEquals("from " + from, from < 3 ? 3 : 1, page.source().size());
+            SearchResponse searched = from < 3 ? responseOfPassages() : pageOfPassages(3);
+            AtomicReference<SearchResponse> answered = new AtomicReference<>();
+            rerank.processResponseAsync(page, searched, context, ActionListener.wrap(answered::set, e -> {
+                throw new AssertionError(e);
+            }));
+            SearchHit[] hits = answered.get().getHits().getHits();
+            assertEquals(1, hits.length);
+            assertEquals("from " + from, fullOrder.get(from), hits[0].getId());
+        }
+        assertEquals("past the window, first-stage order", "doc-3", fullOrder.get(3));
+        assertThrows(
+                OpenSearchParseException.class,
+                () -> new CrossEncoderWindowRequestProcessor.Factory(() -> inference)
+                        .create(
+                                Map.of(),
+                                "tag",
+                                null,
+                                false,
+                                config("window_size", 0),
+                                new Processor.PipelineContext(Processor.PipelineSource.VALIDATE_PIPELINE)));
+    }
+
+    /** The response a search past the window gets: only the page, as the first stage ranked it. */
+    private static SearchResponse pageOfPassages(int from) {
+        SearchResponse all = responseOfPassages();
+        SearchHit[] hits = Arrays.copyOfRange(all.getHits().getHits(), from, from + 1);
+        return new SearchResponse(
+                new InternalSearchResponse(
+                        new SearchHits(hits, new TotalHits(4, TotalHits.Relation.EQUAL_TO), 10f),
+                        null,
+                        null,
+                        null,
+                        false,
+                        null,
+                        1),
+                null,
+                1,
+                1,
+                0,
+                5,
+                ShardSearchFailure.EMPTY_ARRAY,
+                SearchResponse.Clusters.EMPTY);
     }
 
     /** The query text the request processor gives the rescore of a match query sent with these exts. */

@@ -1,0 +1,167 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
+package org.crossencoder.opensearch.action;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import org.opensearch.action.ActionRequest;
+import org.opensearch.action.ActionRequestValidationException;
+import org.opensearch.action.IndicesRequest;
+import org.opensearch.action.support.IndicesOptions;
+import org.opensearch.common.Nullable;
+import org.opensearch.common.unit.TimeValue;
+import org.opensearch.core.common.io.stream.StreamInput;
+import org.opensearch.core.common.io.stream.StreamOutput;
+import org.opensearch.core.common.io.stream.Writeable;
+import org.opensearch.core.index.shard.ShardId;
+import org.opensearch.core.tasks.TaskId;
+import org.opensearch.tasks.CancellableTask;
+import org.opensearch.tasks.Task;
+
+/**
+ * Documents for one node to score against a query: the node reads their text from its own shards (whatever the
+ * search's response shows of {@code _source}) and runs the model the coordinating node pinned.
+ */
+public final class ScoreDocumentsRequest extends ActionRequest implements IndicesRequest {
+
+    /** A document of the response: the shard it came from and its id. */
+    public record Document(ShardId shard, String id) implements Writeable {
+
+        Document(StreamInput in) throws IOException {
+            this(new ShardId(in), in.readString());
+        }
+
+        @Override
+        public void writeTo(StreamOutput out) throws IOException {
+            shard.writeTo(out);
+            out.writeString(id);
+        }
+    }
+
+    private final String nodeId;
+    private final String model;
+    private final String fingerprint;
+    private final String plannedOn;
+    private final String queryText;
+    private final List<String> fields;
+    private final List<Document> documents;
+    private final TimeValue timeout;
+
+    /**
+     * {@code fingerprint} (of the model's files on node {@code plannedOn}) pins the version every node must use;
+     * {@code timeout} is what is left of the search's.
+     */
+    public ScoreDocumentsRequest(
+            String nodeId,
+            String model,
+            String fingerprint,
+            String plannedOn,
+            String queryText,
+            List<String> fields,
+            List<Document> documents,
+            @Nullable TimeValue timeout) {
+        this.nodeId = nodeId;
+        this.model = model;
+        this.fingerprint = fingerprint;
+        this.plannedOn = plannedOn;
+        this.queryText = queryText;
+        this.fields = List.copyOf(fields);
+        this.documents = List.copyOf(documents);
+        this.timeout = timeout;
+    }
+
+    public ScoreDocumentsRequest(StreamInput in) throws IOException {
+        super(in);
+        this.nodeId = in.readString();
+        this.model = in.readString();
+        this.fingerprint = in.readString();
+        this.plannedOn = in.readString();
+        this.queryText = in.readString();
+        this.fields = in.readStringList();
+        this.documents = in.readList(Document::new);
+        this.timeout = in.readOptionalTimeValue();
+    }
+
+    @Override
+    public void writeTo(StreamOutput out) throws IOException {
+        super.writeTo(out);
+        out.writeString(nodeId);
+        out.writeString(model);
+        out.writeString(fingerprint);
+        out.writeString(plannedOn);
+        out.writeString(queryText);
+        out.writeStringCollection(fields);
+        out.writeList(documents);
+        out.writeOptionalTimeValue(timeout);
+    }
+
+    @Override
+    public ActionRequestValidationException validate() {
+        return null;
+    }
+
+    @Override
+    public String[] indices() {
+        return documents.stream().map(d -> d.shard().getIndexName()).distinct().toArray(String[]::new);
+    }
+
+    @Override
+    public IndicesOptions indicesOptions() {
+        return IndicesOptions.strictExpandOpen();
+    }
+
+    /** Cancellable, so that cancelling the search (its parent) stops the model work here. */
+    @Override
+    public Task createTask(long id, String type, String action, TaskId parentTaskId, Map<String, String> headers) {
+        return new CancellableTask(id, type, action, getDescription(), parentTaskId, headers) {
+            @Override
+            public boolean shouldCancelChildrenOnCancellation() {
+                return true;
+            }
+        };
+    }
+
+    @Override
+    public String getDescription() {
+        return "score " + documents.size() + " documents with cross-encoder model [" + model + "] on node [" + nodeId
+                + "]";
+    }
+
+    public String nodeId() {
+        return nodeId;
+    }
+
+    public String model() {
+        return model;
+    }
+
+    public String fingerprint() {
+        return fingerprint;
+    }
+
+    public String plannedOn() {
+        return plannedOn;
+    }
+
+    public String queryText() {
+        return queryText;
+    }
+
+    public List<String> fields() {
+        return fields;
+    }
+
+    public List<Document> documents() {
+        return documents;
+    }
+
+    @Nullable
+    public TimeValue timeout() {
+        return timeout;
+    }
+}

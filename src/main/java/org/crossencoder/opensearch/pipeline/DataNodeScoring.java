@@ -1,0 +1,109 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
+package org.crossencoder.opensearch.pipeline;
+
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.crossencoder.opensearch.action.ScoreDocumentsAction;
+import org.crossencoder.opensearch.action.ScoreDocumentsRequest;
+import org.crossencoder.opensearch.action.ScoreDocumentsResponse;
+import org.crossencoder.opensearch.model.CrossEncoderModel;
+import org.crossencoder.opensearch.model.InferenceBudget;
+import org.crossencoder.opensearch.model.InferenceService;
+import org.crossencoder.opensearch.model.PassageScores;
+import org.opensearch.action.support.GroupedActionListener;
+import org.opensearch.cluster.node.DiscoveryNode;
+import org.opensearch.core.action.ActionListener;
+import org.opensearch.core.tasks.TaskId;
+import org.opensearch.search.SearchHit;
+import org.opensearch.tasks.CancellableTask;
+import org.opensearch.transport.client.Client;
+
+/**
+ * Scores a response's hits where their documents live: each node that holds some of the hits' shards reads their
+ * text from its own shard copy and runs the model on its share, all at once. So the model work of one global window
+ * spreads over the data nodes, one pass per hit whatever the number of shards, and the response's {@code _source}
+ * filtering does not matter. Every node runs the model version the coordinating node pinned.
+ */
+final class DataNodeScoring {
+
+    private final Client client;
+    private final Supplier<DiscoveryNode> localNode;
+    private final Supplier<InferenceService> inference;
+
+    DataNodeScoring(Client client, Supplier<DiscoveryNode> localNode, Supplier<InferenceService> inference) {
+        this.client = client;
+        this.localNode = localNode;
+        this.inference = inference;
+    }
+
+    void score(
+            CrossEncoderModel model,
+            String queryText,
+            List<String> fields,
+            SearchHit[] hits,
+            InferenceBudget budget,
+            ActionListener<PassageScores> listener) {
+        DiscoveryNode local = localNode.get();
+        Map<String, List<Integer>> positionsByNode = new LinkedHashMap<>();
+        for (int i = 0; i < hits.length; i++) {
+            if (hits[i].getShard() == null) {
+                throw new IllegalArgumentException("[" + CrossEncoderRerankResponseProcessor.TYPE + "] hit ["
+                        + hits[i].getId() + "] does not say which shard it came from; score it on the coordinator");
+            }
+            positionsByNode
+                    .computeIfAbsent(hits[i].getShard().getNodeId(), node -> new ArrayList<>())
+                    .add(i);
+        }
+        String fingerprint = inference.get().registry().info(model.name()).fingerprint();
+        float[] scores = new float[hits.length];
+        BitSet scored = new BitSet(hits.length);
+        boolean[] timedOut = new boolean[1];
+        GroupedActionListener<Boolean> allNodes = new GroupedActionListener<>(
+                ActionListener.map(listener, done -> new PassageScores(scores, scored, timedOut[0])),
+                positionsByNode.size());
+        CancellableTask search = budget.task();
+        positionsByNode.forEach((nodeId, positions) -> {
+            List<ScoreDocumentsRequest.Document> documents = positions.stream()
+                    .map(i -> new ScoreDocumentsRequest.Document(
+                            hits[i].getShard().getShardId(), hits[i].getId()))
+                    .toList();
+            ScoreDocumentsRequest request = new ScoreDocumentsRequest(
+                    nodeId,
+                    model.name(),
+                    fingerprint,
+                    local.getName(),
+                    queryText,
+                    fields,
+                    documents,
+                    budget.remaining(System.nanoTime()));
+            if (search != null) {
+                request.setParentTask(new TaskId(local.getId(), search.getId()));
+            }
+            client.execute(
+                    ScoreDocumentsAction.INSTANCE,
+                    request,
+                    ActionListener.map(allNodes, (ScoreDocumentsResponse response) -> {
+                        PassageScores part = response.scores();
+                        synchronized (scores) {
+                            for (int j = 0; j < positions.size(); j++) {
+                                if (part.isScored(j)) {
+                                    scores[positions.get(j)] = part.score(j);
+                                    scored.set(positions.get(j));
+                                }
+                            }
+                            timedOut[0] |= part.timedOut();
+                        }
+                        return true;
+                    }));
+        });
+    }
+}
