@@ -134,8 +134,21 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
         try {
             text = queryText.resolve(request);
             hits = response.getHits().getHits();
-            if (text == null || hits.length == 0 || (page != null && page.beyond())) {
+            if (page != null && page.beyond()) {
                 listener.onResponse(response);
+                return;
+            }
+            if (text == null || hits.length == 0) {
+                // Nothing to rerank; a widened search still owes the page that was asked for.
+                listener.onResponse(
+                        page == null
+                                ? response
+                                : withHits(
+                                        response,
+                                        page.of(hits),
+                                        response.getHits().getMaxScore(),
+                                        false,
+                                        start));
                 return;
             }
             checkRerankable(request, page);
@@ -155,7 +168,7 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
         boolean explain =
                 request.source() != null && Boolean.TRUE.equals(request.source().explain());
         ActionListener<PassageScores> reranked =
-                ActionListener.map(listener, scores -> rerank(response, hits, scores, page, explain));
+                ActionListener.map(listener, scores -> rerank(response, hits, scores, page, explain, start));
         service.model(
                 model,
                 ActionListener.wrap(
@@ -225,7 +238,12 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
      * timeout left unscored and those below the window; every other part of the response is kept as it was.
      */
     private SearchResponse rerank(
-            SearchResponse response, SearchHit[] hits, PassageScores scores, RerankWindow page, boolean explain) {
+            SearchResponse response,
+            SearchHit[] hits,
+            PassageScores scores,
+            RerankWindow page,
+            boolean explain,
+            long startNanos) {
         float[] firstStage = new float[hits.length];
         for (int i = 0; i < hits.length; i++) {
             firstStage[i] = hits[i].getScore();
@@ -256,17 +274,17 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
         float maxScore = reranking.scoredCount() > 0
                 ? reranked[0].getScore()
                 : response.getHits().getMaxScore();
-        if (page != null) {
-            reranked = Arrays.copyOfRange(
-                    reranked,
-                    Math.min(page.from(), reranked.length),
-                    Math.min(page.from() + page.size(), reranked.length));
-        }
+        return withHits(response, page == null ? reranked : page.of(reranked), maxScore, scores.timedOut(), startNanos);
+    }
+
+    /** The response with these hits; every other part of it kept, its time including ours since {@code startNanos}. */
+    private static SearchResponse withHits(
+            SearchResponse response, SearchHit[] hits, float maxScore, boolean timedOut, long startNanos) {
         SearchHits old = response.getHits();
         SearchResponseSections oldSections = response.getInternalResponse();
         SearchResponseSections sections = new SearchResponseSections(
                 new SearchHits(
-                        reranked,
+                        hits,
                         old.getTotalHits(),
                         maxScore,
                         old.getSortFields(),
@@ -274,7 +292,7 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
                         old.getCollapseValues()),
                 response.getAggregations(),
                 response.getSuggest(),
-                response.isTimedOut() || scores.timedOut(),
+                response.isTimedOut() || timedOut,
                 response.isTerminatedEarly(),
                 // An empty map means the search had no profile; a SearchProfileShardResults would render an empty one.
                 response.getProfileResults().isEmpty()
@@ -289,7 +307,8 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
                 response.getTotalShards(),
                 response.getSuccessfulShards(),
                 response.getSkippedShards(),
-                response.getTook().millis(),
+                // The time a user sees includes the reranking, as it would for any phase of the search.
+                response.getTook().millis() + (System.nanoTime() - startNanos) / 1_000_000,
                 response.getPhaseTook(),
                 response.getShardFailures(),
                 response.getClusters(),

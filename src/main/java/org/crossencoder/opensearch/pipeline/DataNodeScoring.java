@@ -55,9 +55,10 @@ final class DataNodeScoring {
         DiscoveryNode local = localNode.get();
         Map<String, List<Integer>> positionsByNode = new LinkedHashMap<>();
         for (int i = 0; i < hits.length; i++) {
-            if (hits[i].getShard() == null) {
+            if (hits[i].getShard() == null || hits[i].getShard().getClusterAlias() != null) {
                 throw new IllegalArgumentException("[" + CrossEncoderRerankResponseProcessor.TYPE + "] hit ["
-                        + hits[i].getId() + "] does not say which shard it came from; score it on the coordinator");
+                        + hits[i].getId() + "] comes from a shard this cluster cannot score on (none given, or in a "
+                        + "remote cluster): set [score_on] [coordinator]");
             }
             positionsByNode
                     .computeIfAbsent(hits[i].getShard().getNodeId(), node -> new ArrayList<>())

@@ -6,7 +6,9 @@
  */
 package org.crossencoder.opensearch.pipeline;
 
+import java.util.Arrays;
 import org.opensearch.common.Nullable;
+import org.opensearch.search.SearchHit;
 import org.opensearch.search.pipeline.PipelineProcessingContext;
 
 /**
@@ -26,6 +28,11 @@ record RerankWindow(int from, int size, int window) {
     /** How many hits from the top the search fetches so that the whole window and the page are in the response. */
     int fetchSize() {
         return Math.max(window, from + size);
+    }
+
+    /** The page asked for, out of the hits of the widened search (which start at the first hit). */
+    SearchHit[] of(SearchHit[] hits) {
+        return Arrays.copyOfRange(hits, Math.min(from, hits.length), Math.min(from + size, hits.length));
     }
 
     void store(PipelineProcessingContext context) {

@@ -246,6 +246,10 @@ public class SearchProcessorsTests {
             hits[i].sourceRef(new BytesArray("{\"passage\":\"" + PASSAGES.get(i) + "\"}"));
             hits[i].score(10f - i);
         }
+        return responseOf(hits);
+    }
+
+    private static SearchResponse responseOf(SearchHit[] hits) {
         return new SearchResponse(
                 new InternalSearchResponse(
                         new SearchHits(hits, new TotalHits(4, TotalHits.Relation.EQUAL_TO), 10f),
@@ -373,6 +377,20 @@ public class SearchProcessorsTests {
             assertEquals("from " + from, fullOrder.get(from), hits[0].getId());
         }
         assertEquals("past the window, first-stage order", "doc-3", fullOrder.get(3));
+
+        // A widened search without query text (let through by ignore_missing_query_text) still gets its page only.
+        SearchResponseProcessor lenient = responseProcessor(
+                config("model", MODEL, "fields", List.of("passage"), "ignore_missing_query_text", true));
+        PipelineProcessingContext context = new PipelineProcessingContext();
+        SearchRequest withoutText = window.processRequest(
+                new SearchRequest().source(new SearchSourceBuilder().from(1).size(1)), context);
+        AtomicReference<SearchResponse> passedThrough = new AtomicReference<>();
+        lenient.processResponseAsync(
+                withoutText, responseOfPassages(), context, ActionListener.wrap(passedThrough::set, e -> {
+                    throw new AssertionError(e);
+                }));
+        assertEquals(1, passedThrough.get().getHits().getHits().length);
+        assertEquals("doc-1", passedThrough.get().getHits().getHits()[0].getId());
         assertThrows(
                 OpenSearchParseException.class,
                 () -> new CrossEncoderWindowRequestProcessor.Factory(() -> inference)
@@ -387,24 +405,7 @@ public class SearchProcessorsTests {
 
     /** The response a search past the window gets: only the page, as the first stage ranked it. */
     private static SearchResponse pageOfPassages(int from) {
-        SearchResponse all = responseOfPassages();
-        SearchHit[] hits = Arrays.copyOfRange(all.getHits().getHits(), from, from + 1);
-        return new SearchResponse(
-                new InternalSearchResponse(
-                        new SearchHits(hits, new TotalHits(4, TotalHits.Relation.EQUAL_TO), 10f),
-                        null,
-                        null,
-                        null,
-                        false,
-                        null,
-                        1),
-                null,
-                1,
-                1,
-                0,
-                5,
-                ShardSearchFailure.EMPTY_ARRAY,
-                SearchResponse.Clusters.EMPTY);
+        return responseOf(Arrays.copyOfRange(responseOfPassages().getHits().getHits(), from, from + 1));
     }
 
     /** The query text the request processor gives the rescore of a match query sent with these exts. */

@@ -10,6 +10,7 @@ import static org.crossencoder.opensearch.integ.CrossEncoderIntegTestCase.MINILM
 import static org.crossencoder.opensearch.integ.CrossEncoderIntegTestCase.testModelsDir;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.lessThan;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
@@ -285,6 +286,8 @@ public class CancellationAndTimeoutIT {
                         + "\"ext\":{\"cross_encoder\":{\"query_text\":\"berlin\"}}}");
         assertEquals(Boolean.TRUE, response.path("timed_out"));
         assertEquals(DOCS, ids(response).size());
+        // The model ran until the 2 s timeout, and the time the user sees includes it.
+        assertThat(response.raw(), ((Number) response.path("took")).intValue(), greaterThanOrEqualTo(1000));
     }
 
     /** A search that is slow without any plugin (a script loop per document), cancelled by OpenSearch itself. */

@@ -75,12 +75,7 @@ public class GlobalWindowIT {
     }
 
     private static List<Object> hits(RestClient.Response response) {
-        List<Map<String, Object>> hits = response.path("hits.hits");
-        List<Object> idsAndScores = new ArrayList<>();
-        for (Map<String, Object> hit : hits) {
-            idsAndScores.add(List.of(hit.get("_id"), hit.get("_score")));
-        }
-        return idsAndScores;
+        return response.hitIdsAndScores();
     }
 
     private static List<Object> ids(RestClient.Response response) {

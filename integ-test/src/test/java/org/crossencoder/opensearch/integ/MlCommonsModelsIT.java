@@ -15,9 +15,7 @@ import static org.junit.Assert.assertTrue;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.crossencoder.opensearch.eval.NeuralSearchReranker;
 import org.crossencoder.opensearch.model.TestModels;
 import org.junit.Test;
@@ -126,14 +124,8 @@ public class MlCommonsModelsIT {
                 + "\"query_text\":\"" + QUERY + "\",\"fields\":[\"passage\"]}}}";
     }
 
-    /** Each hit's id and score, in order: equal lists mean the same ranking with the same scores. */
     private static List<Object> hits(RestClient.Response response) {
-        List<Map<String, Object>> hits = response.path("hits.hits");
-        List<Object> idsAndScores = new ArrayList<>();
-        for (Map<String, Object> hit : hits) {
-            idsAndScores.add(List.of(hit.get("_id"), hit.get("_score")));
-        }
-        return idsAndScores;
+        return response.hitIdsAndScores();
     }
 
     private static String rerankBody(String model) {

@@ -12,6 +12,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.opensearch.common.xcontent.XContentHelper;
 import org.opensearch.common.xcontent.json.JsonXContent;
@@ -27,13 +29,23 @@ public final class RestClient {
             for (String key : dottedPath.split("\\.")) {
                 if (current instanceof Map<?, ?> map) {
                     current = map.get(key);
-                } else if (current instanceof java.util.List<?> list) {
+                } else if (current instanceof List<?> list) {
                     current = list.get(Integer.parseInt(key));
                 } else {
                     return null;
                 }
             }
             return (T) current;
+        }
+
+        /** Each hit's id and score, in order: equal lists mean the same ranking with the same scores. */
+        public List<Object> hitIdsAndScores() {
+            List<Map<String, Object>> hits = path("hits.hits");
+            List<Object> idsAndScores = new ArrayList<>();
+            for (Map<String, Object> hit : hits) {
+                idsAndScores.add(List.of(hit.get("_id"), hit.get("_score")));
+            }
+            return idsAndScores;
         }
     }
 

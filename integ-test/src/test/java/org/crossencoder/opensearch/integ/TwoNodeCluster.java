@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Map;
 
 /** Two OpenSearch processes on 127.0.0.1 forming one cluster, each with the plugin and models of its own. */
-final class TwoNodeCluster implements Closeable {
+public final class TwoNodeCluster implements Closeable {
 
     private final OpenSearchNode a;
     private final OpenSearchNode b;
@@ -25,7 +25,7 @@ final class TwoNodeCluster implements Closeable {
     }
 
     /** Nodes {@code <prefix>-a} (the cluster manager) and {@code <prefix>-b}, each given its test models and preparation. */
-    static TwoNodeCluster start(
+    public static TwoNodeCluster start(
             String prefix,
             List<String> modelsOfA,
             OpenSearchNode.Preparation prepareA,
@@ -68,7 +68,7 @@ final class TwoNodeCluster implements Closeable {
     }
 
     /** A client of node a. */
-    RestClient client() {
+    public RestClient client() {
         return a.client();
     }
 
