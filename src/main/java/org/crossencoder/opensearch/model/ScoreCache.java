@@ -13,7 +13,9 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.opensearch.common.cache.Cache;
 import org.opensearch.common.cache.CacheBuilder;
 import org.opensearch.core.common.io.stream.StreamInput;
@@ -76,7 +78,10 @@ public final class ScoreCache {
     public final class Lookup {
         private final float[] scores;
         private final Key[] keys;
+        /** The request positions the cache did not have, and for each the slot of its text in missingPassages. */
         private final List<Integer> missing = new ArrayList<>();
+
+        private final List<Integer> slotOfMissing = new ArrayList<>();
         private final List<String> missingPassages = new ArrayList<>();
 
         private Lookup(Object model, String query, List<String> passages) {
@@ -84,6 +89,7 @@ public final class ScoreCache {
             keys = new Key[passages.size()];
             boolean enabled = enabled();
             MessageDigest digest = enabled ? queryDigest(query) : null;
+            Map<String, Integer> slotOfPassage = new HashMap<>();
             for (int i = 0; i < passages.size(); i++) {
                 Float cached = null;
                 if (enabled) {
@@ -92,14 +98,20 @@ public final class ScoreCache {
                 }
                 if (cached == null) {
                     missing.add(i);
-                    missingPassages.add(passages.get(i));
+                    slotOfMissing.add(slotOfPassage.computeIfAbsent(passages.get(i), passage -> {
+                        missingPassages.add(passage);
+                        return missingPassages.size() - 1;
+                    }));
                 } else {
                     scores[i] = cached;
                 }
             }
         }
 
-        /** The passages the cache did not have, in request order. */
+        /**
+         * The passages the cache did not have, each text once (in order of first appearance): a window that holds the
+         * same passage several times (duplicated documents, empty fields) costs the model one pass for it.
+         */
         public List<String> missingPassages() {
             return missingPassages;
         }
@@ -116,13 +128,14 @@ public final class ScoreCache {
         public PassageScores complete(PassageScores fromModel) {
             BitSet scored = new BitSet(scores.length);
             scored.set(0, scores.length);
-            for (int i = 0; i < fromModel.size(); i++) {
+            for (int i = 0; i < missing.size(); i++) {
                 int index = missing.get(i);
-                if (fromModel.isScored(i) == false) {
+                int slot = slotOfMissing.get(i);
+                if (fromModel.isScored(slot) == false) {
                     scored.clear(index);
                     continue;
                 }
-                scores[index] = fromModel.score(i);
+                scores[index] = fromModel.score(slot);
                 if (keys[index] != null) {
                     cache.put(keys[index], scores[index]);
                 }

@@ -59,6 +59,23 @@ public class ScoreCacheTests {
     }
 
     @Test
+    public void identicalPassagesGoToTheModelOnceEvenWithTheCacheOff() {
+        for (ScoreCache anyCache : List.of(cache, new ScoreCache(ByteSizeValue.ZERO))) {
+            ScoreCache.Lookup lookup = anyCache.lookup("m", "q", List.of("a", "", "a", "b", ""));
+            assertEquals(List.of("a", "", "b"), lookup.missingPassages());
+            BitSet reached = new BitSet(3);
+            reached.set(0);
+            reached.set(1);
+            PassageScores scores = lookup.complete(new PassageScores(new float[] {1f, 2f, 0f}, reached, true));
+            assertEquals(1f, scores.score(0), 0f);
+            assertEquals(2f, scores.score(1), 0f);
+            assertEquals(1f, scores.score(2), 0f);
+            assertFalse("the timeout stopped the model before [b]", scores.isScored(3));
+            assertEquals(2f, scores.score(4), 0f);
+        }
+    }
+
+    @Test
     public void keyIsModelQueryAndPassage() {
         cache.lookup("m", "ab", List.of("c")).complete(PassageScores.complete(new float[] {1f}));
         assertEquals(
