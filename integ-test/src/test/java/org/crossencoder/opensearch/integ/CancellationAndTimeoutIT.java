@@ -250,38 +250,54 @@ public class CancellationAndTimeoutIT {
         }
     }
 
-    @Test
-    public void aResponseProcessorStopsWithItsCancelledSearch() throws Exception {
-        awaitIdle();
+    /** The response processor on the coordinator (given the window as its page), or the global window on the data nodes. */
+    private static String rerankPipeline(String name, boolean globalWindow) throws Exception {
         client.ok(
                 "PUT",
-                "/_search/pipeline/slow-rerank",
-                "{\"response_processors\":[{\"cross_encoder_rerank\":{\"model\":\"" + MINILM_SHAPE
-                        + "\",\"fields\":[\"passage\"]}}]}");
-        long cancelled = stat("cancelled");
-        long pairs = stat("pairs_scored");
-        RestClient.Response response = client.request(
-                "POST",
-                "/" + INDEX + "/_search?search_pipeline=slow-rerank&cancel_after_time_interval=2s",
-                "{\"size\":" + DOCS
-                        + ",\"query\":{\"match\":{\"passage\":\"people berlin\"}},\"ext\":{\"cross_encoder\":{\"query_text\":\"berlin\"}}}");
-        assertThat(response.raw(), containsString("task_cancelled_exception"));
-        awaitIdle();
-        assertEquals(cancelled + 1, stat("cancelled"));
-        assertThat(stat("pairs_scored") - pairs, lessThan((long) DOCS / 2));
+                "/_search/pipeline/" + name,
+                (globalWindow
+                                ? "{\"request_processors\":[{\"cross_encoder_window\":{\"window_size\":" + DOCS + "}}],"
+                                : "{")
+                        + "\"response_processors\":[{\"cross_encoder_rerank\":{\"model\":\"" + MINILM_SHAPE
+                        + "\",\"fields\":[\"passage\"]" + (globalWindow ? ",\"score_on\":\"data_nodes\"" : "")
+                        + "}}]}");
+        return name;
+    }
+
+    @Test
+    public void aResponseProcessorStopsWithItsCancelledSearch() throws Exception {
+        for (boolean globalWindow : List.of(false, true)) {
+            awaitIdle();
+            String pipeline = rerankPipeline(globalWindow ? "slow-global" : "slow-rerank", globalWindow);
+            long cancelled = stat("cancelled");
+            long pairs = stat("pairs_scored");
+            RestClient.Response response = client.request(
+                    "POST",
+                    "/" + INDEX + "/_search?search_pipeline=" + pipeline + "&cancel_after_time_interval=2s",
+                    "{\"size\":" + (globalWindow ? 10 : DOCS)
+                            + ",\"query\":{\"match\":{\"passage\":\"people berlin\"}},\"ext\":{\"cross_encoder\":{\"query_text\":\"berlin\"}}}");
+            assertThat(pipeline, response.raw(), containsString("task_cancelled_exception"));
+            awaitIdle();
+            assertEquals(pipeline, cancelled + 1, stat("cancelled"));
+            assertThat(pipeline, stat("pairs_scored") - pairs, lessThan((long) DOCS / 2));
+        }
     }
 
     @Test
     public void aResponseProcessorHonoursTheSearchTimeout() throws Exception {
         awaitIdle();
-        client.ok(
-                "PUT",
-                "/_search/pipeline/timed-rerank",
-                "{\"response_processors\":[{\"cross_encoder_rerank\":{\"model\":\"" + MINILM_SHAPE
-                        + "\",\"fields\":[\"passage\"]}}]}");
+        String global = rerankPipeline("timed-global", true);
+        RestClient.Response page = client.ok(
+                "POST",
+                "/" + INDEX + "/_search?search_pipeline=" + global,
+                "{\"size\":10,\"timeout\":\"2s\",\"query\":{\"match\":{\"passage\":\"people berlin\"}},"
+                        + "\"ext\":{\"cross_encoder\":{\"query_text\":\"berlin\"}}}");
+        assertEquals(page.raw(), Boolean.TRUE, page.path("timed_out"));
+        assertEquals(10, ids(page).size());
+        awaitIdle();
         RestClient.Response response = client.ok(
                 "POST",
-                "/" + INDEX + "/_search?search_pipeline=timed-rerank",
+                "/" + INDEX + "/_search?search_pipeline=" + rerankPipeline("timed-rerank", false),
                 "{\"size\":" + DOCS + ",\"timeout\":\"2s\",\"query\":{\"match\":{\"passage\":\"people berlin\"}},"
                         + "\"ext\":{\"cross_encoder\":{\"query_text\":\"berlin\"}}}");
         assertEquals(Boolean.TRUE, response.path("timed_out"));
