@@ -63,6 +63,21 @@ public class TrainedModelGoldenTests {
         }
     }
 
+    /** Weights stored as float16 initializers, each cast to float32 (as many public exports are), load and score alike. */
+    @Test
+    public void reproducesTheGoldenLogitsOfAModelStoredInFloat16() throws Exception {
+        String fp16 = "minilm-l6-nf-cross-encoder-fp16";
+        TestModels.assumePresent(fp16);
+        try (CrossEncoderModel model = TestModels.load(fp16, 8)) {
+            List<Map<String, Object>> golden = readList(TestModels.dir(fp16).resolve("golden.json"));
+            assertEquals(5, golden.size());
+            for (Map<String, Object> pair : golden) {
+                float score = model.score((String) pair.get("query"), List.of((String) pair.get("passage")))[0];
+                assertEquals((String) pair.get("query"), ((Number) pair.get("logit")).floatValue(), score, TOLERANCE);
+            }
+        }
+    }
+
     @Test
     public void reproducesEveryTruncationCase() throws Exception {
         List<Map<String, Object>> cases = readList(TestModels.dir(MODEL).resolve("golden_truncation.json"));
