@@ -107,6 +107,12 @@ public final class EngineBenchmark {
         } else {
             int8 = null;
         }
+        // Other files of the same model (e.g. models/cls-last-layer.py's), at the default settings.
+        for (String variant : System.getProperty("bench.variants", "").split(",")) {
+            if (variant.isBlank() == false) {
+                configs.add(new Config(Paths.get(variant.strip()), 8, 2, true));
+            }
+        }
         // This virtual machine's speed drifts by 20% and more over minutes, so every configuration runs a few
         // requests per round, round after round, and none gets only the fast or only the slow minutes.
         List<Measurement> measurements = new ArrayList<>();

@@ -7,20 +7,27 @@
 package org.crossencoder.opensearch.model;
 
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.startsWith;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.AfterClass;
+import org.junit.Assume;
 import org.junit.BeforeClass;
+import org.junit.Rule;
 import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
 import org.opensearch.common.xcontent.json.JsonXContent;
 import org.opensearch.core.xcontent.DeprecationHandler;
 import org.opensearch.core.xcontent.NamedXContentRegistry;
@@ -36,6 +43,9 @@ public class TrainedModelGoldenTests {
     private static final float TOLERANCE = 1e-3f;
 
     private static final Map<ModelConfig, CrossEncoderModel> models = new HashMap<>();
+
+    @Rule
+    public TemporaryFolder folder = new TemporaryFolder();
 
     @BeforeClass
     public static void requireTheModel() {
@@ -75,6 +85,51 @@ public class TrainedModelGoldenTests {
                 float score = model.score((String) pair.get("query"), List.of((String) pair.get("passage")))[0];
                 assertEquals((String) pair.get("query"), ((Number) pair.get("logit")).floatValue(), score, TOLERANCE);
             }
+        }
+    }
+
+    /**
+     * models/cls-last-layer.py computes the last layer at [CLS] only: on every reference pair, long ones included, and
+     * in padded batches of mixed lengths, it scores as the full model does.
+     */
+    @Test
+    public void theLastLayerAtClsOnlyScoresAsTheFullModel() throws Exception {
+        Process check = new ProcessBuilder("/usr/bin/python3", "-c", "import onnx").start();
+        if (check.waitFor() != 0) {
+            System.out.println("SKIPPED: needs Debian's python3-onnx for models/cls-last-layer.py");
+            Assume.assumeTrue("needs Debian's python3-onnx", false);
+        }
+        Path rewritten = folder.newFolder("cls-last").toPath();
+        Process script = new ProcessBuilder(
+                        "/usr/bin/python3",
+                        "models/cls-last-layer.py",
+                        TestModels.dir(MODEL).toString(),
+                        rewritten.toString())
+                .redirectErrorStream(true)
+                .start();
+        String output = new String(script.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(output, 0, script.waitFor());
+        Map<String, List<String>> passagesByQuery = new LinkedHashMap<>();
+        for (String file : List.of("golden.json", "golden_truncation.json")) {
+            for (Map<String, Object> pair : readList(TestModels.dir(MODEL).resolve(file))) {
+                passagesByQuery
+                        .computeIfAbsent((String) pair.get("query"), q -> new ArrayList<>())
+                        .add((String) pair.get("passage"));
+            }
+        }
+        try (CrossEncoderModel full = TestModels.load(MODEL, 8);
+                CrossEncoderModel clsOnly =
+                        CrossEncoderModel.load("cls-last", rewritten, new CrossEncoderModel.InferenceOptions(8, 1))) {
+            int pairs = 0;
+            for (Map.Entry<String, List<String>> query : passagesByQuery.entrySet()) {
+                float[] expected = full.score(query.getKey(), query.getValue());
+                float[] actual = clsOnly.score(query.getKey(), query.getValue());
+                for (int i = 0; i < expected.length; i++) {
+                    assertEquals(query.getKey() + " #" + i, expected[i], actual[i], 1e-4f);
+                    pairs++;
+                }
+            }
+            assertThat(pairs, greaterThanOrEqualTo(21));
         }
     }
 
