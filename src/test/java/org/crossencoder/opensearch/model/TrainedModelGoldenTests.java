@@ -64,12 +64,16 @@ public class TrainedModelGoldenTests {
             assertEquals(
                     new ModelConfig(512, ModelConfig.Truncation.LONGEST_FIRST, ModelConfig.Output.LOGIT),
                     model.config());
-            List<Map<String, Object>> golden = readList(TestModels.dir(MODEL).resolve("golden.json"));
-            assertEquals(5, golden.size());
-            for (Map<String, Object> pair : golden) {
-                float score = model.score((String) pair.get("query"), List.of((String) pair.get("passage")))[0];
-                assertEquals((String) pair.get("query"), ((Number) pair.get("logit")).floatValue(), score, TOLERANCE);
-            }
+            assertReproducesItsGoldenLogits(model, MODEL);
+        }
+    }
+
+    private static void assertReproducesItsGoldenLogits(CrossEncoderModel model, String name) throws Exception {
+        List<Map<String, Object>> golden = readList(TestModels.dir(name).resolve("golden.json"));
+        assertEquals(5, golden.size());
+        for (Map<String, Object> pair : golden) {
+            float score = model.score((String) pair.get("query"), List.of((String) pair.get("passage")))[0];
+            assertEquals((String) pair.get("query"), ((Number) pair.get("logit")).floatValue(), score, TOLERANCE);
         }
     }
 
@@ -79,12 +83,7 @@ public class TrainedModelGoldenTests {
         String fp16 = "minilm-l6-nf-cross-encoder-fp16";
         TestModels.assumePresent(fp16);
         try (CrossEncoderModel model = TestModels.load(fp16, 8)) {
-            List<Map<String, Object>> golden = readList(TestModels.dir(fp16).resolve("golden.json"));
-            assertEquals(5, golden.size());
-            for (Map<String, Object> pair : golden) {
-                float score = model.score((String) pair.get("query"), List.of((String) pair.get("passage")))[0];
-                assertEquals((String) pair.get("query"), ((Number) pair.get("logit")).floatValue(), score, TOLERANCE);
-            }
+            assertReproducesItsGoldenLogits(model, fp16);
         }
     }
 
