@@ -88,8 +88,8 @@ public class TrainedModelGoldenTests {
     }
 
     /**
-     * models/cls-last-layer.py computes the last layer at [CLS] only: on every reference pair, long ones included, and
-     * in padded batches of mixed lengths, it scores as the full model does.
+     * models/cls-last-layer.py computes the last layer after attention at [CLS] only: on every reference pair, long ones
+     * included, and in padded batches of mixed lengths, it scores as the full model does.
      */
     @Test
     public void theLastLayerAtClsOnlyScoresAsTheFullModel() throws Exception {
