@@ -90,6 +90,11 @@ public final class NeuralSearchReranker {
             byte[] chunk = Arrays.copyOfRange(zip, i * CHUNK, Math.min(zip.length, (i + 1) * CHUNK));
             RestClient.Response uploaded =
                     client.requestBytes("POST", "/_plugins/_ml/models/" + modelId + "/upload_chunk/" + i, chunk);
+            // A 429 is OpenSearch's memory circuit breaker on a small heap holding garbage: retry, as a client should.
+            for (int retry = 0; uploaded.status() == 429 && retry < 10; retry++) {
+                Thread.sleep(1000);
+                uploaded = client.requestBytes("POST", "/_plugins/_ml/models/" + modelId + "/upload_chunk/" + i, chunk);
+            }
             if (uploaded.raw().contains("Uploaded") == false) {
                 throw new IllegalStateException("chunk " + i + " of the model was refused: " + uploaded.raw());
             }

@@ -50,7 +50,7 @@ public class MlCommonsModelsIT {
                 Paths.get(System.getProperty("tests.pytorch.native")),
                 Paths.get(System.getProperty("tests.pytorch.jni")));
         try (TwoNodeCluster cluster =
-                TwoNodeCluster.start("mlcommons", List.of(SCI), seedPytorch, List.of(SCI), seedPytorch)) {
+                TwoNodeCluster.start("mlcommons", List.of(SCI), seedPytorch, List.of(SCI), seedPytorch, "1g")) {
             RestClient client = cluster.client();
             String modelId = NeuralSearchReranker.deploy(client, testModelsDir().resolve(SCI), List.of("passage"));
             String name = "ml:" + modelId;

@@ -32,13 +32,25 @@ public final class TwoNodeCluster implements Closeable {
             List<String> modelsOfB,
             OpenSearchNode.Preparation prepareB)
             throws IOException, InterruptedException {
+        return start(prefix, modelsOfA, prepareA, modelsOfB, prepareB, "768m");
+    }
+
+    /** As {@link #start(String, List, OpenSearchNode.Preparation, List, OpenSearchNode.Preparation)}, with this heap. */
+    public static TwoNodeCluster start(
+            String prefix,
+            List<String> modelsOfA,
+            OpenSearchNode.Preparation prepareA,
+            List<String> modelsOfB,
+            OpenSearchNode.Preparation prepareB,
+            String heap)
+            throws IOException, InterruptedException {
         String clusterName = "cross-encoder-" + prefix;
         OpenSearchNode a = OpenSearchNode.start(
                 prefix + "-a",
                 testModelsDir(),
                 modelsOfA,
                 Map.of("cluster.name", clusterName, "cluster.initial_cluster_manager_nodes", prefix + "-a"),
-                "768m",
+                heap,
                 prepareA);
         OpenSearchNode b;
         try {
@@ -47,7 +59,7 @@ public final class TwoNodeCluster implements Closeable {
                     testModelsDir(),
                     modelsOfB,
                     Map.of("cluster.name", clusterName, "discovery.seed_hosts", a.transportAddress()),
-                    "768m",
+                    heap,
                     prepareB);
         } catch (IOException | InterruptedException | RuntimeException e) {
             a.close();
