@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -42,7 +41,7 @@ public record ModelConfig(int maxLength, Truncation truncation, Output output) {
         TWO_CLASS;
 
         public static Output fromString(String value) {
-            return parse(Output.class, "output", value);
+            return LowerCaseOptions.parse(Output.class, "output", value);
         }
 
         float score(float[] row) {
@@ -73,24 +72,13 @@ public record ModelConfig(int maxLength, Truncation truncation, Output output) {
         ONLY_SECOND;
 
         public static Truncation fromString(String value) {
-            return parse(Truncation.class, "truncation", value);
+            return LowerCaseOptions.parse(Truncation.class, "truncation", value);
         }
 
         @Override
         public String toString() {
             return name().toLowerCase(Locale.ROOT);
         }
-    }
-
-    /** An option's value by its lower-case name, or an error that lists the names it may have. */
-    private static <E extends Enum<E>> E parse(Class<E> options, String field, String value) {
-        for (E option : options.getEnumConstants()) {
-            if (option.toString().equals(value)) {
-                return option;
-            }
-        }
-        throw new IllegalArgumentException("[" + field + "] must be one of "
-                + Arrays.toString(options.getEnumConstants()) + " but was [" + value + "]");
     }
 
     private static final ParseField MAX_LENGTH = new ParseField("max_length");

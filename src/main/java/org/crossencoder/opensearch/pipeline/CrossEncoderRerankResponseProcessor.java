@@ -14,6 +14,7 @@ import java.util.function.Supplier;
 import org.apache.lucene.search.Explanation;
 import org.crossencoder.opensearch.model.InferenceBudget;
 import org.crossencoder.opensearch.model.InferenceService;
+import org.crossencoder.opensearch.model.LowerCaseOptions;
 import org.crossencoder.opensearch.model.PassageScores;
 import org.crossencoder.opensearch.rescore.Interpolation;
 import org.crossencoder.opensearch.rescore.PassageReader;
@@ -69,13 +70,7 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
         DATA_NODES;
 
         static ScoreOn fromString(String value) {
-            for (ScoreOn scoreOn : values()) {
-                if (scoreOn.toString().equals(value)) {
-                    return scoreOn;
-                }
-            }
-            throw new IllegalArgumentException(
-                    "[score_on] must be one of [coordinator, data_nodes] but was [" + value + "]");
+            return LowerCaseOptions.parse(ScoreOn.class, "score_on", value);
         }
 
         @Override

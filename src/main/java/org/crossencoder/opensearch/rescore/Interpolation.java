@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.util.Arrays;
 import java.util.Locale;
 import org.apache.lucene.search.Explanation;
+import org.crossencoder.opensearch.model.LowerCaseOptions;
 import org.crossencoder.opensearch.model.PassageScores;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
@@ -39,13 +40,7 @@ public record Interpolation(Normalization normalization, float weight) implement
         static final int RANK_CONSTANT = 60;
 
         public static Normalization fromString(String value) {
-            for (Normalization normalization : values()) {
-                if (normalization.toString().equals(value)) {
-                    return normalization;
-                }
-            }
-            throw new IllegalArgumentException(
-                    "[normalization] must be one of " + Arrays.toString(values()) + " but was [" + value + "]");
+            return LowerCaseOptions.parse(Normalization.class, "normalization", value);
         }
 
         @Override

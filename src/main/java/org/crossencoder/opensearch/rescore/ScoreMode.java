@@ -7,9 +7,9 @@
 package org.crossencoder.opensearch.rescore;
 
 import java.io.IOException;
-import java.util.Arrays;
 import java.util.Locale;
 import org.apache.lucene.search.Explanation;
+import org.crossencoder.opensearch.model.LowerCaseOptions;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
 import org.opensearch.core.common.io.stream.Writeable;
@@ -86,13 +86,7 @@ public enum ScoreMode implements Writeable {
     }
 
     public static ScoreMode fromString(String value) {
-        for (ScoreMode mode : values()) {
-            if (mode.toString().equals(value)) {
-                return mode;
-            }
-        }
-        throw new IllegalArgumentException(
-                "[score_mode] must be one of " + Arrays.toString(values()) + " but was [" + value + "]");
+        return LowerCaseOptions.parse(ScoreMode.class, "score_mode", value);
     }
 
     /** By name, as in requests: a mode added later, or the modes reordered, never changes what another node reads. */
