@@ -86,6 +86,15 @@ public class CrossEncoderRescoreIT extends CrossEncoderIntegTestCase {
                 + "\",\"query_text\":\"" + queryText + "\",\"fields\":" + fields + extra + "}}";
     }
 
+    /** {@code query} with {@code explain}, reranked by the tiny model over its top 8 with these rescore options. */
+    private static RestClient.Response explainedRescoreOfEight(String query, String options) throws Exception {
+        return client.ok(
+                "POST",
+                "/ranked/_search",
+                "{\"explain\":true," + query + "," + rescore(8, TINY_BERT, BERLIN_QUERY, "[\"passage\"]", options)
+                        + "}");
+    }
+
     static float expected(String passage) throws Exception {
         return reference.score(BERLIN_QUERY, List.of(passage))[0];
     }
@@ -178,19 +187,8 @@ public class CrossEncoderRescoreIT extends CrossEncoderIntegTestCase {
         String query = "\"size\":8,\"query\":{\"match\":{\"passage\":\"berlin\"}}";
         Map<String, Float> bm25 = scoresById(client.ok("POST", "/ranked/_search", "{" + query + "}"));
 
-        RestClient.Response response = client.ok(
-                "POST",
-                "/ranked/_search",
-                "{\"explain\":true,"
-                        + query
-                        + ","
-                        + rescore(
-                                8,
-                                TINY_BERT,
-                                BERLIN_QUERY,
-                                "[\"passage\"]",
-                                ",\"score_mode\":\"total\",\"query_weight\":0.7,\"rescore_query_weight\":1.3")
-                        + "}");
+        RestClient.Response response = explainedRescoreOfEight(
+                query, ",\"score_mode\":\"total\",\"query_weight\":0.7,\"rescore_query_weight\":1.3");
         for (Map<String, Object> hit : hits(response)) {
             float crossEncoder = expected(passageOf(hit));
             float expectedScore = 0.7f * bm25.get((String) hit.get("_id")) + 1.3f * crossEncoder;
@@ -224,19 +222,7 @@ public class CrossEncoderRescoreIT extends CrossEncoderIntegTestCase {
         float modelMin = Collections.min(model.values());
         float modelMax = Collections.max(model.values());
 
-        RestClient.Response response = client.ok(
-                "POST",
-                "/ranked/_search",
-                "{\"explain\":true,"
-                        + query
-                        + ","
-                        + rescore(
-                                8,
-                                TINY_BERT,
-                                BERLIN_QUERY,
-                                "[\"passage\"]",
-                                ",\"score_mode\":\"interpolate\",\"weight\":0.3")
-                        + "}");
+        RestClient.Response response = explainedRescoreOfEight(query, ",\"score_mode\":\"interpolate\",\"weight\":0.3");
         assertEquals(8, hits(response).size());
         for (Map<String, Object> hit : hits(response)) {
             String id = (String) hit.get("_id");
