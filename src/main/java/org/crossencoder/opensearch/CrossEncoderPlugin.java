@@ -32,6 +32,7 @@ import org.crossencoder.opensearch.pipeline.CrossEncoderRescoreRequestProcessor;
 import org.crossencoder.opensearch.pipeline.CrossEncoderSearchExt;
 import org.crossencoder.opensearch.pipeline.CrossEncoderWindowRequestProcessor;
 import org.crossencoder.opensearch.pipeline.SearchTaskFilter;
+import org.crossencoder.opensearch.rescore.BestWindowFetchSubPhase;
 import org.crossencoder.opensearch.rescore.CrossEncoderRescorerBuilder;
 import org.crossencoder.opensearch.rescore.ShardSearches;
 import org.crossencoder.opensearch.rest.RestCrossEncoderNodesAction;
@@ -63,6 +64,7 @@ import org.opensearch.repositories.RepositoriesService;
 import org.opensearch.rest.RestController;
 import org.opensearch.rest.RestHandler;
 import org.opensearch.script.ScriptService;
+import org.opensearch.search.fetch.FetchSubPhase;
 import org.opensearch.search.pipeline.Processor;
 import org.opensearch.search.pipeline.SearchRequestProcessor;
 import org.opensearch.search.pipeline.SearchResponseProcessor;
@@ -193,6 +195,11 @@ public class CrossEncoderPlugin extends Plugin implements SearchPlugin, SearchPi
                 CrossEncoderSettings.INFERENCE_THREAD_POOL_SIZE,
                 CrossEncoderSettings.INFERENCE_THREAD_POOL_QUEUE_SIZE,
                 "thread_pool." + CrossEncoderSettings.INFERENCE_THREAD_POOL));
+    }
+
+    @Override
+    public List<FetchSubPhase> getFetchSubPhases(FetchPhaseConstructionContext context) {
+        return List.of(new BestWindowFetchSubPhase(shardSearches));
     }
 
     @Override

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.crossencoder.opensearch.model.PassageWindows;
 import org.crossencoder.opensearch.rescore.PassageReader;
 import org.opensearch.action.ActionRequest;
 import org.opensearch.action.ActionRequestValidationException;
@@ -41,6 +42,7 @@ public final class RerankRequest extends ActionRequest {
     static final ParseField FIELDS = new ParseField("fields");
     static final ParseField TOP_N = new ParseField("top_n");
     static final ParseField TIMEOUT = new ParseField("timeout");
+    static final ParseField PASSAGE_WINDOWS = new ParseField(PassageWindows.NAME);
 
     private static final ObjectParser<RerankRequest, Void> PARSER = new ObjectParser<>("rerank", RerankRequest::new);
 
@@ -57,6 +59,11 @@ public final class RerankRequest extends ActionRequest {
                 (p, c) -> TimeValue.parseTimeValue(p.text(), TIMEOUT.getPreferredName()),
                 TIMEOUT,
                 ValueType.STRING);
+        PARSER.declareField(
+                (r, v) -> r.passageWindows = v,
+                (p, c) -> PassageWindows.parse(p),
+                PASSAGE_WINDOWS,
+                ValueType.OBJECT_OR_BOOLEAN);
     }
 
     /** A JSON string and nothing else: a number or boolean where text belongs is a client's mistake, not text. */
@@ -127,6 +134,7 @@ public final class RerankRequest extends ActionRequest {
     private List<String> fields;
     private Integer topN;
     private TimeValue timeout;
+    private PassageWindows passageWindows;
 
     private RerankRequest() {}
 
@@ -145,6 +153,7 @@ public final class RerankRequest extends ActionRequest {
         texts = in.readStringList();
         topN = in.readOptionalVInt();
         timeout = in.readOptionalTimeValue();
+        passageWindows = in.readOptionalWriteable(PassageWindows::new);
     }
 
     /** Parses the body; documents become texts here, so only texts travel on the wire. */
@@ -201,6 +210,7 @@ public final class RerankRequest extends ActionRequest {
         out.writeStringCollection(texts);
         out.writeOptionalVInt(topN);
         out.writeOptionalTimeValue(timeout);
+        out.writeOptionalWriteable(passageWindows);
     }
 
     @Override
@@ -210,12 +220,13 @@ public final class RerankRequest extends ActionRequest {
                 && Objects.equals(queryText, other.queryText)
                 && Objects.equals(texts, other.texts)
                 && Objects.equals(topN, other.topN)
-                && Objects.equals(timeout, other.timeout);
+                && Objects.equals(timeout, other.timeout)
+                && Objects.equals(passageWindows, other.passageWindows);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(model, queryText, texts, topN, timeout);
+        return Objects.hash(model, queryText, texts, topN, timeout, passageWindows);
     }
 
     /** Cancellable, so that {@code _tasks/_cancel} or a client that goes away stops the model work. */
@@ -249,6 +260,16 @@ public final class RerankRequest extends ActionRequest {
     /** How long the model may work on it; the texts not scored by then come last, unscored. Null for no limit. */
     public TimeValue timeout() {
         return timeout;
+    }
+
+    /** Reads the texts in windows; null: as the model's {@code cross-encoder.json} says. */
+    public PassageWindows passageWindows() {
+        return passageWindows;
+    }
+
+    public RerankRequest passageWindows(PassageWindows passageWindows) {
+        this.passageWindows = passageWindows;
+        return this;
     }
 
     /** How many results to return, best first; all when not set. */

@@ -12,6 +12,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import org.crossencoder.opensearch.model.PassageScores;
+import org.crossencoder.opensearch.model.PassageWindowScores;
 import org.opensearch.common.Nullable;
 import org.opensearch.core.action.ActionResponse;
 import org.opensearch.core.common.io.stream.StreamInput;
@@ -26,7 +27,14 @@ import org.opensearch.core.xcontent.XContentBuilder;
  */
 public final class RerankResponse extends ActionResponse implements ToXContentObject {
 
-    public record Result(int index, @Nullable Float score) {}
+    /** A text's score, and its best window when the request asked for it ({@code passage_windows.return_best}). */
+    public record Result(
+            int index, @Nullable Float score, @Nullable PassageWindowScores bestWindow) {
+
+        public Result(int index, @Nullable Float score) {
+            this(index, score, null);
+        }
+    }
 
     private final String model;
     private final long tookMillis;
@@ -41,12 +49,13 @@ public final class RerankResponse extends ActionResponse implements ToXContentOb
     }
 
     /** The texts' results best first, then those the model had no time for in their given order; {@code topN} of them. */
-    public static RerankResponse of(String model, long tookMillis, PassageScores scores, Integer topN) {
+    public static RerankResponse of(
+            String model, long tookMillis, PassageScores scores, boolean withBestWindows, Integer topN) {
         List<Result> scored = new ArrayList<>(scores.size());
         List<Result> unscored = new ArrayList<>();
         for (int i = 0; i < scores.size(); i++) {
             if (scores.isScored(i)) {
-                scored.add(new Result(i, scores.score(i)));
+                scored.add(new Result(i, scores.score(i), withBestWindows ? scores.windows(i) : null));
             } else {
                 unscored.add(new Result(i, null));
             }
@@ -65,7 +74,8 @@ public final class RerankResponse extends ActionResponse implements ToXContentOb
         model = in.readString();
         tookMillis = in.readVLong();
         timedOut = in.readBoolean();
-        results = in.readList(i -> new Result(i.readVInt(), i.readOptionalFloat()));
+        results = in.readList(i ->
+                new Result(i.readVInt(), i.readOptionalFloat(), i.readOptionalWriteable(PassageWindowScores::new)));
     }
 
     public String model() {
@@ -92,6 +102,7 @@ public final class RerankResponse extends ActionResponse implements ToXContentOb
         out.writeCollection(results, (o, r) -> {
             o.writeVInt(r.index());
             o.writeOptionalFloat(r.score());
+            o.writeOptionalWriteable(r.bestWindow());
         });
     }
 
@@ -120,6 +131,9 @@ public final class RerankResponse extends ActionResponse implements ToXContentOb
             builder.startObject().field("index", result.index());
             if (result.score() != null) {
                 builder.field("score", result.score());
+            }
+            if (result.bestWindow() != null) {
+                builder.field("best_window", result.bestWindow());
             }
             builder.endObject();
         }

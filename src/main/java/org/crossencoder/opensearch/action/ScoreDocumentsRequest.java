@@ -9,6 +9,7 @@ package org.crossencoder.opensearch.action;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
+import org.crossencoder.opensearch.model.PassageWindows;
 import org.opensearch.action.ActionRequest;
 import org.opensearch.action.ActionRequestValidationException;
 import org.opensearch.action.IndicesRequest;
@@ -51,6 +52,7 @@ public final class ScoreDocumentsRequest extends ActionRequest implements Indice
     private final List<String> fields;
     private final List<Document> documents;
     private final TimeValue timeout;
+    private final PassageWindows passageWindows;
 
     /**
      * {@code fingerprint} (of the model's files on node {@code plannedOn}) pins the version every node must use;
@@ -64,7 +66,8 @@ public final class ScoreDocumentsRequest extends ActionRequest implements Indice
             String queryText,
             List<String> fields,
             List<Document> documents,
-            @Nullable TimeValue timeout) {
+            @Nullable TimeValue timeout,
+            @Nullable PassageWindows passageWindows) {
         this.nodeId = nodeId;
         this.model = model;
         this.fingerprint = fingerprint;
@@ -73,6 +76,7 @@ public final class ScoreDocumentsRequest extends ActionRequest implements Indice
         this.fields = List.copyOf(fields);
         this.documents = List.copyOf(documents);
         this.timeout = timeout;
+        this.passageWindows = passageWindows;
     }
 
     public ScoreDocumentsRequest(StreamInput in) throws IOException {
@@ -85,6 +89,7 @@ public final class ScoreDocumentsRequest extends ActionRequest implements Indice
         this.fields = in.readStringList();
         this.documents = in.readList(Document::new);
         this.timeout = in.readOptionalTimeValue();
+        this.passageWindows = in.readOptionalWriteable(PassageWindows::new);
     }
 
     @Override
@@ -98,6 +103,7 @@ public final class ScoreDocumentsRequest extends ActionRequest implements Indice
         out.writeStringCollection(fields);
         out.writeList(documents);
         out.writeOptionalTimeValue(timeout);
+        out.writeOptionalWriteable(passageWindows);
     }
 
     @Override
@@ -163,5 +169,11 @@ public final class ScoreDocumentsRequest extends ActionRequest implements Indice
     @Nullable
     public TimeValue timeout() {
         return timeout;
+    }
+
+    /** The search's {@code passage_windows} option, resolved on each node against the pinned model's defaults. */
+    @Nullable
+    public PassageWindows passageWindows() {
+        return passageWindows;
     }
 }

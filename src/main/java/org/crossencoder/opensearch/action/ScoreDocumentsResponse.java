@@ -7,7 +7,6 @@
 package org.crossencoder.opensearch.action;
 
 import java.io.IOException;
-import java.util.BitSet;
 import org.crossencoder.opensearch.model.PassageScores;
 import org.opensearch.core.action.ActionResponse;
 import org.opensearch.core.common.io.stream.StreamInput;
@@ -24,14 +23,12 @@ public final class ScoreDocumentsResponse extends ActionResponse {
 
     public ScoreDocumentsResponse(StreamInput in) throws IOException {
         super(in);
-        this.scores = new PassageScores(in.readFloatArray(), BitSet.valueOf(in.readLongArray()), in.readBoolean());
+        this.scores = new PassageScores(in);
     }
 
     @Override
     public void writeTo(StreamOutput out) throws IOException {
-        out.writeFloatArray(scores.scores());
-        out.writeLongArray(scores.scored().toLongArray());
-        out.writeBoolean(scores.timedOut());
+        scores.writeTo(out);
     }
 
     public PassageScores scores() {

@@ -9,6 +9,7 @@ package org.crossencoder.opensearch.action;
 import org.crossencoder.opensearch.model.CrossEncoderModel;
 import org.crossencoder.opensearch.model.InferenceBudget;
 import org.crossencoder.opensearch.model.InferenceService;
+import org.crossencoder.opensearch.model.PassageWindows;
 import org.opensearch.action.support.ActionFilters;
 import org.opensearch.action.support.HandledTransportAction;
 import org.opensearch.common.inject.Inject;
@@ -33,7 +34,7 @@ public final class TransportRerankAction extends HandledTransportAction<RerankRe
     protected void doExecute(Task task, RerankRequest request, ActionListener<RerankResponse> listener) {
         long start = System.nanoTime();
         try {
-            inference.checkPairLimit(request.texts().size(), "[rerank] the number of texts", "");
+            inference.checkPairLimit(request.texts().size(), null, "[rerank] the number of texts", "");
             inference.checkQueryText(request.queryText(), "[rerank]");
             inference.checkRerankTextLength(request.texts());
         } catch (RuntimeException e) {
@@ -51,14 +52,23 @@ public final class TransportRerankAction extends HandledTransportAction<RerankRe
             CrossEncoderModel model,
             long start,
             ActionListener<RerankResponse> listener) {
+        PassageWindows.Resolved windows = InferenceService.windows(model, request.passageWindows());
+        if (windows != null) {
+            inference.checkPairLimit(request.texts().size(), windows, "[rerank] the number of texts", "");
+        }
         inference.score(
                 model,
                 request.queryText(),
                 request.texts(),
+                windows,
                 InferenceBudget.of((CancellableTask) task, request.timeout(), start),
                 ActionListener.map(
                         listener,
                         scores -> RerankResponse.of(
-                                model.name(), (System.nanoTime() - start) / 1_000_000, scores, request.topN())));
+                                model.name(),
+                                (System.nanoTime() - start) / 1_000_000,
+                                scores,
+                                windows != null && windows.returnBest(),
+                                request.topN())));
     }
 }

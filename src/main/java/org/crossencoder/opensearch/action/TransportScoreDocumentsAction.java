@@ -101,6 +101,7 @@ public final class TransportScoreDocumentsAction
                                             model,
                                             request.queryText(),
                                             passages,
+                                            InferenceService.windows(model, request.passageWindows()),
                                             InferenceBudget.of((CancellableTask) task, request.timeout(), start),
                                             ActionListener.map(listener, ScoreDocumentsResponse::new));
                                 },

@@ -164,6 +164,11 @@ public final class CrossEncoderModel extends AbstractRefCounted implements Close
         return encoder.encode(query, passages);
     }
 
+    /** The character ranges of the windows a passage is read in ({@link PairEncoder#windows}). */
+    int[] windows(String passage, PassageWindows.Resolved windows) {
+        return encoder.windows(passage, windows.length(), windows.stride(), windows.maxWindows());
+    }
+
     int batchSize() {
         return options.batchSize();
     }

@@ -38,6 +38,7 @@ public final class InferenceService {
     private final InferenceStats stats = new InferenceStats();
     private final ScoreCache cache;
     private volatile int maxWindowSize;
+    private volatile int maxPairsPerRequest;
     private volatile int maxQueryTextLength;
     private volatile int maxRerankTextLength;
     private volatile String defaultModel;
@@ -55,6 +56,9 @@ public final class InferenceService {
         this.maxWindowSize = clusterSettings.get(CrossEncoderSettings.MAX_WINDOW_SIZE);
         clusterSettings.addSettingsUpdateConsumer(
                 CrossEncoderSettings.MAX_WINDOW_SIZE, value -> this.maxWindowSize = value);
+        this.maxPairsPerRequest = clusterSettings.get(CrossEncoderSettings.MAX_PAIRS_PER_REQUEST);
+        clusterSettings.addSettingsUpdateConsumer(
+                CrossEncoderSettings.MAX_PAIRS_PER_REQUEST, value -> this.maxPairsPerRequest = value);
         this.maxQueryTextLength = clusterSettings.get(CrossEncoderSettings.MAX_QUERY_TEXT_LENGTH);
         clusterSettings.addSettingsUpdateConsumer(
                 CrossEncoderSettings.MAX_QUERY_TEXT_LENGTH, value -> this.maxQueryTextLength = value);
@@ -167,14 +171,16 @@ public final class InferenceService {
     }
 
     /**
-     * Throws a 400 naming {@code what}, the limit and its setting when {@code pairs} exceeds
-     * {@link CrossEncoderSettings#MAX_WINDOW_SIZE}; {@code remedy} (may be empty) tells the user what to change.
+     * Throws a 400 naming {@code what}, the limit and its setting when {@code hits} exceeds
+     * {@link CrossEncoderSettings#MAX_WINDOW_SIZE}, or when the pairs they can make, read in {@code windows} (null:
+     * one pair each), exceed {@link CrossEncoderSettings#MAX_PAIRS_PER_REQUEST}; {@code remedy} (may be empty)
+     * tells the user what to change.
      */
-    public void checkPairLimit(int pairs, String what, String remedy) {
-        if (pairs > maxWindowSize) {
+    public void checkPairLimit(int hits, @Nullable PassageWindows.Resolved windows, String what, String remedy) {
+        if (hits > maxWindowSize) {
             throw new IllegalArgumentException(what
                     + " ["
-                    + pairs
+                    + hits
                     + "] is too large: each one costs a model pass, and ["
                     + CrossEncoderSettings.MAX_WINDOW_SIZE.getKey()
                     + "] allows at most ["
@@ -182,6 +188,38 @@ public final class InferenceService {
                     + "]"
                     + remedy);
         }
+        long pairs = windows == null ? hits : (long) hits * windows.maxWindows();
+        if (pairs > maxPairsPerRequest) {
+            throw new IllegalArgumentException(what
+                    + " ["
+                    + hits
+                    + "]"
+                    + (windows == null
+                            ? ""
+                            : " read in up to [" + PassageWindows.NAME + "] [max_windows] [" + windows.maxWindows()
+                                    + "] windows each")
+                    + " can make ["
+                    + pairs
+                    + "] pairs, each a model pass: ["
+                    + CrossEncoderSettings.MAX_PAIRS_PER_REQUEST.getKey()
+                    + "] allows at most ["
+                    + maxPairsPerRequest
+                    + "] per request (and ["
+                    + CrossEncoderSettings.MAX_WINDOW_SIZE.getKey()
+                    + "] at most ["
+                    + maxWindowSize
+                    + "] hits)"
+                    + (windows == null ? remedy : ": rerank fewer hits or allow fewer windows"));
+        }
+    }
+
+    /**
+     * The windows a request reads passages in with this model ({@code requested}: the request's option, null when it
+     * gives none); null when it reads each passage whole. A 400 when the options do not fit the model.
+     */
+    @Nullable
+    public static PassageWindows.Resolved windows(CrossEncoderModel model, @Nullable PassageWindows requested) {
+        return PassageWindows.resolve(requested, model.config());
     }
 
     /** Throws a 400 naming {@code where} when the query text is longer than {@link CrossEncoderSettings#MAX_QUERY_TEXT_LENGTH}. */
@@ -214,9 +252,36 @@ public final class InferenceService {
 
     /**
      * Scores the passages against the query within the budget: cached scores at once, the rest through the
-     * scheduler. The listener gets every score, or those reached before the budget's deadline.
+     * scheduler. With {@code windows}, each passage is first cut into its windows (on the scheduler too), each window
+     * is a pair, and the windows' scores make the passage's. The listener gets every score, or those reached before
+     * the budget's deadline.
      */
     public void score(
+            CrossEncoderModel model,
+            String query,
+            List<String> passages,
+            @Nullable PassageWindows.Resolved windows,
+            InferenceBudget budget,
+            ActionListener<PassageScores> listener) {
+        if (windows == null) {
+            scorePairs(model, query, passages, budget, listener);
+            return;
+        }
+        run(
+                model,
+                new PassageSplitting(model, passages, windows),
+                budget,
+                ActionListener.wrap(
+                        split -> scorePairs(
+                                model,
+                                query,
+                                split.windowTexts(),
+                                budget,
+                                ActionListener.map(listener, split::combine)),
+                        e -> listener.onFailure(counted(model, e))));
+    }
+
+    private void scorePairs(
             CrossEncoderModel model,
             String query,
             List<String> passages,
@@ -227,7 +292,26 @@ public final class InferenceService {
             listener.onResponse(lookup.cached());
             return;
         }
-        // The request holds the model while it runs: a reload may retire this version meanwhile.
+        long start = System.nanoTime();
+        run(
+                model,
+                new PairScoring(model, query, lookup.missingPassages()),
+                budget,
+                ActionListener.wrap(
+                        fromModel -> {
+                            stats.onSuccess(fromModel.scoredCount(), System.nanoTime() - start, fromModel.timedOut());
+                            listener.onResponse(lookup.complete(fromModel));
+                        },
+                        e -> listener.onFailure(counted(model, e))));
+    }
+
+    /** Runs work that uses the model through the scheduler, holding the model meanwhile. */
+    private <T> void run(
+            CrossEncoderModel model,
+            InferenceScheduler.Work<T> work,
+            InferenceBudget budget,
+            ActionListener<T> listener) {
+        // A reload may retire this version while the work runs.
         if (model.tryIncRef() == false) {
             listener.onFailure(new OpenSearchStatusException(
                     "cross-encoder model [{}] was unloaded by a reload; retry the request",
@@ -235,30 +319,21 @@ public final class InferenceService {
                     model.name()));
             return;
         }
-        long start = System.nanoTime();
-        List<String> missing = lookup.missingPassages();
-        scheduler.submit(
-                new PairScoring(model, query, missing),
-                budget,
-                ActionListener.runBefore(
-                        ActionListener.wrap(
-                                fromModel -> {
-                                    stats.onSuccess(
-                                            fromModel.scoredCount(), System.nanoTime() - start, fromModel.timedOut());
-                                    listener.onResponse(lookup.complete(fromModel));
-                                },
-                                e -> listener.onFailure(counted(model, e))),
-                        model::decRef));
+        scheduler.submit(work, budget, ActionListener.runBefore(listener, model::decRef));
     }
 
     /**
-     * As {@link #score(CrossEncoderModel, String, List, InferenceBudget, ActionListener)}, waiting for the
-     * result: for the rescorer, which OpenSearch runs synchronously on a search thread.
+     * As {@link #score(CrossEncoderModel, String, List, PassageWindows.Resolved, InferenceBudget, ActionListener)},
+     * waiting for the result: for the rescorer, which OpenSearch runs synchronously on a search thread.
      */
     public PassageScores scoreAndWait(
-            CrossEncoderModel model, String query, List<String> passages, InferenceBudget budget) {
+            CrossEncoderModel model,
+            String query,
+            List<String> passages,
+            @Nullable PassageWindows.Resolved windows,
+            InferenceBudget budget) {
         PlainActionFuture<PassageScores> future = PlainActionFuture.newFuture();
-        score(model, query, passages, budget, future);
+        score(model, query, passages, windows, budget, future);
         return future.actionGet();
     }
 

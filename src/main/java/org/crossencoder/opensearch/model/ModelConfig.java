@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import org.opensearch.common.Nullable;
 import org.opensearch.common.xcontent.XContentHelper;
 import org.opensearch.common.xcontent.json.JsonXContent;
 import org.opensearch.core.ParseField;
@@ -28,7 +29,11 @@ import org.opensearch.core.xcontent.XContentParser;
  *
  * @param output the configured output handling, or null to take it from the model's output width
  */
-public record ModelConfig(int maxLength, Truncation truncation, Output output) {
+public record ModelConfig(
+        int maxLength,
+        Truncation truncation,
+        Output output,
+        @Nullable PassageWindows passageWindows) {
 
     public static final String FILE_NAME = "cross-encoder.json";
     public static final int DEFAULT_MAX_LENGTH = 512;
@@ -84,18 +89,30 @@ public record ModelConfig(int maxLength, Truncation truncation, Output output) {
     private static final ParseField MAX_LENGTH = new ParseField("max_length");
     private static final ParseField TRUNCATION = new ParseField("truncation");
     private static final ParseField OUTPUT = new ParseField("output");
+    private static final ParseField PASSAGE_WINDOWS = new ParseField(PassageWindows.NAME);
     private static final ObjectParser<Builder, Void> PARSER = new ObjectParser<>(FILE_NAME, Builder::new);
 
     static {
         PARSER.declareInt((b, v) -> b.maxLength = v, MAX_LENGTH);
         PARSER.declareString((b, v) -> b.truncation = Truncation.fromString(v), TRUNCATION);
         PARSER.declareString((b, v) -> b.output = Output.fromString(v), OUTPUT);
+        PARSER.declareField(
+                (b, v) -> b.passageWindows = v,
+                (p, c) -> PassageWindows.parse(p),
+                PASSAGE_WINDOWS,
+                ObjectParser.ValueType.OBJECT_OR_BOOLEAN);
     }
 
     private static final class Builder {
         Integer maxLength;
         Truncation truncation = Truncation.LONGEST_FIRST;
         Output output;
+        PassageWindows passageWindows;
+    }
+
+    /** A model that reads each passage whole (up to {@code maxLength}) unless a request asks for windows. */
+    public ModelConfig(int maxLength, Truncation truncation, Output output) {
+        this(maxLength, truncation, output, null);
     }
 
     public ModelConfig {
@@ -103,6 +120,9 @@ public record ModelConfig(int maxLength, Truncation truncation, Output output) {
             throw new IllegalArgumentException("[max_length] must be at least 8 but was [" + maxLength + "]");
         }
         Objects.requireNonNull(truncation);
+        if (passageWindows != null) {
+            PassageWindows.resolve(passageWindows, new ModelConfig(maxLength, truncation, output));
+        }
     }
 
     public static ModelConfig load(Path modelDir) throws IOException {
@@ -116,7 +136,7 @@ public record ModelConfig(int maxLength, Truncation truncation, Output output) {
             }
         }
         int maxLength = builder.maxLength != null ? builder.maxLength : huggingFaceMaxLength(modelDir);
-        return new ModelConfig(maxLength, builder.truncation, builder.output);
+        return new ModelConfig(maxLength, builder.truncation, builder.output, builder.passageWindows);
     }
 
     /** The model's own limit as its Hugging Face files state it, capped at what BERT-style position tables hold. */

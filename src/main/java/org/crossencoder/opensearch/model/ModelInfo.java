@@ -8,10 +8,12 @@ package org.crossencoder.opensearch.model;
 
 import java.io.IOException;
 import org.opensearch.common.Nullable;
+import org.opensearch.core.common.Strings;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
 import org.opensearch.core.common.io.stream.Writeable;
 import org.opensearch.core.common.unit.ByteSizeValue;
+import org.opensearch.core.xcontent.MediaTypeRegistry;
 import org.opensearch.core.xcontent.ToXContentObject;
 import org.opensearch.core.xcontent.XContentBuilder;
 
@@ -24,6 +26,7 @@ public record ModelInfo(
         int maxLength,
         String truncation,
         String output,
+        @Nullable PassageWindows passageWindows,
         long sizeInBytes,
         String sha256,
         String tokenizerSha256,
@@ -48,7 +51,7 @@ public record ModelInfo(
     }
 
     static ModelInfo failed(String name, String path, String error) {
-        return new ModelInfo(name, path, false, error, 0, null, null, 0, null, null, 0, 0, null);
+        return new ModelInfo(name, path, false, error, 0, null, null, null, 0, null, null, 0, 0, null);
     }
 
     /**
@@ -59,6 +62,9 @@ public record ModelInfo(
         return loaded
                 ? "model.onnx sha256 " + sha256 + ", tokenizer.json sha256 " + tokenizerSha256 + ", max_length "
                         + maxLength + ", truncation " + truncation + ", output " + output
+                        + (passageWindows == null
+                                ? ""
+                                : ", " + Strings.toString(MediaTypeRegistry.JSON, passageWindows))
                 : null;
     }
 
@@ -71,6 +77,7 @@ public record ModelInfo(
                 in.readVInt(),
                 in.readOptionalString(),
                 in.readOptionalString(),
+                in.readOptionalWriteable(PassageWindows::new),
                 in.readVLong(),
                 in.readOptionalString(),
                 in.readOptionalString(),
@@ -88,6 +95,7 @@ public record ModelInfo(
         out.writeVInt(maxLength);
         out.writeOptionalString(truncation);
         out.writeOptionalString(output);
+        out.writeOptionalWriteable(passageWindows);
         out.writeVLong(sizeInBytes);
         out.writeOptionalString(sha256);
         out.writeOptionalString(tokenizerSha256);
@@ -106,6 +114,9 @@ public record ModelInfo(
             builder.field("max_length", maxLength);
             builder.field("truncation", truncation);
             builder.field("output", output);
+            if (passageWindows != null) {
+                passageWindows.toXContent(builder, params);
+            }
             builder.field("size_in_bytes", sizeInBytes);
             builder.field("sha256", sha256);
             builder.field("tokenizer_sha256", tokenizerSha256);

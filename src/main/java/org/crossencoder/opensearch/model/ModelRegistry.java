@@ -373,6 +373,7 @@ public final class ModelRegistry implements Closeable {
                     model.config().maxLength(),
                     model.config().truncation().toString(),
                     model.output().toString(),
+                    model.config().passageWindows(),
                     fileBytes,
                     pending.modelSha256(),
                     pending.tokenizerSha256(),

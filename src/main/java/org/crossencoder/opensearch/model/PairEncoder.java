@@ -8,11 +8,13 @@ package org.crossencoder.opensearch.model;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.huggingface.tokenizers.jni.CharSpan;
 import ai.djl.util.PairList;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -114,12 +116,59 @@ final class PairEncoder implements Closeable {
         return text.substring(0, text.offsetByCodePoints(0, alone.getCharTokenSpans()[last].getEnd()));
     }
 
+    /**
+     * The character ranges ({@code [start, end)} pairs, UTF-16 indices) of the windows a passage is read in: at most
+     * {@code maxWindows} runs of {@code length} of its tokens, consecutive ones sharing up to {@code stride} tokens. Windows
+     * start and end at word boundaries (unless one word is longer than a window), so that tokenizing a window's text
+     * gives the tokens it covers. A passage of at most {@code length} tokens is one window: the whole text.
+     */
+    int[] windows(String passage, int length, int stride, int maxWindows) {
+        Encoding alone = tokens(passage);
+        long[] words = alone.getWordIds();
+        int tokens = words.length;
+        if (tokens <= length) {
+            return new int[] {0, passage.length()};
+        }
+        CharSpan[] spans = alone.getCharTokenSpans();
+        boolean surrogates = passage.length() != passage.codePointCount(0, passage.length());
+        int[] bounds = new int[2 * Math.min(maxWindows, tokens)];
+        int count = 0;
+        int start = 0;
+        while (true) {
+            int end = Math.min(start + length, tokens);
+            int cut = end;
+            while (cut < tokens && cut > start + 1 && words[cut] == words[cut - 1]) {
+                cut--;
+            }
+            if (cut < tokens && words[cut] == words[cut - 1]) {
+                cut = end; // one word fills the window: cut inside it
+            }
+            bounds[2 * count] = utf16(passage, spans[start].getStart(), surrogates);
+            bounds[2 * count + 1] = utf16(passage, spans[cut - 1].getEnd(), surrogates);
+            count++;
+            if (cut == tokens || count == maxWindows) {
+                return Arrays.copyOf(bounds, 2 * count);
+            }
+            // The next window starts at a word, sharing at most the stride's tokens with this one.
+            int next = cut - stride;
+            while (next < cut && words[next] == words[next - 1]) {
+                next++;
+            }
+            start = next > start ? next : cut;
+        }
+    }
+
+    /** Hugging Face offsets count code points; Java strings, UTF-16 chars. */
+    private static int utf16(String text, int codePoints, boolean surrogates) {
+        return surrogates ? text.offsetByCodePoints(0, codePoints) : codePoints;
+    }
+
     /** The text's tokens alone: no special tokens, no truncation. */
     private Encoding tokens(String text) {
         return untruncated.encode(text, false, false);
     }
 
-    private int tokenCount(String text) {
+    int tokenCount(String text) {
         return tokens(text).getIds().length;
     }
 

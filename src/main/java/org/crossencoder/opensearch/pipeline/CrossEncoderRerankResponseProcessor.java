@@ -16,11 +16,14 @@ import org.crossencoder.opensearch.model.InferenceBudget;
 import org.crossencoder.opensearch.model.InferenceService;
 import org.crossencoder.opensearch.model.LowerCaseOptions;
 import org.crossencoder.opensearch.model.PassageScores;
+import org.crossencoder.opensearch.model.PassageWindows;
+import org.crossencoder.opensearch.rescore.BestWindowFetchSubPhase;
 import org.crossencoder.opensearch.rescore.Interpolation;
 import org.crossencoder.opensearch.rescore.PassageReader;
 import org.crossencoder.opensearch.rescore.Reranking;
 import org.crossencoder.opensearch.rescore.ScoreCombination;
 import org.crossencoder.opensearch.rescore.ScoreMode;
+import org.crossencoder.opensearch.rescore.WindowExplanations;
 import org.opensearch.action.search.SearchRequest;
 import org.opensearch.action.search.SearchResponse;
 import org.opensearch.action.search.SearchResponseSections;
@@ -49,6 +52,8 @@ import org.opensearch.transport.client.Client;
 public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor implements SearchResponseProcessor {
 
     public static final String TYPE = "cross_encoder_rerank";
+    private static final String WHAT_IS_RERANKED = "[" + TYPE + "] the number of hits to rerank";
+    private static final String REMEDY = "; ask a smaller [size] or give the processor a [window_size]";
 
     private final Supplier<InferenceService> inference;
     private final ThreadContext threadContext;
@@ -63,6 +68,8 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
     private final QueryTextResolver queryText;
     private final ScoreOn scoreOn;
     private final DataNodeScoring dataNodes;
+    /** Null: as the model's {@code cross-encoder.json} says. */
+    private final PassageWindows passageWindows;
 
     /** Where the model scores the window: on this coordinating node, or on the data nodes that hold the hits. */
     enum ScoreOn {
@@ -92,8 +99,10 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
             Interpolation interpolation,
             QueryTextResolver queryText,
             ScoreOn scoreOn,
-            DataNodeScoring dataNodes) {
+            DataNodeScoring dataNodes,
+            PassageWindows passageWindows) {
         super(tag, description, ignoreFailure);
+        this.passageWindows = passageWindows;
         this.scoreOn = scoreOn;
         this.dataNodes = dataNodes;
         this.inference = inference;
@@ -151,10 +160,7 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
             window = page != null
                     ? Math.min(page.window(), hits.length)
                     : windowSize == null ? hits.length : Math.min(windowSize, hits.length);
-            service.checkPairLimit(
-                    window,
-                    "[" + TYPE + "] the number of hits to rerank",
-                    "; ask a smaller [size] or give the processor a [window_size]");
+            service.checkPairLimit(window, null, WHAT_IS_RERANKED, REMEDY);
         } catch (RuntimeException e) {
             listener.onFailure(e);
             return;
@@ -162,17 +168,22 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
         InferenceBudget budget = budget(request, response, start);
         boolean explain =
                 request.source() != null && Boolean.TRUE.equals(request.source().explain());
-        ActionListener<PassageScores> reranked =
-                ActionListener.map(listener, scores -> rerank(response, hits, scores, page, explain, start));
         service.model(
                 model,
                 ActionListener.wrap(
                         resolved -> {
+                            PassageWindows.Resolved windows = InferenceService.windows(resolved, passageWindows);
+                            if (windows != null) {
+                                service.checkPairLimit(window, windows, WHAT_IS_RERANKED, REMEDY);
+                            }
+                            ActionListener<PassageScores> reranked = ActionListener.map(
+                                    listener, scores -> rerank(response, hits, scores, windows, page, explain, start));
                             SearchHit[] scored = Arrays.copyOf(hits, window);
                             if (scoreOn == ScoreOn.DATA_NODES) {
-                                dataNodes.score(resolved, text, fields, scored, budget, reranked);
+                                dataNodes.score(resolved, text, fields, scored, passageWindows, budget, reranked);
                             } else {
-                                service.score(resolved, text, Arrays.asList(passages(scored)), budget, reranked);
+                                service.score(
+                                        resolved, text, Arrays.asList(passages(scored)), windows, budget, reranked);
                             }
                         },
                         listener::onFailure));
@@ -236,6 +247,7 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
             SearchResponse response,
             SearchHit[] hits,
             PassageScores scores,
+            PassageWindows.Resolved windows,
             RerankWindow page,
             boolean explain,
             long startNanos) {
@@ -259,9 +271,11 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
                 hits[hit].setDocumentField(
                         keepFirstStageScoreAs, new DocumentField(keepFirstStageScoreAs, List.of(hits[hit].getScore())));
             }
+            if (scored && windows != null && windows.returnBest()) {
+                BestWindowFetchSubPhase.show(hits[hit], scores.windows(hit));
+            }
             if (explain) {
-                hits[hit].explanation(explain(
-                        hits[hit], reranking.score(hit), scored ? scores.score(hit) : null, blend, hit, scores.size()));
+                hits[hit].explanation(explain(hits[hit], reranking.score(hit), scored, scores, windows, blend, hit));
             }
             hits[hit].score(reranking.score(hit));
             reranked[rank] = hits[hit];
@@ -312,20 +326,26 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
 
     /** How a hit's score came about: the model's score and how it was combined, or why the model did not score it. */
     private Explanation explain(
-            SearchHit hit, float score, Float modelScore, Interpolation.Window blend, int position, int window) {
+            SearchHit hit,
+            float score,
+            boolean scored,
+            PassageScores scores,
+            PassageWindows.Resolved windows,
+            Interpolation.Window blend,
+            int position) {
         Explanation first = hit.getExplanation() != null
                 ? hit.getExplanation()
                 : Explanation.match(hit.getScore(), "first-stage score");
-        if (modelScore == null) {
+        if (scored == false) {
             return Explanation.match(
                     score,
-                    "not reranked: below the window of [" + window
+                    "not reranked: below the window of [" + scores.size()
                             + "] hits the model scored, or not reached before the "
                             + "search's timeout; kept in first-stage order after every reranked hit",
                     first);
         }
-        Explanation crossEncoder =
-                Explanation.match(modelScore, "cross-encoder score (" + TYPE + ") of the query text with " + fields);
+        Explanation crossEncoder = WindowExplanations.explain(
+                scores, position, windows, "cross-encoder score (" + TYPE + ") of the query text with " + fields);
         if (blend != null) {
             return blend.explain(position, first, crossEncoder);
         }
@@ -373,7 +393,8 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
                     interpolation(options),
                     options.queryTextResolver(),
                     scoreOn(options),
-                    dataNodes);
+                    dataNodes,
+                    options.passageWindows());
         }
 
         private static ScoreOn scoreOn(ProcessorConfig options) {

@@ -9,6 +9,7 @@ package org.crossencoder.opensearch.pipeline;
 import java.util.List;
 import java.util.function.Supplier;
 import org.crossencoder.opensearch.model.InferenceService;
+import org.crossencoder.opensearch.model.PassageWindows;
 import org.crossencoder.opensearch.rescore.CrossEncoderRescorerBuilder;
 import org.crossencoder.opensearch.rescore.ScoreCombination;
 import org.crossencoder.opensearch.rescore.ShardSearches;
@@ -33,6 +34,7 @@ public final class CrossEncoderRescoreRequestProcessor extends AbstractProcessor
     private final int windowSize;
     private final ScoreCombination combination;
     private final QueryTextResolver queryText;
+    private final PassageWindows passageWindows;
 
     CrossEncoderRescoreRequestProcessor(
             String tag,
@@ -44,7 +46,8 @@ public final class CrossEncoderRescoreRequestProcessor extends AbstractProcessor
             List<String> fields,
             int windowSize,
             ScoreCombination combination,
-            QueryTextResolver queryText) {
+            QueryTextResolver queryText,
+            PassageWindows passageWindows) {
         super(tag, description, ignoreFailure);
         this.inference = inference;
         this.searches = searches;
@@ -53,12 +56,14 @@ public final class CrossEncoderRescoreRequestProcessor extends AbstractProcessor
         this.windowSize = windowSize;
         this.combination = combination;
         this.queryText = queryText;
+        this.passageWindows = passageWindows;
         // Fails pipeline creation, not the first search, on a bad model name, field list or weight.
         rescorer("placeholder");
     }
 
     private CrossEncoderRescorerBuilder rescorer(String text) {
         return new CrossEncoderRescorerBuilder(inference, searches, model, text, fields, combination)
+                .passageWindows(passageWindows)
                 .windowSize(windowSize);
     }
 
@@ -103,7 +108,8 @@ public final class CrossEncoderRescoreRequestProcessor extends AbstractProcessor
                     options.fields(),
                     options.positiveInt("window_size", 100),
                     options.combination(),
-                    options.queryTextResolver());
+                    options.queryTextResolver(),
+                    options.passageWindows());
         }
     }
 }

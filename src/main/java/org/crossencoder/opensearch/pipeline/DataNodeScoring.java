@@ -19,8 +19,11 @@ import org.crossencoder.opensearch.model.CrossEncoderModel;
 import org.crossencoder.opensearch.model.InferenceBudget;
 import org.crossencoder.opensearch.model.InferenceService;
 import org.crossencoder.opensearch.model.PassageScores;
+import org.crossencoder.opensearch.model.PassageWindowScores;
+import org.crossencoder.opensearch.model.PassageWindows;
 import org.opensearch.action.support.GroupedActionListener;
 import org.opensearch.cluster.node.DiscoveryNode;
+import org.opensearch.common.Nullable;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.tasks.TaskId;
 import org.opensearch.search.SearchHit;
@@ -50,6 +53,7 @@ final class DataNodeScoring {
             String queryText,
             List<String> fields,
             SearchHit[] hits,
+            @Nullable PassageWindows passageWindows,
             InferenceBudget budget,
             ActionListener<PassageScores> listener) {
         DiscoveryNode local = localNode.get();
@@ -67,9 +71,13 @@ final class DataNodeScoring {
         String fingerprint = inference.get().registry().info(model.name()).fingerprint();
         float[] scores = new float[hits.length];
         BitSet scored = new BitSet(hits.length);
+        PassageWindowScores[] windows = new PassageWindowScores[hits.length];
         boolean[] timedOut = new boolean[1];
         GroupedActionListener<Boolean> allNodes = new GroupedActionListener<>(
-                ActionListener.map(listener, done -> new PassageScores(scores, scored, timedOut[0])),
+                ActionListener.map(
+                        listener,
+                        done -> new PassageScores(
+                                scores, scored, timedOut[0], passageWindows == null ? null : windows)),
                 positionsByNode.size());
         CancellableTask search = budget.task();
         positionsByNode.forEach((nodeId, positions) -> {
@@ -85,7 +93,8 @@ final class DataNodeScoring {
                     queryText,
                     fields,
                     documents,
-                    budget.remaining(System.nanoTime()));
+                    budget.remaining(System.nanoTime()),
+                    passageWindows);
             if (search != null) {
                 request.setParentTask(new TaskId(local.getId(), search.getId()));
             }
@@ -99,6 +108,7 @@ final class DataNodeScoring {
                                 if (part.isScored(j)) {
                                     scores[positions.get(j)] = part.score(j);
                                     scored.set(positions.get(j));
+                                    windows[positions.get(j)] = part.windows(j);
                                 }
                             }
                             timedOut[0] |= part.timedOut();

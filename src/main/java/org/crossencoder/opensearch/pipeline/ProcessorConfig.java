@@ -6,10 +6,12 @@
  */
 package org.crossencoder.opensearch.pipeline;
 
+import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import org.crossencoder.opensearch.mlcommons.MlCommonsModels;
 import org.crossencoder.opensearch.model.InferenceService;
+import org.crossencoder.opensearch.model.PassageWindows;
 import org.crossencoder.opensearch.rescore.Interpolation;
 import org.crossencoder.opensearch.rescore.ScoreCombination;
 import org.crossencoder.opensearch.rescore.ScoreMode;
@@ -109,6 +111,20 @@ final class ProcessorConfig {
                     weight);
         } catch (IllegalArgumentException e) {
             throw ConfigurationUtils.newConfigurationException(type, tag, "score_mode", e.getMessage());
+        }
+    }
+
+    /** The {@code passage_windows} option; null when not given (the model's default then applies). */
+    @Nullable
+    PassageWindows passageWindows() {
+        Object value = config.remove(PassageWindows.NAME);
+        if (value == null) {
+            return null;
+        }
+        try {
+            return PassageWindows.fromMap(value);
+        } catch (IOException | RuntimeException e) {
+            throw ConfigurationUtils.newConfigurationException(type, tag, PassageWindows.NAME, e.getMessage());
         }
     }
 

@@ -17,6 +17,8 @@ import org.crossencoder.opensearch.model.CrossEncoderModel;
 import org.crossencoder.opensearch.model.InferenceBudget;
 import org.crossencoder.opensearch.model.InferenceService;
 import org.crossencoder.opensearch.model.PassageScores;
+import org.crossencoder.opensearch.model.PassageWindowScores;
+import org.crossencoder.opensearch.model.PassageWindows;
 import org.opensearch.search.rescore.RescoreContext;
 
 /** One shard's resolved {@code cross_encoder} rescore: the model, the query text and where the passage text lives. */
@@ -29,6 +31,8 @@ final class CrossEncoderRescoreContext extends RescoreContext {
     private final List<String> fields;
     private final PassageReader passages;
     private final ScoreCombination combination;
+    /** Null: each passage read whole. */
+    private final PassageWindows.Resolved windows;
     /** For {@code explain} with {@code interpolate}: the rescored window, and each of its docs' positions in it. */
     private Interpolation.Window window;
 
@@ -42,7 +46,8 @@ final class CrossEncoderRescoreContext extends RescoreContext {
             String queryText,
             List<String> fields,
             PassageReader passages,
-            ScoreCombination combination) {
+            ScoreCombination combination,
+            PassageWindows.Resolved windows) {
         super(windowSize, CrossEncoderRescorer.INSTANCE);
         this.inference = inference;
         this.searches = searches;
@@ -51,6 +56,7 @@ final class CrossEncoderRescoreContext extends RescoreContext {
         this.fields = fields;
         this.passages = passages;
         this.combination = combination;
+        this.windows = windows;
     }
 
     /**
@@ -81,11 +87,34 @@ final class CrossEncoderRescoreContext extends RescoreContext {
     PassageScores score(IndexSearcher searcher, String[] passageTexts) {
         ShardSearches.ShardSearch search = searches.of(searcher);
         InferenceBudget budget = search == null ? InferenceBudget.UNLIMITED : search.budget();
-        PassageScores scores = inference.scoreAndWait(model, queryText, Arrays.asList(passageTexts), budget);
+        PassageScores scores = inference.scoreAndWait(model, queryText, Arrays.asList(passageTexts), windows, budget);
         if (scores.timedOut() && search != null) {
             search.onTimedOut();
         }
         return scores;
+    }
+
+    /**
+     * When the request asks for each hit's best window: keeps those of the reranked docs where the fetch phase of the
+     * same search finds them ({@link BestWindowFetchSubPhase}), which may run as another request on this shard.
+     */
+    void rememberBestWindows(IndexSearcher searcher, int[] docIds, PassageScores scores) {
+        ShardSearches.ShardSearch search = searches.of(searcher);
+        if (windows == null || windows.returnBest() == false || search == null) {
+            return;
+        }
+        Map<Integer, PassageWindowScores> best = new HashMap<>();
+        for (int i = 0; i < docIds.length; i++) {
+            if (scores.windows(i) != null) {
+                best.put(docIds[i], scores.windows(i));
+            }
+        }
+        search.context().readerContext().putInContext(BestWindowFetchSubPhase.CONTEXT_KEY, best);
+    }
+
+    /** Null when passages are read whole. */
+    PassageWindows.Resolved windows() {
+        return windows;
     }
 
     /** Null unless the score mode is {@code interpolate}. */

@@ -43,6 +43,7 @@ public final class CrossEncoderRescorer implements Rescorer {
             docIds[i] = hits[i].doc;
         }
         PassageScores scores = context.score(searcher, context.readPassages(searcher, docIds));
+        context.rememberBestWindows(searcher, docIds, scores);
 
         float[] firstStage = new float[hits.length];
         for (int i = 0; i < hits.length; i++) {
@@ -89,10 +90,11 @@ public final class CrossEncoderRescorer implements Rescorer {
                     sourceExplanation);
         }
         String passage = context.readPassages(searcher, new int[] {topLevelDocId})[0];
-        float crossEncoderScore =
-                context.score(searcher, new String[] {passage}).score(0);
-        Explanation crossEncoder = Explanation.match(
-                crossEncoderScore,
+        PassageScores scores = context.score(searcher, new String[] {passage});
+        Explanation crossEncoder = WindowExplanations.explain(
+                scores,
+                0,
+                context.windows(),
                 "cross_encoder model ["
                         + context.model().name()
                         + "] score of query_text against fields "

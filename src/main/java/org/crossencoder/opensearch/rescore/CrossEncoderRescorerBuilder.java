@@ -19,12 +19,14 @@ import org.crossencoder.opensearch.mlcommons.MlCommonsModels;
 import org.crossencoder.opensearch.model.CrossEncoderModel;
 import org.crossencoder.opensearch.model.InferenceService;
 import org.crossencoder.opensearch.model.ModelInfo;
+import org.crossencoder.opensearch.model.PassageWindows;
 import org.opensearch.core.ParseField;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.common.ParsingException;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
 import org.opensearch.core.xcontent.ConstructingObjectParser;
+import org.opensearch.core.xcontent.ObjectParser;
 import org.opensearch.core.xcontent.XContentBuilder;
 import org.opensearch.core.xcontent.XContentLocation;
 import org.opensearch.core.xcontent.XContentParseException;
@@ -40,7 +42,8 @@ import org.opensearch.search.rescore.RescorerBuilder;
  * <pre>
  * "rescore": { "window_size": 100,
  *   "cross_encoder": { "model": "ms-marco-MiniLM-L-6-v2", "query_text": "...", "fields": ["title", "passage"],
- *                      "score_mode": "replace", "query_weight": 1, "rescore_query_weight": 1 } }
+ *                      "score_mode": "replace", "query_weight": 1, "rescore_query_weight": 1,
+ *                      "passage_windows": { "length": 256, "stride": 64, "max_windows": 8, "combine": "max" } } }
  * </pre>
  */
 public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEncoderRescorerBuilder> {
@@ -59,6 +62,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
     static final ParseField RESCORE_QUERY_WEIGHT = new ParseField("rescore_query_weight");
     static final ParseField NORMALIZATION = new ParseField("normalization");
     static final ParseField WEIGHT = new ParseField("weight");
+    static final ParseField PASSAGE_WINDOWS = new ParseField(PassageWindows.NAME);
 
     /** What parsing needs beyond the JSON: the node's services, which every builder carries to its shards. */
     private record Services(Supplier<InferenceService> inference, ShardSearches searches) {}
@@ -91,6 +95,11 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         PARSER.declareFloat(optionalConstructorArg(), RESCORE_QUERY_WEIGHT);
         PARSER.declareString(optionalConstructorArg(), Interpolation.Normalization::fromString, NORMALIZATION);
         PARSER.declareFloat(optionalConstructorArg(), WEIGHT);
+        PARSER.declareField(
+                CrossEncoderRescorerBuilder::passageWindows,
+                (p, c) -> PassageWindows.parse(p),
+                PASSAGE_WINDOWS,
+                ObjectParser.ValueType.OBJECT_OR_BOOLEAN);
     }
 
     private final Supplier<InferenceService> inference;
@@ -99,6 +108,8 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
     private final String queryText;
     private final List<String> fields;
     private final ScoreCombination combination;
+    /** Null: as the model's {@code cross-encoder.json} says. */
+    private PassageWindows passageWindows;
     /** Set when the coordinating node rewrites the request: the files of its model, which every shard must match. */
     private final String fingerprint;
     /** The node whose model the fingerprint describes. */
@@ -162,6 +173,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         this.queryText = in.readString();
         this.fields = in.readStringList();
         this.combination = new ScoreCombination(in);
+        this.passageWindows = in.readOptionalWriteable(PassageWindows::new);
         this.fingerprint = in.readOptionalString();
         this.fingerprintNode = in.readOptionalString();
     }
@@ -172,6 +184,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         out.writeString(queryText);
         out.writeStringCollection(fields);
         combination.writeTo(out);
+        out.writeOptionalWriteable(passageWindows);
         out.writeOptionalString(fingerprint);
         out.writeOptionalString(fingerprintNode);
     }
@@ -204,6 +217,9 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         builder.field(QUERY_TEXT.getPreferredName(), queryText);
         builder.field(FIELDS.getPreferredName(), fields);
         combination.toXContent(builder);
+        if (passageWindows != null) {
+            passageWindows.toXContent(builder, params);
+        }
         builder.endObject();
     }
 
@@ -221,12 +237,19 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         return windowSize;
     }
 
+    /** Reads passages in windows (or, with {@link PassageWindows#OFF}, whole despite the model's default). */
+    public CrossEncoderRescorerBuilder passageWindows(PassageWindows passageWindows) {
+        this.passageWindows = passageWindows;
+        return this;
+    }
+
     @Override
     protected RescoreContext innerBuildContext(int windowSize, QueryShardContext context) {
         InferenceService service = inference.get();
-        service.checkPairLimit(requireWindow(windowSize), "[" + NAME + "] window_size", "");
         service.checkQueryText(queryText, "[" + NAME + "]");
         CrossEncoderModel resolved = resolve(service);
+        PassageWindows.Resolved windows = InferenceService.windows(resolved, passageWindows);
+        service.checkPairLimit(requireWindow(windowSize), windows, "[" + NAME + "] window_size", "");
         if (context.getMapperService().documentMapper() != null
                 && context.getMapperService().documentMapper().sourceMapper().enabled() == false) {
             throw new IllegalArgumentException("[" + NAME + "] reads text from _source, which is disabled in index ["
@@ -244,7 +267,8 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
                 queryText,
                 fields,
                 new PassageReader(sourcePaths),
-                combination);
+                combination,
+                windows);
     }
 
     /** Where in {@code _source} a field's text lives, after checking that the field is mapped as text. */
@@ -319,6 +343,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         CrossEncoderRescorerBuilder copy = new CrossEncoderRescorerBuilder(
                 inference, searches, model, queryText, fields, combination, fingerprint, fingerprintNode);
         copy.windowSize = windowSize;
+        copy.passageWindows = passageWindows;
         return copy;
     }
 
@@ -344,6 +369,10 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         return combination;
     }
 
+    public PassageWindows passageWindows() {
+        return passageWindows;
+    }
+
     private static String requireText(String value, ParseField field) {
         if (value == null || value.isBlank()) {
             throw new IllegalArgumentException(
@@ -362,12 +391,14 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
                 && queryText.equals(other.queryText)
                 && fields.equals(other.fields)
                 && combination.equals(other.combination)
+                && Objects.equals(passageWindows, other.passageWindows)
                 && Objects.equals(fingerprint, other.fingerprint)
                 && Objects.equals(fingerprintNode, other.fingerprintNode);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(super.hashCode(), model, queryText, fields, combination, fingerprint, fingerprintNode);
+        return Objects.hash(
+                super.hashCode(), model, queryText, fields, combination, passageWindows, fingerprint, fingerprintNode);
     }
 }

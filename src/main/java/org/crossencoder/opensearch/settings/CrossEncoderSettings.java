@@ -36,6 +36,13 @@ public final class CrossEncoderSettings {
             "plugins.cross_encoder.rescore.max_window_size", 1000, 1, Property.NodeScope, Property.Dynamic);
 
     /**
+     * The most (query, passage) pairs one request may give the model: hits times the windows each may be read in
+     * ({@code passage_windows}). Checked before any work, against the most windows a request allows.
+     */
+    public static final Setting<Integer> MAX_PAIRS_PER_REQUEST = Setting.intSetting(
+            "plugins.cross_encoder.max_pairs_per_request", 5000, 1, Property.NodeScope, Property.Dynamic);
+
+    /**
      * The model of every request that names none: the rescore clause, both search processors and {@code _rerank}.
      * A cluster setting, so that every node resolves an omitted model to the same name.
      */
@@ -126,6 +133,7 @@ public final class CrossEncoderSettings {
                 MODELS_MEMORY_LIMIT,
                 DEFAULT_MODEL,
                 MAX_WINDOW_SIZE,
+                MAX_PAIRS_PER_REQUEST,
                 MAX_QUERY_TEXT_LENGTH,
                 BATCH_SIZE,
                 INTRA_OP_THREADS,

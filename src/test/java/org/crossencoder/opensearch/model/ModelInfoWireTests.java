@@ -25,6 +25,7 @@ public class ModelInfoWireTests extends CrossEncoderWireTestCase<ModelInfo> {
                 randomIntBetween(8, 4096),
                 randomFrom(ModelConfig.Truncation.values()).toString(),
                 randomFrom(ModelConfig.Output.values()).toString(),
+                randomBoolean() ? null : randomPassageWindows(),
                 randomNonNegativeLong(),
                 randomAlphaOfLength(64),
                 randomAlphaOfLength(64),
@@ -38,6 +39,20 @@ public class ModelInfoWireTests extends CrossEncoderWireTestCase<ModelInfo> {
                 randomAlphaOfLength(20), randomBoolean() ? null : randomAlphaOfLength(8), randomAlphaOfLength(64));
     }
 
+    static PassageWindows randomPassageWindows() {
+        if (randomBoolean()) {
+            return randomFrom(PassageWindows.ON, PassageWindows.OFF);
+        }
+        int length = randomIntBetween(2, 300);
+        return new PassageWindows(
+                true,
+                length,
+                randomBoolean() ? null : randomIntBetween(0, length - 1),
+                randomBoolean() ? null : randomIntBetween(1, 50),
+                randomBoolean() ? null : randomFrom(PassageWindows.Combine.values()),
+                randomBoolean() ? null : randomBoolean());
+    }
+
     @Override
     protected ModelInfo mutateInstance(ModelInfo i) {
         Object[] components = {
@@ -48,6 +63,7 @@ public class ModelInfoWireTests extends CrossEncoderWireTestCase<ModelInfo> {
             i.maxLength(),
             i.truncation(),
             i.output(),
+            i.passageWindows(),
             i.sizeInBytes(),
             i.sha256(),
             i.tokenizerSha256(),
@@ -64,7 +80,9 @@ public class ModelInfoWireTests extends CrossEncoderWireTestCase<ModelInfo> {
                 randomBoolean()
                         ? null
                         : new ModelInfo.MlCommonsSource(source.modelId() + "x", source.name(), source.contentHash());
-            case null -> changed == components.length - 1 ? randomMlCommonsSource() : "set";
+            case PassageWindows windows -> windows.equals(PassageWindows.ON) ? PassageWindows.OFF : PassageWindows.ON;
+            case null ->
+                changed == components.length - 1 ? randomMlCommonsSource() : changed == 7 ? PassageWindows.ON : "set";
             default -> components[changed] + "x";
         };
         return new ModelInfo(
@@ -75,12 +93,13 @@ public class ModelInfoWireTests extends CrossEncoderWireTestCase<ModelInfo> {
                 (Integer) components[4],
                 (String) components[5],
                 (String) components[6],
-                (Long) components[7],
-                (String) components[8],
+                (PassageWindows) components[7],
+                (Long) components[8],
                 (String) components[9],
-                (Long) components[10],
+                (String) components[10],
                 (Long) components[11],
-                (ModelInfo.MlCommonsSource) components[12]);
+                (Long) components[12],
+                (ModelInfo.MlCommonsSource) components[13]);
     }
 
     @Override

@@ -1,0 +1,85 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
+package org.crossencoder.opensearch.model;
+
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import org.opensearch.core.common.io.stream.StreamInput;
+import org.opensearch.core.common.io.stream.StreamOutput;
+import org.opensearch.core.common.io.stream.Writeable;
+import org.opensearch.core.xcontent.ToXContentObject;
+import org.opensearch.core.xcontent.XContentBuilder;
+
+/**
+ * The windows one passage was read in: each one's character range in the passage ({@code [start, end)}, UTF-16
+ * indices into the text the model read) and the model's score, and the text of the best one.
+ */
+public record PassageWindowScores(int[] starts, int[] ends, float[] scores, String bestText)
+        implements Writeable, ToXContentObject {
+
+    public PassageWindowScores(StreamInput in) throws IOException {
+        this(in.readVIntArray(), in.readVIntArray(), in.readFloatArray(), in.readString());
+    }
+
+    @Override
+    public void writeTo(StreamOutput out) throws IOException {
+        out.writeVIntArray(starts);
+        out.writeVIntArray(ends);
+        out.writeFloatArray(scores);
+        out.writeString(bestText);
+    }
+
+    public int count() {
+        return scores.length;
+    }
+
+    /** The window with the highest score (the first of equals). */
+    public int best() {
+        return PassageWindows.best(scores);
+    }
+
+    /** The best window as a hit shows it: its position among the windows, its range, text and score. */
+    public Map<String, Object> bestAsMap() {
+        int best = best();
+        Map<String, Object> window = new LinkedHashMap<>();
+        window.put("window", best);
+        window.put("of", count());
+        window.put("start_offset", starts[best]);
+        window.put("end_offset", ends[best]);
+        window.put("score", scores[best]);
+        window.put("text", bestText);
+        return window;
+    }
+
+    @Override
+    public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
+        return builder.map(bestAsMap());
+    }
+
+    @Override
+    public boolean equals(Object obj) {
+        return obj instanceof PassageWindowScores other
+                && Arrays.equals(starts, other.starts)
+                && Arrays.equals(ends, other.ends)
+                && Arrays.equals(scores, other.scores)
+                && bestText.equals(other.bestText);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(Arrays.hashCode(starts), Arrays.hashCode(ends), Arrays.hashCode(scores), bestText);
+    }
+
+    @Override
+    public String toString() {
+        return "windows " + Arrays.toString(starts) + " to " + Arrays.toString(ends) + " scored "
+                + Arrays.toString(scores);
+    }
+}

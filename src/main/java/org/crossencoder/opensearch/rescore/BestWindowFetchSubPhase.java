@@ -1,0 +1,70 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
+package org.crossencoder.opensearch.rescore;
+
+import java.util.List;
+import java.util.Map;
+import org.apache.lucene.index.LeafReaderContext;
+import org.crossencoder.opensearch.model.PassageWindowScores;
+import org.opensearch.common.document.DocumentField;
+import org.opensearch.search.SearchHit;
+import org.opensearch.search.fetch.FetchContext;
+import org.opensearch.search.fetch.FetchSubPhase;
+import org.opensearch.search.fetch.FetchSubPhaseProcessor;
+
+/**
+ * Puts each reranked hit's best window in its {@code fields} when the {@code cross_encoder} rescore asked for it
+ * ({@code passage_windows.return_best}). The rescorer runs in the query phase; it leaves the windows in the shard's
+ * reader context, which the fetch phase of the same search shares even when it is a request of its own.
+ */
+public final class BestWindowFetchSubPhase implements FetchSubPhase {
+
+    /** Where a hit shows its best window, beside the fields a request asks for. */
+    public static final String FIELD = "_cross_encoder_best_window";
+
+    static final String CONTEXT_KEY = "cross_encoder.best_windows";
+
+    private final ShardSearches searches;
+
+    public BestWindowFetchSubPhase(ShardSearches searches) {
+        this.searches = searches;
+    }
+
+    @Override
+    public FetchSubPhaseProcessor getProcessor(FetchContext fetchContext) {
+        boolean asked = fetchContext.rescore().stream()
+                .anyMatch(rescore -> rescore instanceof CrossEncoderRescoreContext context
+                        && context.windows() != null
+                        && context.windows().returnBest());
+        ShardSearches.ShardSearch search = searches.of(fetchContext.searcher());
+        if (asked == false || search == null || search.context().readerContext() == null) {
+            return null;
+        }
+        Map<Integer, PassageWindowScores> best =
+                search.context().readerContext().getFromContext(CONTEXT_KEY);
+        if (best == null || best.isEmpty()) {
+            return null;
+        }
+        return new FetchSubPhaseProcessor() {
+            @Override
+            public void setNextReader(LeafReaderContext readerContext) {}
+
+            @Override
+            public void process(HitContext hitContext) {
+                PassageWindowScores windows = best.get(hitContext.hit().docId());
+                if (windows != null) {
+                    show(hitContext.hit(), windows);
+                }
+            }
+        };
+    }
+
+    /** Shows a hit's best window in its {@code fields}. */
+    public static void show(SearchHit hit, PassageWindowScores windows) {
+        hit.setDocumentField(FIELD, new DocumentField(FIELD, List.of(windows.bestAsMap())));
+    }
+}
