@@ -8,6 +8,7 @@ package org.crossencoder.opensearch.action;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.crossencoder.opensearch.model.PassageWindows;
 import org.crossencoder.opensearch.wire.CrossEncoderWireTestCase;
 import org.opensearch.common.unit.TimeValue;
 import org.opensearch.core.common.io.stream.Writeable;
@@ -17,11 +18,12 @@ public class RerankRequestWireTests extends CrossEncoderWireTestCase<RerankReque
     @Override
     protected RerankRequest createTestInstance() {
         return new RerankRequest(
-                randomBoolean() ? null : randomAlphaOfLengthBetween(1, 20),
-                randomUnicodeOfLengthBetween(1, 50),
-                randomList(1, 20, () -> randomUnicodeOfLengthBetween(0, 80)),
-                randomBoolean() ? null : randomIntBetween(1, 100),
-                randomBoolean() ? null : TimeValue.timeValueMillis(randomNonNegativeLong() % 100_000));
+                        randomBoolean() ? null : randomAlphaOfLengthBetween(1, 20),
+                        randomUnicodeOfLengthBetween(1, 50),
+                        randomList(1, 20, () -> randomUnicodeOfLengthBetween(0, 80)),
+                        randomBoolean() ? null : randomIntBetween(1, 100),
+                        randomBoolean() ? null : TimeValue.timeValueMillis(randomNonNegativeLong() % 100_000))
+                .passageWindows(randomBoolean() ? null : randomPassageWindows());
     }
 
     @Override
@@ -31,7 +33,8 @@ public class RerankRequestWireTests extends CrossEncoderWireTestCase<RerankReque
         List<String> texts = r.texts();
         Integer topN = r.topN();
         TimeValue timeout = r.timeout();
-        switch (between(0, 4)) {
+        PassageWindows windows = r.passageWindows();
+        switch (between(0, 5)) {
             case 0 -> model = model == null ? "other" : model + "x";
             case 1 -> queryText = queryText + "x";
             case 2 -> {
@@ -39,9 +42,10 @@ public class RerankRequestWireTests extends CrossEncoderWireTestCase<RerankReque
                 texts.add("another text");
             }
             case 3 -> topN = topN == null ? 1 : topN + 1;
-            default -> timeout = timeout == null ? TimeValue.timeValueSeconds(1) : null;
+            case 4 -> timeout = timeout == null ? TimeValue.timeValueSeconds(1) : null;
+            default -> windows = PassageWindows.ON.equals(windows) ? PassageWindows.OFF : PassageWindows.ON;
         }
-        return new RerankRequest(model, queryText, texts, topN, timeout);
+        return new RerankRequest(model, queryText, texts, topN, timeout).passageWindows(windows);
     }
 
     @Override

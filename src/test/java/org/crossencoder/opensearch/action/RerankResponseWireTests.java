@@ -8,6 +8,7 @@ package org.crossencoder.opensearch.action;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.crossencoder.opensearch.model.PassageWindowScores;
 import org.crossencoder.opensearch.wire.CrossEncoderWireTestCase;
 import org.opensearch.core.common.io.stream.Writeable;
 
@@ -17,9 +18,24 @@ public class RerankResponseWireTests extends CrossEncoderWireTestCase<RerankResp
     protected RerankResponse createTestInstance() {
         List<RerankResponse.Result> results = new ArrayList<>();
         for (int i = 0; i < between(0, 20); i++) {
-            results.add(new RerankResponse.Result(i, randomBoolean() ? null : randomFloat() * 20 - 10));
+            Float score = randomBoolean() ? null : randomFloat() * 20 - 10;
+            results.add(new RerankResponse.Result(i, score, score != null && randomBoolean() ? randomWindows() : null));
         }
         return new RerankResponse(randomAlphaOfLength(10), randomNonNegativeLong(), randomBoolean(), results);
+    }
+
+    /** One passage's windows as the model scored them. */
+    public static PassageWindowScores randomWindows() {
+        int count = between(1, 5);
+        int[] starts = new int[count];
+        int[] ends = new int[count];
+        float[] scores = new float[count];
+        for (int i = 0; i < count; i++) {
+            starts[i] = i * 10;
+            ends[i] = i * 10 + between(1, 20);
+            scores[i] = randomFloat();
+        }
+        return new PassageWindowScores(starts, ends, scores, randomUnicodeOfLengthBetween(0, 30));
     }
 
     @Override

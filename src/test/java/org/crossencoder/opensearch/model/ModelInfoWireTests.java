@@ -39,20 +39,6 @@ public class ModelInfoWireTests extends CrossEncoderWireTestCase<ModelInfo> {
                 randomAlphaOfLength(20), randomBoolean() ? null : randomAlphaOfLength(8), randomAlphaOfLength(64));
     }
 
-    static PassageWindows randomPassageWindows() {
-        if (randomBoolean()) {
-            return randomFrom(PassageWindows.ON, PassageWindows.OFF);
-        }
-        int length = randomIntBetween(2, 300);
-        return new PassageWindows(
-                true,
-                length,
-                randomBoolean() ? null : randomIntBetween(0, length - 1),
-                randomBoolean() ? null : randomIntBetween(1, 50),
-                randomBoolean() ? null : randomFrom(PassageWindows.Combine.values()),
-                randomBoolean() ? null : randomBoolean());
-    }
-
     @Override
     protected ModelInfo mutateInstance(ModelInfo i) {
         Object[] components = {

@@ -8,6 +8,7 @@ package org.crossencoder.opensearch.rescore;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.crossencoder.opensearch.model.PassageWindows;
 import org.crossencoder.opensearch.wire.CrossEncoderWireTestCase;
 import org.opensearch.core.common.io.stream.Writeable;
 
@@ -27,6 +28,7 @@ public class CrossEncoderRescorerBuilderWireTests extends CrossEncoderWireTestCa
                         interpolates ? 1f : randomFloat(),
                         interpolates ? 1f : randomFloat(),
                         interpolates ? randomInterpolation() : null)
+                .passageWindows(randomBoolean() ? null : randomPassageWindows())
                 .windowSize(randomIntBetween(1, 1000));
     }
 
@@ -44,7 +46,8 @@ public class CrossEncoderRescorerBuilderWireTests extends CrossEncoderWireTestCa
         float rescoreQueryWeight = b.combination().rescoreQueryWeight();
         Interpolation interpolation = b.combination().interpolation();
         int windowSize = b.windowSize();
-        switch (between(0, 5)) {
+        PassageWindows windows = b.passageWindows();
+        switch (between(0, 6)) {
             case 0 -> model = model == null ? "other" : model + "x";
             case 1 -> queryText = queryText + "x";
             case 2 -> {
@@ -66,9 +69,11 @@ public class CrossEncoderRescorerBuilderWireTests extends CrossEncoderWireTestCa
                             new Interpolation(interpolation.normalization(), interpolation.weight() == 1f ? 0f : 1f);
                 }
             }
-            default -> windowSize += 1;
+            case 5 -> windowSize += 1;
+            default -> windows = PassageWindows.ON.equals(windows) ? PassageWindows.OFF : PassageWindows.ON;
         }
         return builder(model, queryText, fields, scoreMode, queryWeight, rescoreQueryWeight, interpolation)
+                .passageWindows(windows)
                 .windowSize(windowSize);
     }
 

@@ -8,6 +8,7 @@ package org.crossencoder.opensearch.wire;
 
 import java.io.IOException;
 import java.util.List;
+import org.crossencoder.opensearch.model.PassageWindows;
 import org.opensearch.Version;
 import org.opensearch.core.common.io.stream.Writeable;
 import org.opensearch.test.AbstractWireSerializingTestCase;
@@ -31,6 +32,21 @@ public abstract class CrossEncoderWireTestCase<T extends Writeable> extends Abst
     public static final List<Version> SUPPORTED_VERSIONS = VersionUtils.allVersions().stream()
             .filter(version -> version.onOrAfter(FIRST_SUPPORTED))
             .toList();
+
+    /** Any {@code passage_windows} option a request or a model may give. */
+    public static PassageWindows randomPassageWindows() {
+        if (randomBoolean()) {
+            return randomFrom(PassageWindows.ON, PassageWindows.OFF);
+        }
+        int length = randomIntBetween(2, 300);
+        return new PassageWindows(
+                true,
+                length,
+                randomBoolean() ? null : randomIntBetween(0, length - 1),
+                randomBoolean() ? null : randomIntBetween(1, 50),
+                randomBoolean() ? null : randomFrom(PassageWindows.Combine.values()),
+                randomBoolean() ? null : randomBoolean());
+    }
 
     public final void testSerializationAtEverySupportedVersion() throws IOException {
         assertTrue("the build's own version is among them", SUPPORTED_VERSIONS.contains(Version.CURRENT));

@@ -28,6 +28,8 @@ public abstract class CrossEncoderIntegTestCase {
     public static final String TINY_XLM_ROBERTA = "tiny-xlm-roberta-ce-random";
     public static final String MINILM_SHAPE = "minilm-l6-shape-random";
     public static final String MS_MARCO = "ms-marco-MiniLM-L-6-v2";
+    /** The trained cross-encoder of {@code ../shared}. */
+    public static final String SCI = "minilm-l6-sci-cross-encoder";
     /** The tiny model the build writes itself ({@link GeneratedTinyModel}): every clone has it. */
     public static final String GENERATED = GeneratedTinyModel.NAME;
     /** A model directory whose model.onnx is not a model: the node lists it as failed and answers 503 for it. */
@@ -42,7 +44,7 @@ public abstract class CrossEncoderIntegTestCase {
         if (sharedNode == null) {
             // The generated model is always there; the shared ones where ../shared is (a fresh clone has none).
             List<String> models = new ArrayList<>(List.of(GENERATED));
-            for (String shared : List.of(TINY_BERT, TINY_XLM_ROBERTA, MINILM_SHAPE, MS_MARCO)) {
+            for (String shared : List.of(TINY_BERT, TINY_XLM_ROBERTA, MINILM_SHAPE, MS_MARCO, SCI)) {
                 if (hasTestModel(shared)) {
                     models.add(shared);
                 }

@@ -1,0 +1,237 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
+package org.crossencoder.opensearch.integ;
+
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.not;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotEquals;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertThat;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.crossencoder.opensearch.model.LongDocuments;
+import org.crossencoder.opensearch.model.TestModels;
+import org.junit.BeforeClass;
+import org.junit.Test;
+
+/**
+ * {@code passage_windows} on a real node, on every path: the constructed long document whose answer comes after token
+ * 600 ranks first with windows and not without (trained model); each hit's best window, its offsets into the text,
+ * {@code explain} with every window's score, and the 400s (generated model, in any clone).
+ */
+public class PassageWindowsIT extends CrossEncoderIntegTestCase {
+
+    private static final String LONG_TEXT;
+
+    static {
+        StringBuilder text = new StringBuilder();
+        String[] words = {"berlin", "people", "population", "city", "museum", "live", "about", "million", "visit"};
+        for (int i = 0; i < 60; i++) {
+            text.append(words[(i * 5) % words.length]).append(i % 7 == 6 ? ". " : " ");
+        }
+        LONG_TEXT = text.append("how many people live in berlin: about four million")
+                .toString();
+    }
+
+    @BeforeClass
+    public static void setUpIndices() throws Exception {
+        Map<String, String> generated = new LinkedHashMap<>();
+        generated.put("long", "{\"text\":\"" + LONG_TEXT + "\"}");
+        generated.put("short", "{\"text\":\"berlin has many museums\"}");
+        generated.put("middle", "{\"text\":\"" + LONG_TEXT.substring(0, 120) + "\"}");
+        createIndex("windows-generated", 2, "{\"text\":{\"type\":\"text\"}}", generated);
+        if (hasTestModel(SCI)) {
+            Map<String, String> claims = new LinkedHashMap<>();
+            claims.put(
+                    "late-answer",
+                    "{\"text\":\"" + LongDocuments.FILLER.repeat(LongDocuments.FILLER_REPEATS) + LongDocuments.ANSWER
+                            + "\"}");
+            for (int i = 0; i < LongDocuments.TOPICAL.size(); i++) {
+                claims.put("topical-" + i, "{\"text\":\"" + LongDocuments.TOPICAL.get(i) + "\"}");
+            }
+            createIndex("windows-claims", 2, "{\"text\":{\"type\":\"text\"}}", claims);
+        }
+    }
+
+    private static String rescore(String index, String model, String query, String windows, String extra)
+            throws Exception {
+        return "{\"size\":10,\"query\":{\"match\":{\"text\":\"" + query + "\"}}" + extra
+                + ",\"rescore\":{\"window_size\":100,\"cross_encoder\":{\"model\":\"" + model + "\",\"query_text\":\""
+                + query + "\",\"fields\":[\"text\"]" + (windows == null ? "" : ",\"passage_windows\":" + windows)
+                + "}}}";
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> bestWindow(Map<String, Object> hit) {
+        Map<String, Object> fields = (Map<String, Object>) hit.get("fields");
+        return fields == null ? null : ((List<Map<String, Object>>) fields.get("_cross_encoder_best_window")).get(0);
+    }
+
+    /** The best window's offsets point at its text in the field the model read. */
+    @SuppressWarnings("unchecked")
+    private static void assertOffsetsInto(String text, Map<String, Object> window) {
+        int start = ((Number) window.get("start_offset")).intValue();
+        int end = ((Number) window.get("end_offset")).intValue();
+        assertEquals(text.substring(start, end), window.get("text"));
+    }
+
+    @Test
+    public void anAnswerPastToken600IsFoundWithWindowsOnEveryPathAndMissedWithout() throws Exception {
+        TestModels.assumePresent(SCI);
+        String claim = LongDocuments.CLAIM;
+        String lateText = LongDocuments.FILLER.repeat(LongDocuments.FILLER_REPEATS) + LongDocuments.ANSWER;
+        String windows = "{\"return_best\":true}";
+
+        RestClient.Response whole =
+                client.ok("POST", "/windows-claims/_search", rescore("windows-claims", SCI, claim, null, ""));
+        assertNotEquals(
+                "read whole, the answer is cut away", "late-answer", ids(whole).get(0));
+
+        RestClient.Response rescored =
+                client.ok("POST", "/windows-claims/_search", rescore("windows-claims", SCI, claim, windows, ""));
+        assertEquals("rescore clause", "late-answer", ids(rescored).get(0));
+        Map<String, Object> best = bestWindow(hits(rescored).get(0));
+        assertThat((String) best.get("text"), containsString("2,686 adults"));
+        assertOffsetsInto(lateText, best);
+        assertThat(((Number) best.get("start_offset")).intValue(), greaterThan(LongDocuments.FILLER.length() * 15));
+
+        client.ok(
+                "PUT",
+                "/_search/pipeline/windows-response",
+                "{\"response_processors\":[{\"cross_encoder_rerank\":{\"model\":\"" + SCI
+                        + "\",\"fields\":[\"text\"],\"passage_windows\":" + windows + "}}]}");
+        client.ok(
+                "PUT",
+                "/_search/pipeline/windows-data-nodes",
+                "{\"response_processors\":[{\"cross_encoder_rerank\":{\"model\":\"" + SCI
+                        + "\",\"fields\":[\"text\"],\"score_on\":\"data_nodes\",\"passage_windows\":" + windows
+                        + "}}]}");
+        client.ok(
+                "PUT",
+                "/_search/pipeline/windows-request",
+                "{\"request_processors\":[{\"cross_encoder_rescore\":{\"model\":\"" + SCI
+                        + "\",\"fields\":[\"text\"],\"passage_windows\":" + windows + "}}]}");
+        String pipelined = "{\"size\":10,\"query\":{\"match\":{\"text\":\"" + claim + "\"}},"
+                + "\"ext\":{\"cross_encoder\":{\"query_text\":\"" + claim + "\"}}}";
+        for (String pipeline : List.of("windows-response", "windows-data-nodes", "windows-request")) {
+            RestClient.Response response =
+                    client.ok("POST", "/windows-claims/_search?search_pipeline=" + pipeline, pipelined);
+            assertEquals(pipeline, "late-answer", ids(response).get(0));
+            assertOffsetsInto(lateText, bestWindow(hits(response).get(0)));
+            assertEquals(
+                    pipeline + ": the same scores as the rescore clause",
+                    scoresById(rescored).get("late-answer"),
+                    score(hits(response).get(0)),
+                    1e-4f);
+        }
+
+        RestClient.Response reranked = client.ok(
+                "POST",
+                "/_plugins/cross_encoder/_rerank",
+                "{\"model\":\"" + SCI + "\",\"query_text\":\"" + claim + "\",\"texts\":[\""
+                        + LongDocuments.TOPICAL.get(0) + "\",\"" + lateText + "\"],\"passage_windows\":" + windows
+                        + "}");
+        assertEquals(1, ((Number) reranked.path("results.0.index")).intValue());
+        assertOffsetsInto(lateText, reranked.path("results.0.best_window"));
+        RestClient.Response rerankedWhole = client.ok(
+                "POST",
+                "/_plugins/cross_encoder/_rerank",
+                "{\"model\":\"" + SCI + "\",\"query_text\":\"" + claim + "\",\"texts\":[\""
+                        + LongDocuments.TOPICAL.get(0) + "\",\"" + lateText + "\"]}");
+        assertEquals(0, ((Number) rerankedWhole.path("results.0.index")).intValue());
+        assertNull(rerankedWhole.path("results.0.best_window"));
+    }
+
+    @Test
+    public void showsTheBestWindowAndExplainsEveryWindowAcrossShards() throws Exception {
+        String windows = "{\"length\":12,\"stride\":4,\"max_windows\":20,\"combine\":\"max\",\"return_best\":true}";
+        RestClient.Response response = client.ok(
+                "POST",
+                "/windows-generated/_search",
+                rescore(
+                        "windows-generated",
+                        GENERATED,
+                        "how many people live in berlin",
+                        windows,
+                        ",\"explain\":true"));
+        Map<String, Object> long_ = hits(response).stream()
+                .filter(hit -> hit.get("_id").equals("long"))
+                .findFirst()
+                .orElseThrow();
+        Map<String, Object> best = bestWindow(long_);
+        assertOffsetsInto(LONG_TEXT, best);
+        assertThat(((Number) best.get("of")).intValue(), greaterThan(5));
+        assertEquals(score(long_), ((Number) best.get("score")).floatValue(), 1e-5f);
+        String explanation = long_.get("_explanation").toString();
+        assertThat(explanation, containsString("the [max] of its [" + best.get("of") + "] windows' scores"));
+        assertThat(explanation, containsString("window [0], characters [0, "));
+        assertThat(explanation, containsString("window [" + best.get("window") + "]"));
+
+        RestClient.Response without = client.ok(
+                "POST",
+                "/windows-generated/_search",
+                rescore("windows-generated", GENERATED, "how many people live in berlin", null, ""));
+        assertThat(without.raw(), not(containsString("_cross_encoder_best_window")));
+        RestClient.Response first = client.ok(
+                "POST",
+                "/windows-generated/_search",
+                rescore(
+                        "windows-generated",
+                        GENERATED,
+                        "how many people live in berlin",
+                        "{\"length\":12,\"stride\":4,\"combine\":\"first\"}",
+                        ""));
+        assertThat(first.raw(), not(containsString("_cross_encoder_best_window")));
+        assertNotEquals(scoresById(response).get("long"), scoresById(first).get("long"));
+    }
+
+    @Test
+    public void refusesWindowsThatCannotWork() throws Exception {
+        RestClient.Response tooMany = client.request(
+                "POST",
+                "/windows-generated/_search",
+                rescore("windows-generated", GENERATED, "berlin", "{\"length\":12,\"max_windows\":60}", ""));
+        assertEquals(tooMany.raw(), 400, tooMany.status());
+        assertThat(tooMany.raw(), containsString("can make [6000] pairs"));
+        assertThat(
+                tooMany.raw(), containsString("[plugins.cross_encoder.max_pairs_per_request] allows at most [5000]"));
+        assertThat(tooMany.raw(), containsString("[plugins.cross_encoder.rescore.max_window_size]"));
+
+        RestClient.Response tooLong = client.request(
+                "POST",
+                "/windows-generated/_search",
+                rescore("windows-generated", GENERATED, "berlin", "{\"length\":100000}", ""));
+        assertEquals(tooLong.raw(), 400, tooLong.status());
+        assertThat(tooLong.raw(), containsString("[passage_windows] [length] is [100000] tokens"));
+
+        RestClient.Response badStride = client.request(
+                "POST",
+                "/windows-generated/_search",
+                rescore("windows-generated", GENERATED, "berlin", "{\"length\":8,\"stride\":8}", ""));
+        assertEquals(badStride.raw(), 400, badStride.status());
+        assertThat(badStride.raw(), containsString("must be less than [length]"));
+
+        RestClient.Response badPipeline = client.request(
+                "PUT",
+                "/_search/pipeline/windows-bad",
+                "{\"response_processors\":[{\"cross_encoder_rerank\":{\"fields\":[\"text\"],"
+                        + "\"passage_windows\":{\"combine\":\"sum\"}}}]}");
+        assertEquals(badPipeline.raw(), 400, badPipeline.status());
+        assertThat(badPipeline.raw(), containsString("passage_windows"));
+
+        RestClient.Response badRerank = client.request(
+                "POST",
+                "/_plugins/cross_encoder/_rerank",
+                "{\"model\":\"" + GENERATED + "\",\"query_text\":\"berlin\",\"texts\":[\"a\"],\"passage_windows\":7}");
+        assertEquals(badRerank.raw(), 400, badRerank.status());
+        assertThat(badRerank.raw(), containsString("passage_windows doesn't support values of type: VALUE_NUMBER"));
+    }
+}
