@@ -13,8 +13,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.crossencoder.opensearch.integ.RestClient;
 import org.opensearch.common.xcontent.XContentHelper;
 import org.opensearch.common.xcontent.json.JsonXContent;
 
@@ -67,6 +69,52 @@ public final class BeirCollection {
             consumer.accept(new Document(
                     (String) json.get("_id"), title == null ? "" : (String) title, (String) json.get("text")));
         });
+    }
+
+    /** Indexes the collection (title and text, both copied to {@code contents}, English analyzer) and waits for it. */
+    public void indexInto(RestClient client, String index, int shards) throws IOException {
+        client.ok("PUT", "/" + index, String.format(Locale.ROOT, """
+            {"settings":{"number_of_shards":%d,"number_of_replicas":0},
+             "mappings":{"properties":{
+              "title":{"type":"text","analyzer":"english","copy_to":"contents"},
+              "text":{"type":"text","analyzer":"english","copy_to":"contents"},
+              "contents":{"type":"text","analyzer":"english"}}}}""", shards));
+        List<Document> batch = new ArrayList<>();
+        forEachDocument(document -> {
+            batch.add(document);
+            if (batch.size() == 500) {
+                bulk(client, index, batch);
+            }
+        });
+        bulk(client, index, batch);
+        client.ok("POST", "/" + index + "/_refresh", null);
+        client.ok("GET", "/_cluster/health/" + index + "?wait_for_status=green&timeout=120s", null);
+    }
+
+    private static void bulk(RestClient client, String index, List<Document> documents) {
+        if (documents.isEmpty()) {
+            return;
+        }
+        StringBuilder body = new StringBuilder();
+        try {
+            for (Document document : documents) {
+                body.append(GlobalWindowBenchmark.json(b -> b.startObject("index")
+                                .field("_id", document.id())
+                                .endObject()))
+                        .append('\n');
+                body.append(GlobalWindowBenchmark.json(
+                                b -> b.field("title", document.title()).field("text", document.text())))
+                        .append('\n');
+            }
+            RestClient.Response response = client.ok("POST", "/" + index + "/_bulk", body.toString());
+            if (Boolean.TRUE.equals(response.path("errors"))) {
+                throw new IllegalStateException(
+                        "bulk indexing failed: " + response.raw().substring(0, 2000));
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        documents.clear();
     }
 
     private static void forEachJson(Path file, Consumer<Map<String, Object>> consumer) throws IOException {

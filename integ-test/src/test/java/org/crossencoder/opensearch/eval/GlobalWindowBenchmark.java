@@ -88,7 +88,7 @@ public final class GlobalWindowBenchmark {
         table.append("|---|---|---|---|---|---|---|---|\n");
         for (int shards : SHARDS) {
             String index = "bench-" + shards;
-            index(index, shards);
+            collection.indexInto(client, index, shards);
             Map<String, double[]> latencies = new HashMap<>();
             Map<String, Double> ndcg = new HashMap<>();
             Map<String, Long> pairs = new HashMap<>();
@@ -184,50 +184,6 @@ public final class GlobalWindowBenchmark {
         };
     }
 
-    private void index(String index, int shards) throws IOException {
-        client.ok("PUT", "/" + index, String.format(Locale.ROOT, """
-            {"settings":{"number_of_shards":%d,"number_of_replicas":0},
-             "mappings":{"properties":{
-              "title":{"type":"text","analyzer":"english","copy_to":"contents"},
-              "text":{"type":"text","analyzer":"english","copy_to":"contents"},
-              "contents":{"type":"text","analyzer":"english"}}}}""", shards));
-        List<BeirCollection.Document> batch = new ArrayList<>();
-        collection.forEachDocument(document -> {
-            batch.add(document);
-            if (batch.size() == 500) {
-                bulk(index, batch);
-            }
-        });
-        bulk(index, batch);
-        client.ok("POST", "/" + index + "/_refresh", null);
-        client.ok("GET", "/_cluster/health/" + index + "?wait_for_status=green&timeout=120s", null);
-    }
-
-    private void bulk(String index, List<BeirCollection.Document> documents) {
-        if (documents.isEmpty()) {
-            return;
-        }
-        StringBuilder body = new StringBuilder();
-        try {
-            for (BeirCollection.Document document : documents) {
-                body.append(json(b -> b.startObject("index")
-                                .field("_id", document.id())
-                                .endObject()))
-                        .append('\n');
-                body.append(json(b -> b.field("title", document.title()).field("text", document.text())))
-                        .append('\n');
-            }
-            RestClient.Response response = client.ok("POST", "/" + index + "/_bulk", body.toString());
-            if (Boolean.TRUE.equals(response.path("errors"))) {
-                throw new IllegalStateException(
-                        "bulk indexing failed: " + response.raw().substring(0, 2000));
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        documents.clear();
-    }
-
     private Map<String, Long> pairsByNode() throws IOException {
         Map<String, Object> nodes =
                 client.ok("GET", "/_plugins/cross_encoder/stats", null).path("nodes");
@@ -250,21 +206,21 @@ public final class GlobalWindowBenchmark {
         return String.join(", ", parts);
     }
 
-    private static double percentile(double[] sorted, double p) {
+    static double percentile(double[] sorted, double p) {
         return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)];
     }
 
-    private static String quoted(String text) throws IOException {
+    static String quoted(String text) throws IOException {
         try (XContentBuilder builder = JsonXContent.contentBuilder()) {
             return builder.value(text).toString();
         }
     }
 
-    private interface Json {
+    interface Json {
         void write(XContentBuilder builder) throws IOException;
     }
 
-    private static String json(Json body) throws IOException {
+    static String json(Json body) throws IOException {
         try (XContentBuilder builder = JsonXContent.contentBuilder()) {
             builder.startObject();
             body.write(builder);

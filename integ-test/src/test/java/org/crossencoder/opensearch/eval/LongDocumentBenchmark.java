@@ -1,0 +1,177 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
+package org.crossencoder.opensearch.eval;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.crossencoder.opensearch.integ.OpenSearchNode;
+import org.crossencoder.opensearch.integ.RestClient;
+
+/**
+ * Truncation against {@code passage_windows}, on one node with the trained model, BM25 top 100 reranked by the
+ * rescore clause, score cache off: truncation at 128 tokens (a copy of the model with {@code max_length} 128) against
+ * windows of 128 tokens ({@code max}), and truncation at 512 against windows of 256 sharing 128. The four take turns
+ * query by query; per row: nDCG@10, pairs per query, pairs/s (pairs the stats API counted over the row's own time) and
+ * p50. Writes its table into docs/BENCHMARKS.md.
+ *
+ * <pre>scripts/long-documents.sh [-Deval.datasets=scifact,nfcorpus] [-Deval.queries=N]</pre>
+ */
+public final class LongDocumentBenchmark {
+
+    private static final int WINDOW = 100;
+
+    /** One way to read the passages: which copy of the model, and the rescore clause's {@code passage_windows}. */
+    private record Reading(String name, String model, String passageWindows) {}
+
+    private final RestClient client;
+    private final String model;
+    private final List<Reading> readings;
+
+    private LongDocumentBenchmark(RestClient client, String model) {
+        this.client = client;
+        this.model = model;
+        this.readings = List.of(
+                new Reading("truncated at 128 tokens", model + "-128", null),
+                new Reading(
+                        "windows of 128 tokens, stride 32, max 8, `max`",
+                        model,
+                        "{\"length\":128,\"stride\":32,\"max_windows\":8,\"combine\":\"max\"}"),
+                new Reading("truncated at 512 tokens", model, null),
+                new Reading(
+                        "windows of 256 tokens, stride 128, max 8, `max`",
+                        model,
+                        "{\"length\":256,\"stride\":128,\"max_windows\":8,\"combine\":\"max\"}"));
+    }
+
+    public static void main(String[] args) throws Exception {
+        String model = System.getProperty("eval.model", "minilm-l6-sci-cross-encoder");
+        Path models = Paths.get(System.getProperty("tests.models.dir"));
+        Path datasets = Paths.get(System.getProperty("eval.datasets.dir"));
+        int queryLimit = Integer.getInteger("eval.queries", 50);
+        StringBuilder table = new StringBuilder();
+        try (OpenSearchNode node = OpenSearchNode.start(
+                "long-documents",
+                models,
+                List.of(model),
+                Map.of("discovery.type", "single-node"),
+                "1g",
+                directory -> shortCopy(models.resolve(model), directory, model + "-128", 128))) {
+            LongDocumentBenchmark benchmark = new LongDocumentBenchmark(node.client(), model);
+            table.append(String.format(
+                    Locale.ROOT,
+                    "One node on this machine (%d cores), model `%s`, BM25 top %d reranked by the rescore clause, score "
+                            + "cache off, first %d test queries of each collection; the four readings take turns query "
+                            + "by query (`scripts/long-documents.sh`).%n%n",
+                    Runtime.getRuntime().availableProcessors(),
+                    model,
+                    WINDOW,
+                    queryLimit));
+            table.append("| collection | reading | nDCG@10 | pairs/query | pairs/s | p50 ms |\n");
+            table.append("|---|---|---|---|---|---|\n");
+            for (String dataset :
+                    System.getProperty("eval.datasets", "scifact,nfcorpus").split(",")) {
+                BeirCollection collection = BeirCollection.load(datasets.resolve(dataset), "test");
+                List<BeirCollection.Query> queries = collection
+                        .queries()
+                        .subList(0, Math.min(queryLimit, collection.queries().size()));
+                table.append(benchmark.run(dataset, collection, queries));
+            }
+        }
+        System.out.println(table);
+        BenchmarkReport.update(
+                Paths.get(System.getProperty("eval.report")), "long-documents:" + model, table.toString());
+    }
+
+    /** A copy of the model that reads at most {@code maxLength} tokens per pair, in the node's models path. */
+    private static void shortCopy(Path source, Path nodeDirectory, String name, int maxLength) throws IOException {
+        Path copy = Files.createDirectories(
+                nodeDirectory.resolve("config/cross-encoder-models").resolve(name));
+        try (Stream<Path> files = Files.list(source)) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                Files.copy(file, copy.resolve(file.getFileName()));
+            }
+        }
+        Files.writeString(copy.resolve("cross-encoder.json"), "{\"max_length\":" + maxLength + "}");
+    }
+
+    private String run(String dataset, BeirCollection collection, List<BeirCollection.Query> queries) throws Exception {
+        client.ok("PUT", "/_cluster/settings", """
+                {"persistent":{"plugins.cross_encoder.cache.size":"0b"}}""");
+        collection.indexInto(client, dataset, 1);
+        int n = readings.size();
+        double[][] latencies = new double[n][queries.size()];
+        double[] ndcg = new double[n];
+        long[] pairs = new long[n];
+        double[] seconds = new double[n];
+        for (Reading reading : readings) {
+            search(dataset, reading, queries.get(0).text()); // warm-up
+        }
+        for (int q = 0; q < queries.size(); q++) {
+            BeirCollection.Query query = queries.get(q);
+            for (int r = 0; r < n; r++) {
+                long before = pairsScored();
+                long start = System.nanoTime();
+                RestClient.Response response = search(dataset, readings.get(r), query.text());
+                double elapsed = (System.nanoTime() - start) / 1e9;
+                latencies[r][q] = elapsed * 1000;
+                seconds[r] += elapsed;
+                pairs[r] += pairsScored() - before;
+                List<String> ranking = new ArrayList<>();
+                List<Map<String, Object>> hits = response.path("hits.hits");
+                for (Map<String, Object> hit : hits) {
+                    ranking.add((String) hit.get("_id"));
+                }
+                ndcg[r] += Metrics.ndcg(ranking, collection.judgments(query.id()), 10);
+            }
+        }
+        StringBuilder rows = new StringBuilder();
+        for (int r = 0; r < n; r++) {
+            double[] sorted = latencies[r].clone();
+            Arrays.sort(sorted);
+            rows.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %s | %.4f | %.1f | %.0f | %.0f |%n",
+                    dataset,
+                    readings.get(r).name(),
+                    ndcg[r] / queries.size(),
+                    pairs[r] / (double) queries.size(),
+                    pairs[r] / seconds[r],
+                    GlobalWindowBenchmark.percentile(sorted, 0.50)));
+        }
+        client.ok("DELETE", "/" + dataset, null);
+        return rows.toString();
+    }
+
+    private RestClient.Response search(String index, Reading reading, String text) throws IOException {
+        String windows = reading.passageWindows() == null ? "" : ",\"passage_windows\":" + reading.passageWindows();
+        return client.ok(
+                "POST",
+                "/" + index + "/_search",
+                "{\"size\":10,\"_source\":false,\"query\":{\"match\":{\"contents\":"
+                        + GlobalWindowBenchmark.quoted(text) + "}},\"rescore\":{\"window_size\":" + WINDOW
+                        + ",\"cross_encoder\":{\"model\":\"" + reading.model() + "\",\"query_text\":"
+                        + GlobalWindowBenchmark.quoted(text) + ",\"fields\":[\"title\",\"text\"]" + windows + "}}}");
+    }
+
+    private long pairsScored() throws IOException {
+        Map<String, Object> nodes =
+                client.ok("GET", "/_plugins/cross_encoder/stats", null).path("nodes");
+        long pairs = 0;
+        for (Object node : nodes.values()) {
+            pairs += ((Number) ((Map<?, ?>) ((Map<?, ?>) node).get("inference")).get("pairs_scored")).longValue();
+        }
+        return pairs;
+    }
+}
