@@ -90,7 +90,7 @@ public final class TransportScoreDocumentsAction
         threadPool.executor(ThreadPool.Names.SEARCH).execute(new AbstractRunnable() {
             @Override
             protected void doRun() {
-                List<String> passages = passages(request);
+                List<PassageReader.Passage> passages = passages(request);
                 inference.ensureServed(
                         request.model(),
                         ActionListener.wrap(
@@ -100,10 +100,15 @@ public final class TransportScoreDocumentsAction
                                     inference.score(
                                             model,
                                             request.queryText(),
-                                            passages,
+                                            passages.stream()
+                                                    .map(PassageReader.Passage::text)
+                                                    .toList(),
                                             InferenceService.windows(model, request.passageWindows()),
                                             InferenceBudget.of((CancellableTask) task, request.timeout(), start),
-                                            ActionListener.map(listener, ScoreDocumentsResponse::new));
+                                            ActionListener.map(
+                                                    listener,
+                                                    scores -> new ScoreDocumentsResponse(
+                                                            PassageReader.locateBestWindows(scores, passages))));
                                 },
                                 listener::onFailure));
             }
@@ -116,9 +121,10 @@ public final class TransportScoreDocumentsAction
     }
 
     /** Each document's fields from its local shard's {@code _source}; a document gone since the search, as empty. */
-    private List<String> passages(ScoreDocumentsRequest request) {
+    private List<PassageReader.Passage> passages(ScoreDocumentsRequest request) {
         PassageReader reader = PassageReader.ofSourceFields(request.fields());
-        List<String> passages = new ArrayList<>(request.documents().size());
+        List<PassageReader.Passage> passages =
+                new ArrayList<>(request.documents().size());
         for (ScoreDocumentsRequest.Document document : request.documents()) {
             GetResult result = indicesService
                     .indexServiceSafe(document.shard().getIndex())
@@ -132,7 +138,7 @@ public final class TransportScoreDocumentsAction
                             VersionType.INTERNAL,
                             FetchSourceContext.FETCH_SOURCE);
             Map<String, Object> source = result.isExists() ? result.sourceAsMap() : null;
-            passages.add(source == null ? "" : reader.passage(source));
+            passages.add(reader.read(source == null ? Map.of() : source));
         }
         return passages;
     }

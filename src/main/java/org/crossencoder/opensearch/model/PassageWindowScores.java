@@ -9,6 +9,7 @@ package org.crossencoder.opensearch.model;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.opensearch.core.common.io.stream.StreamInput;
@@ -19,13 +20,39 @@ import org.opensearch.core.xcontent.XContentBuilder;
 
 /**
  * The windows one passage was read in: each one's character range in the passage ({@code [start, end)}, UTF-16
- * indices into the text the model read) and the model's score, and the text of the best one.
+ * indices into the text the model read) and the model's score, the text of the best one, and where the best one lies
+ * in each field the passage was read from (empty when the caller knows no fields).
  */
-public record PassageWindowScores(int[] starts, int[] ends, float[] scores, String bestText)
+public record PassageWindowScores(
+        int[] starts, int[] ends, float[] scores, String bestText, List<FieldRange> bestInFields)
         implements Writeable, ToXContentObject {
 
+    /** Characters {@code [start, end)} of a field's text (its values joined by single spaces). */
+    public record FieldRange(String field, int start, int end) implements Writeable {
+
+        FieldRange(StreamInput in) throws IOException {
+            this(in.readString(), in.readVInt(), in.readVInt());
+        }
+
+        @Override
+        public void writeTo(StreamOutput out) throws IOException {
+            out.writeString(field);
+            out.writeVInt(start);
+            out.writeVInt(end);
+        }
+    }
+
+    public PassageWindowScores(int[] starts, int[] ends, float[] scores, String bestText) {
+        this(starts, ends, scores, bestText, List.of());
+    }
+
     public PassageWindowScores(StreamInput in) throws IOException {
-        this(in.readVIntArray(), in.readVIntArray(), in.readFloatArray(), in.readString());
+        this(
+                in.readVIntArray(),
+                in.readVIntArray(),
+                in.readFloatArray(),
+                in.readString(),
+                in.readList(FieldRange::new));
     }
 
     @Override
@@ -34,6 +61,12 @@ public record PassageWindowScores(int[] starts, int[] ends, float[] scores, Stri
         out.writeVIntArray(ends);
         out.writeFloatArray(scores);
         out.writeString(bestText);
+        out.writeList(bestInFields);
+    }
+
+    /** The same windows, the best one located in the fields the passage was read from. */
+    public PassageWindowScores withBestInFields(List<FieldRange> ranges) {
+        return new PassageWindowScores(starts, ends, scores, bestText, List.copyOf(ranges));
     }
 
     public int count() {
@@ -55,6 +88,16 @@ public record PassageWindowScores(int[] starts, int[] ends, float[] scores, Stri
         window.put("end_offset", ends[best]);
         window.put("score", scores[best]);
         window.put("text", bestText);
+        if (bestInFields.isEmpty() == false) {
+            Map<String, Object> fields = new LinkedHashMap<>();
+            for (FieldRange range : bestInFields) {
+                Map<String, Object> offsets = new LinkedHashMap<>();
+                offsets.put("start_offset", range.start());
+                offsets.put("end_offset", range.end());
+                fields.put(range.field(), offsets);
+            }
+            window.put("fields", fields);
+        }
         return window;
     }
 
@@ -69,12 +112,14 @@ public record PassageWindowScores(int[] starts, int[] ends, float[] scores, Stri
                 && Arrays.equals(starts, other.starts)
                 && Arrays.equals(ends, other.ends)
                 && Arrays.equals(scores, other.scores)
-                && bestText.equals(other.bestText);
+                && bestText.equals(other.bestText)
+                && bestInFields.equals(other.bestInFields);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(Arrays.hashCode(starts), Arrays.hashCode(ends), Arrays.hashCode(scores), bestText);
+        return Objects.hash(
+                Arrays.hashCode(starts), Arrays.hashCode(ends), Arrays.hashCode(scores), bestText, bestInFields);
     }
 
     @Override

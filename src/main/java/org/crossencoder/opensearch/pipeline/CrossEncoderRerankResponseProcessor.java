@@ -6,6 +6,7 @@
  */
 package org.crossencoder.opensearch.pipeline;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -182,25 +183,34 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
                             if (scoreOn == ScoreOn.DATA_NODES) {
                                 dataNodes.score(resolved, text, fields, scored, passageWindows, budget, reranked);
                             } else {
+                                List<PassageReader.Passage> read = passages(scored);
                                 service.score(
-                                        resolved, text, Arrays.asList(passages(scored)), windows, budget, reranked);
+                                        resolved,
+                                        text,
+                                        read.stream()
+                                                .map(PassageReader.Passage::text)
+                                                .toList(),
+                                        windows,
+                                        budget,
+                                        ActionListener.map(
+                                                reranked, scores -> PassageReader.locateBestWindows(scores, read)));
                             }
                         },
                         listener::onFailure));
     }
 
     /** The fields of each hit, from its {@code _source} in the response. */
-    private String[] passages(SearchHit[] hits) {
-        String[] texts = new String[hits.length];
-        for (int i = 0; i < texts.length; i++) {
+    private List<PassageReader.Passage> passages(SearchHit[] hits) {
+        List<PassageReader.Passage> read = new ArrayList<>(hits.length);
+        for (int i = 0; i < hits.length; i++) {
             Map<String, Object> source = hits[i].getSourceAsMap();
             if (source == null) {
                 throw new IllegalArgumentException("[" + TYPE + "] reads " + fields + " from _source, and hit ["
                         + hits[i].getId() + "] of [" + hits[i].getIndex() + "] has none");
             }
-            texts[i] = passages.passage(source);
+            read.add(passages.read(source));
         }
-        return texts;
+        return read;
     }
 
     /** The search's own task and what is left of its {@code timeout} after the search itself. */
@@ -271,7 +281,7 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
                 hits[hit].setDocumentField(
                         keepFirstStageScoreAs, new DocumentField(keepFirstStageScoreAs, List.of(hits[hit].getScore())));
             }
-            if (scored && windows != null && windows.returnBest()) {
+            if (scored && windows != null && windows.returnBest() && scores.windows(hit) != null) {
                 BestWindowFetchSubPhase.show(hits[hit], scores.windows(hit));
             }
             if (explain) {

@@ -75,7 +75,7 @@ final class CrossEncoderRescoreContext extends RescoreContext {
     }
 
     /** The text the model reads for each hit, in the order of {@code docIds}. */
-    String[] readPassages(IndexSearcher searcher, int[] docIds) throws IOException {
+    PassageReader.Passage[] readPassages(IndexSearcher searcher, int[] docIds) throws IOException {
         return passages.read(searcher, docIds);
     }
 
@@ -84,14 +84,16 @@ final class CrossEncoderRescoreContext extends RescoreContext {
      * budget: a cancelled search stops with {@code TaskCancelledException}; one out of time gets the scores
      * reached so far and its shard result says {@code timed_out}.
      */
-    PassageScores score(IndexSearcher searcher, String[] passageTexts) {
+    PassageScores score(IndexSearcher searcher, PassageReader.Passage[] passages) {
         ShardSearches.ShardSearch search = searches.of(searcher);
         InferenceBudget budget = search == null ? InferenceBudget.UNLIMITED : search.budget();
-        PassageScores scores = inference.scoreAndWait(model, queryText, Arrays.asList(passageTexts), windows, budget);
+        List<String> texts =
+                Arrays.stream(passages).map(PassageReader.Passage::text).toList();
+        PassageScores scores = inference.scoreAndWait(model, queryText, texts, windows, budget);
         if (scores.timedOut() && search != null) {
             search.onTimedOut();
         }
-        return scores;
+        return PassageReader.locateBestWindows(scores, Arrays.asList(passages));
     }
 
     /**

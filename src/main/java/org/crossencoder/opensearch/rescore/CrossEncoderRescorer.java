@@ -89,8 +89,9 @@ public final class CrossEncoderRescorer implements Rescorer {
                             + "hit in first-stage order",
                     sourceExplanation);
         }
-        String passage = context.readPassages(searcher, new int[] {topLevelDocId})[0];
-        PassageScores scores = context.score(searcher, new String[] {passage});
+        PassageReader.Passage[] read = context.readPassages(searcher, new int[] {topLevelDocId});
+        String passage = read[0].text();
+        PassageScores scores = context.score(searcher, read);
         Explanation crossEncoder = WindowExplanations.explain(
                 scores,
                 0,

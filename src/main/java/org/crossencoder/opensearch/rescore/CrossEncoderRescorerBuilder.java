@@ -266,7 +266,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
                 resolved,
                 queryText,
                 fields,
-                new PassageReader(sourcePaths),
+                new PassageReader(fields, sourcePaths),
                 combination,
                 windows);
     }

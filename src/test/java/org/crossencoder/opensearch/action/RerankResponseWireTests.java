@@ -35,7 +35,12 @@ public class RerankResponseWireTests extends CrossEncoderWireTestCase<RerankResp
             ends[i] = i * 10 + between(1, 20);
             scores[i] = randomFloat();
         }
-        return new PassageWindowScores(starts, ends, scores, randomUnicodeOfLengthBetween(0, 30));
+        return new PassageWindowScores(starts, ends, scores, randomUnicodeOfLengthBetween(0, 30))
+                .withBestInFields(
+                        randomBoolean()
+                                ? List.of()
+                                : List.of(
+                                        new PassageWindowScores.FieldRange(randomAlphaOfLength(5), 0, between(1, 20))));
     }
 
     @Override

@@ -14,12 +14,15 @@ import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThat;
+import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.crossencoder.opensearch.mlcommons.MlCommonsModels;
 import org.crossencoder.opensearch.settings.CrossEncoderSettings;
@@ -32,6 +35,9 @@ import org.opensearch.common.settings.ClusterSettings;
 import org.opensearch.common.settings.Settings;
 import org.opensearch.common.unit.TimeValue;
 import org.opensearch.common.util.concurrent.ThreadContext;
+import org.opensearch.core.tasks.TaskCancelledException;
+import org.opensearch.core.tasks.TaskId;
+import org.opensearch.tasks.CancellableTask;
 
 /**
  * Passages read in windows, on the model the build generates (its word pieces make word boundaries matter) and,
@@ -136,7 +142,7 @@ public class PassageSplittingTests {
         }
         int[] capped = encoder.windows(text, 24, 6, 3);
         assertEquals("at most max_windows", 6, capped.length);
-        assertArrayEquals(java.util.Arrays.copyOf(bounds, 6), capped);
+        assertArrayEquals(Arrays.copyOf(bounds, 6), capped);
         String shortText = "berlin has many museums";
         assertArrayEquals(
                 "a passage that fits one window is read whole",
@@ -184,10 +190,38 @@ public class PassageSplittingTests {
     }
 
     @Test
+    public void cuttingPassagesHonoursTheRequestsTimeAndCancellation() {
+        CrossEncoderModel model = inference.model(GeneratedTinyModel.NAME);
+        PassageWindows.Resolved windows = new PassageWindows.Resolved(20, 4, 100, PassageWindows.Combine.MAX, true);
+        PassageScores late = inference.scoreAndWait(
+                model,
+                QUERY,
+                List.of(longText(120, 3), "berlin"),
+                windows,
+                InferenceBudget.of(null, TimeValue.ZERO, System.nanoTime()));
+        assertTrue(late.timedOut());
+        assertEquals("out of time before any window: nothing scored", 0, late.scoredCount());
+
+        CancellableTask task =
+                new CancellableTask(
+                        1, "transport", "cluster:admin/cross_encoder/rerank", "test", TaskId.EMPTY_TASK_ID, Map.of()) {
+                    @Override
+                    public boolean shouldCancelChildrenOnCancellation() {
+                        return false;
+                    }
+                };
+        task.cancel("by the test");
+        assertThrows(
+                TaskCancelledException.class,
+                () -> inference.scoreAndWait(
+                        model, QUERY, List.of(longText(120, 5)), windows, InferenceBudget.of(task, null, 0)));
+    }
+
+    @Test
     public void theMostPairsARequestCanMakeAreBounded() {
         PassageWindows.Resolved windows = new PassageWindows.Resolved(20, 4, 100, PassageWindows.Combine.MAX, false);
         inference.checkPairLimit(50, windows, "[test] hits", "");
-        String message = org.junit.Assert.assertThrows(
+        String message = assertThrows(
                         IllegalArgumentException.class, () -> inference.checkPairLimit(51, windows, "[test] hits", ""))
                 .getMessage();
         assertThat(

@@ -10,13 +10,14 @@ import static org.junit.Assert.assertEquals;
 
 import java.util.List;
 import java.util.Map;
+import org.crossencoder.opensearch.model.PassageWindowScores;
 import org.junit.Test;
 
 public class PassageReaderTests {
 
     @Test
     public void joinsTheFieldsInTheOrderTheyWereNamed() {
-        PassageReader reader = new PassageReader(List.of(List.of("title"), List.of("passage")));
+        PassageReader reader = PassageReader.ofSourceFields(List.of("title", "passage"));
         assertEquals("Berlin Berlin is big.", reader.passage(Map.of("passage", "Berlin is big.", "title", "Berlin")));
         assertEquals("Berlin is big.", reader.passage(Map.of("passage", "Berlin is big.")));
         assertEquals("", reader.passage(Map.of("other", "text")));
@@ -28,8 +29,7 @@ public class PassageReaderTests {
 
     @Test
     public void readsDottedPathsArraysAndObjectsInArrays() {
-        PassageReader reader =
-                new PassageReader(List.of(List.of("meta.summary"), List.of("tags"), List.of("comments.text")));
+        PassageReader reader = PassageReader.ofSourceFields(List.of("meta.summary", "tags", "comments.text"));
         Map<String, Object> source = Map.of(
                 "meta",
                 Map.of("summary", "A summary."),
@@ -42,7 +42,27 @@ public class PassageReaderTests {
 
     @Test
     public void readsEverySourcePathOfAField() {
-        PassageReader reader = new PassageReader(List.of(List.of("a", "b")));
+        PassageReader reader = new PassageReader(List.of("a"), List.of(List.of("a", "b")));
         assertEquals("x 7", reader.passage(Map.of("a", "x", "b", 7)));
+    }
+
+    @Test
+    public void locatesARangeOfThePassageInTheFieldsItCameFrom() {
+        PassageReader reader = PassageReader.ofSourceFields(List.of("title", "tags", "text"));
+        PassageReader.Passage passage = reader.read(Map.of(
+                "title", "Berlin", "tags", List.of("city", "capital"), "text", "Berlin is big. It has museums."));
+        assertEquals("Berlin city capital Berlin is big. It has museums.", passage.text());
+        int museums = passage.text().indexOf("It has");
+        assertEquals(
+                "within one field: offsets into that field's text",
+                List.of(new PassageWindowScores.FieldRange("text", 15, 30)),
+                passage.inFields(museums, passage.text().length()));
+        assertEquals(
+                "across fields and a field's values (joined by single spaces, as the model read them)",
+                List.of(
+                        new PassageWindowScores.FieldRange("title", 3, 6),
+                        new PassageWindowScores.FieldRange("tags", 0, 12),
+                        new PassageWindowScores.FieldRange("text", 0, 6)),
+                passage.inFields(3, passage.text().indexOf(" is big")));
     }
 }

@@ -8,6 +8,7 @@ package org.crossencoder.opensearch.integ;
 
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.not;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotEquals;
@@ -75,12 +76,19 @@ public class PassageWindowsIT extends CrossEncoderIntegTestCase {
         return fields == null ? null : ((List<Map<String, Object>>) fields.get("_cross_encoder_best_window")).get(0);
     }
 
-    /** The best window's offsets point at its text in the field the model read. */
+    /**
+     * The best window's offsets point at its text in what the model read and, for a hit (whose one field, {@code text},
+     * is all the model read), at the same characters of that field.
+     */
     @SuppressWarnings("unchecked")
     private static void assertOffsetsInto(String text, Map<String, Object> window) {
         int start = ((Number) window.get("start_offset")).intValue();
         int end = ((Number) window.get("end_offset")).intValue();
         assertEquals(text.substring(start, end), window.get("text"));
+        Map<String, Object> fields = (Map<String, Object>) window.get("fields");
+        if (fields != null) {
+            assertEquals(Map.of("start_offset", start, "end_offset", end), fields.get("text"));
+        }
     }
 
     @Test
@@ -100,6 +108,7 @@ public class PassageWindowsIT extends CrossEncoderIntegTestCase {
         assertEquals("rescore clause", "late-answer", ids(rescored).get(0));
         Map<String, Object> best = bestWindow(hits(rescored).get(0));
         assertThat((String) best.get("text"), containsString("2,686 adults"));
+        assertThat(best.keySet(), hasItem("fields"));
         assertOffsetsInto(lateText, best);
         assertThat(((Number) best.get("start_offset")).intValue(), greaterThan(LongDocuments.FILLER.length() * 15));
 
@@ -126,6 +135,7 @@ public class PassageWindowsIT extends CrossEncoderIntegTestCase {
                     client.ok("POST", "/windows-claims/_search?search_pipeline=" + pipeline, pipelined);
             assertEquals(pipeline, "late-answer", ids(response).get(0));
             assertOffsetsInto(lateText, bestWindow(hits(response).get(0)));
+            assertThat(pipeline, bestWindow(hits(response).get(0)).keySet(), hasItem("fields"));
             assertEquals(
                     pipeline + ": the same scores as the rescore clause",
                     scoresById(rescored).get("late-answer"),
@@ -168,6 +178,7 @@ public class PassageWindowsIT extends CrossEncoderIntegTestCase {
                 .orElseThrow();
         Map<String, Object> best = bestWindow(long_);
         assertOffsetsInto(LONG_TEXT, best);
+        assertThat(best.keySet(), hasItem("fields"));
         assertThat(((Number) best.get("of")).intValue(), greaterThan(5));
         assertEquals(score(long_), ((Number) best.get("score")).floatValue(), 1e-5f);
         String explanation = long_.get("_explanation").toString();
@@ -193,31 +204,23 @@ public class PassageWindowsIT extends CrossEncoderIntegTestCase {
         assertNotEquals(scoresById(response).get("long"), scoresById(first).get("long"));
     }
 
+    /** A rescore of the generated index with these windows, which must be refused with a 400. */
+    private static String refusedRescore(String windows) throws Exception {
+        RestClient.Response refused = client.request(
+                "POST", "/windows-generated/_search", rescore("windows-generated", GENERATED, "berlin", windows, ""));
+        assertEquals(refused.raw(), 400, refused.status());
+        return refused.raw();
+    }
+
     @Test
     public void refusesWindowsThatCannotWork() throws Exception {
-        RestClient.Response tooMany = client.request(
-                "POST",
-                "/windows-generated/_search",
-                rescore("windows-generated", GENERATED, "berlin", "{\"length\":12,\"max_windows\":60}", ""));
-        assertEquals(tooMany.raw(), 400, tooMany.status());
-        assertThat(tooMany.raw(), containsString("can make [6000] pairs"));
+        String tooMany = refusedRescore("{\"length\":12,\"max_windows\":60}");
+        assertThat(tooMany, containsString("can make [6000] pairs"));
+        assertThat(tooMany, containsString("[plugins.cross_encoder.max_pairs_per_request] allows at most [5000]"));
+        assertThat(tooMany, containsString("[plugins.cross_encoder.rescore.max_window_size]"));
         assertThat(
-                tooMany.raw(), containsString("[plugins.cross_encoder.max_pairs_per_request] allows at most [5000]"));
-        assertThat(tooMany.raw(), containsString("[plugins.cross_encoder.rescore.max_window_size]"));
-
-        RestClient.Response tooLong = client.request(
-                "POST",
-                "/windows-generated/_search",
-                rescore("windows-generated", GENERATED, "berlin", "{\"length\":100000}", ""));
-        assertEquals(tooLong.raw(), 400, tooLong.status());
-        assertThat(tooLong.raw(), containsString("[passage_windows] [length] is [100000] tokens"));
-
-        RestClient.Response badStride = client.request(
-                "POST",
-                "/windows-generated/_search",
-                rescore("windows-generated", GENERATED, "berlin", "{\"length\":8,\"stride\":8}", ""));
-        assertEquals(badStride.raw(), 400, badStride.status());
-        assertThat(badStride.raw(), containsString("must be less than [length]"));
+                refusedRescore("{\"length\":100000}"), containsString("[passage_windows] [length] is [100000] tokens"));
+        assertThat(refusedRescore("{\"length\":8,\"stride\":8}"), containsString("must be less than [length]"));
 
         RestClient.Response badPipeline = client.request(
                 "PUT",
