@@ -7,17 +7,35 @@ DynamicQuantizeMatMul. Only MatMuls with a constant 2-D weight are touched; atte
 The result is a separate model directory (its own name in requests): a faster model that may rank a little
 differently is a choice for the user, never a silent swap. Needs Debian's python3-onnx and python3-numpy.
 
-    models/quantize-int8.py SOURCE_MODEL_DIR DEST_MODEL_DIR
+    models/quantize-int8.py [--per-channel] [--float-layers 0,5] SOURCE_MODEL_DIR DEST_MODEL_DIR
+
+--per-channel gives each output column of a weight its own scale (one outlier column no longer coarsens the
+whole matrix); --float-layers leaves the MatMuls of the named encoder layers (layer.N in the graph's node names)
+in float, the layers where quantization error hurts the ranking most.
 """
+import argparse
 import os
+import re
 import shutil
-import sys
 
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-source, dest = sys.argv[1], sys.argv[2]
+arguments = argparse.ArgumentParser(description="int8 weights for a cross-encoder's MatMuls")
+arguments.add_argument("--per-channel", action="store_true", help="one scale per output column")
+arguments.add_argument("--float-layers", default="", help="encoder layers kept in float, e.g. 0,5")
+arguments.add_argument("source")
+arguments.add_argument("dest")
+options = arguments.parse_args()
+source, dest = options.source, options.dest
+float_layers = {int(layer) for layer in options.float_layers.split(",") if layer.strip()}
+
+
+def in_float_layer(node):
+    match = re.search(r"layer\.(\d+)[/.]", node.name or "")
+    return match is not None and int(match.group(1)) in float_layers
+
 model = onnx.load(os.path.join(source, "model.onnx"))
 graph = model.graph
 weights = {init.name: init for init in graph.initializer}
@@ -29,16 +47,21 @@ for node in graph.node:
 nodes, added, dropped, quantized = [], [], set(), 0
 for node in graph.node:
     weight = weights.get(node.input[1]) if node.op_type == "MatMul" and len(node.input) == 2 else None
-    if weight is None or len(weight.dims) != 2:
+    if weight is None or len(weight.dims) != 2 or in_float_layer(node):
         nodes.append(node)
         continue
     w = numpy_helper.to_array(weight).astype(np.float32)
-    scale = max(float(np.abs(w).max()) / 127.0, 1e-12)
+    if options.per_channel:
+        scale = np.maximum(np.abs(w).max(axis=0) / 127.0, 1e-12).astype(np.float32)
+    else:
+        scale = np.float32(max(float(np.abs(w).max()) / 127.0, 1e-12))
     base = (node.name or node.output[0]).replace("/", "_") + ".int8"
     added += [
         numpy_helper.from_array(np.clip(np.round(w / scale), -127, 127).astype(np.int8), base + ".weight"),
-        numpy_helper.from_array(np.array(scale, dtype=np.float32), base + ".weight_scale"),
-        numpy_helper.from_array(np.array(0, dtype=np.int8), base + ".weight_zero_point"),
+        numpy_helper.from_array(np.asarray(scale, dtype=np.float32), base + ".weight_scale"),
+        numpy_helper.from_array(
+            np.zeros(w.shape[1], dtype=np.int8) if options.per_channel else np.array(0, dtype=np.int8),
+            base + ".weight_zero_point"),
     ]
     x = node.input[0]
     nodes += [
@@ -62,5 +85,7 @@ onnx.save(model, os.path.join(dest, "model.onnx"))
 for name in ("tokenizer.json", "cross-encoder.json", "tokenizer_config.json", "config.json"):
     if os.path.exists(os.path.join(source, name)):
         shutil.copy(os.path.join(source, name), os.path.join(dest, name))
-print(f"quantized {quantized} MatMul weights to int8: {dest}/model.onnx "
+print(f"quantized {quantized} MatMul weights to int8"
+      f"{' per channel' if options.per_channel else ''}"
+      f"{', layers ' + options.float_layers + ' kept in float' if float_layers else ''}: {dest}/model.onnx "
       f"({os.path.getsize(os.path.join(dest, 'model.onnx')) / 1e6:.1f} MB)")

@@ -65,7 +65,7 @@ public final class EngineBenchmark {
         report.append(String.format(
                 Locale.ROOT,
                 "### Inference engine alone%n%nMeasured %s on %d cores (%s, Java %s) by `scripts/bench.sh`: %d rounds of %d requests "
-                        + "of %d (query, passage) pairs from the TREC DL 2019 passage subset per row, rows taking turns round by round, "
+                        + "of %d (query, passage) pairs from `%s` per row, rows taking turns round by round, "
                         + "model `%s` (MiniLM-L6 size, fp32), after one warm-up request per row. GFLOP/s counts the dense work of BERT-L6-H384 on the real (unpadded) tokens.%n%n",
                 LocalDate.now(ZoneOffset.UTC),
                 Runtime.getRuntime().availableProcessors(),
@@ -74,6 +74,7 @@ public final class EngineBenchmark {
                 rounds,
                 requests,
                 PAIRS_PER_REQUEST,
+                dataset.getFileName(),
                 modelDir.getFileName()));
         String matmulProperty = System.getProperty("bench.matmul");
         Path matmul = matmulProperty == null || Files.exists(Paths.get(matmulProperty)) == false

@@ -70,12 +70,21 @@ public final class BenchmarkReport {
     }
 
     private static String sideBySideOptions(RelevanceEvaluation.Config config) {
+        String levers = RelevanceEvaluation.LEVERS.isEmpty()
+                ? ""
+                : " -Deval.levers="
+                        + String.join(
+                                ",",
+                                RelevanceEvaluation.LEVERS.stream()
+                                        .map(lever -> lever.getFileName().toString())
+                                        .toList());
         if (config.sideBySide() == false) {
-            return "";
+            return levers;
         }
         String mlCommonsModel = config.mlCommonsModel().getFileName().toString();
         return " -Deval.side-by-side=true"
-                + (mlCommonsModel.equals(config.model()) ? "" : " -Deval.ml-commons-model=" + mlCommonsModel);
+                + (mlCommonsModel.equals(config.model()) ? "" : " -Deval.ml-commons-model=" + mlCommonsModel)
+                + levers;
     }
 
     /** Replaces (or appends) the section between the markers {@code <!-- key -->} and {@code <!-- /key -->}. */

@@ -11,14 +11,17 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.crossencoder.opensearch.integ.OpenSearchNode;
 import org.crossencoder.opensearch.integ.RestClient;
 import org.opensearch.common.xcontent.XContentFactory;
@@ -96,6 +99,16 @@ public final class RelevanceEvaluation {
     /** The fields the cross-encoder reads: title and text joined, or as {@code -Deval.fields=text} says. */
     static final List<String> RERANK_FIELDS =
             List.of(System.getProperty("eval.fields", "title,text").split(","));
+
+    /**
+     * Other versions of the model to rerank with in the same run, each a model directory ({@code -Deval.levers=DIR,...}:
+     * an int8 variant, a shorter {@code max_length}, ...): each gets a row of its own, taking turns with the others.
+     */
+    static final List<Path> LEVERS = Arrays.stream(
+                    System.getProperty("eval.levers", "").split(","))
+            .filter(lever -> lever.isBlank() == false)
+            .map(lever -> Paths.get(lever).toAbsolutePath())
+            .toList();
 
     /** A way the rescorer combines the BM25 and cross-encoder scores: its options, as a request spells them. */
     record Combination(Map<String, Object> options) {
@@ -190,6 +203,9 @@ public final class RelevanceEvaluation {
                 Map.of("discovery.type", "single-node"),
                 config.sideBySide() ? "2g" : "768m",
                 directory -> {
+                    for (Path lever : LEVERS) {
+                        copyModel(lever, directory.resolve("config/cross-encoder-models"));
+                    }
                     if (config.sideBySide()) {
                         NeuralSearchReranker.seedPytorch(
                                 directory,
@@ -198,6 +214,16 @@ public final class RelevanceEvaluation {
                     }
                 })) {
             new RelevanceEvaluation(node.client(), config).run();
+        }
+    }
+
+    /** Copies a model directory's files into a node's models path, under the directory's own name. */
+    private static void copyModel(Path model, Path modelsPath) throws IOException {
+        Path copy = Files.createDirectories(modelsPath.resolve(model.getFileName()));
+        try (Stream<Path> files = Files.list(model)) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                Files.copy(file, copy.resolve(file.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            }
         }
     }
 
@@ -246,7 +272,7 @@ public final class RelevanceEvaluation {
                     null,
                     false,
                     true,
-                    q -> reranked(q, combination)));
+                    q -> reranked(q, config.model(), combination)));
         }
         if (config.sideBySide()) {
             systems.add(new SearchSystem(
@@ -280,6 +306,16 @@ public final class RelevanceEvaluation {
         }
         if (config.firstStages()) {
             addFirstStages(systems);
+        }
+        // Last: each empties the score cache, which the rows above may share with the row they repeat.
+        for (Path lever : LEVERS) {
+            String name = lever.getFileName().toString();
+            systems.add(new SearchSystem(
+                    top + "cross_encoder [" + name + "] over " + RERANK_FIELDS,
+                    "lever: " + name,
+                    null,
+                    true,
+                    q -> reranked(q, name, null)));
         }
         // Query by query, every system in turn: this machine's speed drifts over minutes, and each system should
         // see the same minutes.
@@ -442,6 +478,7 @@ public final class RelevanceEvaluation {
         return "relevance:" + config.collection().name() + ":" + config.model()
                 + (config.sideBySide() ? ":side-by-side" : "")
                 + (config.firstStages() ? ":first-stages" : "")
+                + (LEVERS.isEmpty() ? "" : ":levers")
                 + (config.queryLimit() < Integer.MAX_VALUE ? ":" + config.queryLimit() + "-queries" : "")
                 + (RERANK_FIELDS.equals(List.of("title", "text")) ? "" : ":fields-" + String.join("-", RERANK_FIELDS));
     }
@@ -636,17 +673,17 @@ public final class RelevanceEvaluation {
     }
 
     String reranked(BeirCollection.Query query) throws IOException {
-        return reranked(query, null);
+        return reranked(query, config.model(), null);
     }
 
     /** BM25 multifield with the cross_encoder rescore, its scores combined as {@code combination} says (null: replace). */
-    private String reranked(BeirCollection.Query query, Combination combination) throws IOException {
+    private String reranked(BeirCollection.Query query, String model, Combination combination) throws IOException {
         return json(b -> {
             b.field("size", DEPTH).field("_source", false);
             multifieldQuery(b, query);
             b.startObject("rescore").field("window_size", config.window());
             b.startObject("cross_encoder")
-                    .field("model", config.model())
+                    .field("model", model)
                     .field("query_text", query.text())
                     .array("fields", RERANK_FIELDS.toArray(String[]::new));
             if (combination != null) {
