@@ -93,4 +93,24 @@ public class ModelConfigTests {
         assertEquals(
                 "log-odds of the relevant class", 3f, ModelConfig.Output.TWO_CLASS.score(new float[] {-1f, 2f}), 0f);
     }
+
+    @Test
+    public void readsADefaultForPassageWindowsAndRefusesOneThatCannotFit() throws Exception {
+        Path dir = folder.getRoot().toPath();
+        Files.writeString(
+                dir.resolve(ModelConfig.FILE_NAME),
+                "{\"max_length\": 256, \"passage_windows\": {\"length\": 128, \"combine\": \"mean\"}}");
+        ModelConfig config = ModelConfig.load(dir);
+        assertEquals(
+                new PassageWindows(true, 128, null, null, PassageWindows.Combine.MEAN, null), config.passageWindows());
+        assertEquals(
+                new PassageWindows.Resolved(128, 32, 8, PassageWindows.Combine.MEAN, false),
+                PassageWindows.resolve(null, config));
+        Files.writeString(
+                dir.resolve(ModelConfig.FILE_NAME), "{\"max_length\": 256, \"passage_windows\": {\"length\": 300}}");
+        assertThat(
+                assertThrows(IllegalArgumentException.class, () -> ModelConfig.load(dir))
+                        .getMessage(),
+                containsString("[passage_windows] [length] is [300] tokens, and the model reads at most [256]"));
+    }
 }
