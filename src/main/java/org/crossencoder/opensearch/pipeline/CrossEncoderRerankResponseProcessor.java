@@ -281,7 +281,7 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
                 hits[hit].setDocumentField(
                         keepFirstStageScoreAs, new DocumentField(keepFirstStageScoreAs, List.of(hits[hit].getScore())));
             }
-            if (scored && windows != null && windows.returnBest() && scores.windows(hit) != null) {
+            if (windows != null && windows.returnBest() && scores.windows(hit) != null) {
                 BestWindowFetchSubPhase.show(hits[hit], scores.windows(hit));
             }
             if (explain) {

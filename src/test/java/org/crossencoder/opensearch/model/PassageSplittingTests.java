@@ -20,21 +20,15 @@ import static org.junit.Assert.assertTrue;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.crossencoder.opensearch.mlcommons.MlCommonsModels;
-import org.crossencoder.opensearch.settings.CrossEncoderSettings;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.ClassRule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
-import org.opensearch.common.settings.ClusterSettings;
-import org.opensearch.common.settings.Settings;
 import org.opensearch.common.unit.TimeValue;
-import org.opensearch.common.util.concurrent.ThreadContext;
 import org.opensearch.core.tasks.TaskCancelledException;
 import org.opensearch.core.tasks.TaskId;
 import org.opensearch.tasks.CancellableTask;
@@ -50,7 +44,7 @@ public class PassageSplittingTests {
     public static final TemporaryFolder folder = new TemporaryFolder();
 
     private static final String QUERY = "how many people live in berlin";
-    private static ModelRegistry registry;
+    private static InlineInference inline;
     private static InferenceService inference;
     private static CrossEncoderModel reference;
     private static PairEncoder encoder;
@@ -62,23 +56,16 @@ public class PassageSplittingTests {
         GeneratedTinyModel.writeTo(models);
         generated = models.resolve(GeneratedTinyModel.NAME);
         CrossEncoderModel.InferenceOptions options = new CrossEncoderModel.InferenceOptions(4, 1);
-        registry = ModelRegistry.load(models, "node-1", options, Runnable::run, () -> -1);
-        InferenceScheduler scheduler =
-                new InferenceScheduler("node-1", "cross_encoder_inference", Runnable::run, 1, 10, System::nanoTime);
-        inference = new InferenceService(
-                registry,
-                new MlCommonsModels(null, registry, null, null, () -> TimeValue.timeValueSeconds(10)),
-                new ThreadContext(Settings.EMPTY),
-                scheduler,
-                new ClusterSettings(Settings.EMPTY, new HashSet<>(CrossEncoderSettings.all())));
+        inline = new InlineInference(models, options);
+        inference = inline.service();
         reference = CrossEncoderModel.load(GeneratedTinyModel.NAME, generated, options);
         encoder = new PairEncoder(generated, 512, ModelConfig.Truncation.LONGEST_FIRST);
     }
 
     @AfterClass
     public static void stopInference() {
-        if (registry != null) {
-            registry.close();
+        if (inline != null) {
+            inline.close();
             reference.close();
             encoder.close();
         }

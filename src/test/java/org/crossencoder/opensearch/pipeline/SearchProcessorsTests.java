@@ -19,20 +19,16 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.lucene.search.TotalHits;
-import org.crossencoder.opensearch.mlcommons.MlCommonsModels;
 import org.crossencoder.opensearch.model.CrossEncoderModel;
 import org.crossencoder.opensearch.model.GeneratedTinyModel;
-import org.crossencoder.opensearch.model.InferenceScheduler;
 import org.crossencoder.opensearch.model.InferenceService;
-import org.crossencoder.opensearch.model.ModelRegistry;
+import org.crossencoder.opensearch.model.InlineInference;
 import org.crossencoder.opensearch.rescore.CrossEncoderRescorerBuilder;
 import org.crossencoder.opensearch.rescore.ShardSearches;
-import org.crossencoder.opensearch.settings.CrossEncoderSettings;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.ClassRule;
@@ -42,9 +38,7 @@ import org.opensearch.OpenSearchParseException;
 import org.opensearch.action.search.SearchRequest;
 import org.opensearch.action.search.SearchResponse;
 import org.opensearch.action.search.ShardSearchFailure;
-import org.opensearch.common.settings.ClusterSettings;
 import org.opensearch.common.settings.Settings;
-import org.opensearch.common.unit.TimeValue;
 import org.opensearch.common.util.concurrent.ThreadContext;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.common.bytes.BytesArray;
@@ -72,7 +66,7 @@ public class SearchProcessorsTests {
 
     private static final String MODEL = GeneratedTinyModel.NAME;
     private static final String QUERY = "how many people live in berlin";
-    private static ModelRegistry registry;
+    private static InlineInference inline;
     private static InferenceService inference;
     private static CrossEncoderModel reference;
 
@@ -81,26 +75,16 @@ public class SearchProcessorsTests {
         Path models = folder.newFolder("models").toPath();
         GeneratedTinyModel.writeTo(models);
         CrossEncoderModel.InferenceOptions options = new CrossEncoderModel.InferenceOptions(4, 1);
-        registry = ModelRegistry.load(models, "node-1", options, Runnable::run, () -> -1);
         // Steps run on the submitting thread: the processors' listeners are answered before submit returns.
-        InferenceScheduler scheduler =
-                new InferenceScheduler("node-1", "cross_encoder_inference", Runnable::run, 1, 10, System::nanoTime);
-        // No ML Commons here: these tests name the models path's models only (MlCommonsModelsTests covers the rest).
-        MlCommonsModels noMlCommons =
-                new MlCommonsModels(null, registry, null, null, () -> TimeValue.timeValueSeconds(10));
-        inference = new InferenceService(
-                registry,
-                noMlCommons,
-                new ThreadContext(Settings.EMPTY),
-                scheduler,
-                new ClusterSettings(Settings.EMPTY, new HashSet<>(CrossEncoderSettings.all())));
+        inline = new InlineInference(models, options);
+        inference = inline.service();
         reference = CrossEncoderModel.load(MODEL, models.resolve(MODEL), options);
     }
 
     @AfterClass
     public static void stopInference() {
-        if (registry != null) {
-            registry.close();
+        if (inline != null) {
+            inline.close();
             reference.close();
         }
     }

@@ -102,11 +102,11 @@ public final class GlobalWindowBenchmark {
                 BeirCollection.Query query = queries.get(q);
                 Map<String, List<String>> top10 = new HashMap<>();
                 for (String path : PATHS) {
-                    Map<String, Long> before = pairsByNode();
+                    Map<String, Long> before = pairsByNode(client);
                     long start = System.nanoTime();
                     RestClient.Response response = search(index, path, query.text());
                     latencies.get(path)[q] = (System.nanoTime() - start) / 1e6;
-                    Map<String, Long> after = pairsByNode();
+                    Map<String, Long> after = pairsByNode(client);
                     for (String node : after.keySet()) {
                         long scored = after.get(node) - before.getOrDefault(node, 0L);
                         pairs.merge(path, scored, Long::sum);
@@ -184,7 +184,8 @@ public final class GlobalWindowBenchmark {
         };
     }
 
-    private Map<String, Long> pairsByNode() throws IOException {
+    /** The pairs each node's model scored since it started ({@code pairs_scored} of the stats API), by node name. */
+    static Map<String, Long> pairsByNode(RestClient client) throws IOException {
         Map<String, Object> nodes =
                 client.ok("GET", "/_plugins/cross_encoder/stats", null).path("nodes");
         Map<String, Long> pairs = new HashMap<>();

@@ -166,12 +166,8 @@ public final class LongDocumentBenchmark {
     }
 
     private long pairsScored() throws IOException {
-        Map<String, Object> nodes =
-                client.ok("GET", "/_plugins/cross_encoder/stats", null).path("nodes");
-        long pairs = 0;
-        for (Object node : nodes.values()) {
-            pairs += ((Number) ((Map<?, ?>) ((Map<?, ?>) node).get("inference")).get("pairs_scored")).longValue();
-        }
-        return pairs;
+        return GlobalWindowBenchmark.pairsByNode(client).values().stream()
+                .mapToLong(Long::longValue)
+                .sum();
     }
 }

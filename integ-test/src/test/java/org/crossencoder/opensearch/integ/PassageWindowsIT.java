@@ -62,12 +62,17 @@ public class PassageWindowsIT extends CrossEncoderIntegTestCase {
         }
     }
 
-    private static String rescore(String index, String model, String query, String windows, String extra)
-            throws Exception {
+    private static String rescoreBody(String model, String query, String windows, String extra) {
         return "{\"size\":10,\"query\":{\"match\":{\"text\":\"" + query + "\"}}" + extra
                 + ",\"rescore\":{\"window_size\":100,\"cross_encoder\":{\"model\":\"" + model + "\",\"query_text\":\""
                 + query + "\",\"fields\":[\"text\"]" + (windows == null ? "" : ",\"passage_windows\":" + windows)
                 + "}}}";
+    }
+
+    /** A search of {@code index} reranked by the rescore clause, with these windows (null: none); must answer 200. */
+    private static RestClient.Response rescored(String index, String model, String query, String windows, String extra)
+            throws Exception {
+        return client.ok("POST", "/" + index + "/_search", rescoreBody(model, query, windows, extra));
     }
 
     @SuppressWarnings("unchecked")
@@ -98,15 +103,13 @@ public class PassageWindowsIT extends CrossEncoderIntegTestCase {
         String lateText = LongDocuments.FILLER.repeat(LongDocuments.FILLER_REPEATS) + LongDocuments.ANSWER;
         String windows = "{\"return_best\":true}";
 
-        RestClient.Response whole =
-                client.ok("POST", "/windows-claims/_search", rescore("windows-claims", SCI, claim, null, ""));
+        RestClient.Response whole = rescored("windows-claims", SCI, claim, null, "");
         assertNotEquals(
                 "read whole, the answer is cut away", "late-answer", ids(whole).get(0));
 
-        RestClient.Response rescored =
-                client.ok("POST", "/windows-claims/_search", rescore("windows-claims", SCI, claim, windows, ""));
-        assertEquals("rescore clause", "late-answer", ids(rescored).get(0));
-        Map<String, Object> best = bestWindow(hits(rescored).get(0));
+        RestClient.Response windowed = rescored("windows-claims", SCI, claim, windows, "");
+        assertEquals("rescore clause", "late-answer", ids(windowed).get(0));
+        Map<String, Object> best = bestWindow(hits(windowed).get(0));
         assertThat((String) best.get("text"), containsString("2,686 adults"));
         assertThat(best.keySet(), hasItem("fields"));
         assertOffsetsInto(lateText, best);
@@ -138,7 +141,7 @@ public class PassageWindowsIT extends CrossEncoderIntegTestCase {
             assertThat(pipeline, bestWindow(hits(response).get(0)).keySet(), hasItem("fields"));
             assertEquals(
                     pipeline + ": the same scores as the rescore clause",
-                    scoresById(rescored).get("late-answer"),
+                    scoresById(windowed).get("late-answer"),
                     score(hits(response).get(0)),
                     1e-4f);
         }
@@ -163,15 +166,8 @@ public class PassageWindowsIT extends CrossEncoderIntegTestCase {
     @Test
     public void showsTheBestWindowAndExplainsEveryWindowAcrossShards() throws Exception {
         String windows = "{\"length\":12,\"stride\":4,\"max_windows\":20,\"combine\":\"max\",\"return_best\":true}";
-        RestClient.Response response = client.ok(
-                "POST",
-                "/windows-generated/_search",
-                rescore(
-                        "windows-generated",
-                        GENERATED,
-                        "how many people live in berlin",
-                        windows,
-                        ",\"explain\":true"));
+        RestClient.Response response = rescored(
+                "windows-generated", GENERATED, "how many people live in berlin", windows, ",\"explain\":true");
         Map<String, Object> long_ = hits(response).stream()
                 .filter(hit -> hit.get("_id").equals("long"))
                 .findFirst()
@@ -186,28 +182,23 @@ public class PassageWindowsIT extends CrossEncoderIntegTestCase {
         assertThat(explanation, containsString("window [0], characters [0, "));
         assertThat(explanation, containsString("window [" + best.get("window") + "]"));
 
-        RestClient.Response without = client.ok(
-                "POST",
-                "/windows-generated/_search",
-                rescore("windows-generated", GENERATED, "how many people live in berlin", null, ""));
+        RestClient.Response without =
+                rescored("windows-generated", GENERATED, "how many people live in berlin", null, "");
         assertThat(without.raw(), not(containsString("_cross_encoder_best_window")));
-        RestClient.Response first = client.ok(
-                "POST",
-                "/windows-generated/_search",
-                rescore(
-                        "windows-generated",
-                        GENERATED,
-                        "how many people live in berlin",
-                        "{\"length\":12,\"stride\":4,\"combine\":\"first\"}",
-                        ""));
+        RestClient.Response first = rescored(
+                "windows-generated",
+                GENERATED,
+                "how many people live in berlin",
+                "{\"length\":12,\"stride\":4,\"combine\":\"first\"}",
+                "");
         assertThat(first.raw(), not(containsString("_cross_encoder_best_window")));
         assertNotEquals(scoresById(response).get("long"), scoresById(first).get("long"));
     }
 
     /** A rescore of the generated index with these windows, which must be refused with a 400. */
     private static String refusedRescore(String windows) throws Exception {
-        RestClient.Response refused = client.request(
-                "POST", "/windows-generated/_search", rescore("windows-generated", GENERATED, "berlin", windows, ""));
+        RestClient.Response refused =
+                client.request("POST", "/windows-generated/_search", rescoreBody(GENERATED, "berlin", windows, ""));
         assertEquals(refused.raw(), 400, refused.status());
         return refused.raw();
     }
