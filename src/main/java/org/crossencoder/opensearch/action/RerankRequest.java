@@ -13,10 +13,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.crossencoder.opensearch.model.ModelSelection;
 import org.crossencoder.opensearch.model.PassageWindows;
 import org.crossencoder.opensearch.rescore.PassageReader;
 import org.opensearch.action.ActionRequest;
 import org.opensearch.action.ActionRequestValidationException;
+import org.opensearch.common.Nullable;
 import org.opensearch.common.unit.TimeValue;
 import org.opensearch.core.ParseField;
 import org.opensearch.core.common.ParsingException;
@@ -35,7 +37,6 @@ import org.opensearch.tasks.Task;
  */
 public final class RerankRequest extends ActionRequest {
 
-    static final ParseField MODEL = new ParseField("model");
     static final ParseField QUERY_TEXT = new ParseField("query_text");
     static final ParseField TEXTS = new ParseField("texts");
     static final ParseField DOCUMENTS = new ParseField("documents");
@@ -43,11 +44,19 @@ public final class RerankRequest extends ActionRequest {
     static final ParseField TOP_N = new ParseField("top_n");
     static final ParseField TIMEOUT = new ParseField("timeout");
     static final ParseField PASSAGE_WINDOWS = new ParseField(PassageWindows.NAME);
+    static final ParseField MIN_SCORE = new ParseField("min_score");
 
     private static final ObjectParser<RerankRequest, Void> PARSER = new ObjectParser<>("rerank", RerankRequest::new);
 
     static {
-        PARSER.declareField((r, v) -> r.model = v, p -> strictString(p, MODEL), MODEL, ValueType.VALUE);
+        PARSER.declareField(
+                (r, v) -> r.model = v,
+                p -> strictString(p, ModelSelection.MODEL),
+                ModelSelection.MODEL,
+                ValueType.VALUE);
+        PARSER.declareField((r, v) -> r.models = v, (p, c) -> p.list(), ModelSelection.MODELS, ValueType.OBJECT_ARRAY);
+        PARSER.declareBoolean((r, v) -> r.probability = v, ModelSelection.PROBABILITY);
+        PARSER.declareFloat((r, v) -> r.minScore = v, MIN_SCORE);
         PARSER.declareField((r, v) -> r.queryText = v, p -> strictString(p, QUERY_TEXT), QUERY_TEXT, ValueType.VALUE);
         PARSER.declareField((r, v) -> r.texts = v, p -> strictStrings(p, TEXTS), TEXTS, ValueType.VALUE_ARRAY);
         PARSER.declareField(
@@ -127,7 +136,13 @@ public final class RerankRequest extends ActionRequest {
         };
     }
 
+    /** As parsed; {@link #fromXContent} makes them the selection. */
     private String model;
+
+    private List<Object> models;
+    private Boolean probability;
+    private ModelSelection selection = ModelSelection.DEFAULT;
+    private Float minScore;
     private String queryText;
     private List<String> texts;
     private List<Map<String, Object>> documents;
@@ -138,8 +153,9 @@ public final class RerankRequest extends ActionRequest {
 
     private RerankRequest() {}
 
-    public RerankRequest(String model, String queryText, List<String> texts, Integer topN, TimeValue timeout) {
-        this.model = model;
+    public RerankRequest(
+            ModelSelection selection, String queryText, List<String> texts, Integer topN, TimeValue timeout) {
+        this.selection = selection;
         this.queryText = queryText;
         this.texts = texts;
         this.topN = topN;
@@ -148,7 +164,8 @@ public final class RerankRequest extends ActionRequest {
 
     public RerankRequest(StreamInput in) throws IOException {
         super(in);
-        model = in.readOptionalString();
+        selection = new ModelSelection(in);
+        minScore = in.readOptionalFloat();
         queryText = in.readString();
         texts = in.readStringList();
         topN = in.readOptionalVInt();
@@ -159,6 +176,12 @@ public final class RerankRequest extends ActionRequest {
     /** Parses the body; documents become texts here, so only texts travel on the wire. */
     public static RerankRequest fromXContent(XContentParser parser) throws IOException {
         RerankRequest request = PARSER.parse(parser, null);
+        request.selection = ModelSelection.of(request.model, request.models, request.probability);
+        request.model = null;
+        request.models = null;
+        if (request.minScore != null && Float.isFinite(request.minScore) == false) {
+            throw new IllegalArgumentException("[rerank] [min_score] must be a finite number");
+        }
         if (request.documents != null) {
             if (request.texts != null) {
                 throw new IllegalArgumentException("[rerank] takes [texts] or [documents], not both");
@@ -187,9 +210,6 @@ public final class RerankRequest extends ActionRequest {
     @Override
     public ActionRequestValidationException validate() {
         ActionRequestValidationException e = null;
-        if (model != null && model.isBlank()) {
-            e = addValidationError("[model] must not be blank; leave it out to use the default model", e);
-        }
         if (queryText == null || queryText.isBlank()) {
             e = addValidationError("[query_text] is required", e);
         }
@@ -205,7 +225,8 @@ public final class RerankRequest extends ActionRequest {
     @Override
     public void writeTo(StreamOutput out) throws IOException {
         super.writeTo(out);
-        out.writeOptionalString(model);
+        selection.writeTo(out);
+        out.writeOptionalFloat(minScore);
         out.writeString(queryText);
         out.writeStringCollection(texts);
         out.writeOptionalVInt(topN);
@@ -216,7 +237,8 @@ public final class RerankRequest extends ActionRequest {
     @Override
     public boolean equals(Object obj) {
         return obj instanceof RerankRequest other
-                && Objects.equals(model, other.model)
+                && selection.equals(other.selection)
+                && Objects.equals(minScore, other.minScore)
                 && Objects.equals(queryText, other.queryText)
                 && Objects.equals(texts, other.texts)
                 && Objects.equals(topN, other.topN)
@@ -226,7 +248,7 @@ public final class RerankRequest extends ActionRequest {
 
     @Override
     public int hashCode() {
-        return Objects.hash(model, queryText, texts, topN, timeout, passageWindows);
+        return Objects.hash(selection, minScore, queryText, texts, topN, timeout, passageWindows);
     }
 
     /** Cancellable, so that {@code _tasks/_cancel} or a client that goes away stops the model work. */
@@ -242,11 +264,23 @@ public final class RerankRequest extends ActionRequest {
 
     @Override
     public String getDescription() {
-        return "rerank [" + (texts == null ? 0 : texts.size()) + "] texts with model [" + model + "]";
+        return "rerank [" + (texts == null ? 0 : texts.size()) + "] texts with " + selection;
     }
 
-    public String model() {
-        return model;
+    /** The models to rerank with. */
+    public ModelSelection selection() {
+        return selection;
+    }
+
+    /** Results scoring below it are left out; null: none are. */
+    @Nullable
+    public Float minScore() {
+        return minScore;
+    }
+
+    public RerankRequest minScore(Float minScore) {
+        this.minScore = minScore;
+        return this;
     }
 
     public String queryText() {

@@ -36,34 +36,44 @@ public final class RerankResponse extends ActionResponse implements ToXContentOb
         }
     }
 
-    private final String model;
+    private final List<String> models;
     private final long tookMillis;
     private final boolean timedOut;
     private final List<Result> results;
 
-    public RerankResponse(String model, long tookMillis, boolean timedOut, List<Result> results) {
-        this.model = model;
+    public RerankResponse(List<String> models, long tookMillis, boolean timedOut, List<Result> results) {
+        this.models = List.copyOf(models);
         this.tookMillis = tookMillis;
         this.timedOut = timedOut;
         this.results = List.copyOf(results);
     }
 
-    /** The texts' results best first, then those the model had no time for in their given order; {@code topN} of them. */
+    /**
+     * The texts' results best first, then those the model had no time for in their given order; {@code topN} of them.
+     * With {@code minScore}, only texts scored at least that: those below it, and those not scored, are left out.
+     */
     public static RerankResponse of(
-            String model, long tookMillis, PassageScores scores, boolean withBestWindows, Integer topN) {
+            List<String> models,
+            long tookMillis,
+            PassageScores scores,
+            boolean withBestWindows,
+            @Nullable Integer topN,
+            @Nullable Float minScore) {
         List<Result> scored = new ArrayList<>(scores.size());
         List<Result> unscored = new ArrayList<>();
         for (int i = 0; i < scores.size(); i++) {
-            if (scores.isScored(i)) {
+            if (scores.isScored(i) == false) {
+                if (minScore == null) {
+                    unscored.add(new Result(i, null));
+                }
+            } else if (minScore == null || scores.score(i) >= minScore) {
                 scored.add(new Result(i, scores.score(i), withBestWindows ? scores.windows(i) : null));
-            } else {
-                unscored.add(new Result(i, null));
             }
         }
         scored.sort(Comparator.comparingDouble((Result r) -> -r.score()).thenComparingInt(Result::index));
         scored.addAll(unscored);
         return new RerankResponse(
-                model,
+                models,
                 tookMillis,
                 scores.timedOut(),
                 topN == null ? scored : scored.subList(0, Math.min(topN, scored.size())));
@@ -71,15 +81,15 @@ public final class RerankResponse extends ActionResponse implements ToXContentOb
 
     public RerankResponse(StreamInput in) throws IOException {
         super(in);
-        model = in.readString();
+        models = in.readStringList();
         tookMillis = in.readVLong();
         timedOut = in.readBoolean();
         results = in.readList(i ->
                 new Result(i.readVInt(), i.readOptionalFloat(), i.readOptionalWriteable(PassageWindowScores::new)));
     }
 
-    public String model() {
-        return model;
+    public List<String> models() {
+        return models;
     }
 
     public long tookMillis() {
@@ -96,7 +106,7 @@ public final class RerankResponse extends ActionResponse implements ToXContentOb
 
     @Override
     public void writeTo(StreamOutput out) throws IOException {
-        out.writeString(model);
+        out.writeStringCollection(models);
         out.writeVLong(tookMillis);
         out.writeBoolean(timedOut);
         out.writeCollection(results, (o, r) -> {
@@ -109,7 +119,7 @@ public final class RerankResponse extends ActionResponse implements ToXContentOb
     @Override
     public boolean equals(Object obj) {
         return obj instanceof RerankResponse other
-                && model.equals(other.model)
+                && models.equals(other.models)
                 && tookMillis == other.tookMillis
                 && timedOut == other.timedOut
                 && results.equals(other.results);
@@ -117,13 +127,17 @@ public final class RerankResponse extends ActionResponse implements ToXContentOb
 
     @Override
     public int hashCode() {
-        return Objects.hash(model, tookMillis, timedOut, results);
+        return Objects.hash(models, tookMillis, timedOut, results);
     }
 
     @Override
     public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
         builder.startObject();
-        builder.field("model", model);
+        if (models.size() == 1) {
+            builder.field("model", models.get(0));
+        } else {
+            builder.field("models", models);
+        }
         builder.field("took", tookMillis);
         builder.field("timed_out", timedOut);
         builder.startArray("results");

@@ -9,6 +9,7 @@ package org.crossencoder.opensearch.action;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
+import org.crossencoder.opensearch.model.ModelSelection;
 import org.crossencoder.opensearch.model.PassageWindows;
 import org.opensearch.action.ActionRequest;
 import org.opensearch.action.ActionRequestValidationException;
@@ -45,8 +46,7 @@ public final class ScoreDocumentsRequest extends ActionRequest implements Indice
     }
 
     private final String nodeId;
-    private final String model;
-    private final String fingerprint;
+    private final ModelSelection selection;
     private final String plannedOn;
     private final String queryText;
     private final List<String> fields;
@@ -55,13 +55,12 @@ public final class ScoreDocumentsRequest extends ActionRequest implements Indice
     private final PassageWindows passageWindows;
 
     /**
-     * {@code fingerprint} (of the model's files on node {@code plannedOn}) pins the version every node must use;
-     * {@code timeout} is what is left of the search's.
+     * {@code selection} names the models pinned to the versions of node {@code plannedOn} (their fingerprints), which
+     * every node must use; {@code timeout} is what is left of the search's.
      */
     public ScoreDocumentsRequest(
             String nodeId,
-            String model,
-            String fingerprint,
+            ModelSelection selection,
             String plannedOn,
             String queryText,
             List<String> fields,
@@ -69,8 +68,7 @@ public final class ScoreDocumentsRequest extends ActionRequest implements Indice
             @Nullable TimeValue timeout,
             @Nullable PassageWindows passageWindows) {
         this.nodeId = nodeId;
-        this.model = model;
-        this.fingerprint = fingerprint;
+        this.selection = selection;
         this.plannedOn = plannedOn;
         this.queryText = queryText;
         this.fields = List.copyOf(fields);
@@ -82,8 +80,7 @@ public final class ScoreDocumentsRequest extends ActionRequest implements Indice
     public ScoreDocumentsRequest(StreamInput in) throws IOException {
         super(in);
         this.nodeId = in.readString();
-        this.model = in.readString();
-        this.fingerprint = in.readString();
+        this.selection = new ModelSelection(in);
         this.plannedOn = in.readString();
         this.queryText = in.readString();
         this.fields = in.readStringList();
@@ -96,8 +93,7 @@ public final class ScoreDocumentsRequest extends ActionRequest implements Indice
     public void writeTo(StreamOutput out) throws IOException {
         super.writeTo(out);
         out.writeString(nodeId);
-        out.writeString(model);
-        out.writeString(fingerprint);
+        selection.writeTo(out);
         out.writeString(plannedOn);
         out.writeString(queryText);
         out.writeStringCollection(fields);
@@ -134,20 +130,16 @@ public final class ScoreDocumentsRequest extends ActionRequest implements Indice
 
     @Override
     public String getDescription() {
-        return "score " + documents.size() + " documents with cross-encoder model [" + model + "] on node [" + nodeId
-                + "]";
+        return "score " + documents.size() + " documents with cross-encoder " + selection + " on node [" + nodeId + "]";
     }
 
     public String nodeId() {
         return nodeId;
     }
 
-    public String model() {
-        return model;
-    }
-
-    public String fingerprint() {
-        return fingerprint;
+    /** The models, each pinned to a fingerprint. */
+    public ModelSelection selection() {
+        return selection;
     }
 
     public String plannedOn() {

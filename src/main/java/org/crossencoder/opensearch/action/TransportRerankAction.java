@@ -6,7 +6,7 @@
  */
 package org.crossencoder.opensearch.action;
 
-import org.crossencoder.opensearch.model.CrossEncoderModel;
+import org.crossencoder.opensearch.model.Ensemble;
 import org.crossencoder.opensearch.model.InferenceBudget;
 import org.crossencoder.opensearch.model.InferenceService;
 import org.crossencoder.opensearch.model.PassageWindows;
@@ -34,30 +34,28 @@ public final class TransportRerankAction extends HandledTransportAction<RerankRe
     protected void doExecute(Task task, RerankRequest request, ActionListener<RerankResponse> listener) {
         long start = System.nanoTime();
         try {
-            inference.checkPairLimit(request.texts().size(), null, "[rerank] the number of texts", "");
+            inference.checkPairLimit(
+                    request.texts().size(), null, request.selection().size(), "[rerank] the number of texts", "");
             inference.checkQueryText(request.queryText(), "[rerank]");
             inference.checkRerankTextLength(request.texts());
         } catch (RuntimeException e) {
             listener.onFailure(e);
             return;
         }
-        inference.model(
-                request.model(),
-                ActionListener.wrap(model -> score(task, request, model, start, listener), listener::onFailure));
+        inference.ensembleWhenServed(
+                request.selection(),
+                ActionListener.wrap(ensemble -> score(task, request, ensemble, start, listener), listener::onFailure));
     }
 
     private void score(
-            Task task,
-            RerankRequest request,
-            CrossEncoderModel model,
-            long start,
-            ActionListener<RerankResponse> listener) {
-        PassageWindows.Resolved windows = InferenceService.windows(model, request.passageWindows());
+            Task task, RerankRequest request, Ensemble ensemble, long start, ActionListener<RerankResponse> listener) {
+        PassageWindows.Resolved windows = InferenceService.windows(ensemble, request.passageWindows());
         if (windows != null) {
-            inference.checkPairLimit(request.texts().size(), windows, "[rerank] the number of texts", "");
+            inference.checkPairLimit(
+                    request.texts().size(), windows, ensemble.size(), "[rerank] the number of texts", "");
         }
         inference.score(
-                model,
+                ensemble,
                 request.queryText(),
                 request.texts(),
                 windows,
@@ -65,10 +63,13 @@ public final class TransportRerankAction extends HandledTransportAction<RerankRe
                 ActionListener.map(
                         listener,
                         scores -> RerankResponse.of(
-                                model.name(),
+                                ensemble.members().stream()
+                                        .map(member -> member.model().name())
+                                        .toList(),
                                 (System.nanoTime() - start) / 1_000_000,
                                 scores,
                                 windows != null && windows.returnBest(),
-                                request.topN())));
+                                request.topN(),
+                                request.minScore())));
     }
 }

@@ -9,7 +9,7 @@ package org.crossencoder.opensearch.action;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.crossencoder.opensearch.model.CrossEncoderModel;
+import org.crossencoder.opensearch.model.Ensemble;
 import org.crossencoder.opensearch.model.InferenceBudget;
 import org.crossencoder.opensearch.model.InferenceService;
 import org.crossencoder.opensearch.rescore.PassageReader;
@@ -92,18 +92,17 @@ public final class TransportScoreDocumentsAction
             protected void doRun() {
                 List<PassageReader.Passage> passages = passages(request);
                 inference.ensureServed(
-                        request.model(),
+                        request.selection(),
                         ActionListener.wrap(
                                 served -> {
-                                    CrossEncoderModel model = inference.plannedModel(
-                                            request.model(), request.fingerprint(), request.plannedOn());
+                                    Ensemble ensemble = inference.ensemble(request.selection(), request.plannedOn());
                                     inference.score(
-                                            model,
+                                            ensemble,
                                             request.queryText(),
                                             passages.stream()
                                                     .map(PassageReader.Passage::text)
                                                     .toList(),
-                                            InferenceService.windows(model, request.passageWindows()),
+                                            InferenceService.windows(ensemble, request.passageWindows()),
                                             InferenceBudget.of((CancellableTask) task, request.timeout(), start),
                                             ActionListener.map(
                                                     listener,

@@ -60,6 +60,7 @@ public final class CrossEncoderModel extends AbstractRefCounted implements Close
     private final OrtSession session;
     private final PairEncoder encoder;
     private final boolean takesTokenTypes;
+    private final String tokenization;
 
     private CrossEncoderModel(
             String name,
@@ -67,9 +68,11 @@ public final class CrossEncoderModel extends AbstractRefCounted implements Close
             InferenceOptions options,
             OrtEnvironment environment,
             OrtSession session,
-            PairEncoder encoder)
+            PairEncoder encoder,
+            String tokenization)
             throws OrtException {
         super("cross-encoder model [" + name + "]");
+        this.tokenization = tokenization;
         this.name = name;
         this.config = config;
         this.options = options;
@@ -97,11 +100,14 @@ public final class CrossEncoderModel extends AbstractRefCounted implements Close
     static CrossEncoderModel load(String name, Path directory, ModelConfig config, InferenceOptions options)
             throws IOException, OrtException {
         OrtEnvironment environment = OrtEnvironment.getEnvironment();
+        String tokenization =
+                "tokenizer.json sha256 " + FileDigest.sha256(directory.resolve(PairEncoder.TOKENIZER_FILE))
+                        + ", max_length " + config.maxLength() + ", truncation " + config.truncation();
         PairEncoder encoder = new PairEncoder(directory, config.maxLength(), config.truncation());
         OrtSession session = null;
         try (OrtSession.SessionOptions sessionOptions = sessionOptions(options)) {
             session = environment.createSession(directory.resolve(MODEL_FILE).toString(), sessionOptions);
-            return new CrossEncoderModel(name, config, options, environment, session, encoder);
+            return new CrossEncoderModel(name, config, options, environment, session, encoder, tokenization);
         } catch (OrtException | RuntimeException e) {
             encoder.close();
             if (session != null) {
@@ -153,11 +159,16 @@ public final class CrossEncoderModel extends AbstractRefCounted implements Close
      * goes through the {@link InferenceScheduler} instead; this is for tools and tests.
      */
     public float[] score(String query, List<String> passages) throws OrtException {
-        PairScoring scoring = new PairScoring(this, query, passages);
+        PairScoring scoring = new PairScoring(List.of(this), query, passages, null);
         while (scoring.hasNextStep()) {
             scoring.step();
         }
-        return scoring.result(false).scores();
+        return scoring.result(false).get(0).scores();
+    }
+
+    /** What decides the tokens of a pair: two models with the same value read every pair as the same tokens. */
+    String tokenization() {
+        return tokenization;
     }
 
     Encoding[] encode(String query, List<String> passages) {

@@ -7,11 +7,16 @@
 package org.crossencoder.opensearch.model;
 
 import ai.onnxruntime.OrtException;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.crossencoder.opensearch.mlcommons.MlCommonsModels;
 import org.crossencoder.opensearch.settings.CrossEncoderSettings;
 import org.opensearch.OpenSearchException;
 import org.opensearch.OpenSearchStatusException;
+import org.opensearch.action.support.GroupedActionListener;
 import org.opensearch.action.support.PlainActionFuture;
 import org.opensearch.common.Nullable;
 import org.opensearch.common.settings.ClusterSettings;
@@ -127,6 +132,86 @@ public final class InferenceService {
                 fingerprint);
     }
 
+    /**
+     * The models a request selected, as this node serves them: the versions pinned in the selection when a coordinating
+     * node ({@code plannedOn}) pinned them, else the ones serving here. A 400 when the models disagree on whether they
+     * score with probabilities and the request does not say.
+     */
+    public Ensemble ensemble(ModelSelection selection, @Nullable String plannedOn) {
+        List<Ensemble.Member> members = new ArrayList<>(selection.size());
+        if (selection.members().isEmpty()) {
+            members.add(new Ensemble.Member(model(null), 1f));
+        }
+        for (ModelSelection.Member member : selection.members()) {
+            CrossEncoderModel model = member.fingerprint() == null
+                    ? model(member.name())
+                    : plannedModel(member.name(), member.fingerprint(), plannedOn);
+            members.add(new Ensemble.Member(model, member.weight()));
+        }
+        Boolean probability = selection.probability();
+        if (probability == null) {
+            probability = members.get(0).model().config().probability();
+            for (Ensemble.Member member : members) {
+                if (member.model().config().probability() != probability) {
+                    throw new IllegalArgumentException("models ["
+                            + members.get(0).model().name() + "] and ["
+                            + member.model().name() + "] disagree on [" + ModelSelection.PROBABILITY.getPreferredName()
+                            + "] in their " + ModelConfig.FILE_NAME + ": set ["
+                            + ModelSelection.PROBABILITY.getPreferredName()
+                            + "] in the request, so that the ensemble averages scores of one kind");
+                }
+            }
+        }
+        return new Ensemble(members, probability);
+    }
+
+    /** As {@link #ensemble(ModelSelection, String)} for a request planned here, first reading ML Commons models this node does not serve yet. */
+    public void ensembleWhenServed(ModelSelection selection, ActionListener<Ensemble> listener) {
+        ensureServed(
+                selection,
+                ActionListener.wrap(served -> listener.onResponse(ensemble(selection, null)), listener::onFailure));
+    }
+
+    /** Answers once this node serves every model of the selection (see {@link #ensureServed(String, ActionListener)}). */
+    public void ensureServed(ModelSelection selection, ActionListener<Void> listener) {
+        List<String> names;
+        try {
+            names = names(selection);
+        } catch (RuntimeException e) {
+            listener.onFailure(e);
+            return;
+        }
+        GroupedActionListener<Void> all =
+                new GroupedActionListener<>(ActionListener.map(listener, done -> null), names.size());
+        names.forEach(name -> ensureServed(name, all));
+    }
+
+    /** The names of the selected models, the default model's when it names none. */
+    public List<String> names(ModelSelection selection) {
+        return selection.members().isEmpty()
+                ? List.of(requireDefaultModel())
+                : selection.members().stream().map(ModelSelection.Member::name).toList();
+    }
+
+    /**
+     * The selection with each model pinned to the version this node serves, the default model named: every node then
+     * scores with the same files, or refuses. Unchanged when this node does not serve every model (nothing to pin).
+     */
+    public ModelSelection pin(ModelSelection selection) {
+        List<ModelSelection.Member> members = selection.members().isEmpty()
+                ? List.of(new ModelSelection.Member(requireDefaultModel(), 1f, null))
+                : selection.members();
+        List<ModelSelection.Member> pinned = new ArrayList<>(members.size());
+        for (ModelSelection.Member member : members) {
+            ModelInfo local = registry.info(member.name());
+            if (local == null || local.loaded() == false) {
+                return selection;
+            }
+            pinned.add(new ModelSelection.Member(member.name(), member.weight(), local.fingerprint()));
+        }
+        return new ModelSelection(pinned, selection.probability());
+    }
+
     /** Whether this node serves the named model now (any version of it). */
     public boolean serves(String name) {
         ModelInfo info = registry.info(name);
@@ -173,10 +258,11 @@ public final class InferenceService {
     /**
      * Throws a 400 naming {@code what}, the limit and its setting when {@code hits} exceeds
      * {@link CrossEncoderSettings#MAX_WINDOW_SIZE}, or when the pairs they can make, read in {@code windows} (null:
-     * one pair each), exceed {@link CrossEncoderSettings#MAX_PAIRS_PER_REQUEST}; {@code remedy} (may be empty)
+     * one pair each) by {@code models} models, exceed {@link CrossEncoderSettings#MAX_PAIRS_PER_REQUEST}; {@code remedy} (may be empty)
      * tells the user what to change.
      */
-    public void checkPairLimit(int hits, @Nullable PassageWindows.Resolved windows, String what, String remedy) {
+    public void checkPairLimit(
+            int hits, @Nullable PassageWindows.Resolved windows, int models, String what, String remedy) {
         if (hits > maxWindowSize) {
             throw new IllegalArgumentException(what
                     + " ["
@@ -188,7 +274,7 @@ public final class InferenceService {
                     + "]"
                     + remedy);
         }
-        long pairs = windows == null ? hits : (long) hits * windows.maxWindows();
+        long pairs = (windows == null ? hits : (long) hits * windows.maxWindows()) * models;
         if (pairs > maxPairsPerRequest) {
             throw new IllegalArgumentException(what
                     + " ["
@@ -198,6 +284,7 @@ public final class InferenceService {
                             ? ""
                             : " read in up to [" + PassageWindows.NAME + "] [max_windows] [" + windows.maxWindows()
                                     + "] windows each")
+                    + (models == 1 ? "" : " and scored by [" + models + "] models")
                     + " can make ["
                     + pairs
                     + "] pairs, each a model pass: ["
@@ -209,17 +296,21 @@ public final class InferenceService {
                     + "] at most ["
                     + maxWindowSize
                     + "] hits)"
-                    + (windows == null ? remedy : ": rerank fewer hits or allow fewer windows"));
+                    + (windows == null && models == 1
+                            ? remedy
+                            : ": rerank fewer hits" + (windows == null ? "" : " or allow fewer windows")
+                                    + (models == 1 ? "" : " or use fewer models")));
         }
     }
 
     /**
-     * The windows a request reads passages in with this model ({@code requested}: the request's option, null when it
-     * gives none); null when it reads each passage whole. A 400 when the options do not fit the model.
+     * The windows a request reads passages in with these models ({@code requested}: the request's option, null when
+     * it gives none), which the first model cuts and the first model's defaults fill in; null when it reads each
+     * passage whole. A 400 when the options do not fit the first model.
      */
     @Nullable
-    public static PassageWindows.Resolved windows(CrossEncoderModel model, @Nullable PassageWindows requested) {
-        return PassageWindows.resolve(requested, model.config());
+    public static PassageWindows.Resolved windows(Ensemble ensemble, @Nullable PassageWindows requested) {
+        return PassageWindows.resolve(requested, ensemble.lead().config());
     }
 
     /** Throws a 400 naming {@code where} when the query text is longer than {@link CrossEncoderSettings#MAX_QUERY_TEXT_LENGTH}. */
@@ -251,89 +342,161 @@ public final class InferenceService {
     }
 
     /**
-     * Scores the passages against the query within the budget: cached scores at once, the rest through the
-     * scheduler. With {@code windows}, each passage is first cut into its windows (on the scheduler too), each window
-     * is a pair, and the windows' scores make the passage's. The listener gets every score, or those reached before
-     * the budget's deadline.
+     * Scores the passages against the query within the budget: each model's cached scores at once, the rest through the
+     * scheduler, and the ensemble's scores from them. With {@code windows}, each passage is first cut into its windows
+     * by the first model (on the scheduler too), each window is a pair, and the windows' scores make the passage's.
+     * The listener gets every score, or those reached before the budget's deadline.
      */
     public void score(
-            CrossEncoderModel model,
+            Ensemble ensemble,
             String query,
             List<String> passages,
             @Nullable PassageWindows.Resolved windows,
             InferenceBudget budget,
             ActionListener<PassageScores> listener) {
         if (windows == null) {
-            scorePairs(model, query, passages, budget, listener);
+            scoreMembers(ensemble, query, passages, budget, ActionListener.map(listener, ensemble::combine));
             return;
         }
         run(
-                model,
-                new PassageSplitting(model, passages, windows),
+                List.of(ensemble.lead()),
+                new PassageSplitting(ensemble.lead(), passages, windows),
                 budget,
                 ActionListener.wrap(
-                        split -> scorePairs(
-                                model,
+                        split -> scoreMembers(
+                                ensemble,
                                 query,
                                 split.windowTexts(),
                                 budget,
-                                ActionListener.map(listener, split::combine)),
-                        e -> listener.onFailure(counted(model, e))));
+                                ActionListener.map(
+                                        listener,
+                                        raw -> ensemble.combine(
+                                                raw.stream().map(split::combine).toList()))),
+                        e -> listener.onFailure(counted(ensemble.lead(), e))));
     }
 
-    private void scorePairs(
-            CrossEncoderModel model,
+    /** Each member's logits of the pairs, in member order: one model run per group of members that share tokens. */
+    private void scoreMembers(
+            Ensemble ensemble,
             String query,
             List<String> passages,
             InferenceBudget budget,
-            ActionListener<PassageScores> listener) {
-        ScoreCache.Lookup lookup = cache.lookup(model, query, passages);
-        if (lookup.isComplete()) {
-            listener.onResponse(lookup.cached());
-            return;
+            ActionListener<List<PassageScores>> listener) {
+        List<List<Integer>> groups = ensemble.tokenizerGroups();
+        PassageScores[] raw = new PassageScores[ensemble.size()];
+        GroupedActionListener<Void> allGroups =
+                new GroupedActionListener<>(ActionListener.map(listener, done -> List.of(raw)), groups.size());
+        for (List<Integer> group : groups) {
+            List<CrossEncoderModel> models =
+                    group.stream().map(m -> ensemble.members().get(m).model()).toList();
+            scoreGroup(models, query, passages, budget, ActionListener.map(allGroups, scores -> {
+                for (int i = 0; i < group.size(); i++) {
+                    raw[group.get(i)] = scores.get(i);
+                }
+                return null;
+            }));
         }
-        long start = System.nanoTime();
-        run(
-                model,
-                new PairScoring(model, query, lookup.missingPassages()),
-                budget,
-                ActionListener.wrap(
-                        fromModel -> {
-                            stats.onSuccess(fromModel.scoredCount(), System.nanoTime() - start, fromModel.timedOut());
-                            listener.onResponse(lookup.complete(fromModel));
-                        },
-                        e -> listener.onFailure(counted(model, e))));
-    }
-
-    /** Runs work that uses the model through the scheduler, holding the model meanwhile. */
-    private <T> void run(
-            CrossEncoderModel model,
-            InferenceScheduler.Work<T> work,
-            InferenceBudget budget,
-            ActionListener<T> listener) {
-        // A reload may retire this version while the work runs.
-        if (model.tryIncRef() == false) {
-            listener.onFailure(new OpenSearchStatusException(
-                    "cross-encoder model [{}] was unloaded by a reload; retry the request",
-                    RestStatus.SERVICE_UNAVAILABLE,
-                    model.name()));
-            return;
-        }
-        scheduler.submit(work, budget, ActionListener.runBefore(listener, model::decRef));
     }
 
     /**
-     * As {@link #score(CrossEncoderModel, String, List, PassageWindows.Resolved, InferenceBudget, ActionListener)},
-     * waiting for the result: for the rescorer, which OpenSearch runs synchronously on a search thread.
+     * The models' logits of the pairs, in model order, for models that read the same tokens: what the cache lacks for
+     * any of them is tokenized once and run by each model that lacks it.
+     */
+    private void scoreGroup(
+            List<CrossEncoderModel> models,
+            String query,
+            List<String> passages,
+            InferenceBudget budget,
+            ActionListener<List<PassageScores>> listener) {
+        List<ScoreCache.Lookup> lookups = models.stream()
+                .map(model -> cache.lookup(model, query, passages))
+                .toList();
+        if (lookups.stream().allMatch(ScoreCache.Lookup::isComplete)) {
+            listener.onResponse(lookups.stream().map(ScoreCache.Lookup::cached).toList());
+            return;
+        }
+        Map<String, Integer> slots = new LinkedHashMap<>();
+        List<BitSet> wanted = new ArrayList<>(models.size());
+        for (ScoreCache.Lookup lookup : lookups) {
+            BitSet needs = new BitSet();
+            for (String passage : lookup.missingPassages()) {
+                needs.set(slots.computeIfAbsent(passage, p -> slots.size()));
+            }
+            wanted.add(needs);
+        }
+        List<String> missing = List.copyOf(slots.keySet());
+        long start = System.nanoTime();
+        run(
+                models,
+                new PairScoring(models, query, missing, wanted),
+                budget,
+                ActionListener.wrap(
+                        fromModels -> {
+                            List<PassageScores> scores = new ArrayList<>(models.size());
+                            int pairs = 0;
+                            boolean timedOut = false;
+                            for (int m = 0; m < models.size(); m++) {
+                                PassageScores fromModel = fromModels.get(m);
+                                pairs += fromModel.scoredCount();
+                                timedOut |= fromModel.timedOut();
+                                scores.add(lookups.get(m).complete(inOrderOf(lookups.get(m), fromModel, slots)));
+                            }
+                            stats.onSuccess(pairs, System.nanoTime() - start, timedOut);
+                            listener.onResponse(scores);
+                        },
+                        e -> listener.onFailure(counted(models.get(0), e))));
+    }
+
+    /** A model's scores of the group's missing passages ({@code slots} order), in the order its own lookup lacks them. */
+    private static PassageScores inOrderOf(ScoreCache.Lookup lookup, PassageScores group, Map<String, Integer> slots) {
+        List<String> passages = lookup.missingPassages();
+        float[] scores = new float[passages.size()];
+        BitSet scored = new BitSet(passages.size());
+        for (int i = 0; i < passages.size(); i++) {
+            int slot = slots.get(passages.get(i));
+            if (group.isScored(slot)) {
+                scores[i] = group.score(slot);
+                scored.set(i);
+            }
+        }
+        return new PassageScores(scores, scored, group.timedOut());
+    }
+
+    /** Runs work that uses the models through the scheduler, holding each model meanwhile. */
+    private <T> void run(
+            List<CrossEncoderModel> models,
+            InferenceScheduler.Work<T> work,
+            InferenceBudget budget,
+            ActionListener<T> listener) {
+        List<CrossEncoderModel> held = new ArrayList<>(models.size());
+        for (CrossEncoderModel model : models) {
+            // A reload may retire this version while the work runs.
+            if (model.tryIncRef() == false) {
+                held.forEach(CrossEncoderModel::decRef);
+                listener.onFailure(new OpenSearchStatusException(
+                        "cross-encoder model [{}] was unloaded by a reload; retry the request",
+                        RestStatus.SERVICE_UNAVAILABLE,
+                        model.name()));
+                return;
+            }
+            held.add(model);
+        }
+        scheduler.submit(
+                work, budget, ActionListener.runBefore(listener, () -> held.forEach(CrossEncoderModel::decRef)));
+    }
+
+    /**
+     * As {@link #score(Ensemble, String, List, PassageWindows.Resolved, InferenceBudget, ActionListener)}, waiting for
+     * the result: for the rescorer, which OpenSearch runs synchronously on a search thread.
      */
     public PassageScores scoreAndWait(
-            CrossEncoderModel model,
+            Ensemble ensemble,
             String query,
             List<String> passages,
             @Nullable PassageWindows.Resolved windows,
             InferenceBudget budget) {
         PlainActionFuture<PassageScores> future = PlainActionFuture.newFuture();
-        score(model, query, passages, windows, budget, future);
+        score(ensemble, query, passages, windows, budget, future);
         return future.actionGet();
     }
 

@@ -28,12 +28,16 @@ import org.opensearch.core.xcontent.XContentParser;
  * files a Hugging Face export already has ({@code tokenizer_config.json}, {@code config.json}) or the defaults.
  *
  * @param output the configured output handling, or null to take it from the model's output width
+ * @param calibration how a logit becomes a probability, when a request asks for one
+ * @param probability whether requests that do not say get probabilities rather than logits
  */
 public record ModelConfig(
         int maxLength,
         Truncation truncation,
         Output output,
-        @Nullable PassageWindows passageWindows) {
+        @Nullable PassageWindows passageWindows,
+        Calibration calibration,
+        boolean probability) {
 
     public static final String FILE_NAME = "cross-encoder.json";
     public static final int DEFAULT_MAX_LENGTH = 512;
@@ -90,6 +94,8 @@ public record ModelConfig(
     private static final ParseField TRUNCATION = new ParseField("truncation");
     private static final ParseField OUTPUT = new ParseField("output");
     private static final ParseField PASSAGE_WINDOWS = new ParseField(PassageWindows.NAME);
+    private static final ParseField CALIBRATION = new ParseField(Calibration.NAME);
+    public static final ParseField PROBABILITY = new ParseField("probability");
     private static final ObjectParser<Builder, Void> PARSER = new ObjectParser<>(FILE_NAME, Builder::new);
 
     static {
@@ -101,6 +107,8 @@ public record ModelConfig(
                 (p, c) -> PassageWindows.parse(p),
                 PASSAGE_WINDOWS,
                 ObjectParser.ValueType.OBJECT_OR_BOOLEAN);
+        PARSER.declareObject((b, v) -> b.calibration = v, (p, c) -> Calibration.parse(p), CALIBRATION);
+        PARSER.declareBoolean((b, v) -> b.probability = v, PROBABILITY);
     }
 
     private static final class Builder {
@@ -108,11 +116,16 @@ public record ModelConfig(
         Truncation truncation = Truncation.LONGEST_FIRST;
         Output output;
         PassageWindows passageWindows;
+        Calibration calibration = Calibration.NONE;
+        boolean probability;
     }
 
-    /** A model that reads each passage whole (up to {@code maxLength}) unless a request asks for windows. */
+    /**
+     * A model that reads each passage whole (up to {@code maxLength}) unless a request asks for windows, and scores
+     * with its logit unless a request asks for a probability.
+     */
     public ModelConfig(int maxLength, Truncation truncation, Output output) {
-        this(maxLength, truncation, output, null);
+        this(maxLength, truncation, output, null, Calibration.NONE, false);
     }
 
     public ModelConfig {
@@ -120,6 +133,7 @@ public record ModelConfig(
             throw new IllegalArgumentException("[max_length] must be at least 8 but was [" + maxLength + "]");
         }
         Objects.requireNonNull(truncation);
+        Objects.requireNonNull(calibration);
         if (passageWindows != null) {
             PassageWindows.resolve(passageWindows, new ModelConfig(maxLength, truncation, output));
         }
@@ -136,7 +150,13 @@ public record ModelConfig(
             }
         }
         int maxLength = builder.maxLength != null ? builder.maxLength : huggingFaceMaxLength(modelDir);
-        return new ModelConfig(maxLength, builder.truncation, builder.output, builder.passageWindows);
+        return new ModelConfig(
+                maxLength,
+                builder.truncation,
+                builder.output,
+                builder.passageWindows,
+                builder.calibration,
+                builder.probability);
     }
 
     /** The model's own limit as its Hugging Face files state it, capped at what BERT-style position tables hold. */

@@ -27,6 +27,8 @@ public record ModelInfo(
         String truncation,
         String output,
         @Nullable PassageWindows passageWindows,
+        @Nullable Calibration calibration,
+        boolean probability,
         long sizeInBytes,
         String sha256,
         String tokenizerSha256,
@@ -51,7 +53,7 @@ public record ModelInfo(
     }
 
     static ModelInfo failed(String name, String path, String error) {
-        return new ModelInfo(name, path, false, error, 0, null, null, null, 0, null, null, 0, 0, null);
+        return new ModelInfo(name, path, false, error, 0, null, null, null, null, false, 0, null, null, 0, 0, null);
     }
 
     /**
@@ -65,6 +67,8 @@ public record ModelInfo(
                         + (passageWindows == null
                                 ? ""
                                 : ", " + Strings.toString(MediaTypeRegistry.JSON, passageWindows))
+                        + (calibration == null ? "" : ", calibration " + calibration.describe())
+                        + ", probability " + probability
                 : null;
     }
 
@@ -78,6 +82,8 @@ public record ModelInfo(
                 in.readOptionalString(),
                 in.readOptionalString(),
                 in.readOptionalWriteable(PassageWindows::new),
+                in.readOptionalWriteable(Calibration::new),
+                in.readBoolean(),
                 in.readVLong(),
                 in.readOptionalString(),
                 in.readOptionalString(),
@@ -96,6 +102,8 @@ public record ModelInfo(
         out.writeOptionalString(truncation);
         out.writeOptionalString(output);
         out.writeOptionalWriteable(passageWindows);
+        out.writeOptionalWriteable(calibration);
+        out.writeBoolean(probability);
         out.writeVLong(sizeInBytes);
         out.writeOptionalString(sha256);
         out.writeOptionalString(tokenizerSha256);
@@ -117,6 +125,10 @@ public record ModelInfo(
             if (passageWindows != null) {
                 passageWindows.toXContent(builder, params);
             }
+            if (calibration != null) {
+                builder.field(Calibration.NAME, calibration);
+            }
+            builder.field(ModelConfig.PROBABILITY.getPreferredName(), probability);
             builder.field("size_in_bytes", sizeInBytes);
             builder.field("sha256", sha256);
             builder.field("tokenizer_sha256", tokenizerSha256);

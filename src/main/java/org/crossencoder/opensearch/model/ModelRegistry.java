@@ -8,17 +8,12 @@ package org.crossencoder.opensearch.model;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
@@ -64,8 +59,8 @@ public final class ModelRegistry implements Closeable {
             CrossEncoderModel.requireFiles(name, dir);
             return new Pending(
                     dir,
-                    sha256(dir.resolve(CrossEncoderModel.MODEL_FILE)),
-                    sha256(dir.resolve(PairEncoder.TOKENIZER_FILE)),
+                    FileDigest.sha256(dir.resolve(CrossEncoderModel.MODEL_FILE)),
+                    FileDigest.sha256(dir.resolve(PairEncoder.TOKENIZER_FILE)),
                     ModelConfig.load(dir));
         }
     }
@@ -374,6 +369,10 @@ public final class ModelRegistry implements Closeable {
                     model.config().truncation().toString(),
                     model.output().toString(),
                     model.config().passageWindows(),
+                    model.config().calibration().equals(Calibration.NONE)
+                            ? null
+                            : model.config().calibration(),
+                    model.config().probability(),
                     fileBytes,
                     pending.modelSha256(),
                     pending.tokenizerSha256(),
@@ -403,16 +402,6 @@ public final class ModelRegistry implements Closeable {
                     + "] of "
                     + new ByteSizeValue(limit)
                     + "; raise the limit or remove a model");
-        }
-    }
-
-    private static String sha256(Path file) throws IOException {
-        try (DigestInputStream in =
-                new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
-            in.transferTo(OutputStream.nullOutputStream());
-            return HexFormat.of().formatHex(in.getMessageDigest().digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JDK", e);
         }
     }
 

@@ -8,6 +8,7 @@ package org.crossencoder.opensearch.model;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.onnxruntime.OrtException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Comparator;
@@ -17,30 +18,44 @@ import java.util.stream.IntStream;
 /**
  * One request's pairs as a sequence of small steps, so that the {@link InferenceScheduler} can interleave
  * requests and stop one between steps: first the passages are tokenized in chunks, then the pairs run in
- * batches sorted by token length (each batch padded only to its own longest pair).
+ * batches sorted by token length (each batch padded only to its own longest pair). Several models that read the
+ * same tokens ({@link CrossEncoderModel#tokenization()}) share the tokenizing, and take turns on each batch, so that
+ * a time limit leaves whole pairs scored by all of them.
  */
-final class PairScoring implements InferenceScheduler.Work<PassageScores> {
+final class PairScoring implements InferenceScheduler.Work<List<PassageScores>> {
 
     /** Passages tokenized per step: about as long as one batch of long pairs takes to run. */
     static final int ENCODE_CHUNK = 64;
 
-    private final CrossEncoderModel model;
+    private final List<CrossEncoderModel> models;
     private final String query;
     private final List<String> passages;
+    /** Per model, the passages it scores; null: all of them. */
+    private final List<BitSet> wanted;
+
     private final Encoding[] encodings;
-    private final float[] scores;
-    private final BitSet scored;
+    private final float[][] scores;
+    private final BitSet[] scored;
     private int encoded;
     private int[] byLength;
     private int nextBatchStart;
+    private int nextModel;
 
-    PairScoring(CrossEncoderModel model, String query, List<String> passages) {
-        this.model = model;
+    /**
+     * @param models models that share one tokenization; the first one tokenizes
+     * @param wanted per model, the passages it needs (the others may be cached for it); null for all passages
+     */
+    PairScoring(List<CrossEncoderModel> models, String query, List<String> passages, List<BitSet> wanted) {
+        this.models = models;
         this.query = query;
         this.passages = passages;
+        this.wanted = wanted;
         this.encodings = new Encoding[passages.size()];
-        this.scores = new float[passages.size()];
-        this.scored = new BitSet(passages.size());
+        this.scores = new float[models.size()][passages.size()];
+        this.scored = new BitSet[models.size()];
+        for (int m = 0; m < models.size(); m++) {
+            scored[m] = new BitSet(passages.size());
+        }
     }
 
     @Override
@@ -52,7 +67,7 @@ final class PairScoring implements InferenceScheduler.Work<PassageScores> {
     public void step() throws OrtException {
         if (encoded < encodings.length) {
             int end = Math.min(encodings.length, encoded + ENCODE_CHUNK);
-            Encoding[] chunk = model.encode(query, passages.subList(encoded, end));
+            Encoding[] chunk = models.get(0).encode(query, passages.subList(encoded, end));
             System.arraycopy(chunk, 0, encodings, encoded, chunk.length);
             encoded = end;
             if (encoded == encodings.length) {
@@ -60,18 +75,31 @@ final class PairScoring implements InferenceScheduler.Work<PassageScores> {
             }
             return;
         }
-        int end = Math.min(byLength.length, nextBatchStart + model.batchSize());
-        int[] batch = Arrays.copyOfRange(byLength, nextBatchStart, end);
-        float[] batchScores = model.run(encodings, batch);
-        for (int i = 0; i < batch.length; i++) {
-            scores[batch[i]] = batchScores[i];
-            scored.set(batch[i]);
+        CrossEncoderModel model = models.get(nextModel);
+        int end = Math.min(byLength.length, nextBatchStart + models.get(0).batchSize());
+        int[] batch = wantedBy(nextModel, Arrays.copyOfRange(byLength, nextBatchStart, end));
+        if (batch.length > 0) {
+            float[] batchScores = model.run(encodings, batch);
+            for (int i = 0; i < batch.length; i++) {
+                scores[nextModel][batch[i]] = batchScores[i];
+                scored[nextModel].set(batch[i]);
+            }
         }
-        nextBatchStart = end;
+        if (++nextModel == models.size()) {
+            nextModel = 0;
+            nextBatchStart = end;
+        }
+    }
+
+    private int[] wantedBy(int model, int[] batch) {
+        if (wanted == null) {
+            return batch;
+        }
+        return Arrays.stream(batch).filter(wanted.get(model)::get).toArray();
     }
 
     private int[] lengthOrder() {
-        boolean sort = model.sortsByLength();
+        boolean sort = models.get(0).sortsByLength();
         return IntStream.range(0, encodings.length)
                 .boxed()
                 .sorted(Comparator.comparingInt(i -> sort ? encodings[i].getIds().length : 0))
@@ -79,8 +107,13 @@ final class PairScoring implements InferenceScheduler.Work<PassageScores> {
                 .toArray();
     }
 
+    /** Per model, in the order given, its scores of the passages. */
     @Override
-    public PassageScores result(boolean timedOut) {
-        return new PassageScores(scores, scored, timedOut);
+    public List<PassageScores> result(boolean timedOut) {
+        List<PassageScores> results = new ArrayList<>(models.size());
+        for (int m = 0; m < models.size(); m++) {
+            results.add(new PassageScores(scores[m], scored[m], timedOut));
+        }
+        return results;
     }
 }

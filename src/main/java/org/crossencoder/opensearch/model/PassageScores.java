@@ -8,24 +8,34 @@ package org.crossencoder.opensearch.model;
 
 import java.io.IOException;
 import java.util.BitSet;
+import java.util.List;
 import org.opensearch.common.Nullable;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
 import org.opensearch.core.common.io.stream.Writeable;
 
 /**
- * The model's scores of one request's passages, in request order. A request stopped by its time limit carries
+ * The scores of one request's passages, in request order. A request stopped by its time limit carries
  * the scores it had; {@link #isScored(int)} tells which passages the model reached. Passages read in
  * {@link PassageWindows} also carry their windows' scores.
+ *
+ * @param members when an {@link Ensemble} transformed or averaged the models' logits: each model's own scores, in
+ *     the ensemble's order, for {@code explain}; null when the scores are one model's logits
  */
 public record PassageScores(
         float[] scores,
         BitSet scored,
         boolean timedOut,
-        @Nullable PassageWindowScores[] windows) implements Writeable {
+        @Nullable PassageWindowScores[] windows,
+        @Nullable PassageScores[] members)
+        implements Writeable {
 
     public PassageScores(float[] scores, BitSet scored, boolean timedOut) {
-        this(scores, scored, timedOut, null);
+        this(scores, scored, timedOut, null, null);
+    }
+
+    public PassageScores(float[] scores, BitSet scored, boolean timedOut, PassageWindowScores[] windows) {
+        this(scores, scored, timedOut, windows, null);
     }
 
     /** Every passage scored. */
@@ -43,7 +53,8 @@ public record PassageScores(
                 in.readBoolean()
                         ? in.readArray(
                                 i -> i.readOptionalWriteable(PassageWindowScores::new), PassageWindowScores[]::new)
-                        : null);
+                        : null,
+                in.readBoolean() ? in.readArray(PassageScores::new, PassageScores[]::new) : null);
     }
 
     @Override
@@ -55,6 +66,49 @@ public record PassageScores(
         if (windows != null) {
             out.writeArray(StreamOutput::writeOptionalWriteable, windows);
         }
+        out.writeBoolean(members != null);
+        if (members != null) {
+            out.writeArray((o, member) -> member.writeTo(o), members);
+        }
+    }
+
+    /** The same scores with other windows (of the same passages). */
+    public PassageScores withWindows(PassageWindowScores[] newWindows) {
+        return new PassageScores(scores, scored, timedOut, newWindows, members);
+    }
+
+    /**
+     * The scores of {@code size} passages from parts that each scored some of them ({@code positions.get(i)[j]} is
+     * where passage {@code j} of {@code parts.get(i)} goes), with their windows and members.
+     */
+    public static PassageScores gather(int size, List<PassageScores> parts, List<int[]> positions) {
+        float[] scores = new float[size];
+        BitSet scored = new BitSet(size);
+        boolean timedOut = false;
+        boolean withWindows = false;
+        PassageWindowScores[] windows = new PassageWindowScores[size];
+        for (int i = 0; i < parts.size(); i++) {
+            PassageScores part = parts.get(i);
+            timedOut |= part.timedOut();
+            withWindows |= part.windows() != null;
+            for (int j = 0; j < positions.get(i).length; j++) {
+                if (part.isScored(j)) {
+                    scores[positions.get(i)[j]] = part.score(j);
+                    scored.set(positions.get(i)[j]);
+                    windows[positions.get(i)[j]] = part.windows(j);
+                }
+            }
+        }
+        PassageScores[] members = null;
+        if (parts.isEmpty() == false && parts.get(0).members() != null) {
+            members = new PassageScores[parts.get(0).members().length];
+            for (int m = 0; m < members.length; m++) {
+                int member = m;
+                members[m] = gather(
+                        size, parts.stream().map(p -> p.members()[member]).toList(), positions);
+            }
+        }
+        return new PassageScores(scores, scored, timedOut, withWindows ? windows : null, members);
     }
 
     public int size() {

@@ -64,6 +64,21 @@ public record PassageWindowScores(
         out.writeList(bestInFields);
     }
 
+    /** The same windows, each score mapped by {@code transform} (which keeps their order). */
+    PassageWindowScores withScores(FloatUnaryOperator transform) {
+        float[] transformed = new float[scores.length];
+        for (int i = 0; i < scores.length; i++) {
+            transformed[i] = transform.apply(scores[i]);
+        }
+        return new PassageWindowScores(starts, ends, transformed, bestText, bestInFields);
+    }
+
+    /** A function of a float to a float, without boxing. */
+    @FunctionalInterface
+    interface FloatUnaryOperator {
+        float apply(float value);
+    }
+
     /** The same windows, the best one located in the fields the passage was read from. */
     public PassageWindowScores withBestInFields(List<FieldRange> ranges) {
         return new PassageWindowScores(starts, ends, scores, bestText, List.copyOf(ranges));

@@ -13,9 +13,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.apache.lucene.search.Explanation;
+import org.crossencoder.opensearch.model.Ensemble;
 import org.crossencoder.opensearch.model.InferenceBudget;
 import org.crossencoder.opensearch.model.InferenceService;
 import org.crossencoder.opensearch.model.LowerCaseOptions;
+import org.crossencoder.opensearch.model.ModelSelection;
 import org.crossencoder.opensearch.model.PassageScores;
 import org.crossencoder.opensearch.model.PassageWindows;
 import org.crossencoder.opensearch.rescore.BestWindowFetchSubPhase;
@@ -23,8 +25,8 @@ import org.crossencoder.opensearch.rescore.Interpolation;
 import org.crossencoder.opensearch.rescore.PassageReader;
 import org.crossencoder.opensearch.rescore.Reranking;
 import org.crossencoder.opensearch.rescore.ScoreCombination;
+import org.crossencoder.opensearch.rescore.ScoreExplanations;
 import org.crossencoder.opensearch.rescore.ScoreMode;
-import org.crossencoder.opensearch.rescore.WindowExplanations;
 import org.opensearch.action.search.SearchRequest;
 import org.opensearch.action.search.SearchResponse;
 import org.opensearch.action.search.SearchResponseSections;
@@ -53,12 +55,16 @@ import org.opensearch.transport.client.Client;
 public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor implements SearchResponseProcessor {
 
     public static final String TYPE = "cross_encoder_rerank";
+    static final String MIN_SCORE = "min_score";
     private static final String WHAT_IS_RERANKED = "[" + TYPE + "] the number of hits to rerank";
     private static final String REMEDY = "; ask a smaller [size] or give the processor a [window_size]";
 
     private final Supplier<InferenceService> inference;
     private final ThreadContext threadContext;
-    private final String model;
+    private final ModelSelection selection;
+    /** Null: every hit stays. */
+    private final Float minScore;
+
     private final List<String> fields;
     private final PassageReader passages;
     private final Integer windowSize;
@@ -93,7 +99,8 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
             boolean ignoreFailure,
             Supplier<InferenceService> inference,
             ThreadContext threadContext,
-            String model,
+            ModelSelection selection,
+            Float minScore,
             List<String> fields,
             Integer windowSize,
             String keepFirstStageScoreAs,
@@ -108,7 +115,8 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
         this.dataNodes = dataNodes;
         this.inference = inference;
         this.threadContext = threadContext;
-        this.model = model;
+        this.selection = selection;
+        this.minScore = minScore;
         this.fields = fields;
         this.passages = PassageReader.ofSourceFields(fields);
         this.windowSize = windowSize;
@@ -161,7 +169,7 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
             window = page != null
                     ? Math.min(page.window(), hits.length)
                     : windowSize == null ? hits.length : Math.min(windowSize, hits.length);
-            service.checkPairLimit(window, null, WHAT_IS_RERANKED, REMEDY);
+            service.checkPairLimit(window, null, selection.size(), WHAT_IS_RERANKED, REMEDY);
         } catch (RuntimeException e) {
             listener.onFailure(e);
             return;
@@ -169,23 +177,24 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
         InferenceBudget budget = budget(request, response, start);
         boolean explain =
                 request.source() != null && Boolean.TRUE.equals(request.source().explain());
-        service.model(
-                model,
+        service.ensembleWhenServed(
+                selection,
                 ActionListener.wrap(
-                        resolved -> {
-                            PassageWindows.Resolved windows = InferenceService.windows(resolved, passageWindows);
+                        ensemble -> {
+                            PassageWindows.Resolved windows = InferenceService.windows(ensemble, passageWindows);
                             if (windows != null) {
-                                service.checkPairLimit(window, windows, WHAT_IS_RERANKED, REMEDY);
+                                service.checkPairLimit(window, windows, ensemble.size(), WHAT_IS_RERANKED, REMEDY);
                             }
                             ActionListener<PassageScores> reranked = ActionListener.map(
-                                    listener, scores -> rerank(response, hits, scores, windows, page, explain, start));
+                                    listener,
+                                    scores -> rerank(response, hits, ensemble, scores, windows, page, explain, start));
                             SearchHit[] scored = Arrays.copyOf(hits, window);
                             if (scoreOn == ScoreOn.DATA_NODES) {
-                                dataNodes.score(resolved, text, fields, scored, passageWindows, budget, reranked);
+                                dataNodes.score(ensemble, text, fields, scored, passageWindows, budget, reranked);
                             } else {
                                 List<PassageReader.Passage> read = passages(scored);
                                 service.score(
-                                        resolved,
+                                        ensemble,
                                         text,
                                         read.stream()
                                                 .map(PassageReader.Passage::text)
@@ -251,11 +260,13 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
 
     /**
      * The response with the hits the model scored first, in its order, then (in their previous order) those a
-     * timeout left unscored and those below the window; every other part of the response is kept as it was.
+     * timeout left unscored and those below the window; every other part of the response is kept as it was. With
+     * {@code min_score}, only the scored hits with at least that score stay.
      */
     private SearchResponse rerank(
             SearchResponse response,
             SearchHit[] hits,
+            Ensemble ensemble,
             PassageScores scores,
             PassageWindows.Resolved windows,
             RerankWindow page,
@@ -273,10 +284,13 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
             combiner = (hit, modelScore) -> blend.combine(hit);
         }
         Reranking reranking = Reranking.of(firstStage, scores, combiner, Integer::compare);
-        SearchHit[] reranked = new SearchHit[hits.length];
+        List<SearchHit> reranked = new ArrayList<>(hits.length);
         for (int rank = 0; rank < hits.length; rank++) {
             int hit = reranking.hitAt(rank);
             boolean scored = rank < reranking.scoredCount();
+            if (minScore != null && (scored == false || reranking.score(hit) < minScore)) {
+                continue;
+            }
             if (keepFirstStageScoreAs != null && scored) {
                 hits[hit].setDocumentField(
                         keepFirstStageScoreAs, new DocumentField(keepFirstStageScoreAs, List.of(hits[hit].getScore())));
@@ -285,15 +299,19 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
                 BestWindowFetchSubPhase.show(hits[hit], scores.windows(hit));
             }
             if (explain) {
-                hits[hit].explanation(explain(hits[hit], reranking.score(hit), scored, scores, windows, blend, hit));
+                hits[hit].explanation(
+                        explain(hits[hit], reranking.score(hit), scored, ensemble, scores, windows, blend, hit));
             }
             hits[hit].score(reranking.score(hit));
-            reranked[rank] = hits[hit];
+            reranked.add(hits[hit]);
         }
-        float maxScore = reranking.scoredCount() > 0
-                ? reranked[0].getScore()
-                : response.getHits().getMaxScore();
-        return withHits(response, page == null ? reranked : page.of(reranked), maxScore, scores.timedOut(), startNanos);
+        float maxScore = reranked.isEmpty()
+                ? Float.NaN
+                : reranking.scoredCount() > 0
+                        ? reranked.get(0).getScore()
+                        : response.getHits().getMaxScore();
+        SearchHit[] kept = reranked.toArray(SearchHit[]::new);
+        return withHits(response, page == null ? kept : page.of(kept), maxScore, scores.timedOut(), startNanos);
     }
 
     /** The response with these hits; every other part of it kept, its time including ours since {@code startNanos}. */
@@ -339,6 +357,7 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
             SearchHit hit,
             float score,
             boolean scored,
+            Ensemble ensemble,
             PassageScores scores,
             PassageWindows.Resolved windows,
             Interpolation.Window blend,
@@ -354,8 +373,12 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
                             + "search's timeout; kept in first-stage order after every reranked hit",
                     first);
         }
-        Explanation crossEncoder = WindowExplanations.explain(
-                scores, position, windows, "cross-encoder score (" + TYPE + ") of the query text with " + fields);
+        Explanation crossEncoder = ScoreExplanations.explain(
+                ensemble,
+                scores,
+                position,
+                windows,
+                "cross-encoder score (" + TYPE + ") of the query text with " + fields + " by " + ensemble.describe());
         if (blend != null) {
             return blend.explain(position, first, crossEncoder);
         }
@@ -396,7 +419,8 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
                     ignoreFailure,
                     inference,
                     threadContext,
-                    options.model(),
+                    options.selection(),
+                    options.optionalNumber(MIN_SCORE),
                     options.fields(),
                     options.positiveInt("window_size", null),
                     options.optionalString("keep_first_stage_score_as"),

@@ -9,6 +9,7 @@ package org.crossencoder.opensearch.pipeline;
 import java.util.List;
 import java.util.function.Supplier;
 import org.crossencoder.opensearch.model.InferenceService;
+import org.crossencoder.opensearch.model.ModelSelection;
 import org.crossencoder.opensearch.model.PassageWindows;
 import org.crossencoder.opensearch.rescore.CrossEncoderRescorerBuilder;
 import org.crossencoder.opensearch.rescore.ScoreCombination;
@@ -29,7 +30,7 @@ public final class CrossEncoderRescoreRequestProcessor extends AbstractProcessor
 
     private final Supplier<InferenceService> inference;
     private final ShardSearches searches;
-    private final String model;
+    private final ModelSelection selection;
     private final List<String> fields;
     private final int windowSize;
     private final ScoreCombination combination;
@@ -42,7 +43,7 @@ public final class CrossEncoderRescoreRequestProcessor extends AbstractProcessor
             boolean ignoreFailure,
             Supplier<InferenceService> inference,
             ShardSearches searches,
-            String model,
+            ModelSelection selection,
             List<String> fields,
             int windowSize,
             ScoreCombination combination,
@@ -51,7 +52,7 @@ public final class CrossEncoderRescoreRequestProcessor extends AbstractProcessor
         super(tag, description, ignoreFailure);
         this.inference = inference;
         this.searches = searches;
-        this.model = model;
+        this.selection = selection;
         this.fields = fields;
         this.windowSize = windowSize;
         this.combination = combination;
@@ -62,7 +63,7 @@ public final class CrossEncoderRescoreRequestProcessor extends AbstractProcessor
     }
 
     private CrossEncoderRescorerBuilder rescorer(String text) {
-        return new CrossEncoderRescorerBuilder(inference, searches, model, text, fields, combination)
+        return new CrossEncoderRescorerBuilder(inference, searches, selection, text, fields, combination)
                 .passageWindows(passageWindows)
                 .windowSize(windowSize);
     }
@@ -98,13 +99,20 @@ public final class CrossEncoderRescoreRequestProcessor extends AbstractProcessor
         @Override
         CrossEncoderRescoreRequestProcessor create(
                 String tag, String description, boolean ignoreFailure, ProcessorConfig options) {
+            if (options.optionalNumber(CrossEncoderRerankResponseProcessor.MIN_SCORE) != null) {
+                throw options.invalid(
+                        CrossEncoderRerankResponseProcessor.MIN_SCORE,
+                        "a rescore reorders each shard's hits and cannot drop any: give ["
+                                + CrossEncoderRerankResponseProcessor.MIN_SCORE + "] to the ["
+                                + CrossEncoderRerankResponseProcessor.TYPE + "] response processor instead");
+            }
             return new CrossEncoderRescoreRequestProcessor(
                     tag,
                     description,
                     ignoreFailure,
                     inference,
                     searches,
-                    options.model(),
+                    options.selection(),
                     options.fields(),
                     options.positiveInt("window_size", 100),
                     options.combination(),

@@ -46,7 +46,7 @@ public final class CrossEncoderWindowRequestProcessor extends AbstractProcessor
 
     @Override
     public SearchRequest processRequest(SearchRequest request, PipelineProcessingContext context) {
-        inference.get().checkPairLimit(windowSize, null, "[" + TYPE + "] [window_size]", "");
+        inference.get().checkPairLimit(windowSize, null, 1, "[" + TYPE + "] [window_size]", "");
         if (request.source() == null) {
             request.source(new SearchSourceBuilder());
         }

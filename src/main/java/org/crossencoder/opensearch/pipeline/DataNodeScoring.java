@@ -7,7 +7,6 @@
 package org.crossencoder.opensearch.pipeline;
 
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,11 +14,11 @@ import java.util.function.Supplier;
 import org.crossencoder.opensearch.action.ScoreDocumentsAction;
 import org.crossencoder.opensearch.action.ScoreDocumentsRequest;
 import org.crossencoder.opensearch.action.ScoreDocumentsResponse;
-import org.crossencoder.opensearch.model.CrossEncoderModel;
+import org.crossencoder.opensearch.model.Ensemble;
 import org.crossencoder.opensearch.model.InferenceBudget;
 import org.crossencoder.opensearch.model.InferenceService;
+import org.crossencoder.opensearch.model.ModelSelection;
 import org.crossencoder.opensearch.model.PassageScores;
-import org.crossencoder.opensearch.model.PassageWindowScores;
 import org.crossencoder.opensearch.model.PassageWindows;
 import org.opensearch.action.support.GroupedActionListener;
 import org.opensearch.cluster.node.DiscoveryNode;
@@ -49,7 +48,7 @@ final class DataNodeScoring {
     }
 
     void score(
-            CrossEncoderModel model,
+            Ensemble ensemble,
             String queryText,
             List<String> fields,
             SearchHit[] hits,
@@ -68,16 +67,11 @@ final class DataNodeScoring {
                     .computeIfAbsent(hits[i].getShard().getNodeId(), node -> new ArrayList<>())
                     .add(i);
         }
-        String fingerprint = inference.get().registry().info(model.name()).fingerprint();
-        float[] scores = new float[hits.length];
-        BitSet scored = new BitSet(hits.length);
-        PassageWindowScores[] windows = new PassageWindowScores[hits.length];
-        boolean[] timedOut = new boolean[1];
+        ModelSelection pinned = pinned(ensemble);
+        List<PassageScores> parts = new ArrayList<>();
+        List<int[]> partPositions = new ArrayList<>();
         GroupedActionListener<Boolean> allNodes = new GroupedActionListener<>(
-                ActionListener.map(
-                        listener,
-                        done -> new PassageScores(
-                                scores, scored, timedOut[0], passageWindows == null ? null : windows)),
+                ActionListener.map(listener, done -> PassageScores.gather(hits.length, parts, partPositions)),
                 positionsByNode.size());
         CancellableTask search = budget.task();
         positionsByNode.forEach((nodeId, positions) -> {
@@ -87,8 +81,7 @@ final class DataNodeScoring {
                     .toList();
             ScoreDocumentsRequest request = new ScoreDocumentsRequest(
                     nodeId,
-                    model.name(),
-                    fingerprint,
+                    pinned,
                     local.getName(),
                     queryText,
                     fields,
@@ -102,19 +95,28 @@ final class DataNodeScoring {
                     ScoreDocumentsAction.INSTANCE,
                     request,
                     ActionListener.map(allNodes, (ScoreDocumentsResponse response) -> {
-                        PassageScores part = response.scores();
-                        synchronized (scores) {
-                            for (int j = 0; j < positions.size(); j++) {
-                                if (part.isScored(j)) {
-                                    scores[positions.get(j)] = part.score(j);
-                                    scored.set(positions.get(j));
-                                    windows[positions.get(j)] = part.windows(j);
-                                }
-                            }
-                            timedOut[0] |= part.timedOut();
+                        synchronized (parts) {
+                            parts.add(response.scores());
+                            partPositions.add(positions.stream()
+                                    .mapToInt(Integer::intValue)
+                                    .toArray());
                         }
                         return true;
                     }));
         });
+    }
+
+    /**
+     * The ensemble as a request names it, every model pinned to the version this node serves and the probability
+     * setting as resolved here: each data node scores with the same files and the same transform, or refuses.
+     */
+    private ModelSelection pinned(Ensemble ensemble) {
+        List<ModelSelection.Member> members = new ArrayList<>(ensemble.size());
+        for (Ensemble.Member member : ensemble.members()) {
+            String name = member.model().name();
+            members.add(new ModelSelection.Member(
+                    name, member.weight(), inference.get().registry().info(name).fingerprint()));
+        }
+        return new ModelSelection(members, ensemble.probability());
     }
 }

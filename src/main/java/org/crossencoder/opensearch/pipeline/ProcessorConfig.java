@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import org.crossencoder.opensearch.mlcommons.MlCommonsModels;
 import org.crossencoder.opensearch.model.InferenceService;
+import org.crossencoder.opensearch.model.ModelSelection;
 import org.crossencoder.opensearch.model.PassageWindows;
 import org.crossencoder.opensearch.rescore.Interpolation;
 import org.crossencoder.opensearch.rescore.ScoreCombination;
@@ -37,25 +38,52 @@ final class ProcessorConfig {
         this.servingNode = servingNode;
     }
 
-    /** The model, or null for the cluster's default model (resolved per request, as the default may change). */
-    @Nullable
-    String model() {
-        String model = ConfigurationUtils.readOptionalStringProperty(type, tag, config, "model");
-        // An ML Commons model is read when a search first needs it: here, its id can only be checked for form.
-        if (model != null && MlCommonsModels.isMlCommonsModel(model)) {
-            try {
-                MlCommonsModels.modelId(model);
-            } catch (IllegalArgumentException e) {
-                throw ConfigurationUtils.newConfigurationException(type, tag, "model", e.getMessage());
-            }
-        } else if (model != null && servingNode != null) {
-            try {
-                servingNode.model(model);
-            } catch (OpenSearchException e) {
-                throw ConfigurationUtils.newConfigurationException(type, tag, "model", e.getMessage());
-            }
+    /**
+     * The {@code model} or {@code models} and {@code probability} options; no model means the cluster's default model
+     * (resolved per request, as the default may change).
+     */
+    ModelSelection selection() {
+        String model = ConfigurationUtils.readOptionalStringProperty(
+                type, tag, config, ModelSelection.MODEL.getPreferredName());
+        Object models = config.remove(ModelSelection.MODELS.getPreferredName());
+        Boolean probability = optionalBoolean(ModelSelection.PROBABILITY.getPreferredName());
+        ModelSelection selection;
+        try {
+            selection = ModelSelection.of(model, models, probability);
+        } catch (IllegalArgumentException e) {
+            throw ConfigurationUtils.newConfigurationException(
+                    type,
+                    tag,
+                    models == null ? ModelSelection.MODEL.getPreferredName() : ModelSelection.MODELS.getPreferredName(),
+                    e.getMessage());
         }
-        return model;
+        for (ModelSelection.Member member : selection.members()) {
+            checkModel(member.name());
+        }
+        return selection;
+    }
+
+    /** An ML Commons model is read when a search first needs it: here, its id can only be checked for form. */
+    private void checkModel(String model) {
+        try {
+            if (MlCommonsModels.isMlCommonsModel(model)) {
+                MlCommonsModels.modelId(model);
+            } else if (servingNode != null) {
+                servingNode.model(model);
+            }
+        } catch (OpenSearchException | IllegalArgumentException e) {
+            throw ConfigurationUtils.newConfigurationException(type, tag, "model", e.getMessage());
+        }
+    }
+
+    @Nullable
+    private Boolean optionalBoolean(String key) {
+        Object value = config.remove(key);
+        if (value == null || value instanceof Boolean) {
+            return (Boolean) value;
+        }
+        throw ConfigurationUtils.newConfigurationException(
+                type, tag, key, "must be true or false but was [" + value + "]");
     }
 
     List<String> fields() {

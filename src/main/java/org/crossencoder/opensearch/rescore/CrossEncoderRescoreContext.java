@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.lucene.search.Explanation;
 import org.apache.lucene.search.IndexSearcher;
-import org.crossencoder.opensearch.model.CrossEncoderModel;
+import org.crossencoder.opensearch.model.Ensemble;
 import org.crossencoder.opensearch.model.InferenceBudget;
 import org.crossencoder.opensearch.model.InferenceService;
 import org.crossencoder.opensearch.model.PassageScores;
@@ -21,12 +21,12 @@ import org.crossencoder.opensearch.model.PassageWindowScores;
 import org.crossencoder.opensearch.model.PassageWindows;
 import org.opensearch.search.rescore.RescoreContext;
 
-/** One shard's resolved {@code cross_encoder} rescore: the model, the query text and where the passage text lives. */
+/** One shard's resolved {@code cross_encoder} rescore: the models, the query text and where the passage text lives. */
 final class CrossEncoderRescoreContext extends RescoreContext {
 
     private final InferenceService inference;
     private final ShardSearches searches;
-    private final CrossEncoderModel model;
+    private final Ensemble ensemble;
     private final String queryText;
     private final List<String> fields;
     private final PassageReader passages;
@@ -42,7 +42,7 @@ final class CrossEncoderRescoreContext extends RescoreContext {
             int windowSize,
             InferenceService inference,
             ShardSearches searches,
-            CrossEncoderModel model,
+            Ensemble ensemble,
             String queryText,
             List<String> fields,
             PassageReader passages,
@@ -51,7 +51,7 @@ final class CrossEncoderRescoreContext extends RescoreContext {
         super(windowSize, CrossEncoderRescorer.INSTANCE);
         this.inference = inference;
         this.searches = searches;
-        this.model = model;
+        this.ensemble = ensemble;
         this.queryText = queryText;
         this.fields = fields;
         this.passages = passages;
@@ -89,7 +89,7 @@ final class CrossEncoderRescoreContext extends RescoreContext {
         InferenceBudget budget = search == null ? InferenceBudget.UNLIMITED : search.budget();
         List<String> texts =
                 Arrays.stream(passages).map(PassageReader.Passage::text).toList();
-        PassageScores scores = inference.scoreAndWait(model, queryText, texts, windows, budget);
+        PassageScores scores = inference.scoreAndWait(ensemble, queryText, texts, windows, budget);
         if (scores.timedOut() && search != null) {
             search.onTimedOut();
         }
@@ -143,8 +143,8 @@ final class CrossEncoderRescoreContext extends RescoreContext {
         return combination.combine(firstStage, crossEncoder);
     }
 
-    CrossEncoderModel model() {
-        return model;
+    Ensemble ensemble() {
+        return ensemble;
     }
 
     List<String> fields() {

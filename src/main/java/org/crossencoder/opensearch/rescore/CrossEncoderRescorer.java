@@ -92,13 +92,14 @@ public final class CrossEncoderRescorer implements Rescorer {
         PassageReader.Passage[] read = context.readPassages(searcher, new int[] {topLevelDocId});
         String passage = read[0].text();
         PassageScores scores = context.score(searcher, read);
-        Explanation crossEncoder = WindowExplanations.explain(
+        Explanation crossEncoder = ScoreExplanations.explain(
+                context.ensemble(),
                 scores,
                 0,
                 context.windows(),
-                "cross_encoder model ["
-                        + context.model().name()
-                        + "] score of query_text against fields "
+                "cross_encoder "
+                        + context.ensemble().describe()
+                        + " score of query_text against fields "
                         + context.fields()
                         + (passage.isEmpty() ? " (none of the fields has text: scored against an empty passage)" : ""));
         if (context.interpolation() != null) {

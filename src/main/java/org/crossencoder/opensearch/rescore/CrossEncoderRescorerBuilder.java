@@ -16,9 +16,9 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.crossencoder.opensearch.mlcommons.MlCommonsModels;
-import org.crossencoder.opensearch.model.CrossEncoderModel;
+import org.crossencoder.opensearch.model.Ensemble;
 import org.crossencoder.opensearch.model.InferenceService;
-import org.crossencoder.opensearch.model.ModelInfo;
+import org.crossencoder.opensearch.model.ModelSelection;
 import org.crossencoder.opensearch.model.PassageWindows;
 import org.opensearch.core.ParseField;
 import org.opensearch.core.action.ActionListener;
@@ -45,6 +45,9 @@ import org.opensearch.search.rescore.RescorerBuilder;
  *                      "score_mode": "replace", "query_weight": 1, "rescore_query_weight": 1,
  *                      "passage_windows": { "length": 256, "stride": 64, "max_windows": 8, "combine": "max" } } }
  * </pre>
+ * or {@code "models": ["a", {"model": "b", "weight": 2}]} for an ensemble, and {@code "probability": true} for
+ * calibrated probabilities ({@link ModelSelection}). A rescore runs on each shard and cannot drop hits, so it refuses
+ * {@code min_score}, which the {@code cross_encoder_rerank} response processor and {@code _rerank} take.
  */
 public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEncoderRescorerBuilder> {
 
@@ -54,7 +57,6 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
     static final Set<String> TEXT_TYPES =
             Set.of("text", "match_only_text", "keyword", "wildcard", "search_as_you_type");
 
-    static final ParseField MODEL = new ParseField("model");
     static final ParseField QUERY_TEXT = new ParseField("query_text");
     static final ParseField FIELDS = new ParseField("fields");
     static final ParseField SCORE_MODE = new ParseField("score_mode");
@@ -63,6 +65,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
     static final ParseField NORMALIZATION = new ParseField("normalization");
     static final ParseField WEIGHT = new ParseField("weight");
     static final ParseField PASSAGE_WINDOWS = new ParseField(PassageWindows.NAME);
+    static final ParseField MIN_SCORE = new ParseField("min_score");
 
     /** What parsing needs beyond the JSON: the node's services, which every builder carries to its shards. */
     private record Services(Supplier<InferenceService> inference, ShardSearches searches) {}
@@ -72,10 +75,16 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
             new ConstructingObjectParser<>(NAME, false, (args, services) -> {
                 @SuppressWarnings("unchecked")
                 List<String> fields = (List<String>) args[2];
+                if (args[10] != null) {
+                    throw new IllegalArgumentException("takes no [" + MIN_SCORE.getPreferredName()
+                            + "]: a rescore reorders each shard's hits and cannot drop any. To keep only hits scoring at "
+                            + "least a threshold, rerank with the [cross_encoder_rerank] search response processor or the "
+                            + "_rerank API, which take [" + MIN_SCORE.getPreferredName() + "]");
+                }
                 return new CrossEncoderRescorerBuilder(
                         services.inference(),
                         services.searches(),
-                        (String) args[0],
+                        ModelSelection.of((String) args[0], args[8], (Boolean) args[9]),
                         (String) args[1],
                         fields,
                         ScoreCombination.of(
@@ -87,7 +96,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
             });
 
     static {
-        PARSER.declareString(optionalConstructorArg(), MODEL);
+        PARSER.declareString(optionalConstructorArg(), ModelSelection.MODEL);
         PARSER.declareString(constructorArg(), QUERY_TEXT);
         PARSER.declareStringArray(constructorArg(), FIELDS);
         PARSER.declareString(optionalConstructorArg(), ScoreMode::fromString, SCORE_MODE);
@@ -95,6 +104,13 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         PARSER.declareFloat(optionalConstructorArg(), RESCORE_QUERY_WEIGHT);
         PARSER.declareString(optionalConstructorArg(), Interpolation.Normalization::fromString, NORMALIZATION);
         PARSER.declareFloat(optionalConstructorArg(), WEIGHT);
+        PARSER.declareField(
+                optionalConstructorArg(),
+                (p, c) -> p.list(),
+                ModelSelection.MODELS,
+                ObjectParser.ValueType.OBJECT_ARRAY);
+        PARSER.declareBoolean(optionalConstructorArg(), ModelSelection.PROBABILITY);
+        PARSER.declareFloat(optionalConstructorArg(), MIN_SCORE);
         PARSER.declareField(
                 CrossEncoderRescorerBuilder::passageWindows,
                 (p, c) -> PassageWindows.parse(p),
@@ -104,15 +120,15 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
 
     private final Supplier<InferenceService> inference;
     private final ShardSearches searches;
-    private final String model;
+    /** Pinned (each model's fingerprint) once the coordinating node has rewritten the request. */
+    private final ModelSelection selection;
+
     private final String queryText;
     private final List<String> fields;
     private final ScoreCombination combination;
     /** Null: as the model's {@code cross-encoder.json} says. */
     private PassageWindows passageWindows;
-    /** Set when the coordinating node rewrites the request: the files of its model, which every shard must match. */
-    private final String fingerprint;
-    /** The node whose model the fingerprint describes. */
+    /** The node whose models the selection's fingerprints describe. */
     private final String fingerprintNode;
     /** Set on the copy that asked to read an ML Commons model: this node's own state, never sent or compared. */
     private boolean loadRequested;
@@ -121,37 +137,33 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
     public CrossEncoderRescorerBuilder(
             Supplier<InferenceService> inference,
             ShardSearches searches,
-            String model,
+            ModelSelection selection,
             String queryText,
             List<String> fields) {
-        this(inference, searches, model, queryText, fields, ScoreCombination.REPLACE);
+        this(inference, searches, selection, queryText, fields, ScoreCombination.REPLACE);
     }
 
     public CrossEncoderRescorerBuilder(
             Supplier<InferenceService> inference,
             ShardSearches searches,
-            String model,
+            ModelSelection selection,
             String queryText,
             List<String> fields,
             ScoreCombination combination) {
-        this(inference, searches, model, queryText, fields, combination, null, null);
+        this(inference, searches, selection, queryText, fields, combination, null);
     }
 
     private CrossEncoderRescorerBuilder(
             Supplier<InferenceService> inference,
             ShardSearches searches,
-            String model,
+            ModelSelection selection,
             String queryText,
             List<String> fields,
             ScoreCombination combination,
-            String fingerprint,
             String fingerprintNode) {
         this.inference = inference;
         this.searches = searches;
-        if (model != null) {
-            requireText(model, MODEL);
-        }
-        this.model = model;
+        this.selection = Objects.requireNonNull(selection);
         this.queryText = requireText(queryText, QUERY_TEXT);
         if (fields == null || fields.isEmpty()) {
             throw new IllegalArgumentException(
@@ -160,7 +172,6 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         fields.forEach(field -> requireText(field, FIELDS));
         this.fields = List.copyOf(fields);
         this.combination = Objects.requireNonNull(combination);
-        this.fingerprint = fingerprint;
         this.fingerprintNode = fingerprintNode;
     }
 
@@ -169,23 +180,21 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         super(in);
         this.inference = inference;
         this.searches = searches;
-        this.model = in.readOptionalString();
+        this.selection = new ModelSelection(in);
         this.queryText = in.readString();
         this.fields = in.readStringList();
         this.combination = new ScoreCombination(in);
         this.passageWindows = in.readOptionalWriteable(PassageWindows::new);
-        this.fingerprint = in.readOptionalString();
         this.fingerprintNode = in.readOptionalString();
     }
 
     @Override
     protected void doWriteTo(StreamOutput out) throws IOException {
-        out.writeOptionalString(model);
+        selection.writeTo(out);
         out.writeString(queryText);
         out.writeStringCollection(fields);
         combination.writeTo(out);
         out.writeOptionalWriteable(passageWindows);
-        out.writeOptionalString(fingerprint);
         out.writeOptionalString(fingerprintNode);
     }
 
@@ -211,9 +220,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
     @Override
     protected void doXContent(XContentBuilder builder, Params params) throws IOException {
         builder.startObject(NAME);
-        if (model != null) {
-            builder.field(MODEL.getPreferredName(), model);
-        }
+        selection.toXContent(builder, params);
         builder.field(QUERY_TEXT.getPreferredName(), queryText);
         builder.field(FIELDS.getPreferredName(), fields);
         combination.toXContent(builder);
@@ -247,9 +254,9 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
     protected RescoreContext innerBuildContext(int windowSize, QueryShardContext context) {
         InferenceService service = inference.get();
         service.checkQueryText(queryText, "[" + NAME + "]");
-        CrossEncoderModel resolved = resolve(service);
-        PassageWindows.Resolved windows = InferenceService.windows(resolved, passageWindows);
-        service.checkPairLimit(requireWindow(windowSize), windows, "[" + NAME + "] window_size", "");
+        Ensemble ensemble = service.ensemble(selection, fingerprintNode);
+        PassageWindows.Resolved windows = InferenceService.windows(ensemble, passageWindows);
+        service.checkPairLimit(requireWindow(windowSize), windows, ensemble.size(), "[" + NAME + "] window_size", "");
         if (context.getMapperService().documentMapper() != null
                 && context.getMapperService().documentMapper().sourceMapper().enabled() == false) {
             throw new IllegalArgumentException("[" + NAME + "] reads text from _source, which is disabled in index ["
@@ -263,7 +270,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
                 windowSize,
                 service,
                 searches,
-                resolved,
+                ensemble,
                 queryText,
                 fields,
                 new PassageReader(fields, sourcePaths),
@@ -312,49 +319,40 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
     @Override
     public RescorerBuilder<CrossEncoderRescorerBuilder> rewrite(QueryRewriteContext ctx) {
         InferenceService service = inference.get();
-        if (service == null || (fingerprint != null && ctx.convertToShardContext() != null)) {
+        if (service == null || (selection.isPinned() && ctx.convertToShardContext() != null)) {
             return this;
         }
-        String name = model != null ? model : service.requireDefaultModel();
-        if (MlCommonsModels.isMlCommonsModel(name)
-                && service.serves(name) == false
-                && ctx.convertToShardContext() == null) {
+        if (ctx.convertToShardContext() == null
+                && service.names(selection).stream()
+                        .anyMatch(name -> MlCommonsModels.isMlCommonsModel(name) && service.serves(name) == false)) {
             if (loadRequested) {
                 return this; // OpenSearch runs the load after this round, then rewrites again
             }
             ctx.registerAsyncAction((client, listener) -> service.ensureServed(
-                    name, ActionListener.wrap(served -> listener.onResponse(null), listener::onFailure)));
+                    selection, ActionListener.wrap(served -> listener.onResponse(null), listener::onFailure)));
             // A new object, equal to this one: OpenSearch runs the registered action only for a rewrite that changed.
-            CrossEncoderRescorerBuilder loading = copy(model, fingerprint, fingerprintNode);
+            CrossEncoderRescorerBuilder loading = copy(selection, fingerprintNode);
             loading.loadRequested = true;
             return loading;
         }
-        if (fingerprint != null) {
+        if (selection.isPinned()) {
             return this;
         }
-        ModelInfo local = service.registry().info(name);
-        if (local == null || local.loaded() == false) {
-            return this;
-        }
-        return copy(name, local.fingerprint(), service.registry().nodeName());
+        ModelSelection pinned = service.pin(selection);
+        return pinned.isPinned() ? copy(pinned, service.registry().nodeName()) : this;
     }
 
-    private CrossEncoderRescorerBuilder copy(String model, String fingerprint, String fingerprintNode) {
+    private CrossEncoderRescorerBuilder copy(ModelSelection selection, String fingerprintNode) {
         CrossEncoderRescorerBuilder copy = new CrossEncoderRescorerBuilder(
-                inference, searches, model, queryText, fields, combination, fingerprint, fingerprintNode);
+                inference, searches, selection, queryText, fields, combination, fingerprintNode);
         copy.windowSize = windowSize;
         copy.passageWindows = passageWindows;
         return copy;
     }
 
-    /** The version the search was planned with, when the coordinating node pinned one; else the one serving here. */
-    private CrossEncoderModel resolve(InferenceService service) {
-        return fingerprint == null ? service.model(model) : service.plannedModel(model, fingerprint, fingerprintNode);
-    }
-
-    /** The model named in the request; null means the cluster's default model. */
-    public String model() {
-        return model;
+    /** The models named in the request (none: the cluster's default model), pinned once rewritten. */
+    public ModelSelection selection() {
+        return selection;
     }
 
     public String queryText() {
@@ -387,18 +385,17 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
             return false;
         }
         CrossEncoderRescorerBuilder other = (CrossEncoderRescorerBuilder) obj;
-        return Objects.equals(model, other.model)
+        return selection.equals(other.selection)
                 && queryText.equals(other.queryText)
                 && fields.equals(other.fields)
                 && combination.equals(other.combination)
                 && Objects.equals(passageWindows, other.passageWindows)
-                && Objects.equals(fingerprint, other.fingerprint)
                 && Objects.equals(fingerprintNode, other.fingerprintNode);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(
-                super.hashCode(), model, queryText, fields, combination, passageWindows, fingerprint, fingerprintNode);
+                super.hashCode(), selection, queryText, fields, combination, passageWindows, fingerprintNode);
     }
 }

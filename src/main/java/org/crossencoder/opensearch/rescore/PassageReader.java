@@ -133,6 +133,6 @@ public final class PassageReader {
                         passages.get(i).inFields(windows.starts()[best], windows.ends()[best]));
             }
         }
-        return new PassageScores(scores.scores(), scores.scored(), scores.timedOut(), located);
+        return scores.withWindows(located);
     }
 }

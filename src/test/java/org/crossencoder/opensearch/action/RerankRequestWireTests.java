@@ -8,6 +8,7 @@ package org.crossencoder.opensearch.action;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.crossencoder.opensearch.model.ModelSelection;
 import org.crossencoder.opensearch.model.PassageWindows;
 import org.crossencoder.opensearch.wire.CrossEncoderWireTestCase;
 import org.opensearch.common.unit.TimeValue;
@@ -18,24 +19,27 @@ public class RerankRequestWireTests extends CrossEncoderWireTestCase<RerankReque
     @Override
     protected RerankRequest createTestInstance() {
         return new RerankRequest(
-                        randomBoolean() ? null : randomAlphaOfLengthBetween(1, 20),
+                        randomModelSelection(),
                         randomUnicodeOfLengthBetween(1, 50),
                         randomList(1, 20, () -> randomUnicodeOfLengthBetween(0, 80)),
                         randomBoolean() ? null : randomIntBetween(1, 100),
                         randomBoolean() ? null : TimeValue.timeValueMillis(randomNonNegativeLong() % 100_000))
-                .passageWindows(randomBoolean() ? null : randomPassageWindows());
+                .passageWindows(randomBoolean() ? null : randomPassageWindows())
+                .minScore(randomBoolean() ? null : randomFloat());
     }
 
     @Override
     protected RerankRequest mutateInstance(RerankRequest r) {
-        String model = r.model();
+        ModelSelection selection = r.selection();
+        Float minScore = r.minScore();
         String queryText = r.queryText();
         List<String> texts = r.texts();
         Integer topN = r.topN();
         TimeValue timeout = r.timeout();
         PassageWindows windows = r.passageWindows();
-        switch (between(0, 5)) {
-            case 0 -> model = model == null ? "other" : model + "x";
+        switch (between(0, 6)) {
+            case 0 -> selection = mutate(selection);
+            case 5 -> minScore = minScore == null ? 0.5f : null;
             case 1 -> queryText = queryText + "x";
             case 2 -> {
                 texts = new ArrayList<>(texts);
@@ -45,7 +49,9 @@ public class RerankRequestWireTests extends CrossEncoderWireTestCase<RerankReque
             case 4 -> timeout = timeout == null ? TimeValue.timeValueSeconds(1) : null;
             default -> windows = PassageWindows.ON.equals(windows) ? PassageWindows.OFF : PassageWindows.ON;
         }
-        return new RerankRequest(model, queryText, texts, topN, timeout).passageWindows(windows);
+        return new RerankRequest(selection, queryText, texts, topN, timeout)
+                .passageWindows(windows)
+                .minScore(minScore);
     }
 
     @Override

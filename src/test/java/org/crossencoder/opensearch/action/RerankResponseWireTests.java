@@ -21,7 +21,8 @@ public class RerankResponseWireTests extends CrossEncoderWireTestCase<RerankResp
             Float score = randomBoolean() ? null : randomFloat() * 20 - 10;
             results.add(new RerankResponse.Result(i, score, score != null && randomBoolean() ? randomWindows() : null));
         }
-        return new RerankResponse(randomAlphaOfLength(10), randomNonNegativeLong(), randomBoolean(), results);
+        return new RerankResponse(
+                randomList(1, 3, () -> randomAlphaOfLength(10)), randomNonNegativeLong(), randomBoolean(), results);
     }
 
     /** One passage's windows as the model scored them. */
@@ -46,13 +47,13 @@ public class RerankResponseWireTests extends CrossEncoderWireTestCase<RerankResp
     @Override
     protected RerankResponse mutateInstance(RerankResponse r) {
         return switch (between(0, 3)) {
-            case 0 -> new RerankResponse(r.model() + "x", r.tookMillis(), r.timedOut(), r.results());
-            case 1 -> new RerankResponse(r.model(), r.tookMillis() + 1, r.timedOut(), r.results());
-            case 2 -> new RerankResponse(r.model(), r.tookMillis(), r.timedOut() == false, r.results());
+            case 0 -> new RerankResponse(List.of("another-model"), r.tookMillis(), r.timedOut(), r.results());
+            case 1 -> new RerankResponse(r.models(), r.tookMillis() + 1, r.timedOut(), r.results());
+            case 2 -> new RerankResponse(r.models(), r.tookMillis(), r.timedOut() == false, r.results());
             default -> {
                 List<RerankResponse.Result> results = new ArrayList<>(r.results());
                 results.add(new RerankResponse.Result(results.size(), 1f));
-                yield new RerankResponse(r.model(), r.tookMillis(), r.timedOut(), results);
+                yield new RerankResponse(r.models(), r.tookMillis(), r.timedOut(), results);
             }
         };
     }

@@ -9,8 +9,10 @@ package org.crossencoder.opensearch.model;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -112,5 +114,34 @@ public class ModelConfigTests {
                 assertThrows(IllegalArgumentException.class, () -> ModelConfig.load(dir))
                         .getMessage(),
                 containsString("[passage_windows] [length] is [300] tokens, and the model reads at most [256]"));
+    }
+
+    @Test
+    public void readsACalibrationAndWhetherToScoreWithProbabilities() throws Exception {
+        Path dir = folder.getRoot().toPath();
+        Files.writeString(
+                dir.resolve(ModelConfig.FILE_NAME),
+                "{\"calibration\": {\"scale\": 0.5, \"bias\": -2, \"fitted_on\": \"scifact dev\"}, \"probability\": true}");
+        ModelConfig config = ModelConfig.load(dir);
+        assertEquals(new Calibration(0.5f, -2f, "scifact dev"), config.calibration());
+        assertTrue(config.probability());
+        assertEquals("sigmoid(0.5 * 4 - 2)", 0.5f, config.calibration().probability(4f), 1e-6f);
+        assertEquals("sigmoid(0.5 * logit - 2.0)", config.calibration().describe());
+        Files.writeString(dir.resolve(ModelConfig.FILE_NAME), "{}");
+        assertEquals(
+                "no calibration: the plain sigmoid",
+                Calibration.NONE,
+                ModelConfig.load(dir).calibration());
+        assertFalse("logits unless the model says", ModelConfig.load(dir).probability());
+        Files.writeString(dir.resolve(ModelConfig.FILE_NAME), "{\"calibration\": {\"scale\": -1, \"bias\": 0}}");
+        StringBuilder messages = new StringBuilder();
+        for (Throwable e = assertThrows(RuntimeException.class, () -> ModelConfig.load(dir));
+                e != null;
+                e = e.getCause()) {
+            messages.append(e.getMessage());
+        }
+        assertThat(
+                messages.toString(),
+                containsString("[calibration] [scale] must be a finite number above 0 but was [-1.0]"));
     }
 }

@@ -26,12 +26,19 @@ public class ModelInfoWireTests extends CrossEncoderWireTestCase<ModelInfo> {
                 randomFrom(ModelConfig.Truncation.values()).toString(),
                 randomFrom(ModelConfig.Output.values()).toString(),
                 randomBoolean() ? null : randomPassageWindows(),
+                randomBoolean() ? null : randomCalibration(),
+                randomBoolean(),
                 randomNonNegativeLong(),
                 randomAlphaOfLength(64),
                 randomAlphaOfLength(64),
                 randomNonNegativeLong(),
                 randomNonNegativeLong(),
                 randomBoolean() ? null : randomMlCommonsSource());
+    }
+
+    private static Calibration randomCalibration() {
+        return new Calibration(
+                0.01f + randomFloat() * 10, randomFloat() * 20 - 10, randomBoolean() ? null : randomAlphaOfLength(12));
     }
 
     private static ModelInfo.MlCommonsSource randomMlCommonsSource() {
@@ -50,6 +57,8 @@ public class ModelInfoWireTests extends CrossEncoderWireTestCase<ModelInfo> {
             i.truncation(),
             i.output(),
             i.passageWindows(),
+            i.calibration(),
+            i.probability(),
             i.sizeInBytes(),
             i.sha256(),
             i.tokenizerSha256(),
@@ -67,8 +76,15 @@ public class ModelInfoWireTests extends CrossEncoderWireTestCase<ModelInfo> {
                         ? null
                         : new ModelInfo.MlCommonsSource(source.modelId() + "x", source.name(), source.contentHash());
             case PassageWindows windows -> windows.equals(PassageWindows.ON) ? PassageWindows.OFF : PassageWindows.ON;
+            case Calibration calibration ->
+                new Calibration(calibration.scale() * 2, calibration.bias(), calibration.fittedOn());
             case null ->
-                changed == components.length - 1 ? randomMlCommonsSource() : changed == 7 ? PassageWindows.ON : "set";
+                switch (changed) {
+                    case 7 -> PassageWindows.ON;
+                    case 8 -> randomCalibration();
+                    case 15 -> randomMlCommonsSource();
+                    default -> "set";
+                };
             default -> components[changed] + "x";
         };
         return new ModelInfo(
@@ -80,12 +96,14 @@ public class ModelInfoWireTests extends CrossEncoderWireTestCase<ModelInfo> {
                 (String) components[5],
                 (String) components[6],
                 (PassageWindows) components[7],
-                (Long) components[8],
-                (String) components[9],
-                (String) components[10],
-                (Long) components[11],
-                (Long) components[12],
-                (ModelInfo.MlCommonsSource) components[13]);
+                (Calibration) components[8],
+                (Boolean) components[9],
+                (Long) components[10],
+                (String) components[11],
+                (String) components[12],
+                (Long) components[13],
+                (Long) components[14],
+                (ModelInfo.MlCommonsSource) components[15]);
     }
 
     @Override

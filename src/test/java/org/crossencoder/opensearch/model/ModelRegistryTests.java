@@ -170,7 +170,7 @@ public class ModelRegistryTests {
             assertThrows(ResourceNotFoundException.class, () -> registry.get("b"));
             String newFingerprint = "model.onnx sha256 " + sha256Hex(root.resolve("a/model.onnx"))
                     + ", tokenizer.json sha256 " + sha256Hex(root.resolve("a/tokenizer.json"))
-                    + ", max_length 512, truncation longest_first, output logit";
+                    + ", max_length 512, truncation longest_first, output logit, probability false";
             assertNotNull(
                     "a search planned on a node that committed finds the new version here already",
                     registry.get("a", newFingerprint));

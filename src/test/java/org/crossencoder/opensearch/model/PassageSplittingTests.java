@@ -151,7 +151,7 @@ public class PassageSplittingTests {
         float shortDirect = reference.score(QUERY, List.of(shortText))[0];
         for (PassageWindows.Combine combine : PassageWindows.Combine.values()) {
             PassageScores scores = inference.scoreAndWait(
-                    model,
+                    Ensemble.of(model),
                     QUERY,
                     List.of(text, shortText),
                     new PassageWindows.Resolved(20, 4, 100, combine, true),
@@ -171,7 +171,7 @@ public class PassageSplittingTests {
                 "without windows: the passage cut at max_length, as before",
                 reference.score(QUERY, List.of(text))[0],
                 inference
-                        .scoreAndWait(model, QUERY, List.of(text), null, InferenceBudget.UNLIMITED)
+                        .scoreAndWait(Ensemble.of(model), QUERY, List.of(text), null, InferenceBudget.UNLIMITED)
                         .score(0),
                 1e-5f);
     }
@@ -181,7 +181,7 @@ public class PassageSplittingTests {
         CrossEncoderModel model = inference.model(GeneratedTinyModel.NAME);
         PassageWindows.Resolved windows = new PassageWindows.Resolved(20, 4, 100, PassageWindows.Combine.MAX, true);
         PassageScores late = inference.scoreAndWait(
-                model,
+                Ensemble.of(model),
                 QUERY,
                 List.of(longText(120, 3), "berlin"),
                 windows,
@@ -201,15 +201,20 @@ public class PassageSplittingTests {
         assertThrows(
                 TaskCancelledException.class,
                 () -> inference.scoreAndWait(
-                        model, QUERY, List.of(longText(120, 5)), windows, InferenceBudget.of(task, null, 0)));
+                        Ensemble.of(model),
+                        QUERY,
+                        List.of(longText(120, 5)),
+                        windows,
+                        InferenceBudget.of(task, null, 0)));
     }
 
     @Test
     public void theMostPairsARequestCanMakeAreBounded() {
         PassageWindows.Resolved windows = new PassageWindows.Resolved(20, 4, 100, PassageWindows.Combine.MAX, false);
-        inference.checkPairLimit(50, windows, "[test] hits", "");
+        inference.checkPairLimit(50, windows, 1, "[test] hits", "");
         String message = assertThrows(
-                        IllegalArgumentException.class, () -> inference.checkPairLimit(51, windows, "[test] hits", ""))
+                        IllegalArgumentException.class,
+                        () -> inference.checkPairLimit(51, windows, 1, "[test] hits", ""))
                 .getMessage();
         assertThat(
                 message,

@@ -86,7 +86,9 @@ public class PassageWindowsTests {
                                                 512,
                                                 ModelConfig.Truncation.LONGEST_FIRST,
                                                 null,
-                                                new PassageWindows(true, null, 20, null, null, null))))
+                                                new PassageWindows(true, null, 20, null, null, null),
+                                                Calibration.NONE,
+                                                false)))
                         .getMessage(),
                 containsString("[passage_windows] [stride] [20] must be less than the windows' [length] [10]"));
     }
@@ -101,7 +103,9 @@ public class PassageWindowsTests {
                 512,
                 ModelConfig.Truncation.LONGEST_FIRST,
                 null,
-                new PassageWindows(true, 100, null, 3, PassageWindows.Combine.FIRST, null));
+                new PassageWindows(true, 100, null, 3, PassageWindows.Combine.FIRST, null),
+                Calibration.NONE,
+                false);
         assertEquals(
                 "the model's default applies to a request that says nothing",
                 new PassageWindows.Resolved(100, 25, 3, PassageWindows.Combine.FIRST, false),

@@ -19,6 +19,10 @@ public final class TestModels {
     public static final String TINY_BERT = "tiny-random-bert-cross-encoder";
     public static final String TINY_XLM_ROBERTA = "tiny-xlm-roberta-ce-random";
     public static final String MS_MARCO = "ms-marco-MiniLM-L-6-v2";
+    /** The trained cross-encoder, and a second one with the same tokenizer (weights stored as fp16). */
+    public static final String TRAINED = "minilm-l6-sci-cross-encoder";
+
+    public static final String TRAINED_NF = "minilm-l6-nf-cross-encoder-fp16";
 
     public static final String BERLIN_QUERY = "How many people live in Berlin?";
     public static final String BERLIN =

@@ -14,6 +14,7 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
 
 import java.util.List;
+import org.crossencoder.opensearch.model.ModelSelection;
 import org.junit.Test;
 import org.opensearch.common.io.stream.BytesStreamOutput;
 import org.opensearch.common.xcontent.XContentFactory;
@@ -42,12 +43,31 @@ public class CrossEncoderRescorerBuilderTests {
         CrossEncoderRescorerBuilder builder =
                 parse("{\"model\":\"m\",\"query_text\":\"how many\",\"fields\":[\"title\",\"meta.passage\"],"
                         + "\"score_mode\":\"multiply\",\"query_weight\":0.5,\"rescore_query_weight\":2}");
-        assertEquals("m", builder.model());
+        assertEquals(
+                List.of(new ModelSelection.Member("m", 1f, null)),
+                builder.selection().members());
         assertEquals("how many", builder.queryText());
         assertEquals(List.of("title", "meta.passage"), builder.fields());
         assertEquals(ScoreMode.MULTIPLY, builder.combination().scoreMode());
         assertEquals(0.5f, builder.combination().queryWeight(), 0f);
         assertEquals(2f, builder.combination().rescoreQueryWeight(), 0f);
+    }
+
+    @Test
+    public void parsesAnEnsembleAndProbabilities() throws Exception {
+        CrossEncoderRescorerBuilder builder = parse("{\"models\":[\"a\",{\"model\":\"b\",\"weight\":3}],"
+                + "\"probability\":true,\"query_text\":\"q\",\"fields\":[\"passage\"]}");
+        assertEquals(
+                new ModelSelection(
+                        List.of(new ModelSelection.Member("a", 1f, null), new ModelSelection.Member("b", 3f, null)),
+                        true),
+                builder.selection());
+        XContentBuilder json = XContentFactory.jsonBuilder();
+        builder.toXContent(json, ToXContent.EMPTY_PARAMS);
+        assertThat(
+                BytesReference.bytes(json).utf8ToString(),
+                containsString("\"models\":[{\"model\":\"a\",\"weight\":1.0},{\"model\":\"b\",\"weight\":3.0}],"
+                        + "\"probability\":true"));
     }
 
     @Test
@@ -63,7 +83,7 @@ public class CrossEncoderRescorerBuilderTests {
         CrossEncoderRescorerBuilder original = new CrossEncoderRescorerBuilder(
                         () -> null,
                         new ShardSearches(),
-                        "m",
+                        ModelSelection.of("m", null, null),
                         "q",
                         List.of("a", "b"),
                         new ScoreCombination(ScoreMode.AVG, 0.25f, 1f, null))
@@ -85,7 +105,24 @@ public class CrossEncoderRescorerBuilderTests {
         assertParseError("{\"model\":\"m\",\"query_text\":\"q\"}", "[cross_encoder] Required [fields]");
         assertParseError(
                 "{\"model\":\" \",\"query_text\":\"q\",\"fields\":[\"a\"]}",
-                "[cross_encoder] requires a non-empty [model]");
+                "[cross_encoder] [model] must not be blank; leave it out to use the default model");
+        assertParseError(
+                "{\"model\":\"m\",\"models\":[\"m\"],\"query_text\":\"q\",\"fields\":[\"a\"]}",
+                "[cross_encoder] give [model] or [models], not both");
+        assertParseError(
+                "{\"models\":[],\"query_text\":\"q\",\"fields\":[\"a\"]}",
+                "[cross_encoder] [models] must be a non-empty array");
+        assertParseError(
+                "{\"models\":[\"a\",{\"model\":\"b\",\"weight\":0}],\"query_text\":\"q\",\"fields\":[\"a\"]}",
+                "[models] model [b] has [weight] [0.0]; a weight must be a finite number above 0");
+        assertParseError(
+                "{\"models\":[\"a\",{\"name\":\"b\"}],\"query_text\":\"q\",\"fields\":[\"a\"]}",
+                "[models] entry [1] is [{name=b}]; each entry is a model name or {\"model\": name, \"weight\": number}");
+        assertParseError(
+                "{\"models\":[\"a\",\"a\"],\"query_text\":\"q\",\"fields\":[\"a\"]}", "[models] names model [a] twice");
+        assertParseError(
+                "{\"model\":\"m\",\"query_text\":\"q\",\"fields\":[\"a\"],\"min_score\":0.5}",
+                "[cross_encoder] takes no [min_score]: a rescore reorders each shard's hits and cannot drop any");
         assertParseError(
                 "{\"model\":\"m\",\"query_text\":\"q\",\"fields\":[]}",
                 "[cross_encoder] [fields] must name at least one text field");
@@ -150,7 +187,7 @@ public class CrossEncoderRescorerBuilderTests {
     @Test
     public void withoutAModelItUsesTheDefaultAndSaysNothingOfOne() throws Exception {
         CrossEncoderRescorerBuilder builder = parse("{\"query_text\":\"q\",\"fields\":[\"a\"]}");
-        assertEquals(null, builder.model());
+        assertEquals(ModelSelection.DEFAULT, builder.selection());
         XContentBuilder json = XContentFactory.jsonBuilder();
         builder.toXContent(json, ToXContent.EMPTY_PARAMS);
         assertFalse(BytesReference.bytes(json).utf8ToString().contains("model"));
@@ -164,8 +201,8 @@ public class CrossEncoderRescorerBuilderTests {
 
     @Test
     public void refusesAWindowThatCannotHoldAHit() {
-        CrossEncoderRescorerBuilder builder =
-                new CrossEncoderRescorerBuilder(() -> null, new ShardSearches(), "m", "q", List.of("a"));
+        CrossEncoderRescorerBuilder builder = new CrossEncoderRescorerBuilder(
+                () -> null, new ShardSearches(), ModelSelection.of("m", null, null), "q", List.of("a"));
         for (int windowSize : new int[] {0, -1, Integer.MIN_VALUE}) {
             assertThat(
                     assertThrows(IllegalArgumentException.class, () -> builder.windowSize(windowSize))

@@ -8,6 +8,7 @@ package org.crossencoder.opensearch.rescore;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.crossencoder.opensearch.model.ModelSelection;
 import org.crossencoder.opensearch.model.PassageWindows;
 import org.crossencoder.opensearch.wire.CrossEncoderWireTestCase;
 import org.opensearch.core.common.io.stream.Writeable;
@@ -21,7 +22,7 @@ public class CrossEncoderRescorerBuilderWireTests extends CrossEncoderWireTestCa
         ScoreMode scoreMode = randomFrom(ScoreMode.values());
         boolean interpolates = scoreMode == ScoreMode.INTERPOLATE;
         return builder(
-                        randomBoolean() ? null : randomAlphaOfLengthBetween(1, 20),
+                        randomModelSelection(),
                         randomAlphaOfLength(1) + randomUnicodeOfLengthBetween(0, 50),
                         randomList(1, 4, () -> randomAlphaOfLengthBetween(1, 10)),
                         scoreMode,
@@ -38,7 +39,7 @@ public class CrossEncoderRescorerBuilderWireTests extends CrossEncoderWireTestCa
 
     @Override
     protected CrossEncoderRescorerBuilder mutateInstance(CrossEncoderRescorerBuilder b) {
-        String model = b.model();
+        ModelSelection selection = b.selection();
         String queryText = b.queryText();
         List<String> fields = b.fields();
         ScoreMode scoreMode = b.combination().scoreMode();
@@ -48,7 +49,7 @@ public class CrossEncoderRescorerBuilderWireTests extends CrossEncoderWireTestCa
         int windowSize = b.windowSize();
         PassageWindows windows = b.passageWindows();
         switch (between(0, 6)) {
-            case 0 -> model = model == null ? "other" : model + "x";
+            case 0 -> selection = mutate(selection);
             case 1 -> queryText = queryText + "x";
             case 2 -> {
                 fields = new ArrayList<>(fields);
@@ -72,13 +73,13 @@ public class CrossEncoderRescorerBuilderWireTests extends CrossEncoderWireTestCa
             case 5 -> windowSize += 1;
             default -> windows = PassageWindows.ON.equals(windows) ? PassageWindows.OFF : PassageWindows.ON;
         }
-        return builder(model, queryText, fields, scoreMode, queryWeight, rescoreQueryWeight, interpolation)
+        return builder(selection, queryText, fields, scoreMode, queryWeight, rescoreQueryWeight, interpolation)
                 .passageWindows(windows)
                 .windowSize(windowSize);
     }
 
     private static CrossEncoderRescorerBuilder builder(
-            String model,
+            ModelSelection selection,
             String queryText,
             List<String> fields,
             ScoreMode scoreMode,
@@ -88,7 +89,7 @@ public class CrossEncoderRescorerBuilderWireTests extends CrossEncoderWireTestCa
         return new CrossEncoderRescorerBuilder(
                 () -> null,
                 SEARCHES,
-                model,
+                selection,
                 queryText,
                 fields,
                 new ScoreCombination(scoreMode, queryWeight, rescoreQueryWeight, interpolation));

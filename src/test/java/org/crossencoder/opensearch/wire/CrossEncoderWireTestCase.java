@@ -7,7 +7,9 @@
 package org.crossencoder.opensearch.wire;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
+import org.crossencoder.opensearch.model.ModelSelection;
 import org.crossencoder.opensearch.model.PassageWindows;
 import org.opensearch.Version;
 import org.opensearch.core.common.io.stream.Writeable;
@@ -46,6 +48,29 @@ public abstract class CrossEncoderWireTestCase<T extends Writeable> extends Abst
                 randomBoolean() ? null : randomIntBetween(1, 50),
                 randomBoolean() ? null : randomFrom(PassageWindows.Combine.values()),
                 randomBoolean() ? null : randomBoolean());
+    }
+
+    /** Any models a request may select: none (the default model), one, or an ensemble, pinned or not. */
+    public static ModelSelection randomModelSelection() {
+        List<ModelSelection.Member> members = new ArrayList<>();
+        int count = randomIntBetween(0, 3);
+        for (int i = 0; i < count; i++) {
+            members.add(new ModelSelection.Member(
+                    "model-" + i + "-" + randomAlphaOfLength(4),
+                    randomBoolean() ? 1f : 0.1f + randomFloat() * 5,
+                    randomBoolean() ? null : randomAlphaOfLength(12)));
+        }
+        return new ModelSelection(members, randomBoolean() ? null : randomBoolean());
+    }
+
+    /** Another selection: one model more, or another probability setting. */
+    public static ModelSelection mutate(ModelSelection selection) {
+        if (randomBoolean()) {
+            return new ModelSelection(selection.members(), selection.probability() == null ? Boolean.TRUE : null);
+        }
+        List<ModelSelection.Member> members = new ArrayList<>(selection.members());
+        members.add(new ModelSelection.Member("another-model", 2f, null));
+        return new ModelSelection(members, selection.probability());
     }
 
     public final void testSerializationAtEverySupportedVersion() throws IOException {
