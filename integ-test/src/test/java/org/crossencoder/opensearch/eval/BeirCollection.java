@@ -136,6 +136,11 @@ public final class BeirCollection {
         return queries;
     }
 
+    /** The judged queries' ids in the order they first appear in the qrels file. */
+    public List<String> judgedQueryIds() {
+        return List.copyOf(judgments.keySet());
+    }
+
     /** Judged documents of a query and their grades. */
     public Map<String, Integer> judgments(String queryId) {
         return judgments.getOrDefault(queryId, Map.of());
