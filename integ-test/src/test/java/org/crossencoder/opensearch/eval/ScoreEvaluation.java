@@ -38,9 +38,11 @@ import org.opensearch.common.xcontent.json.JsonXContent;
  * </ul>
  * With {@code -Deval.calibration=DIR}, each model's {@code cross-encoder.json} is {@code DIR/<model>/cross-encoder.json}
  * (as {@code fit-calibration.py fit --output-dir DIR/<model>} writes it), so the probability row uses that calibration.
+ * The calibration is fitted on the logits of a first run, so {@code -Deval.steps} runs one output alone:
+ * {@code dump} first, then {@code table} with the calibration, without scoring the logits twice.
  *
  * <pre>scripts/scores.sh [-Deval.datasets=scifact,nfcorpus] [-Deval.queries=N] [-Deval.fit-queries=N]
- *     [-Deval.rows=a,b,c,d] [-Deval.calibration=DIR]</pre>
+ *     [-Deval.rows=a,b,c,d] [-Deval.steps=dump,table] [-Deval.calibration=DIR]</pre>
  */
 public final class ScoreEvaluation {
 
@@ -73,11 +75,15 @@ public final class ScoreEvaluation {
     private final RestClient client;
     private final Path output;
     private final List<Row> rows;
+    private final boolean logitsStep;
+    private final boolean tableStep;
 
-    private ScoreEvaluation(RestClient client, Path output, List<Row> rows) {
+    private ScoreEvaluation(RestClient client, Path output, List<Row> rows, boolean logitsStep, boolean tableStep) {
         this.client = client;
         this.output = output;
         this.rows = rows;
+        this.logitsStep = logitsStep;
+        this.tableStep = tableStep;
     }
 
     public static void main(String[] args) throws Exception {
@@ -89,6 +95,12 @@ public final class ScoreEvaluation {
         Optional<Path> calibration =
                 Optional.ofNullable(System.getProperty("eval.calibration")).map(Paths::get);
         List<Row> rows = selectedRows(System.getProperty("eval.rows"));
+        List<String> steps =
+                Arrays.asList(System.getProperty("eval.steps", "dump,table").split(","));
+        if (List.of("dump", "table").containsAll(steps) == false) {
+            throw new IllegalArgumentException(
+                    "[eval.steps] takes dump, table or both but was [" + String.join(",", steps) + "]");
+        }
         StringBuilder table = new StringBuilder();
         try (OpenSearchNode node = OpenSearchNode.start(
                 "scores",
@@ -97,7 +109,8 @@ public final class ScoreEvaluation {
                 Map.of("discovery.type", "single-node"),
                 "1g",
                 directory -> calibrate(calibration, directory))) {
-            ScoreEvaluation evaluation = new ScoreEvaluation(node.client(), output, rows);
+            ScoreEvaluation evaluation =
+                    new ScoreEvaluation(node.client(), output, rows, steps.contains("dump"), steps.contains("table"));
             table.append(String.format(
                     Locale.ROOT,
                     "One node on this machine (%d cores) with both models, BM25 top %d reranked by the rescore clause, "
@@ -122,8 +135,10 @@ public final class ScoreEvaluation {
                         new Split("test", collection, collection.queries()).limit(queryLimit)));
             }
         }
-        System.out.println(table);
-        BenchmarkReport.update(Paths.get(System.getProperty("eval.report")), "scores:ensembles", table.toString());
+        if (steps.contains("table")) {
+            System.out.println(table);
+            BenchmarkReport.update(Paths.get(System.getProperty("eval.report")), "scores:ensembles", table.toString());
+        }
     }
 
     /**
@@ -228,11 +243,11 @@ public final class ScoreEvaluation {
         client.ok("PUT", "/_cluster/settings", """
                 {"persistent":{"plugins.cross_encoder.cache.size":"0b"}}""");
         test.collection().indexInto(client, dataset, 1);
-        if (fit.isPresent()) {
+        if (logitsStep && fit.isPresent()) {
             dumpLogits(dataset, fit.get());
             dumpLogits(dataset, test);
         }
-        String table = rank(dataset, test);
+        String table = tableStep ? rank(dataset, test) : "";
         client.ok("DELETE", "/" + dataset, null);
         return table;
     }
