@@ -30,8 +30,15 @@ public abstract class CrossEncoderIntegTestCase {
     public static final String MS_MARCO = "ms-marco-MiniLM-L-6-v2";
     /** The trained cross-encoder of {@code ../shared}. */
     public static final String SCI = "minilm-l6-sci-cross-encoder";
+    /** The second trained cross-encoder of {@code ../shared}, with the same tokenizer as {@link #SCI}. */
+    public static final String SCI_NF = "minilm-l6-nf-cross-encoder-fp16";
     /** The tiny model the build writes itself ({@link GeneratedTinyModel}): every clone has it. */
     public static final String GENERATED = GeneratedTinyModel.NAME;
+    /**
+     * A copy of {@link #GENERATED} whose {@code cross-encoder.json} calibrates it ({@code sigmoid(2 * logit - 1)}) and
+     * scores with probabilities by default.
+     */
+    public static final String GENERATED_CALIBRATED = GENERATED + "-calibrated";
     /** A model directory whose model.onnx is not a model: the node lists it as failed and answers 503 for it. */
     public static final String BROKEN = "broken-model";
 
@@ -44,7 +51,7 @@ public abstract class CrossEncoderIntegTestCase {
         if (sharedNode == null) {
             // The generated model is always there; the shared ones where ../shared is (a fresh clone has none).
             List<String> models = new ArrayList<>(List.of(GENERATED));
-            for (String shared : List.of(TINY_BERT, TINY_XLM_ROBERTA, MINILM_SHAPE, MS_MARCO, SCI)) {
+            for (String shared : List.of(TINY_BERT, TINY_XLM_ROBERTA, MINILM_SHAPE, MS_MARCO, SCI, SCI_NF)) {
                 if (hasTestModel(shared)) {
                     models.add(shared);
                 }
@@ -56,6 +63,14 @@ public abstract class CrossEncoderIntegTestCase {
                         Files.writeString(broken.resolve("model.onnx"), "not an onnx model");
                         Files.copy(
                                 TestModels.dir(GENERATED).resolve("tokenizer.json"), broken.resolve("tokenizer.json"));
+                        Path calibrated = Files.createDirectories(
+                                node.resolve("config/cross-encoder-models").resolve(GENERATED_CALIBRATED));
+                        for (String file : List.of("model.onnx", "tokenizer.json")) {
+                            Files.copy(TestModels.dir(GENERATED).resolve(file), calibrated.resolve(file));
+                        }
+                        Files.writeString(
+                                calibrated.resolve("cross-encoder.json"),
+                                "{\"calibration\":{\"scale\":2,\"bias\":-1},\"probability\":true}");
                     });
             Runtime.getRuntime().addShutdownHook(new Thread(sharedNode::close));
         }
