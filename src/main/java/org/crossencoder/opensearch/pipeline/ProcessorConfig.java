@@ -51,11 +51,11 @@ final class ProcessorConfig {
         try {
             selection = ModelSelection.of(model, models, probability);
         } catch (IllegalArgumentException e) {
+            String key =
+                    models == null ? ModelSelection.MODEL.getPreferredName() : ModelSelection.MODELS.getPreferredName();
+            // OpenSearch puts the option's name in front of the reason already.
             throw ConfigurationUtils.newConfigurationException(
-                    type,
-                    tag,
-                    models == null ? ModelSelection.MODEL.getPreferredName() : ModelSelection.MODELS.getPreferredName(),
-                    e.getMessage());
+                    type, tag, key, e.getMessage().replaceFirst("^\\[" + key + "\\] ", ""));
         }
         for (ModelSelection.Member member : selection.members()) {
             checkModel(member.name());

@@ -12,9 +12,11 @@ import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.AfterClass;
@@ -118,6 +120,36 @@ public class EnsembleTests {
                 "the model's own default: probabilities",
                 inference.model("same-tokens-a").config().calibration().probability(logits[0]),
                 score(models(null, member("same-tokens-a", 1))).score(0),
+                1e-6f);
+    }
+
+    @Test
+    public void withWindowsTheFirstModelCutsThemAndEveryModelReadsTheSame() {
+        String longText = String.join(" ", Collections.nCopies(12, PASSAGES.get(0)));
+        PassageWindows.Resolved windows = new PassageWindows.Resolved(20, 4, 8, PassageWindows.Combine.MAX, true);
+        Ensemble ensemble =
+                inference.ensemble(models(true, member("same-tokens-a", 1), member("same-tokens-b", 1)), null);
+        PassageScores scores =
+                inference.scoreAndWait(ensemble, QUERY, List.of(longText), windows, InferenceBudget.UNLIMITED);
+        PassageWindowScores a = scores.members()[0].windows(0);
+        PassageWindowScores b = scores.members()[1].windows(0);
+        assertTrue("read in several windows", a.count() > 1);
+        assertArrayEquals("the same windows for both", a.starts(), b.starts());
+        double expected =
+                0.5 * inference.model("same-tokens-a").config().calibration().probability(scores.members()[0].score(0))
+                        + 0.5
+                                * inference
+                                        .model("same-tokens-b")
+                                        .config()
+                                        .calibration()
+                                        .probability(scores.members()[1].score(0));
+        assertEquals("each model's windows combine, then the models average", expected, scores.score(0), 1e-5);
+        PassageWindowScores shown = scores.windows(0);
+        assertEquals("the first model's windows are shown", a.best(), shown.best());
+        assertEquals(
+                "as probabilities",
+                inference.model("same-tokens-a").config().calibration().probability(a.scores()[a.best()]),
+                shown.scores()[shown.best()],
                 1e-6f);
     }
 

@@ -10,8 +10,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -110,48 +108,15 @@ public final class LongDocumentBenchmark {
         client.ok("PUT", "/_cluster/settings", """
                 {"persistent":{"plugins.cross_encoder.cache.size":"0b"}}""");
         collection.indexInto(client, dataset, 1);
-        int n = readings.size();
-        double[][] latencies = new double[n][queries.size()];
-        double[] ndcg = new double[n];
-        long[] pairs = new long[n];
-        double[] seconds = new double[n];
-        for (Reading reading : readings) {
-            search(dataset, reading, queries.get(0).text()); // warm-up
-        }
-        for (int q = 0; q < queries.size(); q++) {
-            BeirCollection.Query query = queries.get(q);
-            for (int r = 0; r < n; r++) {
-                long before = pairsScored();
-                long start = System.nanoTime();
-                RestClient.Response response = search(dataset, readings.get(r), query.text());
-                double elapsed = (System.nanoTime() - start) / 1e9;
-                latencies[r][q] = elapsed * 1000;
-                seconds[r] += elapsed;
-                pairs[r] += pairsScored() - before;
-                List<String> ranking = new ArrayList<>();
-                List<Map<String, Object>> hits = response.path("hits.hits");
-                for (Map<String, Object> hit : hits) {
-                    ranking.add((String) hit.get("_id"));
-                }
-                ndcg[r] += Metrics.ndcg(ranking, collection.judgments(query.id()), 10);
-            }
-        }
-        StringBuilder rows = new StringBuilder();
-        for (int r = 0; r < n; r++) {
-            double[] sorted = latencies[r].clone();
-            Arrays.sort(sorted);
-            rows.append(String.format(
-                    Locale.ROOT,
-                    "| %s | %s | %.4f | %.1f | %.0f | %.0f |%n",
-                    dataset,
-                    readings.get(r).name(),
-                    ndcg[r] / queries.size(),
-                    pairs[r] / (double) queries.size(),
-                    pairs[r] / seconds[r],
-                    GlobalWindowBenchmark.percentile(sorted, 0.50)));
-        }
+        String rows = TakingTurns.table(
+                client,
+                dataset,
+                readings.stream().map(Reading::name).toList(),
+                collection,
+                queries,
+                (r, text) -> search(dataset, readings.get(r), text));
         client.ok("DELETE", "/" + dataset, null);
-        return rows.toString();
+        return rows;
     }
 
     private RestClient.Response search(String index, Reading reading, String text) throws IOException {
@@ -163,11 +128,5 @@ public final class LongDocumentBenchmark {
                         + GlobalWindowBenchmark.quoted(text) + "}},\"rescore\":{\"window_size\":" + WINDOW
                         + ",\"cross_encoder\":{\"model\":\"" + reading.model() + "\",\"query_text\":"
                         + GlobalWindowBenchmark.quoted(text) + ",\"fields\":[\"title\",\"text\"]" + windows + "}}}");
-    }
-
-    private long pairsScored() throws IOException {
-        return GlobalWindowBenchmark.pairsByNode(client).values().stream()
-                .mapToLong(Long::longValue)
-                .sum();
     }
 }

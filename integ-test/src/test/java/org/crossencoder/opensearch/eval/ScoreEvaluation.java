@@ -281,48 +281,13 @@ public final class ScoreEvaluation {
     }
 
     private String rank(String dataset, Split test) throws Exception {
-        List<BeirCollection.Query> queries = test.queries();
-        int n = rows.size();
-        double[][] latencies = new double[n][queries.size()];
-        double[] ndcg = new double[n];
-        long[] pairs = new long[n];
-        double[] seconds = new double[n];
-        for (Row row : rows) {
-            search(dataset, row.clause(), queries.get(0).text(), 10); // warm-up
-        }
-        for (int q = 0; q < queries.size(); q++) {
-            BeirCollection.Query query = queries.get(q);
-            for (int r = 0; r < n; r++) {
-                long before = pairsScored();
-                long start = System.nanoTime();
-                RestClient.Response response = search(dataset, rows.get(r).clause(), query.text(), 10);
-                double elapsed = (System.nanoTime() - start) / 1e9;
-                latencies[r][q] = elapsed * 1000;
-                seconds[r] += elapsed;
-                pairs[r] += pairsScored() - before;
-                List<String> ranking = new ArrayList<>();
-                List<Map<String, Object>> hits = response.path("hits.hits");
-                for (Map<String, Object> hit : hits) {
-                    ranking.add((String) hit.get("_id"));
-                }
-                ndcg[r] += Metrics.ndcg(ranking, test.collection().judgments(query.id()), 10);
-            }
-        }
-        StringBuilder table = new StringBuilder();
-        for (int r = 0; r < n; r++) {
-            double[] sorted = latencies[r].clone();
-            Arrays.sort(sorted);
-            table.append(String.format(
-                    Locale.ROOT,
-                    "| %s | %s | %.4f | %.1f | %.0f | %.0f |%n",
-                    dataset,
-                    rows.get(r).name(),
-                    ndcg[r] / queries.size(),
-                    pairs[r] / (double) queries.size(),
-                    pairs[r] / seconds[r],
-                    GlobalWindowBenchmark.percentile(sorted, 0.50)));
-        }
-        return table.toString();
+        return TakingTurns.table(
+                client,
+                dataset,
+                rows.stream().map(Row::name).toList(),
+                test.collection(),
+                test.queries(),
+                (r, text) -> search(dataset, rows.get(r).clause(), text, 10));
     }
 
     /** BM25's top {@code WINDOW} on {@code contents}, reranked by a {@code cross_encoder} clause over title and text. */
@@ -334,11 +299,5 @@ public final class ScoreEvaluation {
                         + GlobalWindowBenchmark.quoted(text) + "}},\"rescore\":{\"window_size\":" + WINDOW
                         + ",\"cross_encoder\":{" + clause + ",\"query_text\":" + GlobalWindowBenchmark.quoted(text)
                         + ",\"fields\":[\"title\",\"text\"]}}}");
-    }
-
-    private long pairsScored() throws IOException {
-        return GlobalWindowBenchmark.pairsByNode(client).values().stream()
-                .mapToLong(Long::longValue)
-                .sum();
     }
 }

@@ -130,7 +130,7 @@ public class BadInputIT extends CrossEncoderIntegTestCase {
                 SEARCH,
                 rescore("5", crossEncoder("\"\"", "\"q\"", "[\"passage\"]", "")),
                 400,
-                "requires a non-empty [model]"));
+                "[model] must not be blank; leave it out to use the default model"));
         cases.add(new Case(
                 "model unknown",
                 "POST",
@@ -429,7 +429,7 @@ public class BadInputIT extends CrossEncoderIntegTestCase {
                 pipeline,
                 String.format(Locale.ROOT, rescoreProcessor, "{\"model\":\"\",\"fields\":[\"passage\"]}"),
                 400,
-                "unknown cross-encoder model []"));
+                "[model] must not be blank; leave it out to use the default model"));
         cases.add(new Case(
                 "processor model not served",
                 "PUT",
