@@ -87,19 +87,6 @@ public final class InferenceService {
         return MlCommonsModels.isMlCommonsModel(resolved) ? mlCommons.model(resolved) : registry.get(resolved);
     }
 
-    /** As {@link #model(String)}, first reading an ML Commons model that this node does not serve yet. */
-    public void model(@Nullable String name, ActionListener<CrossEncoderModel> listener) {
-        String resolved;
-        try {
-            resolved = name != null ? name : requireDefaultModel();
-        } catch (RuntimeException e) {
-            listener.onFailure(e);
-            return;
-        }
-        ensureServed(
-                resolved, ActionListener.wrap(ignored -> listener.onResponse(model(resolved)), listener::onFailure));
-    }
-
     /** Answers once this node serves the named model: at once for the models path's, after reading it for ML Commons'. */
     public void ensureServed(String name, ActionListener<Void> listener) {
         if (MlCommonsModels.isMlCommonsModel(name)) {

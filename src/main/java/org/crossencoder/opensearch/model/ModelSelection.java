@@ -155,12 +155,6 @@ public record ModelSelection(List<Member> members, @Nullable Boolean probability
         return Math.max(1, members.size());
     }
 
-    /** The one model a request names; null for the default model or an ensemble. */
-    @Nullable
-    public String singleModel() {
-        return members.size() == 1 ? members.get(0).name() : null;
-    }
-
     @Override
     public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
         if (members.size() == 1 && members.get(0).weight() == 1f) {

@@ -308,9 +308,9 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
     }
 
     /**
-     * On the coordinating node, pins the model: its name (the default model's, if the request names none) and
-     * the fingerprint of this node's files for it. Each shard then checks that it holds the same files, so one
-     * search never ranks some shards with another model. A node without the model pins nothing.
+     * On the coordinating node, pins the models: their names (the default model's, if the request names none) and
+     * the fingerprint of this node's files for each. Each shard then checks that it holds the same files, so one
+     * search never ranks some shards with another model. A node without every model pins nothing.
      * <p>
      * An ML Commons model ({@code ml:<model id>}) that a node does not serve yet is read from ML Commons first, on the
      * coordinating node and on each node holding a shard, while the request is rewritten (which may wait). Not when a
