@@ -38,17 +38,18 @@ public final class CrossEncoderModel extends AbstractRefCounted implements Close
     static final String TOKEN_TYPE_IDS = "token_type_ids";
 
     /**
-     * Knobs that are the node's, not the model's. The last three exist so that the benchmark can measure what
-     * they are worth (docs/BENCHMARKS.md); the plugin always sorts, optimises fully and uses the arena.
+     * Knobs that are the node's, not the model's. The last four exist so that the benchmark can measure what
+     * they are worth (docs/BENCHMARKS.md); the plugin always sorts, optimises fully, uses the arena and does not spin.
      */
     public record InferenceOptions(
             int batchSize,
             int intraOpThreads,
             boolean sortByLength,
             OrtSession.SessionOptions.OptLevel optimization,
-            boolean memoryArena) {
+            boolean memoryArena,
+            boolean spinning) {
         public InferenceOptions(int batchSize, int intraOpThreads) {
-            this(batchSize, intraOpThreads, true, OrtSession.SessionOptions.OptLevel.ALL_OPT, true);
+            this(batchSize, intraOpThreads, true, OrtSession.SessionOptions.OptLevel.ALL_OPT, true, false);
         }
     }
 
@@ -134,7 +135,7 @@ public final class CrossEncoderModel extends AbstractRefCounted implements Close
         sessionOptions.setIntraOpNumThreads(options.intraOpThreads());
         sessionOptions.setInterOpNumThreads(1);
         // Spinning threads would burn the cores the node needs for indexing and search between batches.
-        sessionOptions.addConfigEntry("session.intra_op.allow_spinning", "0");
+        sessionOptions.addConfigEntry("session.intra_op.allow_spinning", options.spinning() ? "1" : "0");
         return sessionOptions;
     }
 

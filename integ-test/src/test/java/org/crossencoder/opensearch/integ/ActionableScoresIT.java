@@ -214,49 +214,47 @@ public class ActionableScoresIT extends CrossEncoderIntegTestCase {
 
     @Test
     public void badOptionsAreRefusedWithTheReason() throws Exception {
-        RestClient.Response rescoreMinScore = client.request(
+        assertRefused(
+                400,
+                "takes no [min_score]: a rescore reorders each shard's hits",
                 "POST",
                 "/" + INDEX + "/_search",
                 "{\"rescore\":{\"cross_encoder\":{\"model\":\"" + GENERATED + "\",\"query_text\":\"q\","
                         + "\"fields\":[\"text\"],\"min_score\":0.5}}}");
-        assertEquals(rescoreMinScore.raw(), 400, rescoreMinScore.status());
-        assertThat(rescoreMinScore.raw(), containsString("takes no [min_score]: a rescore reorders each shard's hits"));
 
-        RestClient.Response processorMinScore = client.request(
+        assertRefused(
+                400,
+                "give [min_score] to the [cross_encoder_rerank] response processor",
                 "PUT",
                 "/_search/pipeline/rescore-min-score",
                 "{\"request_processors\":[{\"cross_encoder_rescore\":{\"model\":\"" + GENERATED
                         + "\",\"fields\":[\"text\"],\"min_score\":0.5}}]}");
-        assertEquals(processorMinScore.raw(), 400, processorMinScore.status());
-        assertThat(
-                processorMinScore.raw(),
-                containsString("give [min_score] to the [cross_encoder_rerank] response processor"));
 
-        RestClient.Response disagree = client.request(
+        assertRefused(
+                400,
+                "disagree on [probability]",
                 "POST",
                 "/_plugins/cross_encoder/_rerank",
                 "{\"models\":[\"" + GENERATED + "\",\"" + GENERATED_CALIBRATED + "\"],\"query_text\":\"q\","
                         + "\"texts\":[\"a\"]}");
-        assertEquals(disagree.raw(), 400, disagree.status());
-        assertThat(disagree.raw(), containsString("disagree on [probability]"));
 
-        RestClient.Response unknown = client.request(
+        assertRefused(
+                404,
+                "[not-a-model]",
                 "POST",
                 "/_plugins/cross_encoder/_rerank",
                 "{\"models\":[\"" + GENERATED + "\",\"not-a-model\"],\"query_text\":\"q\",\"texts\":[\"a\"]}");
-        assertEquals(unknown.raw(), 404, unknown.status());
-        assertThat(unknown.raw(), containsString("[not-a-model]"));
 
         RestClient.Response tooMany = client.request(
                 "PUT", "/_cluster/settings", "{\"transient\":{\"plugins.cross_encoder.max_pairs_per_request\":10}}");
         assertEquals(200, tooMany.status());
         try {
-            RestClient.Response bounded = client.request(
+            assertRefused(
+                    400,
+                    "and scored by [2] models can make [12] pairs",
                     "POST",
                     "/_plugins/cross_encoder/_rerank",
                     "{" + ENSEMBLE + ",\"query_text\":\"q\",\"texts\":" + json(TEXTS.values()) + "}");
-            assertEquals(bounded.raw(), 400, bounded.status());
-            assertThat(bounded.raw(), containsString("and scored by [2] models can make [12] pairs"));
         } finally {
             client.ok(
                     "PUT",

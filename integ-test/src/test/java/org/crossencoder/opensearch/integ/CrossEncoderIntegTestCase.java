@@ -6,6 +6,10 @@
  */
 package org.crossencoder.opensearch.integ;
 
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.junit.Assert.assertEquals;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -109,6 +113,14 @@ public abstract class CrossEncoderIntegTestCase {
         if (Boolean.TRUE.equals(response.path("errors"))) {
             throw new AssertionError("bulk failed: " + response.raw());
         }
+    }
+
+    /** Sends a request that must be refused with {@code status}, its error naming {@code reason}. */
+    protected static void assertRefused(int status, String reason, String method, String path, String body)
+            throws IOException {
+        RestClient.Response response = client.request(method, path, body);
+        assertEquals(response.raw(), status, response.status());
+        assertThat(response.raw(), containsString(reason));
     }
 
     @SuppressWarnings("unchecked")

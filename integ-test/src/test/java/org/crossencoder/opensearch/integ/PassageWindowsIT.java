@@ -213,19 +213,19 @@ public class PassageWindowsIT extends CrossEncoderIntegTestCase {
                 refusedRescore("{\"length\":100000}"), containsString("[passage_windows] [length] is [100000] tokens"));
         assertThat(refusedRescore("{\"length\":8,\"stride\":8}"), containsString("must be less than [length]"));
 
-        RestClient.Response badPipeline = client.request(
+        assertRefused(
+                400,
+                "passage_windows",
                 "PUT",
                 "/_search/pipeline/windows-bad",
                 "{\"response_processors\":[{\"cross_encoder_rerank\":{\"fields\":[\"text\"],"
                         + "\"passage_windows\":{\"combine\":\"sum\"}}}]}");
-        assertEquals(badPipeline.raw(), 400, badPipeline.status());
-        assertThat(badPipeline.raw(), containsString("passage_windows"));
 
-        RestClient.Response badRerank = client.request(
+        assertRefused(
+                400,
+                "passage_windows doesn't support values of type: VALUE_NUMBER",
                 "POST",
                 "/_plugins/cross_encoder/_rerank",
                 "{\"model\":\"" + GENERATED + "\",\"query_text\":\"berlin\",\"texts\":[\"a\"],\"passage_windows\":7}");
-        assertEquals(badRerank.raw(), 400, badRerank.status());
-        assertThat(badRerank.raw(), containsString("passage_windows doesn't support values of type: VALUE_NUMBER"));
     }
 }
