@@ -70,14 +70,23 @@ public final class BenchmarkReport {
     }
 
     private static String sideBySideOptions(RelevanceEvaluation.Config config) {
-        String levers = RelevanceEvaluation.LEVERS.isEmpty()
-                ? ""
-                : " -Deval.levers="
-                        + String.join(
-                                ",",
-                                RelevanceEvaluation.LEVERS.stream()
-                                        .map(lever -> lever.getFileName().toString())
-                                        .toList());
+        String levers = (RelevanceEvaluation.NODE_SETTINGS.isEmpty()
+                        ? ""
+                        : " -Deval.node-settings="
+                                + String.join(
+                                        ",",
+                                        RelevanceEvaluation.NODE_SETTINGS.entrySet().stream()
+                                                .map(setting -> setting.getKey() + "=" + setting.getValue())
+                                                .toList()))
+                + (RelevanceEvaluation.LEVERS.isEmpty()
+                        ? ""
+                        : " -Deval.levers="
+                                + String.join(
+                                        ",",
+                                        RelevanceEvaluation.LEVERS.stream()
+                                                .map(lever ->
+                                                        lever.getFileName().toString())
+                                                .toList()));
         if (config.sideBySide() == false) {
             return levers;
         }

@@ -21,6 +21,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.crossencoder.opensearch.integ.OpenSearchNode;
 import org.crossencoder.opensearch.integ.RestClient;
@@ -109,6 +111,16 @@ public final class RelevanceEvaluation {
             .filter(lever -> lever.isBlank() == false)
             .map(lever -> Paths.get(lever).toAbsolutePath())
             .toList();
+
+    /**
+     * Node settings of the run ({@code -Deval.node-settings=key=value,...}), e.g. another inference batch size: the
+     * report's section and command say them.
+     */
+    static final Map<String, String> NODE_SETTINGS = Arrays.stream(
+                    System.getProperty("eval.node-settings", "").split(","))
+            .filter(setting -> setting.isBlank() == false)
+            .map(setting -> setting.split("=", 2))
+            .collect(Collectors.toMap(kv -> kv[0].strip(), kv -> kv[1].strip(), (a, b) -> b, TreeMap::new));
 
     /** A way the rescorer combines the BM25 and cross-encoder scores: its options, as a request spells them. */
     record Combination(Map<String, Object> options) {
@@ -200,7 +212,7 @@ public final class RelevanceEvaluation {
                 "eval-node",
                 config.modelsSource(),
                 List.of(config.model()),
-                Map.of("discovery.type", "single-node"),
+                nodeSettings(),
                 config.sideBySide() ? "2g" : "768m",
                 directory -> {
                     for (Path lever : LEVERS) {
@@ -215,6 +227,12 @@ public final class RelevanceEvaluation {
                 })) {
             new RelevanceEvaluation(node.client(), config).run();
         }
+    }
+
+    private static Map<String, String> nodeSettings() {
+        Map<String, String> settings = new TreeMap<>(NODE_SETTINGS);
+        settings.put("discovery.type", "single-node");
+        return settings;
     }
 
     /** Copies a model directory's files into a node's models path, under the directory's own name. */
@@ -479,6 +497,7 @@ public final class RelevanceEvaluation {
                 + (config.sideBySide() ? ":side-by-side" : "")
                 + (config.firstStages() ? ":first-stages" : "")
                 + (LEVERS.isEmpty() ? "" : ":levers")
+                + (NODE_SETTINGS.isEmpty() ? "" : ":" + NODE_SETTINGS.toString().replace(" ", ""))
                 + (config.queryLimit() < Integer.MAX_VALUE ? ":" + config.queryLimit() + "-queries" : "")
                 + (RERANK_FIELDS.equals(List.of("title", "text")) ? "" : ":fields-" + String.join("-", RERANK_FIELDS));
     }
