@@ -48,6 +48,15 @@ public final class Ensemble {
         return members;
     }
 
+    /** The ensemble as a request names it: its models with their weights, and whether it scores with probabilities. */
+    public ModelSelection selection() {
+        return new ModelSelection(
+                members.stream()
+                        .map(member -> new ModelSelection.Member(member.model().name(), member.weight(), null))
+                        .toList(),
+                probability);
+    }
+
     /** The first model: it cuts passages into windows for all of them, and its windows are the ones shown. */
     public CrossEncoderModel lead() {
         return members.get(0).model();
@@ -123,7 +132,7 @@ public final class Ensemble {
             }
             scores[passage] = (float) sum;
             if (windows != null && lead.windows(passage) != null) {
-                windows[passage] = lead.windows(passage).withScores(logit -> transform(0, logit));
+                windows[passage] = lead.windows(passage).withScores(logit -> transform(0, (float) logit));
             }
         }
         return new PassageScores(scores, scored, timedOut, windows, raw.toArray(PassageScores[]::new));

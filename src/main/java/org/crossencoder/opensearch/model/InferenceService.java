@@ -126,10 +126,7 @@ public final class InferenceService {
      */
     public Ensemble ensemble(ModelSelection selection, @Nullable String plannedOn) {
         List<Ensemble.Member> members = new ArrayList<>(selection.size());
-        if (selection.members().isEmpty()) {
-            members.add(new Ensemble.Member(model(null), 1f));
-        }
-        for (ModelSelection.Member member : selection.members()) {
+        for (ModelSelection.Member member : members(selection)) {
             CrossEncoderModel model = member.fingerprint() == null
                     ? model(member.name())
                     : plannedModel(member.name(), member.fingerprint(), plannedOn);
@@ -175,9 +172,14 @@ public final class InferenceService {
 
     /** The names of the selected models, the default model's when it names none. */
     public List<String> names(ModelSelection selection) {
+        return members(selection).stream().map(ModelSelection.Member::name).toList();
+    }
+
+    /** The selected models, or the default model (weight 1, not pinned) when the selection names none. */
+    private List<ModelSelection.Member> members(ModelSelection selection) {
         return selection.members().isEmpty()
-                ? List.of(requireDefaultModel())
-                : selection.members().stream().map(ModelSelection.Member::name).toList();
+                ? List.of(new ModelSelection.Member(requireDefaultModel(), 1f, null))
+                : selection.members();
     }
 
     /**
@@ -185,9 +187,7 @@ public final class InferenceService {
      * scores with the same files, or refuses. Unchanged when this node does not serve every model (nothing to pin).
      */
     public ModelSelection pin(ModelSelection selection) {
-        List<ModelSelection.Member> members = selection.members().isEmpty()
-                ? List.of(new ModelSelection.Member(requireDefaultModel(), 1f, null))
-                : selection.members();
+        List<ModelSelection.Member> members = members(selection);
         List<ModelSelection.Member> pinned = new ArrayList<>(members.size());
         for (ModelSelection.Member member : members) {
             ModelInfo local = registry.info(member.name());

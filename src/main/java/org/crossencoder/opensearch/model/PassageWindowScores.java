@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.DoubleUnaryOperator;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
 import org.opensearch.core.common.io.stream.Writeable;
@@ -65,18 +66,12 @@ public record PassageWindowScores(
     }
 
     /** The same windows, each score mapped by {@code transform} (which keeps their order). */
-    PassageWindowScores withScores(FloatUnaryOperator transform) {
+    PassageWindowScores withScores(DoubleUnaryOperator transform) {
         float[] transformed = new float[scores.length];
         for (int i = 0; i < scores.length; i++) {
-            transformed[i] = transform.apply(scores[i]);
+            transformed[i] = (float) transform.applyAsDouble(scores[i]);
         }
         return new PassageWindowScores(starts, ends, transformed, bestText, bestInFields);
-    }
-
-    /** A function of a float to a float, without boxing. */
-    @FunctionalInterface
-    interface FloatUnaryOperator {
-        float apply(float value);
     }
 
     /** The same windows, the best one located in the fields the passage was read from. */

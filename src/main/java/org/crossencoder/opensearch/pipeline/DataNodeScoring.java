@@ -67,7 +67,8 @@ final class DataNodeScoring {
                     .computeIfAbsent(hits[i].getShard().getNodeId(), node -> new ArrayList<>())
                     .add(i);
         }
-        ModelSelection pinned = pinned(ensemble);
+        // Every data node scores with the files and the transform this node resolved, or refuses.
+        ModelSelection pinned = inference.get().pin(ensemble.selection());
         List<PassageScores> parts = new ArrayList<>();
         List<int[]> partPositions = new ArrayList<>();
         GroupedActionListener<Boolean> allNodes = new GroupedActionListener<>(
@@ -104,19 +105,5 @@ final class DataNodeScoring {
                         return true;
                     }));
         });
-    }
-
-    /**
-     * The ensemble as a request names it, every model pinned to the version this node serves and the probability
-     * setting as resolved here: each data node scores with the same files and the same transform, or refuses.
-     */
-    private ModelSelection pinned(Ensemble ensemble) {
-        List<ModelSelection.Member> members = new ArrayList<>(ensemble.size());
-        for (Ensemble.Member member : ensemble.members()) {
-            String name = member.model().name();
-            members.add(new ModelSelection.Member(
-                    name, member.weight(), inference.get().registry().info(name).fingerprint()));
-        }
-        return new ModelSelection(members, ensemble.probability());
     }
 }
