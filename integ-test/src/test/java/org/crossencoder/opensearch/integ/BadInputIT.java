@@ -132,6 +132,47 @@ public class BadInputIT extends CrossEncoderIntegTestCase {
                 400,
                 "[model] must not be blank; leave it out to use the default model"));
         cases.add(new Case(
+                "models not an array",
+                "POST",
+                SEARCH,
+                rescore("5", crossEncoder(null, "\"q\"", "[\"passage\"]", "\"models\":" + tiny)),
+                400,
+                "models"));
+        cases.add(new Case(
+                "models entry a number",
+                "POST",
+                SEARCH,
+                rescore("5", crossEncoder(null, "\"q\"", "[\"passage\"]", "\"models\":[1]")),
+                400,
+                "[models] entry [0] is [1]"));
+        cases.add(new Case(
+                "models weight text",
+                "POST",
+                SEARCH,
+                rescore(
+                        "5",
+                        crossEncoder(
+                                null,
+                                "\"q\"",
+                                "[\"passage\"]",
+                                "\"models\":[{\"model\":" + tiny + ",\"weight\":\"heavy\"}]")),
+                400,
+                "each entry is a model name or"));
+        cases.add(new Case(
+                "probability text",
+                "POST",
+                SEARCH,
+                rescore("5", valid("\"probability\":\"maybe\"")),
+                400,
+                "probability"));
+        cases.add(new Case(
+                "rerank min_score text",
+                "POST",
+                RERANK,
+                rerank("\"model\":" + tiny + ",\"query_text\":\"q\",\"texts\":[\"a\"],\"min_score\":\"high\""),
+                400,
+                "min_score"));
+        cases.add(new Case(
                 "model unknown",
                 "POST",
                 SEARCH,
