@@ -18,6 +18,7 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.Callable;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
@@ -88,13 +89,8 @@ public final class NeuralSearchReranker {
                 .path("model_id");
         for (int i = 0; i < chunks; i++) {
             byte[] chunk = Arrays.copyOfRange(zip, i * CHUNK, Math.min(zip.length, (i + 1) * CHUNK));
-            RestClient.Response uploaded =
-                    client.requestBytes("POST", "/_plugins/_ml/models/" + modelId + "/upload_chunk/" + i, chunk);
-            // A 429 is OpenSearch's memory circuit breaker on a small heap holding garbage: retry, as a client should.
-            for (int retry = 0; uploaded.status() == 429 && retry < 10; retry++) {
-                Thread.sleep(1000);
-                uploaded = client.requestBytes("POST", "/_plugins/_ml/models/" + modelId + "/upload_chunk/" + i, chunk);
-            }
+            String path = "/_plugins/_ml/models/" + modelId + "/upload_chunk/" + i;
+            RestClient.Response uploaded = retryingWhileBreakerTrips(() -> client.requestBytes("POST", path, chunk));
             if (uploaded.raw().contains("Uploaded") == false) {
                 throw new IllegalStateException("chunk " + i + " of the model was refused: " + uploaded.raw());
             }
@@ -103,7 +99,12 @@ public final class NeuralSearchReranker {
                 .path("task_id");
         Instant deadline = Instant.now().plus(DEPLOY_TIMEOUT);
         while (true) {
-            String state = client.ok("GET", "/_plugins/_ml/tasks/" + task, null).path("state");
+            RestClient.Response polled =
+                    retryingWhileBreakerTrips(() -> client.request("GET", "/_plugins/_ml/tasks/" + task, null));
+            if (polled.status() != 200) {
+                throw new IllegalStateException("ml-commons did not report its deploy task: " + polled.raw());
+            }
+            String state = polled.path("state");
             if ("COMPLETED".equals(state)) {
                 break;
             }
@@ -135,6 +136,19 @@ public final class NeuralSearchReranker {
                         modelId,
                         documentFields.stream().map(f -> "\"" + f + "\"").toList()));
         return modelId;
+    }
+
+    /**
+     * A 429 is OpenSearch's parent circuit breaker on a heap holding garbage that a deploy made (the model's bytes
+     * pass through the heap several times): retry after a pause, as a client should.
+     */
+    private static RestClient.Response retryingWhileBreakerTrips(Callable<RestClient.Response> call) throws Exception {
+        RestClient.Response response = call.call();
+        for (int retry = 0; response.status() == 429 && retry < 10; retry++) {
+            Thread.sleep(1000);
+            response = call.call();
+        }
+        return response;
     }
 
     /**
