@@ -111,7 +111,9 @@ public class CrossEncoderPlugin extends Plugin implements SearchPlugin, SearchPi
         this.threadPool.set(threadPool);
         this.clusterService.set(clusterService);
         CrossEncoderModel.InferenceOptions options = new CrossEncoderModel.InferenceOptions(
-                CrossEncoderSettings.BATCH_SIZE.get(settings), CrossEncoderSettings.INTRA_OP_THREADS.get(settings));
+                CrossEncoderSettings.BATCH_SIZE.get(settings),
+                CrossEncoderSettings.BATCH_TOKENS.get(settings),
+                CrossEncoderSettings.INTRA_OP_THREADS.get(settings));
         try {
             registry.set(ModelRegistry.load(
                     CrossEncoderSettings.modelsPath(environment),

@@ -38,18 +38,26 @@ public final class CrossEncoderModel extends AbstractRefCounted implements Close
     static final String TOKEN_TYPE_IDS = "token_type_ids";
 
     /**
-     * Knobs that are the node's, not the model's. The last four exist so that the benchmark can measure what
-     * they are worth (docs/BENCHMARKS.md); the plugin always sorts, optimises fully, uses the arena and does not spin.
+     * Knobs that are the node's, not the model's. A batch holds at most {@code batchSize} pairs and, beyond its first
+     * pair, at most {@code batchTokens} tokens once padded (pairs x its longest pair). The last four exist so that the
+     * benchmark can measure what they are worth (docs/BENCHMARKS.md); the plugin always sorts, optimises fully, uses
+     * the arena and does not spin.
      */
     public record InferenceOptions(
             int batchSize,
+            int batchTokens,
             int intraOpThreads,
             boolean sortByLength,
             OrtSession.SessionOptions.OptLevel optimization,
             boolean memoryArena,
             boolean spinning) {
+        public InferenceOptions(int batchSize, int batchTokens, int intraOpThreads) {
+            this(batchSize, batchTokens, intraOpThreads, true, OrtSession.SessionOptions.OptLevel.ALL_OPT, true, false);
+        }
+
+        /** Batches bounded in pairs only. */
         public InferenceOptions(int batchSize, int intraOpThreads) {
-            this(batchSize, intraOpThreads, true, OrtSession.SessionOptions.OptLevel.ALL_OPT, true, false);
+            this(batchSize, Integer.MAX_VALUE, intraOpThreads);
         }
     }
 
@@ -183,6 +191,10 @@ public final class CrossEncoderModel extends AbstractRefCounted implements Close
 
     int batchSize() {
         return options.batchSize();
+    }
+
+    int batchTokens() {
+        return options.batchTokens();
     }
 
     boolean sortsByLength() {

@@ -18,7 +18,8 @@ import java.util.stream.IntStream;
 /**
  * One request's pairs as a sequence of small steps, so that the {@link InferenceScheduler} can interleave
  * requests and stop one between steps: first the passages are tokenized in chunks, then the pairs run in
- * batches sorted by token length (each batch padded only to its own longest pair). Several models that read the
+ * batches sorted by token length (each batch padded only to its own longest pair, and bounded in pairs and in
+ * padded tokens). Several models that read the
  * same tokens ({@link CrossEncoderModel#tokenization()}) share the tokenizing, and take turns on each batch, so that
  * a time limit leaves whole pairs scored by all of them.
  */
@@ -38,6 +39,7 @@ final class PairScoring implements InferenceScheduler.Work<List<PassageScores>> 
     private final BitSet[] scored;
     private int encoded;
     private int[] byLength;
+    private int[] orderedLengths;
     private int nextBatchStart;
     private int nextModel;
 
@@ -72,11 +74,12 @@ final class PairScoring implements InferenceScheduler.Work<List<PassageScores>> 
             encoded = end;
             if (encoded == encodings.length) {
                 byLength = lengthOrder();
+                orderedLengths = Arrays.stream(byLength).map(this::length).toArray();
             }
             return;
         }
         CrossEncoderModel model = models.get(nextModel);
-        int end = Math.min(byLength.length, nextBatchStart + models.get(0).batchSize());
+        int end = batchEnd();
         int[] batch = wantedBy(nextModel, Arrays.copyOfRange(byLength, nextBatchStart, end));
         if (batch.length > 0) {
             float[] batchScores = model.run(encodings, batch);
@@ -91,6 +94,33 @@ final class PairScoring implements InferenceScheduler.Work<List<PassageScores>> 
         }
     }
 
+    private int batchEnd() {
+        CrossEncoderModel lead = models.get(0);
+        return batchEnd(orderedLengths, nextBatchStart, lead.batchSize(), lead.batchTokens());
+    }
+
+    /**
+     * Where the batch that starts at {@code start} ends: up to {@code batchSize} pairs, while the batch padded to its
+     * longest pair stays within {@code batchTokens} (one pair at least). Long pairs so run in smaller batches, whose
+     * attention (batch x length squared) stays in the caches.
+     *
+     * @param lengths the pairs' token counts, in the order they run
+     */
+    static int batchEnd(int[] lengths, int start, int batchSize, int batchTokens) {
+        int limit = Math.min(lengths.length, start + batchSize);
+        int end = start + 1;
+        int width = lengths[start];
+        while (end < limit) {
+            int widened = Math.max(width, lengths[end]);
+            if ((long) (end - start + 1) * widened > batchTokens) {
+                break;
+            }
+            width = widened;
+            end++;
+        }
+        return end;
+    }
+
     private int[] wantedBy(int model, int[] batch) {
         if (wanted == null) {
             return batch;
@@ -98,11 +128,15 @@ final class PairScoring implements InferenceScheduler.Work<List<PassageScores>> 
         return Arrays.stream(batch).filter(wanted.get(model)::get).toArray();
     }
 
+    private int length(int passage) {
+        return encodings[passage].getIds().length;
+    }
+
     private int[] lengthOrder() {
         boolean sort = models.get(0).sortsByLength();
         return IntStream.range(0, encodings.length)
                 .boxed()
-                .sorted(Comparator.comparingInt(i -> sort ? encodings[i].getIds().length : 0))
+                .sorted(Comparator.comparingInt(i -> sort ? length(i) : 0))
                 .mapToInt(Integer::intValue)
                 .toArray();
     }

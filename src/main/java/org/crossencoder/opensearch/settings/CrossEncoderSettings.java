@@ -77,6 +77,14 @@ public final class CrossEncoderSettings {
             Setting.intSetting("plugins.cross_encoder.inference.batch_size", 8, 1, 1024, Property.NodeScope);
 
     /**
+     * Most tokens in one batch once padded (pairs x the longest pair's tokens; a batch always holds at least one pair).
+     * Long pairs then run in small batches and short ones up to {@code batch_size}: on 2 cores, abstracts of 250-400
+     * tokens ran fastest one by one and MS MARCO passages in batches of 8 (docs/BENCHMARKS.md).
+     */
+    public static final Setting<Integer> BATCH_TOKENS = Setting.intSetting(
+            "plugins.cross_encoder.inference.batch_tokens", 1024, 1, Integer.MAX_VALUE, Property.NodeScope);
+
+    /**
      * ONNX Runtime threads per running inference. The default shares the node's allocated processors among the
      * inference pool's threads, so that {@code size x intra_op_threads} never exceeds the cores the node has.
      */
@@ -136,6 +144,7 @@ public final class CrossEncoderSettings {
                 MAX_PAIRS_PER_REQUEST,
                 MAX_QUERY_TEXT_LENGTH,
                 BATCH_SIZE,
+                BATCH_TOKENS,
                 INTRA_OP_THREADS,
                 CACHE_SIZE,
                 ML_COMMONS_CHECK_INTERVAL,

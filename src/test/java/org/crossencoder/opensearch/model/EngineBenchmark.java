@@ -42,13 +42,30 @@ public final class EngineBenchmark {
     record Config(
             Path model,
             int batchSize,
+            int batchTokens,
             int threads,
             boolean sorted,
             OrtSession.SessionOptions.OptLevel optimization,
             boolean arena,
             boolean spinning) {
         Config(Path model, int batchSize, int threads, boolean sorted) {
-            this(model, batchSize, threads, sorted, OrtSession.SessionOptions.OptLevel.ALL_OPT, true, false);
+            this(model, batchSize, Integer.MAX_VALUE, threads, sorted);
+        }
+
+        Config(Path model, int batchSize, int batchTokens, int threads, boolean sorted) {
+            this(
+                    model,
+                    batchSize,
+                    batchTokens,
+                    threads,
+                    sorted,
+                    OrtSession.SessionOptions.OptLevel.ALL_OPT,
+                    true,
+                    false);
+        }
+
+        Config(Path model, OrtSession.SessionOptions.OptLevel optimization, boolean arena, boolean spinning) {
+            this(model, 8, Integer.MAX_VALUE, 2, true, optimization, arena, spinning);
         }
     }
 
@@ -90,8 +107,8 @@ public final class EngineBenchmark {
         }
         StringBuilder table = new StringBuilder();
         table.append(
-                "| model | batch size | intra-op threads | sorted by length | graph optimisation | memory arena | threads spin | p50 ms / 100 pairs | pairs/s | padding overhead | GFLOP/s |\n");
-        table.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
+                "| model | batch size | batch tokens | intra-op threads | sorted by length | graph optimisation | memory arena | threads spin | p50 ms / 100 pairs | pairs/s | padding overhead | GFLOP/s |\n");
+        table.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         List<Config> configs = new ArrayList<>(List.of(
                 new Config(modelDir, 32, 2, true),
                 new Config(modelDir, 32, 2, false),
@@ -99,12 +116,24 @@ public final class EngineBenchmark {
                 new Config(modelDir, 8, 2, true),
                 new Config(modelDir, 100, 2, true),
                 new Config(modelDir, 32, 1, true),
-                new Config(modelDir, 8, 2, true, OrtSession.SessionOptions.OptLevel.BASIC_OPT, true, false),
-                new Config(modelDir, 8, 2, true, OrtSession.SessionOptions.OptLevel.NO_OPT, true, false),
-                new Config(modelDir, 8, 2, true, OrtSession.SessionOptions.OptLevel.ALL_OPT, false, false),
+                new Config(modelDir, OrtSession.SessionOptions.OptLevel.BASIC_OPT, true, false),
+                new Config(modelDir, OrtSession.SessionOptions.OptLevel.NO_OPT, true, false),
+                new Config(modelDir, OrtSession.SessionOptions.OptLevel.ALL_OPT, false, false),
                 // ONNX Runtime's default, which ML Commons keeps: worker threads spin between their tasks.
-                new Config(modelDir, 8, 2, true, OrtSession.SessionOptions.OptLevel.ALL_OPT, true, true),
-                new Config(modelDir, 1, 2, true, OrtSession.SessionOptions.OptLevel.ALL_OPT, true, true)));
+                new Config(modelDir, OrtSession.SessionOptions.OptLevel.ALL_OPT, true, true),
+                new Config(
+                        modelDir,
+                        1,
+                        Integer.MAX_VALUE,
+                        2,
+                        true,
+                        OrtSession.SessionOptions.OptLevel.ALL_OPT,
+                        true,
+                        true),
+                // Batches bounded in padded tokens as well (plugins.cross_encoder.inference.batch_tokens).
+                new Config(modelDir, 8, 512, 2, true),
+                new Config(modelDir, 8, 1024, 2, true),
+                new Config(modelDir, 8, 2048, 2, true)));
         String int8Property = System.getProperty("bench.int8");
         Path int8 = int8Property == null ? null : Paths.get(int8Property);
         if (int8 != null && Files.exists(int8.resolve(CrossEncoderModel.MODEL_FILE))) {
@@ -165,6 +194,7 @@ public final class EngineBenchmark {
             this.passages = passages;
             CrossEncoderModel.InferenceOptions options = new CrossEncoderModel.InferenceOptions(
                     config.batchSize(),
+                    config.batchTokens(),
                     config.threads(),
                     config.sorted(),
                     config.optimization(),
@@ -202,9 +232,10 @@ public final class EngineBenchmark {
             double p50 = millis.stream().sorted().toList().get(millis.size() / 2);
             return String.format(
                     Locale.ROOT,
-                    "| %s | %d | %d | %s | %s | %s | %s | %.0f | %.1f | %.0f%% | %.1f |%n",
+                    "| %s | %d | %s | %d | %s | %s | %s | %s | %.0f | %.1f | %.0f%% | %.1f |%n",
                     config.model().getFileName(),
                     config.batchSize(),
+                    config.batchTokens() == Integer.MAX_VALUE ? "-" : Integer.toString(config.batchTokens()),
                     config.threads(),
                     config.sorted() ? "yes" : "no",
                     config.optimization().name().toLowerCase(Locale.ROOT).replace("_opt", ""),
@@ -353,8 +384,8 @@ public final class EngineBenchmark {
     private static double padded(int[] lengths, Config config) {
         int[] order = config.sorted() ? Arrays.stream(lengths).sorted().toArray() : lengths;
         double total = 0;
-        for (int start = 0; start < order.length; start += config.batchSize()) {
-            int end = Math.min(order.length, start + config.batchSize());
+        for (int start = 0, end; start < order.length; start = end) {
+            end = PairScoring.batchEnd(order, start, config.batchSize(), config.batchTokens());
             total += (double) (end - start)
                     * Arrays.stream(order, start, end).max().orElse(0);
         }

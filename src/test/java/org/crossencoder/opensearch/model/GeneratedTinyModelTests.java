@@ -71,6 +71,22 @@ public class GeneratedTinyModelTests {
     }
 
     @Test
+    public void batchesBoundedInTokensScoreAsEachPairAlone() throws Exception {
+        List<String> passages = new ArrayList<>();
+        for (int i = 0; i < 9; i++) {
+            passages.add("museum ".repeat(i * i * 4));
+        }
+        // 40 tokens: the short passages run two or three at a time, the longer ones alone.
+        try (CrossEncoderModel tokenBounded =
+                CrossEncoderModel.load("tokens", dir, new CrossEncoderModel.InferenceOptions(8, 40, 1))) {
+            float[] scores = tokenBounded.score(TestModels.BERLIN_QUERY, passages);
+            for (int i = 0; i < passages.size(); i++) {
+                assertEquals("passage " + i, alone(TestModels.BERLIN_QUERY, passages.get(i)), scores[i], 1e-5f);
+            }
+        }
+    }
+
+    @Test
     public void thePairTemplateSeparatesQueryAndPassage() throws Exception {
         Encoding encoding = encoder.encode("how many", List.of("people live"))[0];
         assertArrayEquals(new long[] {0, 0, 0, 0, 1, 1, 1}, encoding.getTypeIds());
