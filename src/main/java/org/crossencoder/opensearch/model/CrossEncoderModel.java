@@ -37,11 +37,24 @@ public final class CrossEncoderModel extends AbstractRefCounted implements Close
     static final String ATTENTION_MASK = "attention_mask";
     static final String TOKEN_TYPE_IDS = "token_type_ids";
 
+    /** How ONNX Runtime's worker threads wait for their next task (measured in docs/BENCHMARKS.md). */
+    public enum Spinning {
+        /** They sleep at once: every operator of a batch pays for waking them. */
+        OFF,
+        /**
+         * They spin while a batch runs and sleep as soon as it returns ({@code session.force_spinning_stop}): the
+         * speed of spinning, and the cores are the node's between batches.
+         */
+        DURING_RUN,
+        /** ONNX Runtime's default, which ML Commons keeps: they go on spinning after a batch returns. */
+        ALWAYS
+    }
+
     /**
      * Knobs that are the node's, not the model's. A batch holds at most {@code batchSize} pairs and, beyond its first
      * pair, at most {@code batchTokens} tokens once padded (pairs x its longest pair). The last four exist so that the
      * benchmark can measure what they are worth (docs/BENCHMARKS.md); the plugin always sorts, optimises fully, uses
-     * the arena and does not spin.
+     * the arena and spins during runs only.
      */
     public record InferenceOptions(
             int batchSize,
@@ -50,9 +63,16 @@ public final class CrossEncoderModel extends AbstractRefCounted implements Close
             boolean sortByLength,
             OrtSession.SessionOptions.OptLevel optimization,
             boolean memoryArena,
-            boolean spinning) {
+            Spinning spinning) {
         public InferenceOptions(int batchSize, int batchTokens, int intraOpThreads) {
-            this(batchSize, batchTokens, intraOpThreads, true, OrtSession.SessionOptions.OptLevel.ALL_OPT, true, false);
+            this(
+                    batchSize,
+                    batchTokens,
+                    intraOpThreads,
+                    true,
+                    OrtSession.SessionOptions.OptLevel.ALL_OPT,
+                    true,
+                    Spinning.DURING_RUN);
         }
 
         /** Batches bounded in pairs only. */
@@ -142,8 +162,11 @@ public final class CrossEncoderModel extends AbstractRefCounted implements Close
         sessionOptions.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
         sessionOptions.setIntraOpNumThreads(options.intraOpThreads());
         sessionOptions.setInterOpNumThreads(1);
-        // Spinning threads would burn the cores the node needs for indexing and search between batches.
-        sessionOptions.addConfigEntry("session.intra_op.allow_spinning", options.spinning() ? "1" : "0");
+        sessionOptions.addConfigEntry(
+                "session.intra_op.allow_spinning", options.spinning() == Spinning.OFF ? "0" : "1");
+        // Threads still spinning after a batch would burn the cores the node needs for search between batches.
+        sessionOptions.addConfigEntry(
+                "session.force_spinning_stop", options.spinning() == Spinning.DURING_RUN ? "1" : "0");
         return sessionOptions;
     }
 

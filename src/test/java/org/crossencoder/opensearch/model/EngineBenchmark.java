@@ -23,6 +23,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.crossencoder.opensearch.eval.BenchmarkReport;
+import org.crossencoder.opensearch.model.CrossEncoderModel.Spinning;
+import org.crossencoder.opensearch.settings.CrossEncoderSettings;
+import org.opensearch.common.settings.Settings;
 import org.opensearch.common.xcontent.XContentHelper;
 import org.opensearch.common.xcontent.json.JsonXContent;
 
@@ -47,7 +50,7 @@ public final class EngineBenchmark {
             boolean sorted,
             OrtSession.SessionOptions.OptLevel optimization,
             boolean arena,
-            boolean spinning) {
+            Spinning spinning) {
         Config(Path model, int batchSize, int threads, boolean sorted) {
             this(model, batchSize, Integer.MAX_VALUE, threads, sorted);
         }
@@ -61,11 +64,16 @@ public final class EngineBenchmark {
                     sorted,
                     OrtSession.SessionOptions.OptLevel.ALL_OPT,
                     true,
-                    false);
+                    Spinning.DURING_RUN);
         }
 
-        Config(Path model, OrtSession.SessionOptions.OptLevel optimization, boolean arena, boolean spinning) {
-            this(model, 8, Integer.MAX_VALUE, 2, true, optimization, arena, spinning);
+        Config(
+                Path model,
+                int batchTokens,
+                OrtSession.SessionOptions.OptLevel optimization,
+                boolean arena,
+                Spinning spinning) {
+            this(model, 8, batchTokens, 2, true, optimization, arena, spinning);
         }
     }
 
@@ -109,31 +117,28 @@ public final class EngineBenchmark {
         table.append(
                 "| model | batch size | batch tokens | intra-op threads | sorted by length | graph optimisation | memory arena | threads spin | p50 ms / 100 pairs | pairs/s | padding overhead | GFLOP/s |\n");
         table.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        OrtSession.SessionOptions.OptLevel all = OrtSession.SessionOptions.OptLevel.ALL_OPT;
+        int plugin = CrossEncoderSettings.BATCH_TOKENS.getDefault(Settings.EMPTY);
         List<Config> configs = new ArrayList<>(List.of(
+                // Batches bounded in pairs only.
                 new Config(modelDir, 32, 2, true),
                 new Config(modelDir, 32, 2, false),
                 new Config(modelDir, 1, 2, true),
                 new Config(modelDir, 8, 2, true),
                 new Config(modelDir, 100, 2, true),
                 new Config(modelDir, 32, 1, true),
-                new Config(modelDir, OrtSession.SessionOptions.OptLevel.BASIC_OPT, true, false),
-                new Config(modelDir, OrtSession.SessionOptions.OptLevel.NO_OPT, true, false),
-                new Config(modelDir, OrtSession.SessionOptions.OptLevel.ALL_OPT, false, false),
-                // ONNX Runtime's default, which ML Commons keeps: worker threads spin between their tasks.
-                new Config(modelDir, OrtSession.SessionOptions.OptLevel.ALL_OPT, true, true),
-                new Config(
-                        modelDir,
-                        1,
-                        Integer.MAX_VALUE,
-                        2,
-                        true,
-                        OrtSession.SessionOptions.OptLevel.ALL_OPT,
-                        true,
-                        true),
-                // Batches bounded in padded tokens as well (plugins.cross_encoder.inference.batch_tokens).
+                // The plugin's defaults, and each of its other choices changed alone.
+                new Config(modelDir, 8, plugin, 2, true),
                 new Config(modelDir, 8, 512, 2, true),
-                new Config(modelDir, 8, 1024, 2, true),
-                new Config(modelDir, 8, 2048, 2, true)));
+                new Config(modelDir, 8, 2048, 2, true),
+                new Config(modelDir, plugin, OrtSession.SessionOptions.OptLevel.BASIC_OPT, true, Spinning.DURING_RUN),
+                new Config(modelDir, plugin, OrtSession.SessionOptions.OptLevel.NO_OPT, true, Spinning.DURING_RUN),
+                new Config(modelDir, plugin, all, false, Spinning.DURING_RUN),
+                new Config(modelDir, plugin, all, true, Spinning.OFF),
+                new Config(modelDir, plugin, all, true, Spinning.ALWAYS),
+                // As ML Commons runs: one pair per call, ONNX Runtime's default spinning.
+                new Config(modelDir, 1, Integer.MAX_VALUE, 2, true, all, true, Spinning.ALWAYS),
+                new Config(modelDir, 1, Integer.MAX_VALUE, 2, true, all, true, Spinning.OFF)));
         String int8Property = System.getProperty("bench.int8");
         Path int8 = int8Property == null ? null : Paths.get(int8Property);
         if (int8 != null && Files.exists(int8.resolve(CrossEncoderModel.MODEL_FILE))) {
@@ -240,7 +245,7 @@ public final class EngineBenchmark {
                     config.sorted() ? "yes" : "no",
                     config.optimization().name().toLowerCase(Locale.ROOT).replace("_opt", ""),
                     config.arena() ? "on" : "off",
-                    config.spinning() ? "yes" : "no",
+                    config.spinning().name().toLowerCase(Locale.ROOT).replace('_', ' '),
                     p50,
                     millis.size() * PAIRS_PER_REQUEST / seconds,
                     100 * (paddedTokens / realTokens - 1),
