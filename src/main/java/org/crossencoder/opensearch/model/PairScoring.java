@@ -19,9 +19,8 @@ import java.util.stream.IntStream;
  * One request's pairs as a sequence of small steps, so that the {@link InferenceScheduler} can interleave
  * requests and stop one between steps: first the passages are tokenized in chunks, then the pairs run in
  * batches sorted by token length (each batch padded only to its own longest pair, and bounded in pairs and in
- * padded tokens). Several models that read the
- * same tokens ({@link CrossEncoderModel#tokenization()}) share the tokenizing, and take turns on each batch, so that
- * a time limit leaves whole pairs scored by all of them.
+ * padded tokens). Several models that read the same tokens ({@link CrossEncoderModel#tokenization()}) share the
+ * tokenizing, and take turns on each batch, so that a time limit leaves whole pairs scored by all of them.
  */
 final class PairScoring implements InferenceScheduler.Work<List<PassageScores>> {
 

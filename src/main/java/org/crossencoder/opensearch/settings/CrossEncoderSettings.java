@@ -79,7 +79,7 @@ public final class CrossEncoderSettings {
     /**
      * Most tokens in one batch once padded (pairs x the longest pair's tokens; a batch always holds at least one pair).
      * Long pairs then run in small batches and short ones up to {@code batch_size}: on 2 cores, abstracts of 250-400
-     * tokens ran fastest one by one and MS MARCO passages in batches of 8 (docs/BENCHMARKS.md).
+     * tokens ran fastest two or three at a time and MS MARCO passages eight at a time (docs/BENCHMARKS.md).
      */
     public static final Setting<Integer> BATCH_TOKENS = Setting.intSetting(
             "plugins.cross_encoder.inference.batch_tokens", 1024, 1, Integer.MAX_VALUE, Property.NodeScope);
