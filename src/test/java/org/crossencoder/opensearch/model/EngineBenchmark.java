@@ -42,6 +42,9 @@ public final class EngineBenchmark {
 
     private static final int PAIRS_PER_REQUEST = 100;
 
+    /** How long the benchmark watches the process's CPU time after each request. */
+    private static final int IDLE_MILLIS = 100;
+
     record Config(
             Path model,
             int batchSize,
@@ -114,9 +117,11 @@ public final class EngineBenchmark {
                     matmulGflops(matmul, 2)));
         }
         StringBuilder table = new StringBuilder();
-        table.append(
-                "| model | batch size | batch tokens | intra-op threads | sorted by length | graph optimisation | memory arena | threads spin | p50 ms / 100 pairs | pairs/s | padding overhead | GFLOP/s |\n");
-        table.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        table.append(String.format(
+                Locale.ROOT,
+                "| model | batch size | batch tokens | intra-op threads | sorted by length | graph optimisation | memory arena | threads spin | p50 ms / 100 pairs | pairs/s | padding overhead | GFLOP/s | CPU ms in the %d ms after a request |\n",
+                IDLE_MILLIS));
+        table.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         OrtSession.SessionOptions.OptLevel all = OrtSession.SessionOptions.OptLevel.ALL_OPT;
         int plugin = CrossEncoderSettings.BATCH_TOKENS.getDefault(Settings.EMPTY);
         List<Config> configs = new ArrayList<>(List.of(
@@ -191,7 +196,7 @@ public final class EngineBenchmark {
         private final CrossEncoderModel model;
         private final PairEncoder encoder;
         private final List<Double> millis = new ArrayList<>();
-        private double realTokens, paddedTokens, flops, seconds;
+        private double realTokens, paddedTokens, flops, seconds, idleCpuMillis;
 
         Measurement(Config config, List<String> queries, List<String> passages) throws Exception {
             this.config = config;
@@ -230,14 +235,33 @@ public final class EngineBenchmark {
                 double elapsed = (System.nanoTime() - start) / 1e6;
                 millis.add(elapsed);
                 seconds += elapsed / 1000;
+                idleCpuMillis += cpuMillisWhileIdle();
             }
+        }
+
+        /**
+         * The process's CPU time over the {@value #IDLE_MILLIS} ms after a request returned, with nothing to run:
+         * what ONNX Runtime's threads take from the node between requests.
+         */
+        private static double cpuMillisWhileIdle() throws InterruptedException {
+            long before = processCpuNanos();
+            Thread.sleep(IDLE_MILLIS);
+            return (processCpuNanos() - before) / 1e6;
+        }
+
+        private static long processCpuNanos() {
+            return ProcessHandle.current()
+                    .info()
+                    .totalCpuDuration()
+                    .orElseThrow()
+                    .toNanos();
         }
 
         String row() {
             double p50 = millis.stream().sorted().toList().get(millis.size() / 2);
             return String.format(
                     Locale.ROOT,
-                    "| %s | %d | %s | %d | %s | %s | %s | %s | %.0f | %.1f | %.0f%% | %.1f |%n",
+                    "| %s | %d | %s | %d | %s | %s | %s | %s | %.0f | %.1f | %.0f%% | %.1f | %.0f |%n",
                     config.model().getFileName(),
                     config.batchSize(),
                     config.batchTokens() == Integer.MAX_VALUE ? "-" : Integer.toString(config.batchTokens()),
@@ -249,7 +273,8 @@ public final class EngineBenchmark {
                     p50,
                     millis.size() * PAIRS_PER_REQUEST / seconds,
                     100 * (paddedTokens / realTokens - 1),
-                    flops / seconds / 1e9);
+                    flops / seconds / 1e9,
+                    idleCpuMillis / millis.size());
         }
 
         @Override
