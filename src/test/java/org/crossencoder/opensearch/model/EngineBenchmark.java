@@ -123,7 +123,7 @@ public final class EngineBenchmark {
                 IDLE_MILLIS));
         table.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         OrtSession.SessionOptions.OptLevel all = OrtSession.SessionOptions.OptLevel.ALL_OPT;
-        int plugin = CrossEncoderSettings.BATCH_TOKENS.getDefault(Settings.EMPTY);
+        int pluginTokens = CrossEncoderSettings.BATCH_TOKENS.getDefault(Settings.EMPTY);
         List<Config> configs = new ArrayList<>(List.of(
                 // Batches bounded in pairs only.
                 new Config(modelDir, 32, 2, true),
@@ -133,14 +133,20 @@ public final class EngineBenchmark {
                 new Config(modelDir, 100, 2, true),
                 new Config(modelDir, 32, 1, true),
                 // The plugin's defaults, and each of its other choices changed alone.
-                new Config(modelDir, 8, plugin, 2, true),
+                new Config(modelDir, 8, pluginTokens, 2, true),
                 new Config(modelDir, 8, 512, 2, true),
                 new Config(modelDir, 8, 2048, 2, true),
-                new Config(modelDir, plugin, OrtSession.SessionOptions.OptLevel.BASIC_OPT, true, Spinning.DURING_RUN),
-                new Config(modelDir, plugin, OrtSession.SessionOptions.OptLevel.NO_OPT, true, Spinning.DURING_RUN),
-                new Config(modelDir, plugin, all, false, Spinning.DURING_RUN),
-                new Config(modelDir, plugin, all, true, Spinning.OFF),
-                new Config(modelDir, plugin, all, true, Spinning.ALWAYS),
+                new Config(
+                        modelDir,
+                        pluginTokens,
+                        OrtSession.SessionOptions.OptLevel.BASIC_OPT,
+                        true,
+                        Spinning.DURING_RUN),
+                new Config(
+                        modelDir, pluginTokens, OrtSession.SessionOptions.OptLevel.NO_OPT, true, Spinning.DURING_RUN),
+                new Config(modelDir, pluginTokens, all, false, Spinning.DURING_RUN),
+                new Config(modelDir, pluginTokens, all, true, Spinning.OFF),
+                new Config(modelDir, pluginTokens, all, true, Spinning.ALWAYS),
                 // As ML Commons runs: one pair per call, ONNX Runtime's default spinning.
                 new Config(modelDir, 1, Integer.MAX_VALUE, 2, true, all, true, Spinning.ALWAYS),
                 new Config(modelDir, 1, Integer.MAX_VALUE, 2, true, all, true, Spinning.OFF)));
