@@ -16,6 +16,8 @@ import java.nio.file.Paths;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.function.Predicate;
 import org.crossencoder.opensearch.eval.NeuralSearchReranker;
 import org.crossencoder.opensearch.model.TestModels;
 import org.junit.Test;
@@ -105,14 +107,10 @@ public class MlCommonsModelsIT {
                     undeployed.raw(),
                     containsString("ML Commons model [" + modelId + "] is [UNDEPLOYED] in ML Commons"));
             // Each node checks ML Commons on its own clock: the other one drops the model within its interval too.
-            Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
-            while ((models = client.ok("GET", "/_plugins/cross_encoder/models", null))
-                    .raw()
-                    .contains(hash)) {
-                assertTrue(
-                        "a node still serves it: " + models.raw(), Instant.now().isBefore(deadline));
-                Thread.sleep(500);
-            }
+            await(
+                    "a node still serves it",
+                    () -> client.ok("GET", "/_plugins/cross_encoder/models", null),
+                    response -> response.raw().contains(hash) == false);
 
             // Deleted: a 404 naming it.
             client.ok("DELETE", "/_plugins/_ml/models/" + modelId, null);
@@ -150,14 +148,24 @@ public class MlCommonsModelsIT {
     }
 
     private static RestClient.Response awaitStatus(RestClient client, String model, int status) throws Exception {
+        return await(
+                "still not " + status,
+                () -> client.request("POST", "/claims/_search", rescore(model)),
+                response -> response.status() == status);
+    }
+
+    /** Asks until the answer is the one awaited, for at most a minute. */
+    private static RestClient.Response await(
+            String failure, Callable<RestClient.Response> ask, Predicate<RestClient.Response> awaited)
+            throws Exception {
         Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
         while (true) {
-            RestClient.Response response = client.request("POST", "/claims/_search", rescore(model));
-            if (response.status() == status) {
+            RestClient.Response response = ask.call();
+            if (awaited.test(response)) {
                 return response;
             }
             assertTrue(
-                    "still " + response.status() + ": " + response.raw(),
+                    failure + " (" + response.status() + "): " + response.raw(),
                     Instant.now().isBefore(deadline));
             Thread.sleep(500);
         }
