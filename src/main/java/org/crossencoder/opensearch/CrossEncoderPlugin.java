@@ -107,7 +107,7 @@ public class CrossEncoderPlugin extends Plugin implements SearchPlugin, SearchPi
             IndexNameExpressionResolver indexNameExpressionResolver,
             Supplier<RepositoriesService> repositoriesServiceSupplier) {
         Settings settings = environment.settings();
-        CrossEncoderSettings.checkProcessorBudget(settings);
+        CrossEncoderSettings.checkInferencePool(settings);
         this.threadPool.set(threadPool);
         this.clusterService.set(clusterService);
         CrossEncoderModel.InferenceOptions options = new CrossEncoderModel.InferenceOptions(
@@ -133,6 +133,7 @@ public class CrossEncoderPlugin extends Plugin implements SearchPlugin, SearchPi
                 clusterService.getNodeName(),
                 CrossEncoderSettings.INFERENCE_THREAD_POOL,
                 threadPool.executor(CrossEncoderSettings.INFERENCE_THREAD_POOL),
+                retry -> threadPool.schedule(retry, TimeValue.timeValueMillis(1), ThreadPool.Names.GENERIC),
                 pool.getMax(),
                 (int) pool.getQueueSize().singles(),
                 System::nanoTime);

@@ -12,10 +12,10 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.PriorityQueue;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
-import org.opensearch.common.util.concurrent.AbstractRunnable;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.concurrency.OpenSearchRejectedExecutionException;
 
@@ -50,6 +50,7 @@ public final class InferenceScheduler {
     private final String nodeName;
     private final String poolName;
     private final Executor executor;
+    private final Consumer<Runnable> retryLater;
     private final int workers;
     private final int queueSize;
     private final LongSupplier nanoTime;
@@ -62,14 +63,26 @@ public final class InferenceScheduler {
     /** The service time of the job picked last: where a new job starts, so it neither jumps nor waits out the others. */
     private long virtualTime;
 
+    /**
+     * @param executor   the inference pool, which runs the workers
+     * @param retryLater runs a task a moment later (a millisecond), off the caller's thread: a worker's start that the
+     *                   pool refused while its last worker was ending
+     */
     public InferenceScheduler(
-            String nodeName, String poolName, Executor executor, int workers, int queueSize, LongSupplier nanoTime) {
+            String nodeName,
+            String poolName,
+            Executor executor,
+            Consumer<Runnable> retryLater,
+            int workers,
+            int queueSize,
+            LongSupplier nanoTime) {
         if (workers < 1) {
             throw new IllegalArgumentException("[" + poolName + "] needs at least one thread");
         }
         this.nodeName = nodeName;
         this.poolName = poolName;
         this.executor = executor;
+        this.retryLater = retryLater;
         this.workers = workers;
         // A negative queue size is OpenSearch's way to say unbounded.
         this.queueSize = queueSize < 0 ? Integer.MAX_VALUE - workers : queueSize;
@@ -123,21 +136,21 @@ public final class InferenceScheduler {
         return new Load(admitted - waiting.size(), waiting.size());
     }
 
+    /**
+     * Starts a worker thread. A worker that just found no job left still holds its pool thread for a moment; with a pool
+     * queue smaller than the pool (e.g. {@code queue_size: 0}) a worker started meanwhile is refused, so the start is
+     * tried again a moment later. Only a shut-down pool fails the waiting jobs: none is ever left waiting for a worker that
+     * will not come.
+     */
     private void startWorker() {
         try {
-            executor.execute(new AbstractRunnable() {
-                @Override
-                protected void doRun() {
-                    work();
-                }
-
-                @Override
-                public void onFailure(Exception e) {
-                    logger.error("cross-encoder inference worker failed", e);
-                }
-            });
+            // A plain Runnable: OpenSearch's executors hand an AbstractRunnable its rejection instead of throwing it.
+            executor.execute(this::runWorker);
         } catch (OpenSearchRejectedExecutionException e) {
-            // Only when the node is shutting down: nobody will take the waiting jobs, so fail them.
+            if (e.isExecutorShutdown() == false) {
+                retryLater.accept(this::startWorker);
+                return;
+            }
             List<Job<?>> orphans;
             synchronized (this) {
                 activeWorkers--;
@@ -148,7 +161,17 @@ public final class InferenceScheduler {
                 waiting.clear();
                 admitted -= orphans.size();
             }
-            orphans.forEach(job -> job.fail(e));
+            for (Job<?> orphan : orphans) {
+                orphan.fail(e);
+            }
+        }
+    }
+
+    private void runWorker() {
+        try {
+            work();
+        } catch (RuntimeException e) {
+            logger.error("cross-encoder inference worker failed", e);
         }
     }
 

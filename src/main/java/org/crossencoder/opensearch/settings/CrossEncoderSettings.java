@@ -158,10 +158,11 @@ public final class CrossEncoderSettings {
     }
 
     /**
-     * Refuses a configuration whose inferences, all running at once, would ask ONNX Runtime for more threads
-     * than the node has processors: they would only slow each other and the node's search and indexing down.
+     * Refuses an inference pool that cannot work well: one whose inferences, all running at once, would ask ONNX Runtime
+     * for more threads than the node has processors (they would only slow each other and the node's search and indexing
+     * down), or one without a queue.
      */
-    public static void checkProcessorBudget(Settings settings) {
+    public static void checkInferencePool(Settings settings) {
         int pool = inferencePoolSize(settings);
         int intraOp = INTRA_OP_THREADS.get(settings);
         int processors = OpenSearchExecutors.allocatedProcessors(settings);
@@ -179,6 +180,16 @@ public final class CrossEncoderSettings {
                     + " threads, more than the node's "
                     + processors
                     + " allocated processors; lower one of them");
+        }
+        // OpenSearch's fixed pools hand work to a running thread only through their queue: with none, every task is
+        // refused once the pool's threads exist. The scheduler keeps its own queue; this one need only hold its
+        // workers.
+        int queueSize = settings.getAsInt(
+                "thread_pool." + INFERENCE_THREAD_POOL + ".queue_size", INFERENCE_THREAD_POOL_QUEUE_SIZE);
+        if (queueSize == 0 || queueSize < -1) {
+            throw new IllegalArgumentException("[thread_pool." + INFERENCE_THREAD_POOL + ".queue_size] is [" + queueSize
+                    + "]: it must be at least 1 (or -1, unbounded), as a fixed pool without a queue refuses every task once"
+                    + " its threads run; it is how many requests may wait for the model");
         }
     }
 

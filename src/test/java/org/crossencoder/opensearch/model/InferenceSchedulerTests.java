@@ -17,9 +17,16 @@ import static org.junit.Assert.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.Test;
+import org.opensearch.action.support.PlainActionFuture;
+import org.opensearch.common.settings.Settings;
 import org.opensearch.common.unit.TimeValue;
+import org.opensearch.common.util.concurrent.OpenSearchExecutors;
+import org.opensearch.common.util.concurrent.OpenSearchThreadPoolExecutor;
+import org.opensearch.common.util.concurrent.ThreadContext;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.concurrency.OpenSearchRejectedExecutionException;
 import org.opensearch.core.tasks.TaskCancelledException;
@@ -34,10 +41,12 @@ public class InferenceSchedulerTests {
 
     private long now;
     private final List<Runnable> workers = new ArrayList<>();
+    private final List<Runnable> retries = new ArrayList<>();
     private final List<String> trace = new ArrayList<>();
 
     private InferenceScheduler scheduler(int threads, int queueSize) {
-        return new InferenceScheduler("node-1", "cross_encoder_inference", workers::add, threads, queueSize, () -> now);
+        return new InferenceScheduler(
+                "node-1", "cross_encoder_inference", workers::add, retries::add, threads, queueSize, () -> now);
     }
 
     /** A work of {@code steps} steps, each taking {@code cost} nanoseconds on the test clock; its result is how many ran. */
@@ -244,5 +253,95 @@ public class InferenceSchedulerTests {
         assertEquals("b:1", after.result.get());
         assertThat(reported.get(0).getMessage(), containsString("listener bug"));
         assertTrue(workers.isEmpty());
+    }
+    /**
+     * A worker that just found the queue empty still holds its pool thread for a moment: a pool with no queue of its own
+     * ({@code queue_size: 0}) refuses a worker started meanwhile. The start is tried again a moment later, so the request
+     * runs instead of waiting forever for a worker that never comes.
+     */
+    @Test
+    public void aWorkerRefusedByAPoolStillBusyWithTheLastOneStartsAMomentLater() {
+        int[] refusals = {2};
+        InferenceScheduler scheduler = new InferenceScheduler(
+                "node-1",
+                "cross_encoder_inference",
+                worker -> {
+                    if (refusals[0]-- > 0) {
+                        throw new OpenSearchRejectedExecutionException("pool busy", false);
+                    }
+                    workers.add(worker);
+                },
+                retries::add,
+                1,
+                0,
+                () -> now);
+        Outcome outcome = new Outcome();
+        scheduler.submit(new CountingWork("a", 2, 1), InferenceBudget.UNLIMITED, outcome);
+        assertEquals("refused once: one retry waits", 1, retries.size());
+        retries.remove(0).run();
+        retries.remove(0).run();
+        runWorkers();
+        assertEquals("a:2", outcome.result.get());
+        assertEquals(new InferenceScheduler.Load(0, 0), scheduler.load());
+    }
+
+    @Test
+    public void aShutDownPoolFailsTheWaitingRequestsInsteadOfLeavingThemWaiting() {
+        InferenceScheduler scheduler = new InferenceScheduler(
+                "node-1",
+                "cross_encoder_inference",
+                worker -> {
+                    throw new OpenSearchRejectedExecutionException("shutting down", true);
+                },
+                retries::add,
+                1,
+                10,
+                () -> now);
+        Outcome outcome = new Outcome();
+        scheduler.submit(new CountingWork("a", 1, 1), InferenceBudget.UNLIMITED, outcome);
+        assertThat(outcome.failure.get(), instanceOf(OpenSearchRejectedExecutionException.class));
+        assertTrue(retries.isEmpty());
+        assertEquals(new InferenceScheduler.Load(0, 0), scheduler.load());
+    }
+
+    /**
+     * On a real OpenSearch pool whose thread and queue are both taken: the request waits for them instead of waiting
+     * forever (the pool handed its rejection to the worker instead of throwing it, and nothing started one).
+     */
+    @Test
+    public void onARealPoolARefusedWorkerStartsOnceThePoolFrees() throws Exception {
+        ThreadContext threadContext = new ThreadContext(Settings.EMPTY);
+        OpenSearchThreadPoolExecutor pool = OpenSearchExecutors.newFixed(
+                "test/cross_encoder_inference", 1, 1, OpenSearchExecutors.daemonThreadFactory("test"), threadContext);
+        CountDownLatch release = new CountDownLatch(1);
+        try {
+            for (int i = 0; i < 2; i++) {
+                pool.execute(() -> {
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+            }
+            InferenceScheduler scheduler = new InferenceScheduler(
+                    "node-1", "cross_encoder_inference", pool, retries::add, 1, 1, System::nanoTime);
+            PlainActionFuture<String> outcome = PlainActionFuture.newFuture();
+            scheduler.submit(new CountingWork("a", 1, 1), InferenceBudget.UNLIMITED, outcome);
+            assertEquals("the start waits for a retry", 1, retries.size());
+            release.countDown();
+            while (outcome.isDone() == false) {
+                Thread.sleep(1);
+                // retries run on the test thread, the only one that adds them
+                List<Runnable> due = new ArrayList<>(retries);
+                retries.clear();
+                due.forEach(Runnable::run);
+            }
+            assertEquals("a:1", outcome.actionGet());
+        } finally {
+            release.countDown();
+            pool.shutdown();
+            assertTrue(pool.awaitTermination(10, TimeUnit.SECONDS));
+        }
     }
 }

@@ -32,7 +32,8 @@ public final class InlineInference implements Closeable {
                 registry,
                 new MlCommonsModels(null, registry, null, null, () -> TimeValue.timeValueSeconds(10)),
                 new ThreadContext(Settings.EMPTY),
-                new InferenceScheduler("node-1", "cross_encoder_inference", Runnable::run, 1, 10, System::nanoTime),
+                new InferenceScheduler(
+                        "node-1", "cross_encoder_inference", Runnable::run, Runnable::run, 1, 10, System::nanoTime),
                 new ClusterSettings(Settings.EMPTY, new HashSet<>(CrossEncoderSettings.all())));
     }
 

@@ -33,7 +33,7 @@ public class CrossEncoderSettingsTests {
                 .put("thread_pool.cross_encoder_inference.size", 4)
                 .build();
         assertEquals("never zero", 1, (int) CrossEncoderSettings.INTRA_OP_THREADS.get(morePoolThanCores));
-        CrossEncoderSettings.checkProcessorBudget(twoInferences);
+        CrossEncoderSettings.checkInferencePool(twoInferences);
     }
 
     @Test
@@ -44,7 +44,7 @@ public class CrossEncoderSettingsTests {
                 .put("plugins.cross_encoder.inference.intra_op_threads", 2)
                 .build();
         IllegalArgumentException e =
-                assertThrows(IllegalArgumentException.class, () -> CrossEncoderSettings.checkProcessorBudget(tooMany));
+                assertThrows(IllegalArgumentException.class, () -> CrossEncoderSettings.checkInferencePool(tooMany));
         assertThat(
                 e.getMessage(),
                 containsString(
@@ -55,6 +55,29 @@ public class CrossEncoderSettingsTests {
                 .put("thread_pool.cross_encoder_inference.size", 4)
                 .build();
         assertThrows(
-                IllegalArgumentException.class, () -> CrossEncoderSettings.checkProcessorBudget(poolOfFourOnTwoCores));
+                IllegalArgumentException.class, () -> CrossEncoderSettings.checkInferencePool(poolOfFourOnTwoCores));
+    }
+
+    /** OpenSearch's fixed pools hand work to their threads only through their queue: without one the pool refuses all. */
+    @Test
+    public void anInferencePoolWithoutAQueueIsRefused() {
+        for (int queueSize : new int[] {0, -2}) {
+            Settings noQueue = Settings.builder()
+                    .put(processors(2))
+                    .put("thread_pool.cross_encoder_inference.queue_size", queueSize)
+                    .build();
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class, () -> CrossEncoderSettings.checkInferencePool(noQueue));
+            assertThat(
+                    e.getMessage(),
+                    containsString("[thread_pool.cross_encoder_inference.queue_size] is [" + queueSize
+                            + "]: it must be at least 1 (or -1, unbounded)"));
+        }
+        for (int queueSize : new int[] {1, -1}) {
+            CrossEncoderSettings.checkInferencePool(Settings.builder()
+                    .put(processors(2))
+                    .put("thread_pool.cross_encoder_inference.queue_size", queueSize)
+                    .build());
+        }
     }
 }
