@@ -119,8 +119,10 @@ final class PairEncoder implements Closeable {
     /**
      * The character ranges ({@code [start, end)} pairs, UTF-16 indices) of the windows a passage is read in: at most
      * {@code maxWindows} runs of {@code length} of its tokens, consecutive ones sharing up to {@code stride} tokens. Windows
-     * start and end at word boundaries (unless one word is longer than a window), so that tokenizing a window's text
-     * gives the tokens it covers. A passage of at most {@code length} tokens is one window: the whole text.
+     * start and end where the text has white space, so that a window never splits "and/or" or "1.89" (which a WordPiece
+     * tokenizer reads as several words); in a run of text without white space (e.g. Chinese), at a word the tokenizer
+     * found; inside a word only when one word fills the window. Tokenizing a window's text gives the tokens it covers.
+     * A passage of at most {@code length} tokens is one window: the whole text.
      */
     int[] windows(String passage, int length, int stride, int maxWindows) {
         Encoding alone = tokens(passage);
@@ -131,31 +133,77 @@ final class PairEncoder implements Closeable {
         }
         CharSpan[] spans = alone.getCharTokenSpans();
         boolean surrogates = passage.length() != passage.codePointCount(0, passage.length());
+        int[] starts = new int[tokens];
+        int[] ends = new int[tokens];
+        for (int t = 0; t < tokens; t++) {
+            starts[t] = utf16(passage, spans[t].getStart(), surrogates);
+            ends[t] = utf16(passage, spans[t].getEnd(), surrogates);
+        }
+        // Where a window may begin or end, best first: before token t at white space, else at a new word.
+        boolean[] atSpace = new boolean[tokens + 1];
+        boolean[] atWord = new boolean[tokens + 1];
+        atSpace[0] = atSpace[tokens] = atWord[0] = atWord[tokens] = true;
+        for (int t = 1; t < tokens; t++) {
+            atSpace[t] = whiteSpaceBetween(passage, ends[t - 1], starts[t]);
+            atWord[t] = words[t] != words[t - 1];
+        }
         int[] bounds = new int[2 * Math.min(maxWindows, tokens)];
         int count = 0;
         int start = 0;
         while (true) {
             int end = Math.min(start + length, tokens);
-            int cut = end;
-            while (cut < tokens && cut > start + 1 && words[cut] == words[cut - 1]) {
-                cut--;
+            int cut = lastBoundary(atSpace, start + 1, end);
+            if (cut < 0) {
+                cut = lastBoundary(atWord, start + 1, end);
             }
-            if (cut < tokens && words[cut] == words[cut - 1]) {
+            if (cut < 0) {
                 cut = end; // one word fills the window: cut inside it
             }
-            bounds[2 * count] = utf16(passage, spans[start].getStart(), surrogates);
-            bounds[2 * count + 1] = utf16(passage, spans[cut - 1].getEnd(), surrogates);
+            bounds[2 * count] = starts[start];
+            bounds[2 * count + 1] = ends[cut - 1];
             count++;
             if (cut == tokens || count == maxWindows) {
                 return Arrays.copyOf(bounds, 2 * count);
             }
-            // The next window starts at a word, sharing at most the stride's tokens with this one.
-            int next = cut - stride;
-            while (next < cut && words[next] == words[next - 1]) {
-                next++;
+            // The next window starts at a boundary, sharing at most the stride's tokens with this one.
+            int from = Math.max(start + 1, cut - stride);
+            int next = firstBoundary(atSpace, from, cut);
+            if (next < 0) {
+                next = firstBoundary(atWord, from, cut);
             }
-            start = next > start ? next : cut;
+            start = next < 0 ? cut : next;
         }
+    }
+
+    /** The last position in {@code [from, to]} where a window may end, or -1. */
+    private static int lastBoundary(boolean[] boundary, int from, int to) {
+        for (int t = to; t >= from; t--) {
+            if (boundary[t]) {
+                return t;
+            }
+        }
+        return -1;
+    }
+
+    /** The first position in {@code [from, to]} where a window may begin, or -1. */
+    private static int firstBoundary(boolean[] boundary, int from, int to) {
+        for (int t = from; t <= to; t++) {
+            if (boundary[t]) {
+                return t;
+            }
+        }
+        return -1;
+    }
+
+    /** Whether the text has white space between two tokens, or at the start of the second (SentencePiece offsets). */
+    private static boolean whiteSpaceBetween(String text, int previousEnd, int start) {
+        int to = Math.min(start + 1, text.length());
+        for (int i = previousEnd; i < to; i++) {
+            if (Character.isWhitespace(text.charAt(i)) || Character.isSpaceChar(text.charAt(i))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Hugging Face offsets count code points; Java strings, UTF-16 chars. */

@@ -141,6 +141,34 @@ public class PassageSplittingTests {
         }
     }
 
+    /**
+     * A WordPiece tokenizer reads "and/or" and "1.89" as several words; a window cut there would end with "OR, 1" where
+     * the text says "OR, 1.89" (SciFact doc 43334921). Windows start and end only where the text has white space.
+     */
+    @Test
+    public void windowsStartAndEndAtWhiteSpaceNotInsideNumbersOrSlashedWords() {
+        String text =
+                "patients on statins and/or aspirin had an odds ratio OR, 1.89 (95% CI 1.21-2.94) for the outcome; "
+                        .repeat(12);
+        for (int length : new int[] {16, 24, 40}) {
+            int[] bounds = encoder.windows(text, length, length / 4, 1000);
+            assertThat(bounds.length / 2, greaterThan(2));
+            for (int w = 0; w < bounds.length; w += 2) {
+                String window = text.substring(bounds[w], bounds[w + 1]);
+                assertTrue(
+                        "starts after white space: [" + window + "]",
+                        bounds[w] == 0 || Character.isWhitespace(text.charAt(bounds[w] - 1)));
+                assertTrue(
+                        "ends before white space: [" + window + "]",
+                        bounds[w + 1] == text.length() || Character.isWhitespace(text.charAt(bounds[w + 1])));
+                assertThat(window, encoder.tokenCount(window), lessThanOrEqualTo(length));
+            }
+        }
+        String unspaced = "x".repeat(5) + "/y".repeat(40);
+        int[] oneWord = encoder.windows(unspaced, 16, 4, 1000);
+        assertEquals("text without white space still covers the whole", unspaced.length(), oneWord[oneWord.length - 1]);
+    }
+
     @Test
     public void everyWindowIsAPairAndTheirScoresMakeThePassages() throws Exception {
         String text = longText(120, 11);
