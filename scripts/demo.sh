@@ -65,6 +65,8 @@ start_node() {
     stop_node
     local run_as=()
     [[ "$(id -u)" == 0 ]] && run_as=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+    # Keep the log of an earlier run beside the new one.
+    [[ -s "$demo/node.log" ]] && mv "$demo/node.log" "$demo/node-$(date -r "$demo/node.log" +%Y%m%d-%H%M%S).log"
     echo "== starting OpenSearch on port $port (log: $demo/node.log)"
     (cd "$home" && OPENSEARCH_JAVA_HOME="$JAVA_HOME" OPENSEARCH_JAVA_OPTS="-Xms1g -Xmx1g" \
         exec "${run_as[@]}" bin/opensearch -Ediscovery.type=single-node -Ehttp.port="$port") < /dev/null > "$demo/node.log" 2>&1 &
@@ -74,6 +76,16 @@ start_node() {
 }
 
 os() { curl -fsS -H 'Content-Type: application/json' "$@"; }
+
+# After a restart the demo index recovers its shards (longer beside other indices): search it once it is green.
+await_index() {
+    if ! curl -fs -o /dev/null "localhost:$port/demo"; then
+        echo "== the demo index is gone: indexing the passages again"
+        index_passages
+    fi
+    os "localhost:$port/_cluster/health/demo?wait_for_status=green&timeout=120s" > /dev/null \
+        || { echo "!! the demo index did not become green within 2 minutes (see $demo/node.log)" >&2; exit 1; }
+}
 
 index_passages() {
     curl -fs -XDELETE "localhost:$port/demo" > /dev/null || true
@@ -124,6 +136,6 @@ PY
 
 case "${1:-}" in
     stop) stop_node ;;
-    start) start_node && show ;;
-    *) set_up "${1:-ms-marco-MiniLM-L-6-v2}" && start_node && index_passages && show ;;
+    start) start_node && await_index && show ;;
+    *) set_up "${1:-ms-marco-MiniLM-L-6-v2}" && start_node && index_passages && await_index && show ;;
 esac

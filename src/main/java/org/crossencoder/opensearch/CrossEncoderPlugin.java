@@ -31,9 +31,11 @@ import org.crossencoder.opensearch.pipeline.CrossEncoderRerankResponseProcessor;
 import org.crossencoder.opensearch.pipeline.CrossEncoderRescoreRequestProcessor;
 import org.crossencoder.opensearch.pipeline.CrossEncoderSearchExt;
 import org.crossencoder.opensearch.pipeline.CrossEncoderWindowRequestProcessor;
+import org.crossencoder.opensearch.pipeline.NotRerankedExt;
 import org.crossencoder.opensearch.pipeline.SearchTaskFilter;
 import org.crossencoder.opensearch.rescore.BestWindowFetchSubPhase;
 import org.crossencoder.opensearch.rescore.CrossEncoderRescorerBuilder;
+import org.crossencoder.opensearch.rescore.NotRerankedFetchSubPhase;
 import org.crossencoder.opensearch.rescore.ShardSearches;
 import org.crossencoder.opensearch.rest.RestCrossEncoderNodesAction;
 import org.crossencoder.opensearch.rest.RestReloadModelsAction;
@@ -202,7 +204,7 @@ public class CrossEncoderPlugin extends Plugin implements SearchPlugin, SearchPi
 
     @Override
     public List<FetchSubPhase> getFetchSubPhases(FetchPhaseConstructionContext context) {
-        return List.of(new BestWindowFetchSubPhase(shardSearches));
+        return List.of(new BestWindowFetchSubPhase(shardSearches), new NotRerankedFetchSubPhase(shardSearches));
     }
 
     @Override
@@ -215,8 +217,10 @@ public class CrossEncoderPlugin extends Plugin implements SearchPlugin, SearchPi
 
     @Override
     public List<SearchExtSpec<?>> getSearchExts() {
-        return List.of(new SearchExtSpec<>(
-                CrossEncoderSearchExt.NAME, CrossEncoderSearchExt::new, CrossEncoderSearchExt::fromXContent));
+        return List.of(
+                new SearchExtSpec<>(
+                        CrossEncoderSearchExt.NAME, CrossEncoderSearchExt::new, CrossEncoderSearchExt::fromXContent),
+                new SearchExtSpec<>(NotRerankedExt.NAME, NotRerankedExt::new, NotRerankedExt::fromXContent));
     }
 
     @Override

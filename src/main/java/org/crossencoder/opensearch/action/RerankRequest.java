@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Objects;
 import org.crossencoder.opensearch.model.ModelSelection;
 import org.crossencoder.opensearch.model.PassageWindows;
+import org.crossencoder.opensearch.model.VisibleText;
 import org.crossencoder.opensearch.rescore.PassageReader;
 import org.opensearch.action.ActionRequest;
 import org.opensearch.action.ActionRequestValidationException;
@@ -176,6 +177,12 @@ public final class RerankRequest extends ActionRequest {
     /** Parses the body; documents become texts here, so only texts travel on the wire. */
     public static RerankRequest fromXContent(XContentParser parser) throws IOException {
         RerankRequest request = PARSER.parse(parser, null);
+        // As _search does: a second JSON value after the body is a client's mistake, not something to ignore.
+        XContentParser.Token trailing = parser.nextToken();
+        if (trailing != null) {
+            throw new ParsingException(
+                    parser.getTokenLocation(), "Unexpected token [" + trailing + "] found after the main object.");
+        }
         request.selection = ModelSelection.of(request.model, request.models, request.probability);
         request.model = null;
         request.models = null;
@@ -210,8 +217,10 @@ public final class RerankRequest extends ActionRequest {
     @Override
     public ActionRequestValidationException validate() {
         ActionRequestValidationException e = null;
-        if (queryText == null || queryText.isBlank()) {
-            e = addValidationError("[query_text] is required", e);
+        if (VisibleText.isBlank(queryText)) {
+            e = addValidationError(
+                    "[query_text] is required (with a visible character, not only white space or zero-width characters)",
+                    e);
         }
         if (texts == null || texts.isEmpty()) {
             e = addValidationError("[texts] or [documents] must hold at least one entry", e);

@@ -31,8 +31,9 @@ public final class TransportRerankAction extends HandledTransportAction<RerankRe
     }
 
     @Override
-    protected void doExecute(Task task, RerankRequest request, ActionListener<RerankResponse> listener) {
+    protected void doExecute(Task task, RerankRequest request, ActionListener<RerankResponse> response) {
         long start = System.nanoTime();
+        ActionListener<RerankResponse> listener = inference.counting(response);
         try {
             inference.checkPairLimit(
                     request.texts().size(), null, request.selection().size(), "[rerank] the number of texts", "");

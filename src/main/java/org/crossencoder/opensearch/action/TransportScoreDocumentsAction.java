@@ -86,6 +86,7 @@ public final class TransportScoreDocumentsAction
             return;
         }
         long start = System.nanoTime();
+        ActionListener<ScoreDocumentsResponse> counted = inference.counting(listener);
         // Reading documents is I/O: off the transport thread, on the pool that reads shards for searches.
         threadPool.executor(ThreadPool.Names.SEARCH).execute(new AbstractRunnable() {
             @Override
@@ -105,16 +106,16 @@ public final class TransportScoreDocumentsAction
                                             InferenceService.windows(ensemble, request.passageWindows()),
                                             InferenceBudget.of((CancellableTask) task, request.timeout(), start),
                                             ActionListener.map(
-                                                    listener,
+                                                    counted,
                                                     scores -> new ScoreDocumentsResponse(
                                                             PassageReader.locateBestWindows(scores, passages))));
                                 },
-                                listener::onFailure));
+                                counted::onFailure));
             }
 
             @Override
             public void onFailure(Exception e) {
-                listener.onFailure(e);
+                counted.onFailure(e);
             }
         });
     }

@@ -22,9 +22,7 @@ import org.opensearch.common.Nullable;
 import org.opensearch.common.settings.ClusterSettings;
 import org.opensearch.common.util.concurrent.ThreadContext;
 import org.opensearch.core.action.ActionListener;
-import org.opensearch.core.concurrency.OpenSearchRejectedExecutionException;
 import org.opensearch.core.rest.RestStatus;
-import org.opensearch.core.tasks.TaskCancelledException;
 
 /**
  * The node's entry point to its models: finds a model by name (in the models path, or in ML Commons for names
@@ -302,10 +300,11 @@ public final class InferenceService {
 
     /** Throws a 400 naming {@code where} when the query text is longer than {@link CrossEncoderSettings#MAX_QUERY_TEXT_LENGTH}. */
     public void checkQueryText(String queryText, String where) {
-        if (queryText.length() > maxQueryTextLength) {
+        int length = VisibleText.length(queryText);
+        if (length > maxQueryTextLength) {
             throw new IllegalArgumentException(where
                     + " [query_text] is ["
-                    + queryText.length()
+                    + length
                     + "] characters long; ["
                     + CrossEncoderSettings.MAX_QUERY_TEXT_LENGTH.getKey()
                     + "] allows at most ["
@@ -316,7 +315,7 @@ public final class InferenceService {
 
     /** Throws a 400 when the texts of a {@code _rerank} call hold more characters than its setting allows. */
     public void checkRerankTextLength(List<String> texts) {
-        long total = texts.stream().mapToLong(String::length).sum();
+        long total = texts.stream().mapToLong(VisibleText::length).sum();
         if (total > maxRerankTextLength) {
             throw new IllegalArgumentException("[rerank] [texts] hold ["
                     + total
@@ -359,7 +358,7 @@ public final class InferenceService {
                                         listener,
                                         raw -> ensemble.combine(
                                                 raw.stream().map(split::combine).toList()))),
-                        e -> listener.onFailure(counted(ensemble.lead(), e))));
+                        e -> listener.onFailure(namingTheModel(ensemble.lead(), e))));
     }
 
     /** Each member's logits of the pairs, in member order: one model run per group of members that share tokens. */
@@ -431,7 +430,7 @@ public final class InferenceService {
                             stats.onSuccess(pairs, System.nanoTime() - start, timedOut);
                             listener.onResponse(scores);
                         },
-                        e -> listener.onFailure(counted(models.get(0), e))));
+                        e -> listener.onFailure(namingTheModel(models.get(0), e))));
     }
 
     /** A model's scores of the group's missing passages ({@code slots} order), in the order its own lookup lacks them. */
@@ -487,19 +486,32 @@ public final class InferenceService {
         return future.actionGet();
     }
 
-    private Exception counted(CrossEncoderModel model, Exception e) {
-        if (e instanceof OpenSearchRejectedExecutionException) {
-            stats.onRejection();
-            return e;
-        }
-        if (e instanceof TaskCancelledException) {
-            stats.onCancellation();
-            return e;
-        }
-        stats.onError();
+    /** Names the model in what ONNX Runtime threw, which says nothing of which model it ran. */
+    private static Exception namingTheModel(CrossEncoderModel model, Exception e) {
         if (e instanceof OrtException) {
             return new OpenSearchException("cross-encoder model [{}] failed to run", e, model.name());
         }
         return e;
+    }
+
+    /**
+     * Counts a request this node handled that failed (or was cancelled), by its {@link FailureKind}; every entry point
+     * calls it once per request, whatever the failure and wherever it arose.
+     */
+    public void onFailure(Exception e) {
+        stats.onFailure(e);
+    }
+
+    /** The listener of a request this node handles, counting its failure (see {@link #onFailure}) before passing it on. */
+    public <T> ActionListener<T> counting(ActionListener<T> listener) {
+        return ActionListener.wrap(listener::onResponse, e -> {
+            onFailure(e);
+            listener.onFailure(e);
+        });
+    }
+
+    /** Counts a request whose reranking failed and that answered with its first-stage order instead. */
+    public void onFallback(FailureKind kind) {
+        stats.onFallback(kind);
     }
 }

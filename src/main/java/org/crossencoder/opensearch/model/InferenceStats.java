@@ -7,6 +7,9 @@
 package org.crossencoder.opensearch.model;
 
 import java.io.IOException;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.ConcurrentHistogram;
@@ -16,12 +19,18 @@ import org.opensearch.core.common.io.stream.Writeable;
 import org.opensearch.core.xcontent.ToXContentFragment;
 import org.opensearch.core.xcontent.XContentBuilder;
 
-/** Counters of one node's inference, since it started. */
+/**
+ * Counters of one node's inference, since it started. A request is one the plugin handled on this node: a {@code _rerank}
+ * call, a search processor's run on its coordinating node, a data node's share of a global window, or one shard's
+ * rescore. Each one that failed counts once under {@code errors}, by {@link FailureKind}; each one that fell back to its
+ * first-stage order ({@code allow_reranker_failures}) counts under {@code first_stage_fallbacks} instead.
+ */
 public final class InferenceStats {
 
     private final LongAdder requests = new LongAdder();
     private final LongAdder pairs = new LongAdder();
-    private final LongAdder errors = new LongAdder();
+    private final LongAdder[] errors = adders();
+    private final LongAdder[] fallbacks = adders();
     private final LongAdder rejections = new LongAdder();
     private final LongAdder cancellations = new LongAdder();
     private final LongAdder timeouts = new LongAdder();
@@ -39,18 +48,41 @@ public final class InferenceStats {
         latencyMicros.recordValue(Math.min(latencyMicros.getHighestTrackableValue(), Math.max(1, nanos / 1000)));
     }
 
-    void onError() {
-        requests.increment();
-        errors.increment();
+    private static LongAdder[] adders() {
+        LongAdder[] adders = new LongAdder[FailureKind.values().length];
+        Arrays.setAll(adders, kind -> new LongAdder());
+        return adders;
     }
 
-    void onRejection() {
-        rejections.increment();
+    /** A request that failed, or was cancelled (then it did not fail: it stopped as asked). */
+    void onFailure(Exception e) {
+        requests.increment();
+        if (FailureKind.isCancellation(e)) {
+            cancellations.increment();
+            return;
+        }
+        FailureKind kind = FailureKind.of(e);
+        errors[kind.ordinal()].increment();
+        if (kind == FailureKind.QUEUE_FULL) {
+            rejections.increment();
+        }
     }
 
-    void onCancellation() {
+    /** A request whose reranking failed and that answered with its first-stage order instead. */
+    void onFallback(FailureKind kind) {
         requests.increment();
-        cancellations.increment();
+        fallbacks[kind.ordinal()].increment();
+        if (kind == FailureKind.QUEUE_FULL) {
+            rejections.increment();
+        }
+    }
+
+    private static Map<FailureKind, Long> sums(LongAdder[] adders) {
+        Map<FailureKind, Long> sums = new EnumMap<>(FailureKind.class);
+        for (FailureKind kind : FailureKind.values()) {
+            sums.put(kind, adders[kind.ordinal()].sum());
+        }
+        return sums;
     }
 
     public Snapshot snapshot(InferenceScheduler.Load load) {
@@ -59,7 +91,8 @@ public final class InferenceStats {
                 load.waiting(),
                 requests.sum(),
                 pairs.sum(),
-                errors.sum(),
+                sums(errors),
+                sums(fallbacks),
                 rejections.sum(),
                 cancellations.sum(),
                 timeouts.sum(),
@@ -77,7 +110,8 @@ public final class InferenceStats {
             int waiting,
             long requests,
             long pairs,
-            long errors,
+            Map<FailureKind, Long> errors,
+            Map<FailureKind, Long> fallbacks,
             long rejections,
             long cancellations,
             long timeouts,
@@ -86,13 +120,25 @@ public final class InferenceStats {
             double p99Millis)
             implements Writeable, ToXContentFragment {
 
+        public Snapshot {
+            errors = inKindOrder(errors);
+            fallbacks = inKindOrder(fallbacks);
+        }
+
+        private static Map<FailureKind, Long> inKindOrder(Map<FailureKind, Long> counts) {
+            Map<FailureKind, Long> ordered = new EnumMap<>(FailureKind.class);
+            ordered.putAll(counts);
+            return ordered;
+        }
+
         public Snapshot(StreamInput in) throws IOException {
             this(
                     in.readVInt(),
                     in.readVInt(),
                     in.readVLong(),
                     in.readVLong(),
-                    in.readVLong(),
+                    in.readMap(i -> i.readEnum(FailureKind.class), StreamInput::readVLong),
+                    in.readMap(i -> i.readEnum(FailureKind.class), StreamInput::readVLong),
                     in.readVLong(),
                     in.readVLong(),
                     in.readVLong(),
@@ -107,7 +153,8 @@ public final class InferenceStats {
             out.writeVInt(waiting);
             out.writeVLong(requests);
             out.writeVLong(pairs);
-            out.writeVLong(errors);
+            out.writeMap(errors, StreamOutput::writeEnum, StreamOutput::writeVLong);
+            out.writeMap(fallbacks, StreamOutput::writeEnum, StreamOutput::writeVLong);
             out.writeVLong(rejections);
             out.writeVLong(cancellations);
             out.writeVLong(timeouts);
@@ -123,7 +170,10 @@ public final class InferenceStats {
             builder.field("waiting", waiting);
             builder.field("requests", requests);
             builder.field("pairs_scored", pairs);
-            builder.field("errors", errors);
+            builder.field("errors", total(errors));
+            byKind(builder, "errors_by_kind", errors);
+            builder.field("first_stage_fallbacks", total(fallbacks));
+            byKind(builder, "first_stage_fallbacks_by_kind", fallbacks);
             builder.field("queue_rejections", rejections);
             builder.field("cancelled", cancellations);
             builder.field("timed_out", timeouts);
@@ -131,6 +181,19 @@ public final class InferenceStats {
             builder.field("p50_time_in_millis", p50Millis);
             builder.field("p99_time_in_millis", p99Millis);
             return builder.endObject();
+        }
+
+        private static long total(Map<FailureKind, Long> counts) {
+            return counts.values().stream().mapToLong(Long::longValue).sum();
+        }
+
+        private static void byKind(XContentBuilder builder, String name, Map<FailureKind, Long> counts)
+                throws IOException {
+            builder.startObject(name);
+            for (Map.Entry<FailureKind, Long> count : counts.entrySet()) {
+                builder.field(count.getKey().toString(), count.getValue());
+            }
+            builder.endObject();
         }
     }
 }

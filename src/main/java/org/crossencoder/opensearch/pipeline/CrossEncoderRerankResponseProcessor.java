@@ -14,12 +14,14 @@ import java.util.Map;
 import java.util.function.Supplier;
 import org.apache.lucene.search.Explanation;
 import org.crossencoder.opensearch.model.Ensemble;
+import org.crossencoder.opensearch.model.FailureKind;
 import org.crossencoder.opensearch.model.InferenceBudget;
 import org.crossencoder.opensearch.model.InferenceService;
 import org.crossencoder.opensearch.model.LowerCaseOptions;
 import org.crossencoder.opensearch.model.ModelSelection;
 import org.crossencoder.opensearch.model.PassageScores;
 import org.crossencoder.opensearch.model.PassageWindows;
+import org.crossencoder.opensearch.model.VisibleText;
 import org.crossencoder.opensearch.rescore.BestWindowFetchSubPhase;
 import org.crossencoder.opensearch.rescore.Interpolation;
 import org.crossencoder.opensearch.rescore.PassageReader;
@@ -29,19 +31,18 @@ import org.crossencoder.opensearch.rescore.ScoreExplanations;
 import org.crossencoder.opensearch.rescore.ScoreMode;
 import org.opensearch.action.search.SearchRequest;
 import org.opensearch.action.search.SearchResponse;
-import org.opensearch.action.search.SearchResponseSections;
 import org.opensearch.cluster.node.DiscoveryNode;
+import org.opensearch.common.Nullable;
 import org.opensearch.common.document.DocumentField;
 import org.opensearch.common.unit.TimeValue;
 import org.opensearch.common.util.concurrent.ThreadContext;
 import org.opensearch.core.action.ActionListener;
+import org.opensearch.indices.IndicesModule;
 import org.opensearch.search.SearchHit;
-import org.opensearch.search.SearchHits;
 import org.opensearch.search.fetch.subphase.FetchSourceContext;
 import org.opensearch.search.pipeline.AbstractProcessor;
 import org.opensearch.search.pipeline.PipelineProcessingContext;
 import org.opensearch.search.pipeline.SearchResponseProcessor;
-import org.opensearch.search.profile.SearchProfileShardResults;
 import org.opensearch.transport.client.Client;
 
 /**
@@ -56,6 +57,7 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
 
     public static final String TYPE = "cross_encoder_rerank";
     static final String MIN_SCORE = "min_score";
+    static final String KEEP_FIRST_STAGE_SCORE_AS = "keep_first_stage_score_as";
     private static final String WHAT_IS_RERANKED = "[" + TYPE + "] the number of hits to rerank";
     private static final String REMEDY = "; ask a smaller [size] or give the processor a [window_size]";
 
@@ -77,6 +79,8 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
     private final DataNodeScoring dataNodes;
     /** Null: as the model's {@code cross-encoder.json} says. */
     private final PassageWindows passageWindows;
+
+    private final boolean allowRerankerFailures;
 
     /** Where the model scores the window: on this coordinating node, or on the data nodes that hold the hits. */
     enum ScoreOn {
@@ -108,8 +112,10 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
             QueryTextResolver queryText,
             ScoreOn scoreOn,
             DataNodeScoring dataNodes,
-            PassageWindows passageWindows) {
+            PassageWindows passageWindows,
+            boolean allowRerankerFailures) {
         super(tag, description, ignoreFailure);
+        this.allowRerankerFailures = allowRerankerFailures;
         this.passageWindows = passageWindows;
         this.scoreOn = scoreOn;
         this.dataNodes = dataNodes;
@@ -140,28 +146,32 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
             ActionListener<SearchResponse> listener) {
         long start = System.nanoTime();
         RerankWindow page = RerankWindow.of(context);
-        SearchHit[] hits;
+        InferenceService service = inference.get();
+        SearchHit[] hits = response.getHits().getHits();
+        ActionListener<SearchResponse> answer =
+                ActionListener.wrap(listener::onResponse, e -> failed(e, response, hits, page, start, listener));
         String text;
         int window;
-        InferenceService service = inference.get();
         try {
-            text = queryText.resolve(request);
-            hits = response.getHits().getHits();
             if (page != null && page.beyond()) {
                 listener.onResponse(response);
                 return;
             }
+            String sortedBy = SortedSearches.sortedBy(request);
+            if (sortedBy != null) {
+                listener.onResponse(firstStage(
+                        response,
+                        hits,
+                        page,
+                        start,
+                        NotRerankedExt.SORTED_SEARCH,
+                        SortedSearches.keptOrder(TYPE, sortedBy)));
+                return;
+            }
+            text = queryText.resolve(request);
             if (text == null || hits.length == 0) {
                 // Nothing to rerank; a widened search still owes the page that was asked for.
-                listener.onResponse(
-                        page == null
-                                ? response
-                                : withHits(
-                                        response,
-                                        page.of(hits),
-                                        response.getHits().getMaxScore(),
-                                        false,
-                                        start));
+                listener.onResponse(page == null ? response : firstStage(response, hits, page, start, null, null));
                 return;
             }
             checkRerankable(request, page);
@@ -171,7 +181,7 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
                     : windowSize == null ? hits.length : Math.min(windowSize, hits.length);
             service.checkPairLimit(window, null, selection.size(), WHAT_IS_RERANKED, REMEDY);
         } catch (RuntimeException e) {
-            listener.onFailure(e);
+            answer.onFailure(e);
             return;
         }
         InferenceBudget budget = budget(request, response, start);
@@ -186,7 +196,7 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
                                 service.checkPairLimit(window, windows, ensemble.size(), WHAT_IS_RERANKED, REMEDY);
                             }
                             ActionListener<PassageScores> reranked = ActionListener.map(
-                                    listener,
+                                    answer,
                                     scores -> rerank(response, hits, ensemble, scores, windows, page, explain, start));
                             SearchHit[] scored = Arrays.copyOf(hits, window);
                             if (scoreOn == ScoreOn.DATA_NODES) {
@@ -205,7 +215,66 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
                                                 reranked, scores -> PassageReader.locateBestWindows(scores, read)));
                             }
                         },
-                        listener::onFailure));
+                        answer::onFailure));
+    }
+
+    /**
+     * Every failure is counted once. With {@code allow_reranker_failures}, one that is the model's or the node's (not
+     * the request's, nor a cancellation) answers the first-stage hits and says why in the response; so does any failure
+     * under OpenSearch's {@code ignore_failure} when {@code cross_encoder_window} widened the search, which would
+     * otherwise pass on the whole widened window instead of the page asked for.
+     */
+    private void failed(
+            Exception e,
+            SearchResponse response,
+            SearchHit[] hits,
+            RerankWindow page,
+            long start,
+            ActionListener<SearchResponse> listener) {
+        InferenceService service = inference.get();
+        boolean cancelled = FailureKind.isCancellation(e);
+        FailureKind kind = cancelled ? null : FailureKind.of(e);
+        boolean fallBack = cancelled == false
+                && ((allowRerankerFailures && kind.fallsBackToFirstStage()) || (page != null && isIgnoreFailure()));
+        if (fallBack == false) {
+            service.onFailure(e);
+            listener.onFailure(e);
+            return;
+        }
+        if (allowRerankerFailures && kind.fallsBackToFirstStage()) {
+            service.onFallback(kind);
+        } else {
+            service.onFailure(e);
+        }
+        SearchResponse firstStage;
+        try {
+            firstStage = firstStage(response, hits, page, start, kind.toString(), e.getMessage());
+        } catch (RuntimeException unexpected) {
+            listener.onFailure(unexpected);
+            return;
+        }
+        listener.onResponse(firstStage);
+    }
+
+    /**
+     * The response with its hits as the first stage ordered them (the page asked for, if the search was widened), with a
+     * note of why in its {@code ext} when {@code kind} is not null.
+     */
+    private static SearchResponse firstStage(
+            SearchResponse response,
+            SearchHit[] hits,
+            RerankWindow page,
+            long start,
+            @Nullable String kind,
+            @Nullable String reason) {
+        SearchHit[] shown = page == null ? hits : page.of(hits);
+        return SearchResponses.withHits(
+                response,
+                shown,
+                response.getHits().getMaxScore(),
+                false,
+                start,
+                kind == null ? null : new NotRerankedExt(kind, reason, shown.length));
     }
 
     /** The fields of each hit, from its {@code _source} in the response. */
@@ -311,45 +380,8 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
                         ? reranked.get(0).getScore()
                         : response.getHits().getMaxScore();
         SearchHit[] kept = reranked.toArray(SearchHit[]::new);
-        return withHits(response, page == null ? kept : page.of(kept), maxScore, scores.timedOut(), startNanos);
-    }
-
-    /** The response with these hits; every other part of it kept, its time including ours since {@code startNanos}. */
-    private static SearchResponse withHits(
-            SearchResponse response, SearchHit[] hits, float maxScore, boolean timedOut, long startNanos) {
-        SearchHits old = response.getHits();
-        SearchResponseSections oldSections = response.getInternalResponse();
-        SearchResponseSections sections = new SearchResponseSections(
-                new SearchHits(
-                        hits,
-                        old.getTotalHits(),
-                        maxScore,
-                        old.getSortFields(),
-                        old.getCollapseField(),
-                        old.getCollapseValues()),
-                response.getAggregations(),
-                response.getSuggest(),
-                response.isTimedOut() || timedOut,
-                response.isTerminatedEarly(),
-                // An empty map means the search had no profile; a SearchProfileShardResults would render an empty one.
-                response.getProfileResults().isEmpty()
-                        ? null
-                        : new SearchProfileShardResults(response.getProfileResults()),
-                response.getNumReducePhases(),
-                oldSections.getSearchExtBuilders(),
-                oldSections.getProcessorResult());
-        return new SearchResponse(
-                sections,
-                response.getScrollId(),
-                response.getTotalShards(),
-                response.getSuccessfulShards(),
-                response.getSkippedShards(),
-                // The time a user sees includes the reranking, as it would for any phase of the search.
-                response.getTook().millis() + (System.nanoTime() - startNanos) / 1_000_000,
-                response.getPhaseTook(),
-                response.getShardFailures(),
-                response.getClusters(),
-                response.pointInTimeId());
+        return SearchResponses.withHits(
+                response, page == null ? kept : page.of(kept), maxScore, scores.timedOut(), startNanos, null);
     }
 
     /** How a hit's score came about: the model's score and how it was combined, or why the model did not score it. */
@@ -423,12 +455,35 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
                     options.optionalNumber(MIN_SCORE),
                     options.fields(),
                     options.positiveInt("window_size", null),
-                    options.optionalString("keep_first_stage_score_as"),
+                    keepFirstStageScoreAs(options),
                     interpolation(options),
                     options.queryTextResolver(),
                     scoreOn(options),
                     dataNodes,
-                    options.passageWindows());
+                    options.passageWindows(),
+                    options.allowRerankerFailures());
+        }
+
+        /** A field name of the hit's {@code fields}, which must not be blank or hide a metadata field or our own. */
+        private static String keepFirstStageScoreAs(ProcessorConfig options) {
+            String name = options.optionalString(KEEP_FIRST_STAGE_SCORE_AS);
+            if (name == null) {
+                return null;
+            }
+            if (VisibleText.isBlank(name)) {
+                throw options.invalid(KEEP_FIRST_STAGE_SCORE_AS, "must name a field, but was blank");
+            }
+            if (name.startsWith("_")) {
+                throw options.invalid(
+                        KEEP_FIRST_STAGE_SCORE_AS,
+                        "[" + name + "] is a metadata field name: names that begin with [_] belong to OpenSearch ("
+                                + IndicesModule.getBuiltInMetadataFields().stream()
+                                        .sorted()
+                                        .toList()
+                                + ", _score...) and to this plugin (" + BestWindowFetchSubPhase.FIELD
+                                + "); name a field of your own");
+            }
+            return name;
         }
 
         private static ScoreOn scoreOn(ProcessorConfig options) {

@@ -15,6 +15,7 @@ import org.crossencoder.opensearch.rescore.CrossEncoderRescorerBuilder;
 import org.crossencoder.opensearch.rescore.ScoreCombination;
 import org.crossencoder.opensearch.rescore.ShardSearches;
 import org.opensearch.action.search.SearchRequest;
+import org.opensearch.common.logging.HeaderWarning;
 import org.opensearch.search.builder.SearchSourceBuilder;
 import org.opensearch.search.pipeline.AbstractProcessor;
 import org.opensearch.search.pipeline.SearchRequestProcessor;
@@ -36,6 +37,7 @@ public final class CrossEncoderRescoreRequestProcessor extends AbstractProcessor
     private final ScoreCombination combination;
     private final QueryTextResolver queryText;
     private final PassageWindows passageWindows;
+    private final boolean allowRerankerFailures;
 
     CrossEncoderRescoreRequestProcessor(
             String tag,
@@ -48,8 +50,10 @@ public final class CrossEncoderRescoreRequestProcessor extends AbstractProcessor
             int windowSize,
             ScoreCombination combination,
             QueryTextResolver queryText,
-            PassageWindows passageWindows) {
+            PassageWindows passageWindows,
+            boolean allowRerankerFailures) {
         super(tag, description, ignoreFailure);
+        this.allowRerankerFailures = allowRerankerFailures;
         this.inference = inference;
         this.searches = searches;
         this.selection = selection;
@@ -65,19 +69,32 @@ public final class CrossEncoderRescoreRequestProcessor extends AbstractProcessor
     private CrossEncoderRescorerBuilder rescorer(String text) {
         return new CrossEncoderRescorerBuilder(inference, searches, selection, text, fields, combination)
                 .passageWindows(passageWindows)
+                .allowRerankerFailures(allowRerankerFailures)
                 .windowSize(windowSize);
     }
 
     @Override
     public SearchRequest processRequest(SearchRequest request) {
-        String text = queryText.resolve(request);
+        String sortedBy = SortedSearches.sortedBy(request);
+        if (sortedBy != null) {
+            // OpenSearch refuses a rescore beside a sort; a pipeline leaves the search the order it asked for.
+            HeaderWarning.addWarning(SortedSearches.keptOrder(TYPE, sortedBy));
+            return request;
+        }
+        String text;
+        try {
+            text = queryText.resolve(request);
+        } catch (RuntimeException e) {
+            inference.get().onFailure(e);
+            throw e;
+        }
         if (text == null) {
             return request;
         }
         if (request.source() == null) {
             request.source(new SearchSourceBuilder());
         }
-        request.source().addRescorer(rescorer(text));
+        request.source().addRescorer(rescorer(text).searchedIndices(request.indices()));
         return request;
     }
 
@@ -117,7 +134,8 @@ public final class CrossEncoderRescoreRequestProcessor extends AbstractProcessor
                     options.positiveInt("window_size", 100),
                     options.combination(),
                     options.queryTextResolver(),
-                    options.passageWindows());
+                    options.passageWindows(),
+                    options.allowRerankerFailures());
         }
     }
 }

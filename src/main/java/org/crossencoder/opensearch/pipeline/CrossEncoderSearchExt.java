@@ -8,6 +8,7 @@ package org.crossencoder.opensearch.pipeline;
 
 import java.io.IOException;
 import java.util.Objects;
+import org.crossencoder.opensearch.model.VisibleText;
 import org.opensearch.core.ParseField;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
@@ -43,8 +44,9 @@ public final class CrossEncoderSearchExt extends SearchExtBuilder {
 
     public static CrossEncoderSearchExt fromXContent(XContentParser parser) throws IOException {
         CrossEncoderSearchExt ext = PARSER.parse(parser, null);
-        if (ext.queryText == null || ext.queryText.isBlank()) {
-            throw new IllegalArgumentException("[ext.cross_encoder] requires a non-empty [query_text]");
+        if (VisibleText.isBlank(ext.queryText)) {
+            throw new IllegalArgumentException("[ext.cross_encoder] requires a non-empty [query_text]"
+                    + " (one with a visible character, not only white space or zero-width characters)");
         }
         return ext;
     }

@@ -6,9 +6,14 @@
  */
 package org.crossencoder.opensearch.pipeline;
 
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.crossencoder.opensearch.model.InferenceService;
 import org.opensearch.action.search.SearchRequest;
+import org.opensearch.ingest.ConfigurationUtils;
 import org.opensearch.search.builder.SearchSourceBuilder;
 import org.opensearch.search.pipeline.AbstractProcessor;
 import org.opensearch.search.pipeline.PipelineProcessingContext;
@@ -46,7 +51,15 @@ public final class CrossEncoderWindowRequestProcessor extends AbstractProcessor
 
     @Override
     public SearchRequest processRequest(SearchRequest request, PipelineProcessingContext context) {
-        inference.get().checkPairLimit(windowSize, null, 1, "[" + TYPE + "] [window_size]", "");
+        try {
+            inference.get().checkPairLimit(windowSize, null, 1, "[" + TYPE + "] [window_size]", "");
+        } catch (RuntimeException e) {
+            inference.get().onFailure(e);
+            throw e;
+        }
+        if (SortedSearches.sortedBy(request) != null) {
+            return request; // cross_encoder_rerank keeps a sorted page as it is: nothing to widen for
+        }
         if (request.source() == null) {
             request.source(new SearchSourceBuilder());
         }
@@ -63,6 +76,39 @@ public final class CrossEncoderWindowRequestProcessor extends AbstractProcessor
     @Override
     public String getType() {
         return TYPE;
+    }
+
+    /**
+     * Refuses a pipeline definition with this processor but no {@code cross_encoder_rerank} response processor: the search
+     * it widens would answer the whole window, not the page asked for. A processor sees only its own configuration, so
+     * the definition is checked as a whole where it arrives (a stored pipeline's PUT, a search's own pipeline).
+     */
+    static void checkPipeline(Map<String, Object> definition) {
+        if (names(definition.get("request_processors")).contains(TYPE)
+                && names(definition.get("response_processors")).contains(CrossEncoderRerankResponseProcessor.TYPE)
+                        == false) {
+            throw ConfigurationUtils.newConfigurationException(
+                    TYPE,
+                    null,
+                    null,
+                    "a [" + TYPE + "] request processor needs a [" + CrossEncoderRerankResponseProcessor.TYPE
+                            + "] response processor in the same pipeline:"
+                            + " it widens each search to the whole window for that processor to rerank and cut back to"
+                            + " the page asked for; alone, a search would answer the whole window");
+        }
+    }
+
+    /** The types of a pipeline's list of processors ({@code [{"type": {...}}, ...]}). */
+    private static Set<String> names(Object processors) {
+        Set<String> names = new HashSet<>();
+        if (processors instanceof List<?> list) {
+            for (Object processor : list) {
+                if (processor instanceof Map<?, ?> map) {
+                    map.keySet().forEach(name -> names.add(String.valueOf(name)));
+                }
+            }
+        }
+        return names;
     }
 
     /** Reads {@code window_size} (default 100). */

@@ -13,6 +13,7 @@ import org.crossencoder.opensearch.mlcommons.MlCommonsModels;
 import org.crossencoder.opensearch.model.InferenceService;
 import org.crossencoder.opensearch.model.ModelSelection;
 import org.crossencoder.opensearch.model.PassageWindows;
+import org.crossencoder.opensearch.rescore.CrossEncoderRescorerBuilder;
 import org.crossencoder.opensearch.rescore.Interpolation;
 import org.crossencoder.opensearch.rescore.ScoreCombination;
 import org.crossencoder.opensearch.rescore.ScoreMode;
@@ -159,6 +160,12 @@ final class ProcessorConfig {
     /** The error OpenSearch gives for a processor option with a bad value (a 400 naming processor, tag and option). */
     RuntimeException invalid(String key, String reason) {
         return ConfigurationUtils.newConfigurationException(type, tag, key, reason);
+    }
+
+    /** {@code allow_reranker_failures}: when the model fails, answer with the first stage's order instead of failing. */
+    boolean allowRerankerFailures() {
+        return ConfigurationUtils.readBooleanProperty(
+                type, tag, config, CrossEncoderRescorerBuilder.ALLOW_RERANKER_FAILURES.getPreferredName(), false);
     }
 
     QueryTextResolver queryTextResolver() {

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
+import org.crossencoder.opensearch.model.VisibleText;
 import org.opensearch.action.search.SearchRequest;
 import org.opensearch.common.xcontent.XContentHelper;
 import org.opensearch.common.xcontent.XContentType;
@@ -57,7 +58,7 @@ final class QueryTextResolver {
                 if (NEURAL_SEARCH_RERANK_EXT.equals(ext.getWriteableName())
                         && XContentMapValues.extractValue("query_context.query_text", render(ext))
                                 instanceof String text
-                        && text.isBlank() == false) {
+                        && VisibleText.isBlank(text) == false) {
                     return text;
                 }
             }
@@ -66,7 +67,7 @@ final class QueryTextResolver {
                 if (value instanceof List<?> values && values.isEmpty() == false) {
                     value = values.get(0);
                 }
-                if (value instanceof String text && text.isBlank() == false) {
+                if (value instanceof String text && VisibleText.isBlank(text) == false) {
                     return text;
                 }
             }

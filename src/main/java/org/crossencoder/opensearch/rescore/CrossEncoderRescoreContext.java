@@ -14,11 +14,13 @@ import java.util.Map;
 import org.apache.lucene.search.Explanation;
 import org.apache.lucene.search.IndexSearcher;
 import org.crossencoder.opensearch.model.Ensemble;
+import org.crossencoder.opensearch.model.FailureKind;
 import org.crossencoder.opensearch.model.InferenceBudget;
 import org.crossencoder.opensearch.model.InferenceService;
 import org.crossencoder.opensearch.model.PassageScores;
 import org.crossencoder.opensearch.model.PassageWindowScores;
 import org.crossencoder.opensearch.model.PassageWindows;
+import org.opensearch.common.Nullable;
 import org.opensearch.search.rescore.RescoreContext;
 
 /** One shard's resolved {@code cross_encoder} rescore: the models, the query text and where the passage text lives. */
@@ -33,10 +35,20 @@ final class CrossEncoderRescoreContext extends RescoreContext {
     private final ScoreCombination combination;
     /** Null: each passage read whole. */
     private final PassageWindows.Resolved windows;
-    /** For {@code explain} with {@code interpolate}: the rescored window, and each of its docs' positions in it. */
-    private Interpolation.Window window;
 
-    private final Map<Integer, Integer> windowPositions = new HashMap<>();
+    private final boolean allowFailures;
+    /** Set when the models could not be had for this shard and the search allows that: nothing is scored. */
+    @Nullable
+    private final Exception failedToPrepare;
+    /**
+     * For {@code explain} with {@code interpolate}: the window the query phase normalized. The fetch phase, where explain
+     * runs, is a request of its own when the search has several shards (or {@code dfs_query_then_fetch}): it gets its own
+     * context, so the window also waits for it in the shard's reader context, which both phases share.
+     */
+    private BlendedWindow blended;
+
+    /** The rescored window, and each of its docs' positions in it. */
+    record BlendedWindow(Interpolation.Window window, Map<Integer, Integer> positions) {}
 
     CrossEncoderRescoreContext(
             int windowSize,
@@ -47,7 +59,34 @@ final class CrossEncoderRescoreContext extends RescoreContext {
             List<String> fields,
             PassageReader passages,
             ScoreCombination combination,
-            PassageWindows.Resolved windows) {
+            PassageWindows.Resolved windows,
+            boolean allowFailures) {
+        this(
+                windowSize,
+                inference,
+                searches,
+                ensemble,
+                queryText,
+                fields,
+                passages,
+                combination,
+                windows,
+                allowFailures,
+                null);
+    }
+
+    private CrossEncoderRescoreContext(
+            int windowSize,
+            InferenceService inference,
+            ShardSearches searches,
+            Ensemble ensemble,
+            String queryText,
+            List<String> fields,
+            PassageReader passages,
+            ScoreCombination combination,
+            PassageWindows.Resolved windows,
+            boolean allowFailures,
+            Exception failedToPrepare) {
         super(windowSize, CrossEncoderRescorer.INSTANCE);
         this.inference = inference;
         this.searches = searches;
@@ -57,6 +96,59 @@ final class CrossEncoderRescoreContext extends RescoreContext {
         this.passages = passages;
         this.combination = combination;
         this.windows = windows;
+        this.allowFailures = allowFailures;
+        this.failedToPrepare = failedToPrepare;
+    }
+
+    /**
+     * The rescore of a shard that could not get its models (missing, failed to load...) in a search that allows reranker
+     * failures: it scores nothing, and its hits keep their first-stage order and scores.
+     */
+    static CrossEncoderRescoreContext firstStage(
+            int windowSize, InferenceService inference, ShardSearches searches, FailureKind kind, Exception failure) {
+        return new CrossEncoderRescoreContext(
+                windowSize,
+                inference,
+                searches,
+                null,
+                null,
+                List.of(),
+                null,
+                ScoreCombination.REPLACE,
+                null,
+                true,
+                failure);
+    }
+
+    /** Null unless this shard could not get its models and the search allows that (see {@link #firstStage}). */
+    @Nullable
+    Exception failedToPrepare() {
+        return failedToPrepare;
+    }
+
+    /**
+     * Whether a failure while scoring leaves this shard's hits in their first-stage order instead of failing the
+     * search: when the request allows reranker failures and the failure is the model's or the node's, not the request's.
+     * Counts the failure or the fallback; a fallback marks the shard's hits ({@link NotRerankedFetchSubPhase}).
+     */
+    boolean fallsBackOn(IndexSearcher searcher, Exception e) {
+        if (allowFailures
+                && FailureKind.isCancellation(e) == false
+                && FailureKind.of(e).fallsBackToFirstStage()) {
+            FailureKind kind = FailureKind.of(e);
+            inference.onFallback(kind);
+            NotRerankedFetchSubPhase.remember(
+                    searches.of(searcher),
+                    kind,
+                    "[" + CrossEncoderRescorerBuilder.NAME + "] reranking failed on node ["
+                            + inference.registry().nodeName()
+                            + "], so its shards' hits kept their first-stage order and"
+                            + " scores ([" + CrossEncoderRescorerBuilder.ALLOW_RERANKER_FAILURES.getPreferredName()
+                            + "] is true): " + e.getMessage());
+            return true;
+        }
+        inference.onFailure(e);
+        return false;
     }
 
     /**
@@ -125,17 +217,36 @@ final class CrossEncoderRescoreContext extends RescoreContext {
     }
 
     /** Keeps the window an interpolation normalized, so that {@code explain} can show a doc's normalized scores. */
-    void rememberWindow(Interpolation.Window window, int[] docIds) {
-        this.window = window;
-        windowPositions.clear();
+    void rememberWindow(IndexSearcher searcher, Interpolation.Window window, int[] docIds) {
+        Map<Integer, Integer> positions = new HashMap<>();
         for (int position = 0; position < docIds.length; position++) {
-            windowPositions.put(docIds[position], position);
+            positions.put(docIds[position], position);
+        }
+        blended = new BlendedWindow(window, positions);
+        ShardSearches.ShardSearch search = searches.of(searcher);
+        if (search != null && search.context().explain() && search.context().readerContext() != null) {
+            search.context().readerContext().putInContext(blendedWindowKey(search), blended);
         }
     }
 
-    /** How the interpolation blended this doc's scores in the window it rescored. */
-    Explanation explainBlend(int docId, Explanation firstStage, Explanation crossEncoder) {
-        return window.explain(windowPositions.get(docId), firstStage, crossEncoder);
+    /**
+     * How the interpolation blended this doc's scores in the window it rescored; null when the query phase left no
+     * window for this search (then the blend cannot be shown, only the scores).
+     */
+    @Nullable
+    Explanation explainBlend(IndexSearcher searcher, int docId, Explanation firstStage, Explanation crossEncoder) {
+        BlendedWindow window = blended;
+        ShardSearches.ShardSearch search = searches.of(searcher);
+        if (window == null && search != null && search.context().readerContext() != null) {
+            window = search.context().readerContext().getFromContext(blendedWindowKey(search));
+        }
+        Integer position = window == null ? null : window.positions().get(docId);
+        return position == null ? null : window.window().explain(position, firstStage, crossEncoder);
+    }
+
+    /** One key per rescore of the search: a search may hold several, built in the same order in both phases. */
+    private String blendedWindowKey(ShardSearches.ShardSearch search) {
+        return "cross_encoder.interpolation." + search.context().rescore().indexOf(this);
     }
 
     /** The final score of a reranked hit. */

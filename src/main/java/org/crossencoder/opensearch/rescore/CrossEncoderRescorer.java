@@ -14,6 +14,7 @@ import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.TopDocs;
 import org.crossencoder.opensearch.model.PassageScores;
+import org.opensearch.search.query.QueryPhaseExecutionException;
 import org.opensearch.search.rescore.RescoreContext;
 import org.opensearch.search.rescore.Rescorer;
 
@@ -31,6 +32,26 @@ public final class CrossEncoderRescorer implements Rescorer {
     @Override
     public TopDocs rescore(TopDocs topDocs, IndexSearcher searcher, RescoreContext rescoreContext) throws IOException {
         CrossEncoderRescoreContext context = (CrossEncoderRescoreContext) rescoreContext;
+        if (context.failedToPrepare() != null) {
+            context.fallsBackOn(searcher, context.failedToPrepare());
+            context.setRescoredDocs(Set.of());
+            return topDocs;
+        }
+        try {
+            return rerank(topDocs, searcher, context);
+        } catch (QueryPhaseExecutionException e) {
+            throw e; // the search's own timeout without partial results: not the plugin's failure
+        } catch (IOException | RuntimeException e) {
+            if (context.fallsBackOn(searcher, e)) {
+                context.setRescoredDocs(Set.of());
+                return topDocs;
+            }
+            throw e;
+        }
+    }
+
+    private static TopDocs rerank(TopDocs topDocs, IndexSearcher searcher, CrossEncoderRescoreContext context)
+            throws IOException {
         context.checkFirstStage(searcher);
         ScoreDoc[] hits = topDocs.scoreDocs;
         int windowLength = Math.min(context.getWindowSize(), hits.length);
@@ -52,7 +73,7 @@ public final class CrossEncoderRescorer implements Rescorer {
         Reranking.Combiner combiner;
         if (context.interpolation() != null) {
             Interpolation.Window window = context.interpolation().over(firstStage, scores);
-            context.rememberWindow(window, docIds);
+            context.rememberWindow(searcher, window, docIds);
             combiner = (hit, modelScore) -> window.combine(hit);
         } else {
             combiner = (hit, modelScore) -> context.combine(hits[hit].score, modelScore);
@@ -80,6 +101,9 @@ public final class CrossEncoderRescorer implements Rescorer {
             int topLevelDocId, IndexSearcher searcher, RescoreContext rescoreContext, Explanation sourceExplanation)
             throws IOException {
         CrossEncoderRescoreContext context = (CrossEncoderRescoreContext) rescoreContext;
+        if (context.failedToPrepare() != null) {
+            return notReranked(context.failedToPrepare(), sourceExplanation);
+        }
         if (context.isRescored(topLevelDocId) == false) {
             return Explanation.match(
                     sourceExplanation.getValue(),
@@ -89,9 +113,18 @@ public final class CrossEncoderRescorer implements Rescorer {
                             + "hit in first-stage order",
                     sourceExplanation);
         }
-        PassageReader.Passage[] read = context.readPassages(searcher, new int[] {topLevelDocId});
+        PassageReader.Passage[] read;
+        PassageScores scores;
+        try {
+            read = context.readPassages(searcher, new int[] {topLevelDocId});
+            scores = context.score(searcher, read);
+        } catch (IOException | RuntimeException e) {
+            if (context.fallsBackOn(searcher, e)) {
+                return notReranked(e, sourceExplanation);
+            }
+            throw e;
+        }
         String passage = read[0].text();
-        PassageScores scores = context.score(searcher, read);
         Explanation crossEncoder = ScoreExplanations.explain(
                 context.ensemble(),
                 scores,
@@ -103,7 +136,16 @@ public final class CrossEncoderRescorer implements Rescorer {
                         + context.fields()
                         + (passage.isEmpty() ? " (none of the fields has text: scored against an empty passage)" : ""));
         if (context.interpolation() != null) {
-            return context.explainBlend(topLevelDocId, sourceExplanation, crossEncoder);
+            Explanation blend = context.explainBlend(searcher, topLevelDocId, sourceExplanation, crossEncoder);
+            if (blend != null) {
+                return blend;
+            }
+            return Explanation.match(
+                    sourceExplanation.getValue(),
+                    "interpolated score over the reranked window (the window's normalized scores are no longer"
+                            + " available to show), of:",
+                    crossEncoder,
+                    sourceExplanation);
         }
         ScoreCombination combination = context.combination();
         return combination
@@ -111,6 +153,15 @@ public final class CrossEncoderRescorer implements Rescorer {
                 .explain(
                         weighted(sourceExplanation, combination.queryWeight(), "query_weight"),
                         weighted(crossEncoder, combination.rescoreQueryWeight(), "rescore_query_weight"));
+    }
+
+    private static Explanation notReranked(Exception failure, Explanation firstStage) {
+        return Explanation.match(
+                firstStage.getValue(),
+                "first-stage score: not reranked, the reranker failed and ["
+                        + CrossEncoderRescorerBuilder.ALLOW_RERANKER_FAILURES.getPreferredName() + "] is true: "
+                        + failure.getMessage(),
+                firstStage);
     }
 
     private static Explanation weighted(Explanation score, float weight, String weightName) {

@@ -17,9 +17,11 @@ import java.util.Set;
 import java.util.function.Supplier;
 import org.crossencoder.opensearch.mlcommons.MlCommonsModels;
 import org.crossencoder.opensearch.model.Ensemble;
+import org.crossencoder.opensearch.model.FailureKind;
 import org.crossencoder.opensearch.model.InferenceService;
 import org.crossencoder.opensearch.model.ModelSelection;
 import org.crossencoder.opensearch.model.PassageWindows;
+import org.crossencoder.opensearch.model.VisibleText;
 import org.opensearch.core.ParseField;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.common.ParsingException;
@@ -66,6 +68,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
     static final ParseField WEIGHT = new ParseField("weight");
     static final ParseField PASSAGE_WINDOWS = new ParseField(PassageWindows.NAME);
     static final ParseField MIN_SCORE = new ParseField("min_score");
+    public static final ParseField ALLOW_RERANKER_FAILURES = new ParseField("allow_reranker_failures");
 
     /** What parsing needs beyond the JSON: the node's services, which every builder carries to its shards. */
     private record Services(Supplier<InferenceService> inference, ShardSearches searches) {}
@@ -116,6 +119,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
                 (p, c) -> PassageWindows.parse(p),
                 PASSAGE_WINDOWS,
                 ObjectParser.ValueType.OBJECT_OR_BOOLEAN);
+        PARSER.declareBoolean(CrossEncoderRescorerBuilder::allowRerankerFailures, ALLOW_RERANKER_FAILURES);
     }
 
     private final Supplier<InferenceService> inference;
@@ -128,6 +132,10 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
     private final ScoreCombination combination;
     /** Null: as the model's {@code cross-encoder.json} says. */
     private PassageWindows passageWindows;
+    /** When the model is missing, failed to load, throws or its queue is full: keep the first stage's order. */
+    private boolean allowRerankerFailures;
+    /** The indices as the search named them (names, aliases, patterns), recorded by the coordinating node. */
+    private List<String> searchedIndices = List.of();
     /** The node whose models the selection's fingerprints describe. */
     private final String fingerprintNode;
     /** Set on the copy that asked to read an ML Commons model: this node's own state, never sent or compared. */
@@ -186,6 +194,8 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         this.combination = new ScoreCombination(in);
         this.passageWindows = in.readOptionalWriteable(PassageWindows::new);
         this.fingerprintNode = in.readOptionalString();
+        this.allowRerankerFailures = in.readBoolean();
+        this.searchedIndices = in.readStringList();
     }
 
     @Override
@@ -196,6 +206,8 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         combination.writeTo(out);
         out.writeOptionalWriteable(passageWindows);
         out.writeOptionalString(fingerprintNode);
+        out.writeBoolean(allowRerankerFailures);
+        out.writeStringCollection(searchedIndices);
     }
 
     public static CrossEncoderRescorerBuilder fromXContent(
@@ -227,6 +239,9 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         if (passageWindows != null) {
             passageWindows.toXContent(builder, params);
         }
+        if (allowRerankerFailures) {
+            builder.field(ALLOW_RERANKER_FAILURES.getPreferredName(), true);
+        }
         builder.endObject();
     }
 
@@ -244,6 +259,28 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         return windowSize;
     }
 
+    /**
+     * With {@code true}, a shard whose model is missing, failed to load, throws or has a full queue keeps its hits'
+     * first-stage order and scores instead of failing, and the response carries a warning saying so.
+     */
+    public CrossEncoderRescorerBuilder allowRerankerFailures(boolean allow) {
+        this.allowRerankerFailures = allow;
+        return this;
+    }
+
+    public boolean allowRerankerFailures() {
+        return allowRerankerFailures;
+    }
+
+    /**
+     * Records the indices a search names (as the request gives them) on the coordinating node, so that each shard can
+     * tell a field its index does not map because other searched indices do (read as empty) from a typo (a 400).
+     */
+    public CrossEncoderRescorerBuilder searchedIndices(String... indices) {
+        this.searchedIndices = List.of(indices);
+        return this;
+    }
+
     /** Reads passages in windows (or, with {@link PassageWindows#OFF}, whole despite the model's default). */
     public CrossEncoderRescorerBuilder passageWindows(PassageWindows passageWindows) {
         this.passageWindows = passageWindows;
@@ -253,6 +290,21 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
     @Override
     protected RescoreContext innerBuildContext(int windowSize, QueryShardContext context) {
         InferenceService service = inference.get();
+        try {
+            return buildContext(service, windowSize, context);
+        } catch (RuntimeException e) {
+            if (allowRerankerFailures && FailureKind.isCancellation(e) == false) {
+                FailureKind kind = FailureKind.of(e);
+                if (kind.fallsBackToFirstStage()) {
+                    return CrossEncoderRescoreContext.firstStage(windowSize, service, searches, kind, e);
+                }
+            }
+            service.onFailure(e);
+            throw e;
+        }
+    }
+
+    private RescoreContext buildContext(InferenceService service, int windowSize, QueryShardContext context) {
         service.checkQueryText(queryText, "[" + NAME + "]");
         Ensemble ensemble = service.ensemble(selection, fingerprintNode);
         PassageWindows.Resolved windows = InferenceService.windows(ensemble, passageWindows);
@@ -264,7 +316,12 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         }
         List<List<String>> sourcePaths = new ArrayList<>(fields.size());
         for (String field : fields) {
-            sourcePaths.add(sourcePaths(field, context));
+            if (context.fieldMapper(field) == null && context.getObjectMapper(field) == null) {
+                checkUnmappedMayBeRead(field, context.index().getName());
+                sourcePaths.add(List.of(field)); // where it would be, should a document hold it unmapped
+            } else {
+                sourcePaths.add(sourcePaths(field, context));
+            }
         }
         return new CrossEncoderRescoreContext(
                 windowSize,
@@ -275,16 +332,28 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
                 fields,
                 new PassageReader(fields, sourcePaths),
                 combination,
-                windows);
+                windows,
+                allowRerankerFailures);
     }
 
-    /** Where in {@code _source} a field's text lives, after checking that the field is mapped as text. */
+    /**
+     * A field unmapped in an index the search names alone is most likely a typo: a 400, as for a field of another type.
+     * Searched through an alias, a pattern or with other indices, an index may lack a field the others map: its hits
+     * read it as empty where their {@code _source} does not hold it ({@code explain} says so of such a hit).
+     */
+    private void checkUnmappedMayBeRead(String field, String index) {
+        if (searchedIndices.size() == 1 && searchedIndices.get(0).equals(index)) {
+            throw new IllegalArgumentException("[" + NAME + "] field [" + field + "] is not mapped in index [" + index
+                    + "]; [fields] must name text fields");
+        }
+    }
+
+    /** Where in {@code _source} a mapped field's text lives, after checking that the field is mapped as text. */
     private static List<String> sourcePaths(String field, QueryShardContext context) {
         String index = context.index().getName();
         MappedFieldType fieldType = context.fieldMapper(field);
         if (fieldType == null) {
-            String what = context.getObjectMapper(field) != null ? "an object" : "not mapped";
-            throw new IllegalArgumentException("[" + NAME + "] field [" + field + "] is " + what + " in index [" + index
+            throw new IllegalArgumentException("[" + NAME + "] field [" + field + "] is an object in index [" + index
                     + "]; [fields] must name text fields");
         }
         if (TEXT_TYPES.contains(fieldType.typeName()) == false) {
@@ -347,6 +416,8 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
                 inference, searches, selection, queryText, fields, combination, fingerprintNode);
         copy.windowSize = windowSize;
         copy.passageWindows = passageWindows;
+        copy.allowRerankerFailures = allowRerankerFailures;
+        copy.searchedIndices = searchedIndices;
         return copy;
     }
 
@@ -372,9 +443,9 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
     }
 
     private static String requireText(String value, ParseField field) {
-        if (value == null || value.isBlank()) {
-            throw new IllegalArgumentException(
-                    "[" + NAME + "] requires a non-empty [" + field.getPreferredName() + "]");
+        if (VisibleText.isBlank(value)) {
+            throw new IllegalArgumentException("[" + NAME + "] requires a non-empty [" + field.getPreferredName()
+                    + "] (one with a visible character, not only white space or zero-width characters)");
         }
         return value;
     }
@@ -390,12 +461,22 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
                 && fields.equals(other.fields)
                 && combination.equals(other.combination)
                 && Objects.equals(passageWindows, other.passageWindows)
-                && Objects.equals(fingerprintNode, other.fingerprintNode);
+                && Objects.equals(fingerprintNode, other.fingerprintNode)
+                && allowRerankerFailures == other.allowRerankerFailures
+                && searchedIndices.equals(other.searchedIndices);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(
-                super.hashCode(), selection, queryText, fields, combination, passageWindows, fingerprintNode);
+                super.hashCode(),
+                selection,
+                queryText,
+                fields,
+                combination,
+                passageWindows,
+                fingerprintNode,
+                allowRerankerFailures,
+                searchedIndices);
     }
 }

@@ -18,6 +18,7 @@ import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.util.BytesRef;
 import org.crossencoder.opensearch.model.PassageScores;
 import org.crossencoder.opensearch.model.PassageWindowScores;
+import org.crossencoder.opensearch.model.VisibleText;
 import org.opensearch.common.xcontent.support.XContentMapValues;
 import org.opensearch.core.common.bytes.BytesArray;
 import org.opensearch.index.mapper.SourceFieldMapper;
@@ -105,7 +106,7 @@ public final class PassageReader {
             values.forEach(v -> append(text, v, field, fieldLength, segments));
         } else if (value != null && (value instanceof Map<?, ?>) == false) {
             String string = value.toString();
-            if (string.isBlank() == false) {
+            if (VisibleText.isBlank(string) == false) {
                 if (text.length() > 0) {
                     text.append(' ');
                 }

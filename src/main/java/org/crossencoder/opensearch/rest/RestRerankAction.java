@@ -15,6 +15,7 @@ import org.opensearch.OpenSearchStatusException;
 import org.opensearch.common.settings.ClusterSettings;
 import org.opensearch.core.common.unit.ByteSizeValue;
 import org.opensearch.core.rest.RestStatus;
+import org.opensearch.core.xcontent.XContentParser;
 import org.opensearch.rest.BaseRestHandler;
 import org.opensearch.rest.RestRequest;
 import org.opensearch.rest.action.RestCancellableNodeClient;
@@ -54,7 +55,10 @@ public final class RestRerankAction extends BaseRestHandler {
                     CrossEncoderSettings.RERANK_MAX_REQUEST_SIZE.getKey(),
                     limit);
         }
-        RerankRequest rerank = RerankRequest.fromXContent(request.contentParser());
+        RerankRequest rerank;
+        try (XContentParser parser = request.contentParser()) {
+            rerank = RerankRequest.fromXContent(parser);
+        }
         // A client that disconnects cancels the task, and the model stops at its next batch.
         return channel -> new RestCancellableNodeClient(client, request.getHttpChannel())
                 .execute(RerankAction.INSTANCE, rerank, new RestToXContentListener<>(channel));

@@ -12,6 +12,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.logging.log4j.LogManager;
 
 /**
  * Run in a JVM of its own by {@link ProcessWideStateTests}: loads a model there for the first time (DJL's native
@@ -59,6 +60,9 @@ public final class ProcessWideStateProbe {
         // before any plugin starts.
         Class.forName("com.sun.jna.Native");
         Class.forName("com.sun.jna.NativeLibrary");
+        // ... and its logging up: log4j's first message sets the JDK's default time zone (user.timezone), which a node
+        // has done long before; the plugin's libraries now log through it.
+        LogManager.getLogger(ProcessWideStateProbe.class).info("probe started");
         RecordingProperties recording = new RecordingProperties();
         System.getProperties().forEach(recording::putIfAbsent);
         recording.writes.clear();

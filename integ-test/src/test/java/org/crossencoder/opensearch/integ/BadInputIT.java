@@ -30,6 +30,8 @@ public class BadInputIT extends CrossEncoderIntegTestCase {
     private static final String SEARCH = "/" + INDEX + "/_search";
     private static final String RERANK = "/_plugins/cross_encoder/_rerank";
     private static final String MEGABYTE = "x".repeat(1 << 20);
+    /** Zero-width space, word joiner, byte order mark, soft hyphen, Hangul filler: nothing a tokenizer reads. */
+    private static final String INVISIBLE = "\\u200B\\u2060\\uFEFF\\u00AD\\u3164";
 
     /** One request and what the answer must be: its status and a phrase of its error. */
     private record Case(String name, String method, String path, String body, int status, String message) {}
@@ -307,6 +309,13 @@ public class BadInputIT extends CrossEncoderIntegTestCase {
                 400,
                 "requires a non-empty [query_text]"));
         cases.add(new Case(
+                "query_text only zero-width and invisible characters",
+                "POST",
+                SEARCH,
+                rescore("5", crossEncoder(tiny, "\"" + INVISIBLE + "\"", "[\"passage\"]", "")),
+                400,
+                "requires a non-empty [query_text] (one with a visible character"));
+        cases.add(new Case(
                 "query_text object",
                 "POST",
                 SEARCH,
@@ -513,6 +522,38 @@ public class BadInputIT extends CrossEncoderIntegTestCase {
                 String.format(Locale.ROOT, rescoreProcessor, "{\"model\":" + tiny + ",\"fields\":\"passage\"}"),
                 400,
                 "fields"));
+        String windowAlone = "a [cross_encoder_window] request processor needs a [cross_encoder_rerank] response"
+                + " processor in the same pipeline";
+        cases.add(new Case(
+                "window processor without a rerank processor",
+                "PUT",
+                pipeline,
+                "{\"request_processors\":[{\"cross_encoder_window\":{\"window_size\":50}}]}",
+                400,
+                windowAlone));
+        cases.add(new Case(
+                "a search's own pipeline: window processor without a rerank processor",
+                "POST",
+                SEARCH,
+                "{\"query\":{\"match_all\":{}},\"search_pipeline\":{\"request_processors\":[{\"cross_encoder_window\":{}}]}}",
+                400,
+                windowAlone));
+        for (String name : List.of("", " ", "_id", "_source", "_score", "_cross_encoder_best_window")) {
+            cases.add(new Case(
+                    "keep_first_stage_score_as [" + name + "]",
+                    "PUT",
+                    pipeline,
+                    String.format(
+                            Locale.ROOT,
+                            rerankProcessor,
+                            "{\"model\":" + tiny + ",\"fields\":[\"passage\"],\"keep_first_stage_score_as\":\"" + name
+                                    + "\"}"),
+                    400,
+                    "[keep_first_stage_score_as] "
+                            + (name.isBlank()
+                                    ? "must name a field, but was blank"
+                                    : "[" + name + "] is a metadata field")));
+        }
         cases.add(new Case(
                 "processor fields empty",
                 "PUT",
@@ -603,6 +644,13 @@ public class BadInputIT extends CrossEncoderIntegTestCase {
                 "POST",
                 withRescore,
                 "{\"query\":{\"match_all\":{}},\"ext\":{\"cross_encoder\":{\"query_text\":\"\"}}}",
+                400,
+                "[ext.cross_encoder] requires a non-empty [query_text]"));
+        cases.add(new Case(
+                "ext query_text only invisible characters",
+                "POST",
+                withRescore,
+                "{\"query\":{\"match_all\":{}},\"ext\":{\"cross_encoder\":{\"query_text\":\"" + INVISIBLE + "\"}}}",
                 400,
                 "[ext.cross_encoder] requires a non-empty [query_text]"));
         cases.add(new Case(
@@ -780,6 +828,28 @@ public class BadInputIT extends CrossEncoderIntegTestCase {
                 rerank("\"model\":" + tiny + ",\"texts\":[\"a\"]"),
                 400,
                 "[query_text] is required"));
+        cases.add(new Case(
+                "query_text only invisible characters",
+                "POST",
+                RERANK,
+                rerank("\"model\":" + tiny + ",\"query_text\":\"" + INVISIBLE + "\",\"texts\":[\"a\"]"),
+                400,
+                "[query_text] is required (with a visible character"));
+        cases.add(new Case(
+                "query_text of 10,001 emoji: counted as characters, not UTF-16 units",
+                "POST",
+                RERANK,
+                rerank("\"model\":" + tiny + ",\"query_text\":\"" + "\uD83D\uDE00".repeat(10_001)
+                        + "\",\"texts\":[\"a\"]"),
+                400,
+                "[rerank] [query_text] is [10001] characters long"));
+        cases.add(new Case(
+                "trailing content after the body",
+                "POST",
+                RERANK,
+                rerank(ok + ",\"texts\":[\"a\"]") + " {\"x\":1}",
+                400,
+                "Unexpected token [START_OBJECT] found after the main object."));
         cases.add(new Case(
                 "query_text boolean",
                 "POST",

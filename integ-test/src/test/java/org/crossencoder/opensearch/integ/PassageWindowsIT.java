@@ -14,6 +14,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertThat;
+import static org.junit.Assert.assertTrue;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -161,6 +162,44 @@ public class PassageWindowsIT extends CrossEncoderIntegTestCase {
                         + LongDocuments.TOPICAL.get(0) + "\",\"" + lateText + "\"]}");
         assertEquals(0, ((Number) rerankedWhole.path("results.0.index")).intValue());
         assertNull(rerankedWhole.path("results.0.best_window"));
+    }
+
+    /**
+     * Windows begin and end where the text has white space: a WordPiece tokenizer splits "and/or" and "1.89" into words,
+     * and a window cut there once ended with "OR, 1" where the text says "OR, 1.89".
+     */
+    @Test
+    public void theBestWindowNeverCutsInsideNumbersOrSlashedWords() throws Exception {
+        String sentence =
+                "patients on statins and/or aspirin had an odds ratio OR, 1.89 (95% CI 1.21-2.94) for the outcome. ";
+        List<String> texts = new java.util.ArrayList<>();
+        for (int shift = 0; shift < 6; shift++) {
+            String[] words = sentence.split(" ");
+            StringBuilder text = new StringBuilder();
+            for (int i = 0; i < 4 * words.length; i++) {
+                text.append(words[(i + shift * 3) % words.length]).append(' ');
+            }
+            texts.add(text.toString().trim());
+        }
+        RestClient.Response reranked = client.ok(
+                "POST",
+                "/_plugins/cross_encoder/_rerank",
+                "{\"model\":\"" + GENERATED + "\",\"query_text\":\"odds ratio of aspirin\",\"texts\":"
+                        + texts.stream().map(t -> "\"" + t + "\"").toList()
+                        + ",\"passage_windows\":{\"length\":10,\"stride\":3,\"max_windows\":20,\"return_best\":true}}");
+        List<Map<String, Object>> results = reranked.path("results");
+        assertEquals(texts.size(), results.size());
+        for (Map<String, Object> result : results) {
+            String text = texts.get(((Number) result.get("index")).intValue());
+            @SuppressWarnings("unchecked")
+            Map<String, Object> best = (Map<String, Object>) result.get("best_window");
+            int start = ((Number) best.get("start_offset")).intValue();
+            int end = ((Number) best.get("end_offset")).intValue();
+            assertThat(((Number) best.get("of")).intValue(), greaterThan(1));
+            assertEquals(text.substring(start, end), best.get("text"));
+            assertTrue(best.toString(), start == 0 || Character.isWhitespace(text.charAt(start - 1)));
+            assertTrue(best.toString(), end == text.length() || Character.isWhitespace(text.charAt(end)));
+        }
     }
 
     @Test

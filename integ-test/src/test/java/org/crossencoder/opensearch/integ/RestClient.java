@@ -22,7 +22,7 @@ import org.opensearch.common.xcontent.json.JsonXContent;
 public final class RestClient {
 
     /** One HTTP response, with its JSON body parsed. */
-    public record Response(int status, Map<String, Object> body, String raw) {
+    public record Response(int status, Map<String, Object> body, String raw, List<String> warnings) {
         @SuppressWarnings("unchecked")
         public <T> T path(String dottedPath) {
             Object current = body;
@@ -79,7 +79,7 @@ public final class RestClient {
         Map<String, Object> body = raw.isBlank() || raw.startsWith("{") == false
                 ? Map.of()
                 : XContentHelper.convertToMap(JsonXContent.jsonXContent, raw, true);
-        return new Response(response.statusCode(), body, raw);
+        return new Response(response.statusCode(), body, raw, response.headers().allValues("Warning"));
     }
 
     /** Sends raw bytes (e.g. a model chunk) as the body, labelled JSON as ml-commons requires. */
