@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Starts OpenSearch 3.6.0 with this plugin and a cross-encoder model, indexes a few passages and shows
-# the same search ranked by BM25 alone and reranked by the cross_encoder rescorer.
+# Starts OpenSearch 3.6.0 with this plugin and a cross-encoder model as its default model, indexes the passages of
+# scripts/demo/ into the index [demo] and shows each question of scripts/demo/questions.tsv ranked by BM25 alone and
+# reranked by the cross_encoder rescorer. The examples of README.md and docs/ run as written against this node.
 #
 #   scripts/demo.sh [MODEL]    build the plugin, set up a node under target/demo, start it, show the search
 #   scripts/demo.sh start      start the node set up before (no rebuild) and show the search again
@@ -55,6 +56,10 @@ set_up() {
         models/fetch-model.sh "$model" "$home/config/cross-encoder-models"
     fi
     echo "$model" > "$demo/model"
+    # The second trained model, where there is one, for the ensemble examples of docs/rescorer.md.
+    if [[ "$model" == minilm-l6-sci-cross-encoder && -f "$CROSS_ENCODER_MODELS_FROM/minilm-l6-nf-cross-encoder-fp16/model.onnx" ]]; then
+        models/fetch-model.sh minilm-l6-nf-cross-encoder-fp16 "$home/config/cross-encoder-models"
+    fi
     if [[ "$(id -u)" == 0 ]]; then
         chown -R 65534:65534 "$demo"   # OpenSearch refuses to run as root
     fi
@@ -69,7 +74,8 @@ start_node() {
     [[ -s "$demo/node.log" ]] && mv "$demo/node.log" "$demo/node-$(date -r "$demo/node.log" +%Y%m%d-%H%M%S).log"
     echo "== starting OpenSearch on port $port (log: $demo/node.log)"
     (cd "$home" && OPENSEARCH_JAVA_HOME="$JAVA_HOME" OPENSEARCH_JAVA_OPTS="-Xms1g -Xmx1g" \
-        exec "${run_as[@]}" bin/opensearch -Ediscovery.type=single-node -Ehttp.port="$port") < /dev/null > "$demo/node.log" 2>&1 &
+        exec "${run_as[@]}" bin/opensearch -Ediscovery.type=single-node -Ehttp.port="$port" \
+        -Eplugins.cross_encoder.default_model="$(cat "$demo/model")") < /dev/null > "$demo/node.log" 2>&1 &
     echo $! > "$demo/node.pid"
     for _ in $(seq 1 120); do curl -fs "localhost:$port" > /dev/null && break; sleep 1; done
     curl -fs "localhost:$port" > /dev/null || { tail -40 "$demo/node.log"; exit 1; }
@@ -89,38 +95,26 @@ await_index() {
 
 index_passages() {
     curl -fs -XDELETE "localhost:$port/demo" > /dev/null || true
-    os -XPUT "localhost:$port/demo" -d '{"settings":{"number_of_shards":2,"number_of_replicas":0},
-      "mappings":{"properties":{"title":{"type":"text"},"passage":{"type":"text"}}}}' > /dev/null
-    curl -fsS -XPOST "localhost:$port/demo/_bulk?refresh=true" -H 'Content-Type: application/x-ndjson' --data-binary @- > /dev/null <<'DOCS'
-{"index":{"_id":"population"}}
-{"title":"Berlin","passage":"Berlin has a population of 3,520,031 registered inhabitants in an area of 891.82 square kilometers."}
-{"index":{"_id":"capital"}}
-{"title":"German capital","passage":"About 3.7 million people live in the German capital, the most populous city of the European Union."}
-{"index":{"_id":"museums"}}
-{"title":"Museums","passage":"People who live in Berlin can visit many museums on Museum Island."}
-{"index":{"_id":"tourism"}}
-{"title":"Tourism","passage":"How many tourists visit Berlin? Around 12 million people came to the city last year."}
-{"index":{"_id":"munich"}}
-{"title":"Munich","passage":"Munich has a population of about 1.5 million people and many beer gardens."}
-{"index":{"_id":"new-york"}}
-{"title":"New York","passage":"New York City is famous for the Metropolitan Museum of Art, and many people live there."}
-DOCS
+    os -XPUT "localhost:$port/demo" --data-binary @scripts/demo/index.json > /dev/null
+    curl -fsS -XPOST "localhost:$port/demo/_bulk?refresh=true" -H 'Content-Type: application/x-ndjson' \
+        --data-binary @scripts/demo/passages.ndjson > /dev/null
 }
 
+# Each question of scripts/demo/questions.tsv, ranked by BM25 alone and reranked by the default model.
 show() {
-    local model question query bm25 reranked
+    local model question answer bm25 reranked
     model="$(cat "$demo/model")"
-    question="How many people live in Berlin?"
-    query='"query":{"multi_match":{"query":"'"$question"'","fields":["title","passage"]}},"_source":["passage"]'
-    bm25="$(os "localhost:$port/demo/_search" -d "{$query}")"
-    reranked="$(os "localhost:$port/demo/_search" -d "{$query,\"rescore\":{\"window_size\":100,\"cross_encoder\":{
-      \"model\":\"$model\",\"query_text\":\"$question\",\"fields\":[\"title\",\"passage\"]}}}")"
-    python3 - "$bm25" "$reranked" "$question" "$model" <<'PY'
+    while IFS=$'\t' read -r question answer; do
+        query='"query":{"multi_match":{"query":"'"$question"'","fields":["title","passage"]}},"_source":["passage"]'
+        bm25="$(os "localhost:$port/demo/_search" -d "{$query}")"
+        reranked="$(os "localhost:$port/demo/_search" -d "{$query,\"rescore\":{\"window_size\":100,\"cross_encoder\":{
+          \"query_text\":\"$question\",\"fields\":[\"title\",\"passage\"]}}}")"
+        python3 - "$bm25" "$reranked" "$question" "$model" "$answer" <<'PY'
 import json, sys
 bm25, reranked = (json.loads(a)["hits"]["hits"] for a in sys.argv[1:3])
-answer = "population"  # the one passage that answers the question
-print(f"\nQuery: {sys.argv[3]}\n")
-for title, hits in (("BM25 alone", bm25), (f"BM25 top 100 reranked by cross_encoder [{sys.argv[4]}]", reranked)):
+question, model, answer = sys.argv[3:6]
+print(f"\nQuery: {question}\n")
+for title, hits in (("BM25 alone", bm25), (f"BM25 top 100 reranked by cross_encoder [{model}]", reranked)):
     print(title)
     for rank, hit in enumerate(hits, 1):
         mark = "  <- answers the question" if hit["_id"] == answer else ""
@@ -129,9 +123,11 @@ for title, hits in (("BM25 alone", bm25), (f"BM25 top 100 reranked by cross_enco
 before, after = ([h["_id"] for h in hits].index(answer) + 1 for hits in (bm25, reranked))
 print(f"The passage that answers the question is #{before} by BM25 and #{after} after reranking.")
 PY
+    done < scripts/demo/questions.tsv
     echo
-    echo "OpenSearch is running on http://localhost:$port with the plugin and model [$model]."
-    echo "Stop it with scripts/demo.sh stop; start it again (no rebuild) with scripts/demo.sh start."
+    echo "OpenSearch is running on http://localhost:$port with the plugin and model [$model] as its default model."
+    echo "Try the examples of README.md and docs/ against it (index [demo]). Stop it with scripts/demo.sh stop;"
+    echo "start it again (no rebuild) with scripts/demo.sh start."
 }
 
 case "${1:-}" in
