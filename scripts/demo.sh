@@ -43,7 +43,11 @@ set_up() {
     echo "== putting model [$wanted] in place"
     local model="$wanted"
     if ! models/fetch-model.sh "$model" "$home/config/cross-encoder-models"; then
-        [[ "$model" == "ms-marco-MiniLM-L-6-v2" && -n "${CROSS_ENCODER_MODELS_FROM:-}" ]] || exit 1
+        if [[ "$model" != "ms-marco-MiniLM-L-6-v2" || -z "${CROSS_ENCODER_MODELS_FROM:-}" ]]; then
+            echo "!! no model to show: [$model] cannot be fetched on this machine, and no ../shared/models lies beside" >&2
+            echo "!! the project (or CROSS_ENCODER_MODELS_FROM) to take a trained one from" >&2
+            exit 1
+        fi
         model=minilm-l6-sci-cross-encoder
         if [[ -f "$CROSS_ENCODER_MODELS_FROM/$model/model.onnx" ]]; then
             echo "!! [$wanted] cannot be fetched on this machine; using [$model], a trained MiniLM-L6 cross-encoder"
