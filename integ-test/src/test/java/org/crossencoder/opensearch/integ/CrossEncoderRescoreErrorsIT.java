@@ -63,7 +63,7 @@ public class CrossEncoderRescoreErrorsIT extends CrossEncoderIntegTestCase {
                 (String) response.path("error.root_cause.0.reason"),
                 containsString("unknown cross-encoder model [no-such-model] on node [shared-node]; loaded models: ["));
         assertThat(response.raw(), containsString(GENERATED));
-        assertThat(response.raw(), containsString("failed to load: [" + BROKEN + "]"));
+        assertThat(response.raw(), containsString("failed to load: [" + BROKEN + ", " + GENERATED_BAD_BLEND + "]"));
     }
 
     @Test
