@@ -104,7 +104,8 @@ index_passages() {
         --data-binary @scripts/demo/passages.ndjson > /dev/null
 }
 
-# Each question of scripts/demo/questions.tsv, ranked by BM25 alone and reranked by the default model.
+# Each question of scripts/demo/questions.tsv, ranked by BM25 alone and by the default model alone (score_mode replace:
+# the plugin's default blend, normalized over each shard's three passages, would say little about the model).
 show() {
     local model question answer bm25 reranked
     model="$(cat "$demo/model")"
@@ -112,13 +113,13 @@ show() {
         query='"query":{"multi_match":{"query":"'"$question"'","fields":["title","passage"]}},"_source":["passage"]'
         bm25="$(os "localhost:$port/demo/_search" -d "{$query}")"
         reranked="$(os "localhost:$port/demo/_search" -d "{$query,\"rescore\":{\"window_size\":100,\"cross_encoder\":{
-          \"query_text\":\"$question\",\"fields\":[\"title\",\"passage\"]}}}")"
+          \"query_text\":\"$question\",\"fields\":[\"title\",\"passage\"],\"score_mode\":\"replace\"}}}")"
         python3 - "$bm25" "$reranked" "$question" "$model" "$answer" <<'PY'
 import json, sys
 bm25, reranked = (json.loads(a)["hits"]["hits"] for a in sys.argv[1:3])
 question, model, answer = sys.argv[3:6]
 print(f"\nQuery: {question}\n")
-for title, hits in (("BM25 alone", bm25), (f"BM25 top 100 reranked by cross_encoder [{model}]", reranked)):
+for title, hits in (("BM25 alone", bm25), (f"BM25 top 100 reranked by cross_encoder [{model}] alone (score_mode replace)", reranked)):
     print(title)
     for rank, hit in enumerate(hits, 1):
         mark = "  <- answers the question" if hit["_id"] == answer else ""
