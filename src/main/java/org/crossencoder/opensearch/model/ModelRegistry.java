@@ -23,6 +23,7 @@ import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.crossencoder.opensearch.compat.Privileged;
 import org.crossencoder.opensearch.settings.CrossEncoderSettings;
 import org.opensearch.OpenSearchStatusException;
 import org.opensearch.ResourceNotFoundException;
@@ -30,7 +31,6 @@ import org.opensearch.common.Nullable;
 import org.opensearch.core.common.Strings;
 import org.opensearch.core.common.unit.ByteSizeValue;
 import org.opensearch.core.rest.RestStatus;
-import org.opensearch.secure_sm.AccessController;
 
 /**
  * The models of one node: every sub-directory of the models path that holds a {@code model.onnx}. A model that
@@ -130,7 +130,7 @@ public final class ModelRegistry implements Closeable {
     public synchronized List<ReloadOutcome> prepare() throws IOException {
         // Privileged: what may be read is what the plugin's policy grants (a models path outside the config directory
         // included), not what the callers on the stack may (the node's start-up code has no grant for that path).
-        return AccessController.doPrivilegedChecked(this::prepareFromModelsPath);
+        return Privileged.run(this::prepareFromModelsPath);
     }
 
     private List<ReloadOutcome> prepareFromModelsPath() throws IOException {

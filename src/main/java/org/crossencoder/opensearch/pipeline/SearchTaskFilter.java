@@ -8,11 +8,10 @@ package org.crossencoder.opensearch.pipeline;
 
 import java.util.List;
 import java.util.function.Supplier;
+import org.crossencoder.opensearch.compat.ActionFilterBase;
 import org.opensearch.action.ActionRequest;
 import org.opensearch.action.search.SearchAction;
-import org.opensearch.action.support.ActionFilter;
 import org.opensearch.action.support.ActionFilterChain;
-import org.opensearch.action.support.ActionRequestMetadata;
 import org.opensearch.common.Nullable;
 import org.opensearch.common.util.concurrent.ThreadContext;
 import org.opensearch.core.action.ActionListener;
@@ -25,7 +24,7 @@ import org.opensearch.tasks.Task;
  * the task, and {@code cross_encoder_rerank} needs it to stop when the search is cancelled (by
  * {@code _tasks/_cancel}, {@code cancel_after_time_interval}, or the client going away).
  */
-public final class SearchTaskFilter implements ActionFilter {
+public final class SearchTaskFilter extends ActionFilterBase {
 
     private static final String SEARCH_TASK = "cross_encoder.search_task";
 
@@ -48,11 +47,10 @@ public final class SearchTaskFilter implements ActionFilter {
     }
 
     @Override
-    public <Request extends ActionRequest, Response extends ActionResponse> void apply(
+    protected <Request extends ActionRequest, Response extends ActionResponse> void filter(
             Task task,
             String action,
             Request request,
-            ActionRequestMetadata<Request, Response> actionRequestMetadata,
             ActionListener<Response> listener,
             ActionFilterChain<Request, Response> chain) {
         if (SearchAction.NAME.equals(action) == false || (task instanceof CancellableTask) == false) {

@@ -127,7 +127,7 @@ public final class OpenSearchNode implements Closeable {
                 .redirectErrorStream(true)
                 .redirectOutput(directory.resolve("console.log").toFile());
         builder.environment().put("OPENSEARCH_PATH_CONF", config.toString());
-        builder.environment().put("OPENSEARCH_JAVA_HOME", System.getProperty("java.home"));
+        builder.environment().put("OPENSEARCH_JAVA_HOME", javaHome());
         builder.environment().put("OPENSEARCH_JAVA_OPTS", "-Xms" + heap + " -Xmx" + heap);
         Process process = builder.start();
 
@@ -198,7 +198,7 @@ public final class OpenSearchNode implements Closeable {
                                 "install",
                                 "--batch",
                                 zip.toUri().toString()),
-                        Map.of("OPENSEARCH_JAVA_HOME", System.getProperty("java.home")));
+                        Map.of("OPENSEARCH_JAVA_HOME", javaHome()));
             }
             pluginInstalled = true;
         }
@@ -214,6 +214,11 @@ public final class OpenSearchNode implements Closeable {
         if (process.waitFor() != 0) {
             throw new IllegalStateException(String.join(" ", command) + " failed:\n" + output);
         }
+    }
+
+    /** The JDK the node runs on: the tests' own unless the build names another (2.19 needs a security manager). */
+    private static String javaHome() {
+        return System.getProperty("tests.node.java.home", System.getProperty("java.home"));
     }
 
     private static boolean isRoot() {
