@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the plugin zip for one OpenSearch version and prints its path (cross-encoder-<plugin version>+os<version>.zip).
+# Builds the plugin zip for one OpenSearch version and prints its path (cross-encoder-<plugin version>-os<version>.zip).
 #
 #   scripts/build.sh VERSION [--tests] [Maven options]
 #
@@ -20,6 +20,6 @@ mapfile -t args < <(opensearch_build_args "$version")
 (( ${#args[@]} )) || exit 1
 # Only up to package: the integration phases need the version's distribution, which Maven Central lacks for some (3.9.0).
 mvn -B -q "${args[@]}" "$tests" "$@" package >&2
-zips=("$(opensearch_build_dir "$version")"/cross-encoder-*+os"$version".zip)
+zips=("$(opensearch_build_dir "$version")"/cross-encoder-*-os"$version".zip)
 [[ -f "${zips[0]}" ]] || { echo "the build made no zip for OpenSearch $version" >&2; exit 1; }
 ls -t "${zips[@]}" | head -1

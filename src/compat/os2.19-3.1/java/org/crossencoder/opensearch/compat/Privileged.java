@@ -22,7 +22,8 @@ public final class Privileged {
     private Privileged() {}
 
     @SuppressWarnings({"removal", "unchecked"})
-    @SuppressForbidden(reason = "the only privileged block these OpenSearch versions know")
+    @SuppressForbidden(
+            reason = "the JDK's AccessController is the only privileged block these OpenSearch versions know")
     public static <T, E extends Exception> T run(CheckedSupplier<T, E> action) throws E {
         try {
             return AccessController.doPrivileged((PrivilegedExceptionAction<T>) action::get);
