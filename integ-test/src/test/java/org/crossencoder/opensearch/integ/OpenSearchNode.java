@@ -95,8 +95,8 @@ public final class OpenSearchNode implements Closeable {
                         .replace("ErrorFile=logs/", "ErrorFile=" + directory.resolve("logs") + "/")
                         .replace("HeapDumpPath=data", "HeapDumpPath=" + directory.resolve("data")));
         for (String model : models) {
-            // The generated test model is written under the build directory, not kept with the others.
-            Path from = GeneratedTinyModel.NAME.equals(model)
+            // The generated test models are written under the build directory, not kept with the others.
+            Path from = GeneratedTinyModel.NAME.equals(model) || GeneratedTinyModel.SLOW_NAME.equals(model)
                     ? TestModels.dir(model).getParent()
                     : modelsSource;
             run(
