@@ -22,8 +22,8 @@ opensearch_log4j_version() {
     local pom
     pom="$(opensearch_build_dir "$1")/opensearch-$1.pom"
     if [[ ! -f "$pom" ]]; then
-        mvn -B -q dependency:copy -Dartifact="org.opensearch:opensearch:$1:pom" -DoutputDirectory="$(dirname "$pom")" >&2 \
-            || { echo "Maven Central has no OpenSearch $1" >&2; return 1; }
+        mvn -B -q dependency:copy -Dartifact="org.opensearch:opensearch:$1:pom" -DoutputDirectory="$(dirname "$pom")" \
+            > /dev/null 2>&1 || { echo "Maven Central has no OpenSearch $1" >&2; return 1; }
     fi
     grep -A1 '<artifactId>log4j-api</artifactId>' "$pom" | sed -n 's:.*<version>\(.*\)</version>.*:\1:p'
 }

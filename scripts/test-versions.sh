@@ -7,7 +7,8 @@
 #
 #   scripts/test-versions.sh [VERSION...]
 #
-# Without versions: every version Maven Central has a distribution of. One line per version, then
+# Without versions: every version Maven Central has a distribution and a test framework of (it lacks part of the test
+# framework of 2.19.2, 2.19.3 and 2.19.5, so their tests cannot compile). One line per version, then
 # "Versions: N of M passed (...)"; a failed version's Maven log is named on its line. Exits non-zero if any failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +17,7 @@ source scripts/opensearch-version.sh
 
 versions=("$@")
 if (( ${#versions[@]} == 0 )); then
-    versions=(2.19.1 2.19.2 2.19.3 2.19.4 2.19.5 2.19.6 3.0.0 3.1.0 3.2.0 3.3.0 3.4.0 3.5.0 3.6.0 3.7.0 3.8.0)
+    versions=(2.19.1 2.19.4 2.19.6 3.0.0 3.1.0 3.2.0 3.3.0 3.4.0 3.5.0 3.6.0 3.7.0 3.8.0)
 fi
 
 # 2.19 runs its security manager, which Java 24 removed: its nodes need a JDK from 17 (2.19's oldest with the plugin's

@@ -23,7 +23,7 @@ import org.opensearch.Version;
 
 /**
  * Malformed and hostile requests across every way into the plugin, on a real node: each one gets a 4xx whose
- * error names the problem (but for one OpenSearch before 3.1 answers with a 500), and afterwards the node is green
+ * error names the problem (but for one 2.19.1 and 3.0 answer with a 500 of their own), and afterwards the node is green
  * and a normal reranked search returns the same hits as before. (A burst beyond the inference queue is {@link InferenceQueueIT}.)
  */
 public class BadInputIT extends CrossEncoderIntegTestCase {
@@ -99,8 +99,11 @@ public class BadInputIT extends CrossEncoderIntegTestCase {
 
     private static List<Case> cases() throws IOException {
         String tiny = "\"" + GENERATED + "\"";
-        // OpenSearch before 3.1 answers an int overflow in its own rescore option with a 500 (since 3.1 with a 400).
-        int windowOverflowStatus = Version.CURRENT.before(Version.fromString("3.1.0")) ? 500 : 400;
+        // OpenSearch 2.19.1 and 3.0 answer an int overflow in the rescore's own window_size with a 500 (2.19.4 and 3.1
+        // on with a 400; 2.19.2 and 2.19.3 cannot be built, Maven Central lacking part of their test framework).
+        boolean overflowIs500 = Version.CURRENT.before(Version.fromString("2.19.4"))
+                || (Version.CURRENT.major == 3 && Version.CURRENT.minor == 0);
+        int windowOverflowStatus = overflowIs500 ? 500 : 400;
         // Versions whose test nodes run without ML Commons (test-versions.sh) refuse ml: models for that.
         boolean mlCommons = client.hasPlugin("opensearch-ml");
         int unknownMlModelStatus = mlCommons ? 404 : 400;
