@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.apache.lucene.search.Explanation;
+import org.crossencoder.opensearch.compat.NodeActions;
 import org.crossencoder.opensearch.model.Ensemble;
 import org.crossencoder.opensearch.model.FailureKind;
 import org.crossencoder.opensearch.model.InferenceBudget;
@@ -43,7 +44,6 @@ import org.opensearch.search.fetch.subphase.FetchSourceContext;
 import org.opensearch.search.pipeline.AbstractProcessor;
 import org.opensearch.search.pipeline.PipelineProcessingContext;
 import org.opensearch.search.pipeline.SearchResponseProcessor;
-import org.opensearch.transport.client.Client;
 
 /**
  * Search response processor {@code cross_encoder_rerank}: reranks the merged hits on the coordinating node,
@@ -435,7 +435,7 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
         public Factory(
                 Supplier<InferenceService> inference,
                 ThreadContext threadContext,
-                Client client,
+                NodeActions client,
                 Supplier<DiscoveryNode> localNode) {
             super(TYPE, inference);
             this.threadContext = threadContext;

@@ -14,6 +14,7 @@ import java.util.function.Supplier;
 import org.crossencoder.opensearch.action.ScoreDocumentsAction;
 import org.crossencoder.opensearch.action.ScoreDocumentsRequest;
 import org.crossencoder.opensearch.action.ScoreDocumentsResponse;
+import org.crossencoder.opensearch.compat.NodeActions;
 import org.crossencoder.opensearch.model.Ensemble;
 import org.crossencoder.opensearch.model.InferenceBudget;
 import org.crossencoder.opensearch.model.InferenceService;
@@ -27,7 +28,6 @@ import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.tasks.TaskId;
 import org.opensearch.search.SearchHit;
 import org.opensearch.tasks.CancellableTask;
-import org.opensearch.transport.client.Client;
 
 /**
  * Scores a response's hits where their documents live: each node that holds some of the hits' shards reads their
@@ -37,11 +37,11 @@ import org.opensearch.transport.client.Client;
  */
 final class DataNodeScoring {
 
-    private final Client client;
+    private final NodeActions client;
     private final Supplier<DiscoveryNode> localNode;
     private final Supplier<InferenceService> inference;
 
-    DataNodeScoring(Client client, Supplier<DiscoveryNode> localNode, Supplier<InferenceService> inference) {
+    DataNodeScoring(NodeActions client, Supplier<DiscoveryNode> localNode, Supplier<InferenceService> inference) {
         this.client = client;
         this.localNode = localNode;
         this.inference = inference;

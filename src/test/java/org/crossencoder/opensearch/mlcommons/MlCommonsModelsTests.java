@@ -95,7 +95,7 @@ public class MlCommonsModelsTests {
                 () -> -1);
         mlCommons = new FakeMlCommons(threadPool);
         models = new MlCommonsModels(
-                new MlCommonsClient(mlCommons, threadPool.getThreadContext(), "node-1"),
+                new MlCommonsClient(mlCommons::execute, threadPool.getThreadContext(), "node-1"),
                 registry,
                 threadPool,
                 folder.newFolder("tmp").toPath(),
@@ -247,7 +247,7 @@ public class MlCommonsModelsTests {
             }
         }) {
             MlCommonsModels withoutMlCommons = new MlCommonsModels(
-                    new MlCommonsClient(client, threadPool.getThreadContext(), "node-1"),
+                    new MlCommonsClient(client::execute, threadPool.getThreadContext(), "node-1"),
                     registry,
                     threadPool,
                     folder.getRoot().toPath(),

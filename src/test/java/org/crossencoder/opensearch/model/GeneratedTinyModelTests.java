@@ -108,4 +108,21 @@ public class GeneratedTinyModelTests {
             assertEquals(alone("berlin", longPassage), batchesOfTwo.score("berlin", List.of(longPassage))[0], 1e-5f);
         }
     }
+
+    @Test
+    public void theSlowModelScoresAsOnnxRuntimeDoes() throws Exception {
+        Path slowDir = GeneratedTinyModel.writeSlowTo(folder.getRoot().toPath());
+        List<String> passages = List.of("people live in berlin", "museums of new york", "the population grows");
+        try (CrossEncoderModel slow = CrossEncoderModel.load(
+                        GeneratedTinyModel.SLOW_NAME, slowDir, new CrossEncoderModel.InferenceOptions(2, 1));
+                DirectOnnx slowDirect = new DirectOnnx(slowDir)) {
+            float[] batched = slow.score(TestModels.BERLIN_QUERY, passages);
+            for (int i = 0; i < passages.size(); i++) {
+                Encoding encoding = encoder.encode(TestModels.BERLIN_QUERY, List.of(passages.get(i)))[0];
+                assertEquals(
+                        "passage " + i, slowDirect.logit(encoding.getIds(), encoding.getTypeIds()), batched[i], 1e-4f);
+            }
+            assertNotEquals("different passages, different scores", batched[0], batched[1], 1e-6f);
+        }
+    }
 }

@@ -131,6 +131,19 @@ public class ScoreCacheTests {
     }
 
     @Test
+    public void countersOutliveAResize() {
+        cache.lookup("m", "q", List.of("a")).complete(PassageScores.complete(new float[] {1f}));
+        cache.lookup("m", "q", List.of("a"));
+        cache.resize(ByteSizeValue.ZERO);
+        cache.resize(new ByteSizeValue(10 * ScoreCache.ENTRY_BYTES));
+        cache.lookup("m", "q", List.of("a"));
+        ScoreCache.Stats stats = cache.stats();
+        assertEquals(0, stats.entries());
+        assertEquals(1, stats.hits());
+        assertEquals(2, stats.misses());
+    }
+
+    @Test
     public void statsTravelBetweenNodes() throws Exception {
         ScoreCache.Stats stats = new ScoreCache.Stats(1, 2, 3, 4, 5);
         try (BytesStreamOutput out = new BytesStreamOutput()) {

@@ -33,10 +33,13 @@ public final class TestModels {
 
     /** Where a test model is: the generated one under the build directory (written on first use), the others in ../shared. */
     public static Path dir(String name) {
-        if (GeneratedTinyModel.NAME.equals(name)) {
+        if (GeneratedTinyModel.NAME.equals(name) || GeneratedTinyModel.SLOW_NAME.equals(name)) {
+            Path generated =
+                    Paths.get(System.getProperty("tests.generated.models.dir", "target/generated-test-models"));
             try {
-                return GeneratedTinyModel.writeTo(
-                        Paths.get(System.getProperty("tests.generated.models.dir", "target/generated-test-models")));
+                return GeneratedTinyModel.NAME.equals(name)
+                        ? GeneratedTinyModel.writeTo(generated)
+                        : GeneratedTinyModel.writeSlowTo(generated);
             } catch (IOException e) {
                 throw new UncheckedIOException("could not write the generated test model", e);
             }

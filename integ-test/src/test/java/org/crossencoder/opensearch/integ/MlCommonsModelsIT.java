@@ -108,8 +108,9 @@ public class MlCommonsModelsIT {
             // on CI): the message names whichever state ML Commons holds, never DEPLOYED.
             assertThat(
                     undeployed.raw(),
-                    matchesPattern("(?s).*ML Commons model \\[" + modelId
-                            + "\\] is \\[(UNDEPLOYED|DEPLOY_FAILED|PARTIALLY_DEPLOYED)\\] in ML Commons, not deployed.*"));
+                    matchesPattern(
+                            "(?s).*ML Commons model \\[" + modelId
+                                    + "\\] is \\[(UNDEPLOYED|DEPLOY_FAILED|PARTIALLY_DEPLOYED)\\] in ML Commons, not deployed.*"));
             // Each node checks ML Commons on its own clock: the other one drops the model within its interval too.
             await(
                     "a node still serves it",
