@@ -10,12 +10,6 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.lessThan;
 import static org.hamcrest.Matchers.lessThanOrEqualTo;
-import static org.junit.Assert.assertArrayEquals;
-import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertFalse;
-import static org.junit.Assert.assertThat;
-import static org.junit.Assert.assertThrows;
-import static org.junit.Assert.assertTrue;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,13 +26,14 @@ import org.opensearch.common.unit.TimeValue;
 import org.opensearch.core.tasks.TaskCancelledException;
 import org.opensearch.core.tasks.TaskId;
 import org.opensearch.tasks.CancellableTask;
+import org.opensearch.test.OpenSearchTestCase;
 
 /**
  * Passages read in windows, on the model the build generates (its word pieces make word boundaries matter) and,
  * where {@code ../shared} is, on the trained one: where windows fall, that every window is a pair of its own
  * through the inference service, and how their scores make the passage's.
  */
-public class PassageSplittingTests {
+public class PassageSplittingTests extends OpenSearchTestCase {
 
     @ClassRule
     public static final TemporaryFolder folder = new TemporaryFolder();
