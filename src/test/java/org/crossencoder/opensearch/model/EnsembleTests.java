@@ -8,11 +8,6 @@ package org.crossencoder.opensearch.model;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
-import static org.junit.Assert.assertArrayEquals;
-import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertNull;
-import static org.junit.Assert.assertThrows;
-import static org.junit.Assert.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,13 +19,14 @@ import org.junit.BeforeClass;
 import org.junit.ClassRule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
+import org.opensearch.test.OpenSearchTestCase;
 
 /**
  * Probabilities and ensembles through the inference service: copies of the model the build generates, each with its
  * own calibration ({@code same-tokens-*} read pairs alike, {@code shorter} reads at most 16 tokens), and where
  * {@code ../shared} is, the two trained models, which share a tokenizer but not their weights.
  */
-public class EnsembleTests {
+public class EnsembleTests extends OpenSearchTestCase {
 
     @ClassRule
     public static final TemporaryFolder folder = new TemporaryFolder();
@@ -82,8 +78,12 @@ public class EnsembleTests {
     }
 
     private static PassageScores score(ModelSelection selection) {
+        return score(selection, QUERY);
+    }
+
+    private static PassageScores score(ModelSelection selection, String query) {
         return inference.scoreAndWait(
-                inference.ensemble(selection, null), QUERY, PASSAGES, null, InferenceBudget.UNLIMITED);
+                inference.ensemble(selection, null), query, PASSAGES, null, InferenceBudget.UNLIMITED);
     }
 
     private static ModelSelection models(Boolean probability, ModelSelection.Member... members) {
@@ -162,10 +162,12 @@ public class EnsembleTests {
 
     @Test
     public void whatOneModelHasCachedOnlyTheOthersRun() {
+        // A query of its own: the score cache outlives each test, and tests run in random order.
+        String query = "who counted the people of berlin";
         long before = inference.stats().pairs();
-        score(models(false, member("shorter", 1)));
+        score(models(false, member("shorter", 1)), query);
         assertEquals(PASSAGES.size(), inference.stats().pairs() - before);
-        PassageScores both = score(models(false, member("shorter", 1), member("same-tokens-b", 2)));
+        PassageScores both = score(models(false, member("shorter", 1), member("same-tokens-b", 2)), query);
         assertEquals(
                 "the cached model ran no pair again",
                 2L * PASSAGES.size(),

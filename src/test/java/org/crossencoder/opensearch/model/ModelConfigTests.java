@@ -8,19 +8,15 @@ package org.crossencoder.opensearch.model;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
-import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertFalse;
-import static org.junit.Assert.assertNull;
-import static org.junit.Assert.assertThrows;
-import static org.junit.Assert.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
+import org.opensearch.test.OpenSearchTestCase;
 
-public class ModelConfigTests {
+public class ModelConfigTests extends OpenSearchTestCase {
 
     @Rule
     public TemporaryFolder folder = new TemporaryFolder();

@@ -9,9 +9,6 @@ package org.crossencoder.opensearch.rescore;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.greaterThan;
-import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertFalse;
-import static org.junit.Assert.assertThrows;
 
 import java.util.List;
 import org.crossencoder.opensearch.model.ModelSelection;
@@ -27,8 +24,9 @@ import org.opensearch.core.xcontent.ToXContent;
 import org.opensearch.core.xcontent.XContentBuilder;
 import org.opensearch.core.xcontent.XContentParseException;
 import org.opensearch.core.xcontent.XContentParser;
+import org.opensearch.test.OpenSearchTestCase;
 
-public class CrossEncoderRescorerBuilderTests {
+public class CrossEncoderRescorerBuilderTests extends OpenSearchTestCase {
 
     private static CrossEncoderRescorerBuilder parse(String json) throws Exception {
         try (XContentParser parser = JsonXContent.jsonXContent.createParser(
