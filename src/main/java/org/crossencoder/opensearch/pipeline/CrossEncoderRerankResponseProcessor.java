@@ -22,6 +22,7 @@ import org.crossencoder.opensearch.model.LowerCaseOptions;
 import org.crossencoder.opensearch.model.ModelSelection;
 import org.crossencoder.opensearch.model.PassageScores;
 import org.crossencoder.opensearch.model.PassageWindows;
+import org.crossencoder.opensearch.model.ScoringRequest;
 import org.crossencoder.opensearch.model.VisibleText;
 import org.crossencoder.opensearch.rescore.BestWindowFetchSubPhase;
 import org.crossencoder.opensearch.rescore.Interpolation;
@@ -146,7 +147,6 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
             ActionListener<SearchResponse> listener) {
         long start = System.nanoTime();
         RerankWindow page = RerankWindow.of(context);
-        InferenceService service = inference.get();
         SearchHit[] hits = response.getHits().getHits();
         ActionListener<SearchResponse> answer =
                 ActionListener.wrap(listener::onResponse, e -> failed(e, response, hits, page, start, listener));
@@ -175,11 +175,9 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
                 return;
             }
             checkRerankable(request, page);
-            service.checkQueryText(text, "[" + TYPE + "]");
             window = page != null
                     ? Math.min(page.window(), hits.length)
                     : windowSize == null ? hits.length : Math.min(windowSize, hits.length);
-            service.checkPairLimit(window, null, selection.size(), WHAT_IS_RERANKED, REMEDY);
         } catch (RuntimeException e) {
             answer.onFailure(e);
             return;
@@ -187,35 +185,49 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
         InferenceBudget budget = budget(request, response, start);
         boolean explain =
                 request.source() != null && Boolean.TRUE.equals(request.source().explain());
-        service.ensembleWhenServed(
-                selection,
-                ActionListener.wrap(
-                        ensemble -> {
-                            PassageWindows.Resolved windows = InferenceService.windows(ensemble, passageWindows);
-                            if (windows != null) {
-                                service.checkPairLimit(window, windows, ensemble.size(), WHAT_IS_RERANKED, REMEDY);
-                            }
-                            ActionListener<PassageScores> reranked = ActionListener.map(
-                                    answer,
-                                    scores -> rerank(response, hits, ensemble, scores, windows, page, explain, start));
-                            SearchHit[] scored = Arrays.copyOf(hits, window);
-                            if (scoreOn == ScoreOn.DATA_NODES) {
-                                dataNodes.score(ensemble, text, fields, scored, passageWindows, budget, reranked);
-                            } else {
-                                List<PassageReader.Passage> read = passages(scored);
-                                service.score(
-                                        ensemble,
-                                        text,
-                                        read.stream()
-                                                .map(PassageReader.Passage::text)
-                                                .toList(),
-                                        windows,
-                                        budget,
-                                        ActionListener.map(
-                                                reranked, scores -> PassageReader.locateBestWindows(scores, read)));
-                            }
-                        },
-                        answer::onFailure));
+        ScoringRequest scoring = ScoringRequest.of(selection, text, "[" + TYPE + "]")
+                .passages(window, WHAT_IS_RERANKED, REMEDY)
+                .windows(passageWindows);
+        inference
+                .get()
+                .plan(
+                        scoring,
+                        ActionListener.wrap(
+                                plan -> {
+                                    ActionListener<PassageScores> reranked = ActionListener.map(
+                                            answer,
+                                            scores -> rerank(
+                                                    response,
+                                                    hits,
+                                                    plan.ensemble(),
+                                                    scores,
+                                                    plan.windows(),
+                                                    page,
+                                                    explain,
+                                                    start));
+                                    SearchHit[] scored = Arrays.copyOf(hits, window);
+                                    if (scoreOn == ScoreOn.DATA_NODES) {
+                                        dataNodes.score(
+                                                plan.ensemble(),
+                                                text,
+                                                fields,
+                                                scored,
+                                                passageWindows,
+                                                budget,
+                                                reranked);
+                                    } else {
+                                        List<PassageReader.Passage> read = passages(scored);
+                                        plan.score(
+                                                read.stream()
+                                                        .map(PassageReader.Passage::text)
+                                                        .toList(),
+                                                budget,
+                                                ActionListener.map(
+                                                        reranked,
+                                                        scores -> PassageReader.locateBestWindows(scores, read)));
+                                    }
+                                },
+                                answer::onFailure));
     }
 
     /**

@@ -70,7 +70,7 @@ final class ProcessorConfig {
             if (MlCommonsModels.isMlCommonsModel(model)) {
                 MlCommonsModels.modelId(model);
             } else if (servingNode != null) {
-                servingNode.model(model);
+                servingNode.models().model(model);
             }
         } catch (OpenSearchException | IllegalArgumentException e) {
             throw ConfigurationUtils.newConfigurationException(type, tag, "model", e.getMessage());

@@ -168,17 +168,14 @@ public class PassageSplittingTests extends OpenSearchTestCase {
     public void everyWindowIsAPairAndTheirScoresMakeThePassages() throws Exception {
         String text = longText(120, 11);
         String shortText = "berlin has a population of about four million people";
-        CrossEncoderModel model = inference.model(GeneratedTinyModel.NAME);
+        CrossEncoderModel model = inference.models().model(GeneratedTinyModel.NAME);
         List<String> windowTexts = texts(text, encoder.windows(text, 20, 4, 100));
         float[] direct = reference.score(QUERY, windowTexts);
         float shortDirect = reference.score(QUERY, List.of(shortText))[0];
         for (PassageWindows.Combine combine : PassageWindows.Combine.values()) {
-            PassageScores scores = inference.scoreAndWait(
-                    Ensemble.of(model),
-                    QUERY,
-                    List.of(text, shortText),
-                    new PassageWindows.Resolved(20, 4, 100, combine, true),
-                    InferenceBudget.UNLIMITED);
+            PassageScores scores = inference
+                    .plan(Ensemble.of(model), QUERY, new PassageWindows.Resolved(20, 4, 100, combine, true))
+                    .scoreAndWait(List.of(text, shortText), InferenceBudget.UNLIMITED);
             assertEquals(combine.toString(), combine.combine(direct), scores.score(0), 1e-5f);
             assertEquals("one window: the passage's own score", shortDirect, scores.score(1), 1e-5f);
             PassageWindowScores windows = scores.windows(0);
@@ -194,21 +191,21 @@ public class PassageSplittingTests extends OpenSearchTestCase {
                 "without windows: the passage cut at max_length, as before",
                 reference.score(QUERY, List.of(text))[0],
                 inference
-                        .scoreAndWait(Ensemble.of(model), QUERY, List.of(text), null, InferenceBudget.UNLIMITED)
+                        .plan(Ensemble.of(model), QUERY, null)
+                        .scoreAndWait(List.of(text), InferenceBudget.UNLIMITED)
                         .score(0),
                 1e-5f);
     }
 
     @Test
     public void cuttingPassagesHonoursTheRequestsTimeAndCancellation() {
-        CrossEncoderModel model = inference.model(GeneratedTinyModel.NAME);
+        CrossEncoderModel model = inference.models().model(GeneratedTinyModel.NAME);
         PassageWindows.Resolved windows = new PassageWindows.Resolved(20, 4, 100, PassageWindows.Combine.MAX, true);
-        PassageScores late = inference.scoreAndWait(
-                Ensemble.of(model),
-                QUERY,
-                List.of(longText(120, 3), "berlin"),
-                windows,
-                InferenceBudget.of(null, TimeValue.ZERO, System.nanoTime()));
+        PassageScores late = inference
+                .plan(Ensemble.of(model), QUERY, windows)
+                .scoreAndWait(
+                        List.of(longText(120, 3), "berlin"),
+                        InferenceBudget.of(null, TimeValue.ZERO, System.nanoTime()));
         assertTrue(late.timedOut());
         assertEquals("out of time before any window: nothing scored", 0, late.scoredCount());
 
@@ -223,21 +220,18 @@ public class PassageSplittingTests extends OpenSearchTestCase {
         task.cancel("by the test");
         assertThrows(
                 TaskCancelledException.class,
-                () -> inference.scoreAndWait(
-                        Ensemble.of(model),
-                        QUERY,
-                        List.of(longText(120, 5)),
-                        windows,
-                        InferenceBudget.of(task, null, 0)));
+                () -> inference
+                        .plan(Ensemble.of(model), QUERY, windows)
+                        .scoreAndWait(List.of(longText(120, 5)), InferenceBudget.of(task, null, 0)));
     }
 
     @Test
     public void theMostPairsARequestCanMakeAreBounded() {
         PassageWindows.Resolved windows = new PassageWindows.Resolved(20, 4, 100, PassageWindows.Combine.MAX, false);
-        inference.checkPairLimit(50, windows, 1, "[test] hits", "");
+        inference.limits().checkPairLimit(50, windows, 1, "[test] hits", "");
         String message = assertThrows(
                         IllegalArgumentException.class,
-                        () -> inference.checkPairLimit(51, windows, 1, "[test] hits", ""))
+                        () -> inference.limits().checkPairLimit(51, windows, 1, "[test] hits", ""))
                 .getMessage();
         assertThat(
                 message,
