@@ -25,10 +25,10 @@ import org.crossencoder.opensearch.model.PassageWindows;
 import org.crossencoder.opensearch.model.ScoringRequest;
 import org.crossencoder.opensearch.model.VisibleText;
 import org.crossencoder.opensearch.rescore.BestWindowFetchSubPhase;
+import org.crossencoder.opensearch.rescore.BlendOptions;
 import org.crossencoder.opensearch.rescore.Interpolation;
 import org.crossencoder.opensearch.rescore.PassageReader;
 import org.crossencoder.opensearch.rescore.Reranking;
-import org.crossencoder.opensearch.rescore.ScoreCombination;
 import org.crossencoder.opensearch.rescore.ScoreExplanations;
 import org.crossencoder.opensearch.rescore.ScoreMode;
 import org.opensearch.action.search.SearchRequest;
@@ -72,8 +72,8 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
     private final PassageReader passages;
     private final Integer windowSize;
     private final String keepFirstStageScoreAs;
-    /** Null for {@code score_mode: replace}, the default. */
-    private final Interpolation interpolation;
+    /** Resolved with the model's default blend for each response: {@code replace} or {@code interpolate}. */
+    private final BlendOptions scoreOptions;
 
     private final QueryTextResolver queryText;
     private final ScoreOn scoreOn;
@@ -109,7 +109,7 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
             List<String> fields,
             Integer windowSize,
             String keepFirstStageScoreAs,
-            Interpolation interpolation,
+            BlendOptions scoreOptions,
             QueryTextResolver queryText,
             ScoreOn scoreOn,
             DataNodeScoring dataNodes,
@@ -128,7 +128,7 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
         this.passages = PassageReader.ofSourceFields(fields);
         this.windowSize = windowSize;
         this.keepFirstStageScoreAs = keepFirstStageScoreAs;
-        this.interpolation = interpolation;
+        this.scoreOptions = scoreOptions;
         this.queryText = queryText;
     }
 
@@ -194,6 +194,9 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
                         scoring,
                         ActionListener.wrap(
                                 plan -> {
+                                    Interpolation interpolation = scoreOptions
+                                            .resolve(plan.ensemble())
+                                            .interpolation();
                                     ActionListener<PassageScores> reranked = ActionListener.map(
                                             answer,
                                             scores -> rerank(
@@ -202,6 +205,7 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
                                                     plan.ensemble(),
                                                     scores,
                                                     plan.windows(),
+                                                    interpolation,
                                                     page,
                                                     explain,
                                                     start));
@@ -342,7 +346,8 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
     /**
      * The response with the hits the model scored first, in its order, then (in their previous order) those a
      * timeout left unscored and those below the window; every other part of the response is kept as it was. With
-     * {@code min_score}, only the scored hits with at least that score stay.
+     * {@code min_score}, only the scored hits with at least that score stay. The model's score replaces the first
+     * stage's, or with an {@code interpolation} blends with it.
      */
     private SearchResponse rerank(
             SearchResponse response,
@@ -350,6 +355,7 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
             Ensemble ensemble,
             PassageScores scores,
             PassageWindows.Resolved windows,
+            @Nullable Interpolation interpolation,
             RerankWindow page,
             boolean explain,
             long startNanos) {
@@ -468,7 +474,7 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
                     options.fields(),
                     options.positiveInt("window_size", null),
                     keepFirstStageScoreAs(options),
-                    interpolation(options),
+                    blend(options),
                     options.queryTextResolver(),
                     scoreOn(options),
                     dataNodes,
@@ -506,19 +512,24 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
             }
         }
 
-        /** {@code replace} (the model's score) or {@code interpolate}: the scores merged from shards share no scale. */
-        private static Interpolation interpolation(ProcessorConfig options) {
-            ScoreCombination combination = options.combination();
-            if (combination.scoreMode() != ScoreMode.REPLACE && combination.scoreMode() != ScoreMode.INTERPOLATE) {
+        /**
+         * {@code replace} (the model's score) or {@code interpolate}: the scores merged from shards share no scale. A
+         * model's default blend is one of the two ({@code ModelConfig}).
+         */
+        private static BlendOptions blend(ProcessorConfig options) {
+            BlendOptions blend = options.blend();
+            if (blend.scoreMode() != null
+                    && blend.scoreMode() != ScoreMode.REPLACE
+                    && blend.scoreMode() != ScoreMode.INTERPOLATE) {
                 throw new IllegalArgumentException("[" + TYPE
-                        + "] [score_mode] must be one of [replace, interpolate] but was [" + combination.scoreMode()
+                        + "] [score_mode] must be one of [replace, interpolate] but was [" + blend.scoreMode()
                         + "]: the other modes add raw scores that shards do not share a scale for");
             }
-            if (combination.queryWeight() != 1f || combination.rescoreQueryWeight() != 1f) {
+            if (blend.queryWeight() != null || blend.rescoreQueryWeight() != null) {
                 throw new IllegalArgumentException("[" + TYPE
                         + "] takes no [query_weight] or [rescore_query_weight]: use score_mode [interpolate]");
             }
-            return combination.interpolation();
+            return blend;
         }
     }
 }

@@ -45,11 +45,12 @@ import org.opensearch.search.rescore.RescorerBuilder;
  * <pre>
  * "rescore": { "window_size": 100,
  *   "cross_encoder": { "model": "ms-marco-MiniLM-L-6-v2", "query_text": "...", "fields": ["title", "passage"],
- *                      "score_mode": "replace", "query_weight": 1, "rescore_query_weight": 1,
+ *                      "score_mode": "interpolate", "normalization": "min_max", "weight": 0.5,
  *                      "passage_windows": { "length": 256, "stride": 64, "max_windows": 8, "combine": "max" } } }
  * </pre>
  * or {@code "models": ["a", {"model": "b", "weight": 2}]} for an ensemble, and {@code "probability": true} for
- * calibrated probabilities ({@link ModelSelection}). A rescore runs on each shard and cannot drop hits, so it refuses
+ * calibrated probabilities ({@link ModelSelection}). The score options a request leaves out come from the model's
+ * default blend, else the plugin's ({@link BlendOptions}). A rescore runs on each shard and cannot drop hits, so it refuses
  * {@code min_score}, which the {@code cross_encoder_rerank} response processor and {@code _rerank} take.
  */
 public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEncoderRescorerBuilder> {
@@ -91,7 +92,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
                         ModelSelection.of((String) args[0], args[8], (Boolean) args[9]),
                         (String) args[1],
                         fields,
-                        ScoreCombination.of(
+                        new BlendOptions(
                                 (ScoreMode) args[3],
                                 (Float) args[4],
                                 (Float) args[5],
@@ -130,7 +131,8 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
 
     private final String queryText;
     private final List<String> fields;
-    private final ScoreCombination combination;
+    /** Resolved with the model's default blend on each shard. */
+    private final BlendOptions blend;
     /** Null: as the model's {@code cross-encoder.json} says. */
     private PassageWindows passageWindows;
     /** When the model is missing, failed to load, throws or its queue is full: keep the first stage's order. */
@@ -142,14 +144,14 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
     /** Set on the copy that asked to read an ML Commons model: this node's own state, never sent or compared. */
     private boolean loadRequested;
 
-    /** A rescore with the default combination: the cross-encoder's score replaces the first stage's. */
+    /** A rescore with the model's default blend, else the plugin's. */
     public CrossEncoderRescorerBuilder(
             Supplier<InferenceService> inference,
             ShardSearches searches,
             ModelSelection selection,
             String queryText,
             List<String> fields) {
-        this(inference, searches, selection, queryText, fields, ScoreCombination.REPLACE);
+        this(inference, searches, selection, queryText, fields, BlendOptions.DEFAULT);
     }
 
     public CrossEncoderRescorerBuilder(
@@ -158,8 +160,8 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
             ModelSelection selection,
             String queryText,
             List<String> fields,
-            ScoreCombination combination) {
-        this(inference, searches, selection, queryText, fields, combination, null);
+            BlendOptions blend) {
+        this(inference, searches, selection, queryText, fields, blend, null);
     }
 
     private CrossEncoderRescorerBuilder(
@@ -168,7 +170,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
             ModelSelection selection,
             String queryText,
             List<String> fields,
-            ScoreCombination combination,
+            BlendOptions blend,
             String fingerprintNode) {
         this.inference = inference;
         this.searches = searches;
@@ -180,7 +182,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         }
         fields.forEach(field -> requireText(field, FIELDS));
         this.fields = List.copyOf(fields);
-        this.combination = Objects.requireNonNull(combination);
+        this.blend = Objects.requireNonNull(blend);
         this.fingerprintNode = fingerprintNode;
     }
 
@@ -192,7 +194,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         this.selection = new ModelSelection(in);
         this.queryText = in.readString();
         this.fields = in.readStringList();
-        this.combination = new ScoreCombination(in);
+        this.blend = new BlendOptions(in);
         this.passageWindows = in.readOptionalWriteable(PassageWindows::new);
         this.fingerprintNode = in.readOptionalString();
         this.allowRerankerFailures = in.readBoolean();
@@ -204,7 +206,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         selection.writeTo(out);
         out.writeString(queryText);
         out.writeStringCollection(fields);
-        combination.writeTo(out);
+        blend.writeTo(out);
         out.writeOptionalWriteable(passageWindows);
         out.writeOptionalString(fingerprintNode);
         out.writeBoolean(allowRerankerFailures);
@@ -236,7 +238,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         selection.toXContent(builder, params);
         builder.field(QUERY_TEXT.getPreferredName(), queryText);
         builder.field(FIELDS.getPreferredName(), fields);
-        combination.toXContent(builder);
+        blend.toXContent(builder);
         if (passageWindows != null) {
             passageWindows.toXContent(builder, params);
         }
@@ -331,7 +333,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
                 plan,
                 fields,
                 new PassageReader(fields, sourcePaths),
-                combination,
+                blend.resolve(plan.ensemble()),
                 allowRerankerFailures);
     }
 
@@ -414,7 +416,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
 
     private CrossEncoderRescorerBuilder copy(ModelSelection selection, String fingerprintNode) {
         CrossEncoderRescorerBuilder copy = new CrossEncoderRescorerBuilder(
-                inference, searches, selection, queryText, fields, combination, fingerprintNode);
+                inference, searches, selection, queryText, fields, blend, fingerprintNode);
         copy.windowSize = windowSize;
         copy.passageWindows = passageWindows;
         copy.allowRerankerFailures = allowRerankerFailures;
@@ -435,8 +437,9 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         return fields;
     }
 
-    public ScoreCombination combination() {
-        return combination;
+    /** The score options as the request gave them. */
+    public BlendOptions blend() {
+        return blend;
     }
 
     public PassageWindows passageWindows() {
@@ -460,7 +463,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         return selection.equals(other.selection)
                 && queryText.equals(other.queryText)
                 && fields.equals(other.fields)
-                && combination.equals(other.combination)
+                && blend.equals(other.blend)
                 && Objects.equals(passageWindows, other.passageWindows)
                 && Objects.equals(fingerprintNode, other.fingerprintNode)
                 && allowRerankerFailures == other.allowRerankerFailures
@@ -474,7 +477,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
                 selection,
                 queryText,
                 fields,
-                combination,
+                blend,
                 passageWindows,
                 fingerprintNode,
                 allowRerankerFailures,

@@ -85,7 +85,8 @@ public class PassageWindowsTests extends OpenSearchTestCase {
                                                 null,
                                                 new PassageWindows(true, null, 20, null, null, null),
                                                 Calibration.NONE,
-                                                false)))
+                                                false,
+                                                null)))
                         .getMessage(),
                 containsString("[passage_windows] [stride] [20] must be less than the windows' [length] [10]"));
     }
@@ -102,7 +103,8 @@ public class PassageWindowsTests extends OpenSearchTestCase {
                 null,
                 new PassageWindows(true, 100, null, 3, PassageWindows.Combine.FIRST, null),
                 Calibration.NONE,
-                false);
+                false,
+                null);
         assertEquals(
                 "the model's default applies to a request that says nothing",
                 new PassageWindows.Resolved(100, 25, 3, PassageWindows.Combine.FIRST, false),

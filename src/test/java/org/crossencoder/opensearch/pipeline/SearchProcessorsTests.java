@@ -290,10 +290,23 @@ public class SearchProcessorsTests extends OpenSearchTestCase {
 
         SearchHit[] modelOnly = rerank(interpolating(1.0f), responseOfPassages());
         SearchHit[] replaced = rerank(
-                responseProcessor(config("model", MODEL, "fields", List.of("passage"), "window_size", 3)),
+                responseProcessor(config(
+                        "model", MODEL, "fields", List.of("passage"), "window_size", 3, "score_mode", "replace")),
                 responseOfPassages());
         for (int rank = 0; rank < 4; rank++) {
             assertEquals("weight 1 orders as the model alone", replaced[rank].getId(), modelOnly[rank].getId());
+        }
+    }
+
+    @Test
+    public void theResponseProcessorInterpolatesMinMaxHalfAndHalfByDefault() throws Exception {
+        SearchHit[] byDefault = rerank(
+                responseProcessor(config("model", MODEL, "fields", List.of("passage"), "window_size", 3)),
+                responseOfPassages());
+        SearchHit[] half = rerank(interpolating(0.5f), responseOfPassages());
+        for (int rank = 0; rank < 4; rank++) {
+            assertEquals(half[rank].getId(), byDefault[rank].getId());
+            assertEquals(half[rank].getScore(), byDefault[rank].getScore(), 0f);
         }
     }
 
@@ -302,8 +315,8 @@ public class SearchProcessorsTests extends OpenSearchTestCase {
         List<String> passages = PASSAGES;
         SearchResponse response = responseOfPassages();
         SearchRequest request = requestWithQueryText();
-        SearchResponseProcessor processor =
-                responseProcessor(config("model", MODEL, "fields", List.of("passage"), "window_size", 3));
+        SearchResponseProcessor processor = responseProcessor(
+                config("model", MODEL, "fields", List.of("passage"), "window_size", 3, "score_mode", "replace"));
         assertThrows(UnsupportedOperationException.class, () -> processor.processResponse(request, response));
 
         AtomicReference<SearchResponse> answered = new AtomicReference<>();
