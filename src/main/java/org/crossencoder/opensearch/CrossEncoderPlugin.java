@@ -30,6 +30,7 @@ import org.crossencoder.opensearch.model.CrossEncoderModel;
 import org.crossencoder.opensearch.model.InferenceScheduler;
 import org.crossencoder.opensearch.model.InferenceService;
 import org.crossencoder.opensearch.model.ModelRegistry;
+import org.crossencoder.opensearch.pipeline.CrossEncoderRerankProcessorFactory;
 import org.crossencoder.opensearch.pipeline.CrossEncoderRerankResponseProcessor;
 import org.crossencoder.opensearch.pipeline.CrossEncoderRescoreRequestProcessor;
 import org.crossencoder.opensearch.pipeline.CrossEncoderSearchExt;
@@ -221,7 +222,7 @@ public class CrossEncoderPlugin extends PluginBase implements SearchPlugin, Sear
     public Map<String, Processor.Factory<SearchResponseProcessor>> getResponseProcessors(Parameters parameters) {
         return Map.of(
                 CrossEncoderRerankResponseProcessor.TYPE,
-                new CrossEncoderRerankResponseProcessor.Factory(
+                new CrossEncoderRerankProcessorFactory(
                         inference::get,
                         parameters.threadContext,
                         parameters.client::execute,
