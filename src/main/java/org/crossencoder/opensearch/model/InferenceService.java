@@ -6,6 +6,7 @@
  */
 package org.crossencoder.opensearch.model;
 
+import org.crossencoder.opensearch.ranking.PassageWindows;
 import org.crossencoder.opensearch.settings.CrossEncoderSettings;
 import org.opensearch.common.Nullable;
 import org.opensearch.common.settings.ClusterSettings;
@@ -70,8 +71,7 @@ public final class InferenceService {
     private ScoringPlan resolve(ScoringRequest request) {
         Ensemble ensemble = models.ensemble(request.selection(), request.plannedOn());
         // The first model cuts the windows, its defaults filling in what the request leaves out.
-        PassageWindows.Resolved windows =
-                PassageWindows.resolve(request.windows(), ensemble.lead().config());
+        PassageWindows.Resolved windows = ensemble.lead().config().windows(request.windows());
         request.checkResolved(limits, ensemble, windows);
         return new ScoringPlan(scorer, ensemble, request.queryText(), windows);
     }

@@ -24,6 +24,7 @@ import java.util.function.LongSupplier;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.crossencoder.opensearch.compat.Privileged;
+import org.crossencoder.opensearch.ranking.Calibration;
 import org.crossencoder.opensearch.settings.CrossEncoderSettings;
 import org.opensearch.OpenSearchStatusException;
 import org.opensearch.ResourceNotFoundException;

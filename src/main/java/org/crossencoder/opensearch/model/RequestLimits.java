@@ -7,6 +7,8 @@
 package org.crossencoder.opensearch.model;
 
 import java.util.List;
+import org.crossencoder.opensearch.ranking.PassageWindows;
+import org.crossencoder.opensearch.ranking.VisibleText;
 import org.crossencoder.opensearch.settings.CrossEncoderSettings;
 import org.opensearch.common.Nullable;
 import org.opensearch.common.settings.ClusterSettings;

@@ -12,11 +12,11 @@ import org.crossencoder.opensearch.model.FailureKind;
 import org.crossencoder.opensearch.model.InferenceBudget;
 import org.crossencoder.opensearch.model.InferenceService;
 import org.crossencoder.opensearch.model.ModelSelection;
-import org.crossencoder.opensearch.model.PassageScores;
-import org.crossencoder.opensearch.model.PassageWindows;
 import org.crossencoder.opensearch.model.ScoringRequest;
-import org.crossencoder.opensearch.rescore.BlendOptions;
-import org.crossencoder.opensearch.rescore.Interpolation;
+import org.crossencoder.opensearch.ranking.BlendOptions;
+import org.crossencoder.opensearch.ranking.Interpolation;
+import org.crossencoder.opensearch.ranking.PassageScores;
+import org.crossencoder.opensearch.ranking.PassageWindows;
 import org.opensearch.action.search.SearchRequest;
 import org.opensearch.action.search.SearchResponse;
 import org.opensearch.common.Nullable;
@@ -146,8 +146,8 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
                         scoringRequest,
                         ActionListener.wrap(
                                 plan -> {
-                                    Interpolation interpolation = options.blend()
-                                            .resolve(plan.ensemble())
+                                    Interpolation interpolation = plan.ensemble()
+                                            .blend(options.blend())
                                             .interpolation();
                                     ActionListener<PassageScores> reranked = ActionListener.map(
                                             answer,

@@ -19,10 +19,14 @@ import org.crossencoder.opensearch.model.ExternalModels;
 import org.crossencoder.opensearch.model.FailureKind;
 import org.crossencoder.opensearch.model.InferenceService;
 import org.crossencoder.opensearch.model.ModelSelection;
-import org.crossencoder.opensearch.model.PassageWindows;
 import org.crossencoder.opensearch.model.ScoringPlan;
 import org.crossencoder.opensearch.model.ScoringRequest;
-import org.crossencoder.opensearch.model.VisibleText;
+import org.crossencoder.opensearch.ranking.BlendOptions;
+import org.crossencoder.opensearch.ranking.Interpolation;
+import org.crossencoder.opensearch.ranking.PassageReader;
+import org.crossencoder.opensearch.ranking.PassageWindows;
+import org.crossencoder.opensearch.ranking.ScoreMode;
+import org.crossencoder.opensearch.ranking.VisibleText;
 import org.opensearch.core.ParseField;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.common.ParsingException;
@@ -333,7 +337,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
                 plan,
                 fields,
                 new PassageReader(fields, sourcePaths),
-                blend.resolve(plan.ensemble()),
+                plan.ensemble().blend(blend),
                 allowRerankerFailures);
     }
 
