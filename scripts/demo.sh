@@ -12,6 +12,7 @@
 # The node keeps running on http://localhost:9200 (DEMO_PORT) until `scripts/demo.sh stop`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/nobody-can-reach.sh
 source scripts/java-home.sh
 
 port="${DEMO_PORT:-9200}"
@@ -38,7 +39,7 @@ set_up() {
     cp -r target/integ/distribution/opensearch-3.6.0 "$home"
     # The tests install other plugins into the same distribution; the demo runs ours alone.
     rm -rf "$home"/plugins/*
-    OPENSEARCH_JAVA_HOME="$JAVA_HOME" "$home/bin/opensearch-plugin" install --batch "file://$PWD/target/cross-encoder-0.1.0.zip"
+    OPENSEARCH_JAVA_HOME="$JAVA_HOME" "$home/bin/opensearch-plugin" install --batch "file://$PWD/target/cross-encoder-0.1.0-os3.6.0.zip"
 
     echo "== putting model [$wanted] in place"
     local model="$wanted"

@@ -21,12 +21,16 @@ import org.crossencoder.opensearch.action.TransportCrossEncoderNodesAction;
 import org.crossencoder.opensearch.action.TransportReloadModelsAction;
 import org.crossencoder.opensearch.action.TransportRerankAction;
 import org.crossencoder.opensearch.action.TransportScoreDocumentsAction;
+import org.crossencoder.opensearch.compat.NodeActions;
+import org.crossencoder.opensearch.compat.NodePaths;
+import org.crossencoder.opensearch.compat.PluginBase;
 import org.crossencoder.opensearch.mlcommons.MlCommonsClient;
 import org.crossencoder.opensearch.mlcommons.MlCommonsModels;
 import org.crossencoder.opensearch.model.CrossEncoderModel;
 import org.crossencoder.opensearch.model.InferenceScheduler;
 import org.crossencoder.opensearch.model.InferenceService;
 import org.crossencoder.opensearch.model.ModelRegistry;
+import org.crossencoder.opensearch.pipeline.CrossEncoderRerankProcessorFactory;
 import org.crossencoder.opensearch.pipeline.CrossEncoderRerankResponseProcessor;
 import org.crossencoder.opensearch.pipeline.CrossEncoderRescoreRequestProcessor;
 import org.crossencoder.opensearch.pipeline.CrossEncoderSearchExt;
@@ -53,19 +57,13 @@ import org.opensearch.common.settings.Settings;
 import org.opensearch.common.settings.SettingsFilter;
 import org.opensearch.common.unit.TimeValue;
 import org.opensearch.core.action.ActionResponse;
-import org.opensearch.core.common.io.stream.NamedWriteableRegistry;
-import org.opensearch.core.xcontent.NamedXContentRegistry;
 import org.opensearch.env.Environment;
-import org.opensearch.env.NodeEnvironment;
 import org.opensearch.index.IndexModule;
 import org.opensearch.plugins.ActionPlugin;
-import org.opensearch.plugins.Plugin;
 import org.opensearch.plugins.SearchPipelinePlugin;
 import org.opensearch.plugins.SearchPlugin;
-import org.opensearch.repositories.RepositoriesService;
 import org.opensearch.rest.RestController;
 import org.opensearch.rest.RestHandler;
-import org.opensearch.script.ScriptService;
 import org.opensearch.search.fetch.FetchSubPhase;
 import org.opensearch.search.pipeline.Processor;
 import org.opensearch.search.pipeline.SearchRequestProcessor;
@@ -73,14 +71,12 @@ import org.opensearch.search.pipeline.SearchResponseProcessor;
 import org.opensearch.threadpool.ExecutorBuilder;
 import org.opensearch.threadpool.FixedExecutorBuilder;
 import org.opensearch.threadpool.ThreadPool;
-import org.opensearch.transport.client.Client;
-import org.opensearch.watcher.ResourceWatcherService;
 
 /**
  * Registers the {@code cross_encoder} rescorer, the search pipeline processors, the rerank/models/stats APIs,
  * and loads this node's models.
  */
-public class CrossEncoderPlugin extends Plugin implements SearchPlugin, SearchPipelinePlugin, ActionPlugin {
+public class CrossEncoderPlugin extends PluginBase implements SearchPlugin, SearchPipelinePlugin, ActionPlugin {
 
     /**
      * How long a model version a reload replaced or removed stays loaded: searches planned with it on one node
@@ -96,18 +92,8 @@ public class CrossEncoderPlugin extends Plugin implements SearchPlugin, SearchPi
     private final ShardSearches shardSearches = new ShardSearches();
 
     @Override
-    public Collection<Object> createComponents(
-            Client client,
-            ClusterService clusterService,
-            ThreadPool threadPool,
-            ResourceWatcherService resourceWatcherService,
-            ScriptService scriptService,
-            NamedXContentRegistry xContentRegistry,
-            Environment environment,
-            NodeEnvironment nodeEnvironment,
-            NamedWriteableRegistry namedWriteableRegistry,
-            IndexNameExpressionResolver indexNameExpressionResolver,
-            Supplier<RepositoriesService> repositoriesServiceSupplier) {
+    protected Collection<Object> createComponents(
+            NodeActions client, ClusterService clusterService, ThreadPool threadPool, Environment environment) {
         Settings settings = environment.settings();
         CrossEncoderSettings.checkInferencePool(settings);
         this.threadPool.set(threadPool);
@@ -143,7 +129,7 @@ public class CrossEncoderPlugin extends Plugin implements SearchPlugin, SearchPi
                 new MlCommonsClient(client, threadPool.getThreadContext(), clusterService.getNodeName()),
                 registry.get(),
                 threadPool,
-                environment.tmpDir(),
+                NodePaths.tmpDir(environment),
                 () -> clusterService.getClusterSettings().get(CrossEncoderSettings.ML_COMMONS_CHECK_INTERVAL)));
         mlCommons.get().start();
         inference.set(new InferenceService(
@@ -236,10 +222,10 @@ public class CrossEncoderPlugin extends Plugin implements SearchPlugin, SearchPi
     public Map<String, Processor.Factory<SearchResponseProcessor>> getResponseProcessors(Parameters parameters) {
         return Map.of(
                 CrossEncoderRerankResponseProcessor.TYPE,
-                new CrossEncoderRerankResponseProcessor.Factory(
+                new CrossEncoderRerankProcessorFactory(
                         inference::get,
                         parameters.threadContext,
-                        parameters.client,
+                        parameters.client::execute,
                         () -> clusterService.get().localNode()));
     }
 

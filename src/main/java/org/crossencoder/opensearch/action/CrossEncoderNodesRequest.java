@@ -7,9 +7,9 @@
 package org.crossencoder.opensearch.action;
 
 import java.io.IOException;
+import org.crossencoder.opensearch.compat.NodeRequestBase;
 import org.opensearch.action.support.nodes.BaseNodesRequest;
 import org.opensearch.core.common.io.stream.StreamInput;
-import org.opensearch.transport.TransportRequest;
 
 /** The nodes to ask, by id or name ({@code _all} when empty), as in {@code _nodes/stats}. */
 public final class CrossEncoderNodesRequest extends BaseNodesRequest<CrossEncoderNodesRequest> {
@@ -23,7 +23,7 @@ public final class CrossEncoderNodesRequest extends BaseNodesRequest<CrossEncode
     }
 
     /** What one node is sent: nothing beyond the question itself. */
-    public static final class NodeRequest extends TransportRequest {
+    public static final class NodeRequest extends NodeRequestBase {
 
         public NodeRequest() {}
 

@@ -7,10 +7,10 @@
 package org.crossencoder.opensearch.action;
 
 import java.io.IOException;
+import org.crossencoder.opensearch.compat.NodeRequestBase;
 import org.opensearch.action.support.nodes.BaseNodesRequest;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
-import org.opensearch.transport.TransportRequest;
 
 /**
  * One step of a reload on the nodes. A reload is two: every node first prepares (loads what is new or changed
@@ -48,7 +48,7 @@ public final class ReloadModelsRequest extends BaseNodesRequest<ReloadModelsRequ
     }
 
     /** What one node is sent: the step. */
-    public static final class NodeRequest extends TransportRequest {
+    public static final class NodeRequest extends NodeRequestBase {
         private final Step step;
 
         NodeRequest(Step step) {

@@ -9,10 +9,10 @@ package org.crossencoder.opensearch.action;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.crossencoder.opensearch.model.Ensemble;
 import org.crossencoder.opensearch.model.InferenceBudget;
 import org.crossencoder.opensearch.model.InferenceService;
-import org.crossencoder.opensearch.rescore.PassageReader;
+import org.crossencoder.opensearch.model.ScoringRequest;
+import org.crossencoder.opensearch.ranking.PassageReader;
 import org.opensearch.OpenSearchStatusException;
 import org.opensearch.action.ActionListenerResponseHandler;
 import org.opensearch.action.support.ActionFilters;
@@ -92,24 +92,23 @@ public final class TransportScoreDocumentsAction
             @Override
             protected void doRun() {
                 List<PassageReader.Passage> passages = passages(request);
-                inference.ensureServed(
-                        request.selection(),
+                // Limits were checked where the search was planned; the models are those it pinned.
+                ScoringRequest scoring = ScoringRequest.of(
+                                request.selection(), request.queryText(), "[" + ScoreDocumentsAction.NAME + "]")
+                        .windows(request.passageWindows())
+                        .plannedOn(request.plannedOn());
+                inference.plan(
+                        scoring,
                         ActionListener.wrap(
-                                served -> {
-                                    Ensemble ensemble = inference.ensemble(request.selection(), request.plannedOn());
-                                    inference.score(
-                                            ensemble,
-                                            request.queryText(),
-                                            passages.stream()
-                                                    .map(PassageReader.Passage::text)
-                                                    .toList(),
-                                            InferenceService.windows(ensemble, request.passageWindows()),
-                                            InferenceBudget.of((CancellableTask) task, request.timeout(), start),
-                                            ActionListener.map(
-                                                    counted,
-                                                    scores -> new ScoreDocumentsResponse(
-                                                            PassageReader.locateBestWindows(scores, passages))));
-                                },
+                                plan -> plan.score(
+                                        passages.stream()
+                                                .map(PassageReader.Passage::text)
+                                                .toList(),
+                                        InferenceBudget.of((CancellableTask) task, request.timeout(), start),
+                                        ActionListener.map(
+                                                counted,
+                                                scores -> new ScoreDocumentsResponse(
+                                                        PassageReader.locateBestWindows(scores, passages)))),
                                 counted::onFailure));
             }
 

@@ -9,6 +9,7 @@ package org.crossencoder.opensearch.mlcommons;
 import java.io.IOException;
 import java.util.Base64;
 import java.util.Map;
+import org.crossencoder.opensearch.compat.NodeActions;
 import org.opensearch.ExceptionsHelper;
 import org.opensearch.OpenSearchStatusException;
 import org.opensearch.ResourceNotFoundException;
@@ -23,7 +24,6 @@ import org.opensearch.core.common.bytes.BytesReference;
 import org.opensearch.core.rest.RestStatus;
 import org.opensearch.core.xcontent.ToXContent;
 import org.opensearch.core.xcontent.XContentBuilder;
-import org.opensearch.transport.client.Client;
 
 /**
  * Reads models from ML Commons through its own get-model action on the local node ({@code GET
@@ -46,11 +46,11 @@ public class MlCommonsClient {
     /** How long one read of a model or chunk may take before the load gives up. */
     private static final TimeValue READ_TIMEOUT = TimeValue.timeValueMinutes(1);
 
-    private final Client client;
+    private final NodeActions client;
     private final ThreadContext threadContext;
     private final String nodeName;
 
-    public MlCommonsClient(Client client, ThreadContext threadContext, String nodeName) {
+    public MlCommonsClient(NodeActions client, ThreadContext threadContext, String nodeName) {
         this.client = client;
         this.threadContext = threadContext;
         this.nodeName = nodeName;

@@ -23,6 +23,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.crossencoder.opensearch.ranking.PassageWindows;
 import org.opensearch.common.util.concurrent.AbstractRefCounted;
 
 /**

@@ -23,6 +23,8 @@ import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.crossencoder.opensearch.compat.Privileged;
+import org.crossencoder.opensearch.ranking.Calibration;
 import org.crossencoder.opensearch.settings.CrossEncoderSettings;
 import org.opensearch.OpenSearchStatusException;
 import org.opensearch.ResourceNotFoundException;
@@ -30,7 +32,6 @@ import org.opensearch.common.Nullable;
 import org.opensearch.core.common.Strings;
 import org.opensearch.core.common.unit.ByteSizeValue;
 import org.opensearch.core.rest.RestStatus;
-import org.opensearch.secure_sm.AccessController;
 
 /**
  * The models of one node: every sub-directory of the models path that holds a {@code model.onnx}. A model that
@@ -45,6 +46,8 @@ import org.opensearch.secure_sm.AccessController;
 public final class ModelRegistry implements Closeable {
 
     private static final Logger logger = LogManager.getLogger(ModelRegistry.class);
+    private static final String NEEDS_GRANT = "a models path outside the config directory needs a read grant in the "
+            + "plugin's plugin-security.policy (see the README)";
 
     /** The start of the names of models served from elsewhere than the models path. */
     public static final String EXTERNAL_PREFIX = "ml:";
@@ -112,11 +115,6 @@ public final class ModelRegistry implements Closeable {
             LongSupplier memoryLimit)
             throws IOException {
         ModelRegistry registry = new ModelRegistry(root, nodeName, options, retireLater, memoryLimit);
-        if (Files.isDirectory(root) == false) {
-            logger.info(
-                    "no cross-encoder models directory at [{}]; the cross_encoder rescorer has no models on this node",
-                    root);
-        }
         registry.prepare();
         registry.commit();
         return registry;
@@ -130,7 +128,7 @@ public final class ModelRegistry implements Closeable {
     public synchronized List<ReloadOutcome> prepare() throws IOException {
         // Privileged: what may be read is what the plugin's policy grants (a models path outside the config directory
         // included), not what the callers on the stack may (the node's start-up code has no grant for that path).
-        return AccessController.doPrivilegedChecked(this::prepareFromModelsPath);
+        return Privileged.run(this::prepareFromModelsPath);
     }
 
     private List<ReloadOutcome> prepareFromModelsPath() throws IOException {
@@ -203,8 +201,7 @@ public final class ModelRegistry implements Closeable {
             Map<String, ReloadOutcome> outcomes) {
         logger.error(() -> "could not load cross-encoder model [" + name + "] from [" + dir + "]", e);
         String error = e instanceof SecurityException
-                ? "the node's security policy does not let the plugin read its model files: a models path outside the "
-                        + "config directory needs a read grant in the plugin's plugin-security.policy (see the README); "
+                ? "the node's security policy does not let the plugin read its model files: " + NEEDS_GRANT + "; "
                         + e.getMessage()
                 : e.getMessage();
         outcomes.put(name, new ReloadOutcome(name, ReloadOutcome.Change.FAILED, error));
@@ -321,7 +318,11 @@ public final class ModelRegistry implements Closeable {
 
     private SortedMap<String, Path> scan() throws IOException {
         SortedMap<String, Path> directories = new TreeMap<>();
-        if (Files.isDirectory(root)) {
+        try {
+            if (Files.isDirectory(root) == false) {
+                logger.info("no cross-encoder models directory at [{}]: no models are loaded from it", root);
+                return directories;
+            }
             try (DirectoryStream<Path> dirs = Files.newDirectoryStream(root, Files::isDirectory)) {
                 for (Path dir : dirs) {
                     // Such names are ML Commons models' (see MlCommonsModels): a directory cannot take one.
@@ -331,6 +332,13 @@ public final class ModelRegistry implements Closeable {
                     }
                 }
             }
+        } catch (SecurityException e) {
+            // OpenSearch 2.19's security manager refuses even to list a models path the policy does not grant (3.x's
+            // agent lets the plugin list it and refuses each model's files, which failed() reports per model).
+            logger.error(
+                    () -> "the node's security policy does not let the plugin read its models path [" + root + "]: "
+                            + NEEDS_GRANT,
+                    e);
         }
         return directories;
     }

@@ -16,6 +16,8 @@ import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.crossencoder.opensearch.ranking.PassageScores;
+import org.opensearch.common.Nullable;
 import org.opensearch.common.cache.Cache;
 import org.opensearch.common.cache.CacheBuilder;
 import org.opensearch.core.common.io.stream.StreamInput;
@@ -41,19 +43,39 @@ public final class ScoreCache {
      */
     static final long ENTRY_BYTES = 200;
 
-    private final Cache<Key, Float> cache;
+    /** Null while the cache is off (size 0); a resize replaces it with an empty one. */
+    private volatile Cache<Key, Float> cache;
+    // The counters of the caches resizes replaced, so that the node's counters only grow.
+    private long pastHits;
+    private long pastMisses;
+    private long pastEvictions;
 
     public ScoreCache(ByteSizeValue size) {
-        this.cache = CacheBuilder.<Key, Float>builder()
+        this.cache = build(size);
+    }
+
+    private static Cache<Key, Float> build(ByteSizeValue size) {
+        if (size.getBytes() == 0) {
+            return null;
+        }
+        return CacheBuilder.<Key, Float>builder()
                 .setMaximumWeight(size.getBytes())
                 .weigher((key, score) -> ENTRY_BYTES)
                 .build();
     }
 
-    /** Empties the cache and gives it a new bound; 0 turns it off. */
-    public void resize(ByteSizeValue size) {
-        cache.setMaximumWeight(size.getBytes());
-        cache.invalidateAll();
+    /**
+     * Empties the cache and gives it a new bound; 0 turns it off. A new cache rather than a new bound on the same one:
+     * {@code Cache.setMaximumWeight} is public only since OpenSearch 3.3.
+     */
+    public synchronized void resize(ByteSizeValue size) {
+        if (cache != null) {
+            Cache.CacheStats replaced = cache.stats();
+            pastHits += replaced.getHits();
+            pastMisses += replaced.getMisses();
+            pastEvictions += replaced.getEvictions();
+        }
+        cache = build(size);
     }
 
     /**
@@ -62,20 +84,28 @@ public final class ScoreCache {
      * files must never be answered with the scores of the files it replaced.
      */
     public Lookup lookup(Object model, String query, List<String> passages) {
-        return new Lookup(model, query, passages);
+        return new Lookup(cache, model, query, passages);
     }
 
-    public Stats stats() {
+    public synchronized Stats stats() {
+        if (cache == null) {
+            return new Stats(0, 0, pastHits, pastMisses, pastEvictions);
+        }
         Cache.CacheStats stats = cache.stats();
-        return new Stats(cache.count(), cache.weight(), stats.getHits(), stats.getMisses(), stats.getEvictions());
-    }
-
-    private boolean enabled() {
-        return cache.getMaximumWeight() > 0;
+        return new Stats(
+                cache.count(),
+                cache.weight(),
+                pastHits + stats.getHits(),
+                pastMisses + stats.getMisses(),
+                pastEvictions + stats.getEvictions());
     }
 
     /** One request's passages: the cached scores filled in, the rest to be scored by the model. */
-    public final class Lookup {
+    public static final class Lookup {
+        /** The cache when the lookup began (null if off): a resize meanwhile leaves this request's scores out. */
+        @Nullable
+        private final Cache<Key, Float> cache;
+
         private final float[] scores;
         private final Key[] keys;
         /** The request positions the cache did not have, and for each the slot of its text in missingPassages. */
@@ -84,10 +114,11 @@ public final class ScoreCache {
         private final List<Integer> slotOfMissing = new ArrayList<>();
         private final List<String> missingPassages = new ArrayList<>();
 
-        private Lookup(Object model, String query, List<String> passages) {
+        private Lookup(@Nullable Cache<Key, Float> cache, Object model, String query, List<String> passages) {
+            this.cache = cache;
             scores = new float[passages.size()];
             keys = new Key[passages.size()];
-            boolean enabled = enabled();
+            boolean enabled = cache != null;
             MessageDigest digest = enabled ? queryDigest(query) : null;
             Map<String, Integer> slotOfPassage = new HashMap<>();
             for (int i = 0; i < passages.size(); i++) {

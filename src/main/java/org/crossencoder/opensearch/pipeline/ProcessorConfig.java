@@ -12,11 +12,11 @@ import java.util.Map;
 import org.crossencoder.opensearch.mlcommons.MlCommonsModels;
 import org.crossencoder.opensearch.model.InferenceService;
 import org.crossencoder.opensearch.model.ModelSelection;
-import org.crossencoder.opensearch.model.PassageWindows;
-import org.crossencoder.opensearch.rescore.BlendOptions;
+import org.crossencoder.opensearch.ranking.BlendOptions;
+import org.crossencoder.opensearch.ranking.Interpolation;
+import org.crossencoder.opensearch.ranking.PassageWindows;
+import org.crossencoder.opensearch.ranking.ScoreMode;
 import org.crossencoder.opensearch.rescore.CrossEncoderRescorerBuilder;
-import org.crossencoder.opensearch.rescore.Interpolation;
-import org.crossencoder.opensearch.rescore.ScoreMode;
 import org.opensearch.OpenSearchException;
 import org.opensearch.common.Nullable;
 import org.opensearch.ingest.ConfigurationUtils;
@@ -70,7 +70,7 @@ final class ProcessorConfig {
             if (MlCommonsModels.isMlCommonsModel(model)) {
                 MlCommonsModels.modelId(model);
             } else if (servingNode != null) {
-                servingNode.model(model);
+                servingNode.models().model(model);
             }
         } catch (OpenSearchException | IllegalArgumentException e) {
             throw ConfigurationUtils.newConfigurationException(type, tag, "model", e.getMessage());

@@ -8,15 +8,14 @@ package org.crossencoder.opensearch.pipeline;
 
 import java.util.List;
 import java.util.function.Supplier;
+import org.crossencoder.opensearch.compat.ActionFilterBase;
 import org.crossencoder.opensearch.rescore.CrossEncoderRescorerBuilder;
 import org.opensearch.action.ActionRequest;
 import org.opensearch.action.search.PutSearchPipelineRequest;
 import org.opensearch.action.search.SearchAction;
 import org.opensearch.action.search.SearchRequest;
 import org.opensearch.action.search.SearchResponse;
-import org.opensearch.action.support.ActionFilter;
 import org.opensearch.action.support.ActionFilterChain;
-import org.opensearch.action.support.ActionRequestMetadata;
 import org.opensearch.common.Nullable;
 import org.opensearch.common.util.concurrent.ThreadContext;
 import org.opensearch.common.xcontent.XContentHelper;
@@ -40,7 +39,7 @@ import org.opensearch.tasks.Task;
  *   with another is checked ({@link CrossEncoderWindowRequestProcessor#checkPipeline}).</li>
  * </ul>
  */
-public final class SearchTaskFilter implements ActionFilter {
+public final class SearchTaskFilter extends ActionFilterBase {
 
     private static final String SEARCH_TASK = "cross_encoder.search_task";
 
@@ -70,11 +69,10 @@ public final class SearchTaskFilter implements ActionFilter {
     }
 
     @Override
-    public <Request extends ActionRequest, Response extends ActionResponse> void apply(
+    protected <Request extends ActionRequest, Response extends ActionResponse> void filter(
             Task task,
             String action,
             Request request,
-            ActionRequestMetadata<Request, Response> actionRequestMetadata,
             ActionListener<Response> listener,
             ActionFilterChain<Request, Response> chain) {
         try {

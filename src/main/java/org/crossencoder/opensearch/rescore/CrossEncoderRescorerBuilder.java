@@ -15,13 +15,18 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Supplier;
-import org.crossencoder.opensearch.mlcommons.MlCommonsModels;
-import org.crossencoder.opensearch.model.Ensemble;
+import org.crossencoder.opensearch.model.ExternalModels;
 import org.crossencoder.opensearch.model.FailureKind;
 import org.crossencoder.opensearch.model.InferenceService;
 import org.crossencoder.opensearch.model.ModelSelection;
-import org.crossencoder.opensearch.model.PassageWindows;
-import org.crossencoder.opensearch.model.VisibleText;
+import org.crossencoder.opensearch.model.ScoringPlan;
+import org.crossencoder.opensearch.model.ScoringRequest;
+import org.crossencoder.opensearch.ranking.BlendOptions;
+import org.crossencoder.opensearch.ranking.Interpolation;
+import org.crossencoder.opensearch.ranking.PassageReader;
+import org.crossencoder.opensearch.ranking.PassageWindows;
+import org.crossencoder.opensearch.ranking.ScoreMode;
+import org.crossencoder.opensearch.ranking.VisibleText;
 import org.opensearch.core.ParseField;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.common.ParsingException;
@@ -307,10 +312,10 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
     }
 
     private RescoreContext buildContext(InferenceService service, int windowSize, QueryShardContext context) {
-        service.checkQueryText(queryText, "[" + NAME + "]");
-        Ensemble ensemble = service.ensemble(selection, fingerprintNode);
-        PassageWindows.Resolved windows = InferenceService.windows(ensemble, passageWindows);
-        service.checkPairLimit(requireWindow(windowSize), windows, ensemble.size(), "[" + NAME + "] window_size", "");
+        ScoringPlan plan = service.planServed(ScoringRequest.of(selection, queryText, "[" + NAME + "]")
+                .passages(requireWindow(windowSize), "[" + NAME + "] window_size", "")
+                .windows(passageWindows)
+                .plannedOn(fingerprintNode));
         if (context.getMapperService().documentMapper() != null
                 && context.getMapperService().documentMapper().sourceMapper().enabled() == false) {
             throw new IllegalArgumentException("[" + NAME + "] reads text from _source, which is disabled in index ["
@@ -329,12 +334,10 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
                 windowSize,
                 service,
                 searches,
-                ensemble,
-                queryText,
+                plan,
                 fields,
                 new PassageReader(fields, sourcePaths),
-                blend.resolve(ensemble),
-                windows,
+                plan.ensemble().blend(blend),
                 allowRerankerFailures);
     }
 
@@ -394,13 +397,15 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
             return this;
         }
         if (ctx.convertToShardContext() == null
-                && service.names(selection).stream()
-                        .anyMatch(name -> MlCommonsModels.isMlCommonsModel(name) && service.serves(name) == false)) {
+                && service.models().names(selection).stream()
+                        .anyMatch(name -> ExternalModels.isExternal(name)
+                                && service.models().serves(name) == false)) {
             if (loadRequested) {
                 return this; // OpenSearch runs the load after this round, then rewrites again
             }
-            ctx.registerAsyncAction((client, listener) -> service.ensureServed(
-                    selection, ActionListener.wrap(served -> listener.onResponse(null), listener::onFailure)));
+            ctx.registerAsyncAction((client, listener) -> service.models()
+                    .ensureServed(
+                            selection, ActionListener.wrap(served -> listener.onResponse(null), listener::onFailure)));
             // A new object, equal to this one: OpenSearch runs the registered action only for a rewrite that changed.
             CrossEncoderRescorerBuilder loading = copy(selection, fingerprintNode);
             loading.loadRequested = true;
@@ -409,7 +414,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         if (selection.isPinned()) {
             return this;
         }
-        ModelSelection pinned = service.pin(selection);
+        ModelSelection pinned = service.models().pin(selection);
         return pinned.isPinned() ? copy(pinned, service.registry().nodeName()) : this;
     }
 

@@ -14,21 +14,21 @@ import org.crossencoder.opensearch.action.CrossEncoderNodeResponse;
 import org.crossencoder.opensearch.action.CrossEncoderNodesAction;
 import org.crossencoder.opensearch.action.CrossEncoderNodesRequest;
 import org.crossencoder.opensearch.action.CrossEncoderNodesResponse;
+import org.crossencoder.opensearch.compat.ActionRestHandler;
+import org.crossencoder.opensearch.compat.NodeActions;
 import org.opensearch.core.common.Strings;
 import org.opensearch.core.xcontent.ToXContent;
 import org.opensearch.core.xcontent.XContentBuilder;
-import org.opensearch.rest.BaseRestHandler;
 import org.opensearch.rest.RestRequest;
 import org.opensearch.rest.RestResponse;
 import org.opensearch.rest.action.RestActions;
 import org.opensearch.rest.action.RestBuilderListener;
-import org.opensearch.transport.client.node.NodeClient;
 
 /**
  * {@code GET _plugins/cross_encoder/models} and {@code GET _plugins/cross_encoder/stats}, optionally for
  * some nodes ({@code _plugins/cross_encoder/{node_id}/stats}), in the layout of {@code _nodes/stats}.
  */
-public final class RestCrossEncoderNodesAction extends BaseRestHandler {
+public final class RestCrossEncoderNodesAction extends ActionRestHandler {
 
     @Override
     public String getName() {
@@ -45,7 +45,7 @@ public final class RestCrossEncoderNodesAction extends BaseRestHandler {
     }
 
     @Override
-    protected RestChannelConsumer prepareRequest(RestRequest request, NodeClient client) {
+    protected RestChannelConsumer prepare(RestRequest request, NodeActions client, NodeActions cancellable) {
         String[] nodeIds = Strings.splitStringByCommaToArray(request.param("node_id"));
         String section =
                 request.path().endsWith("/models") ? CrossEncoderNodeResponse.MODELS : CrossEncoderNodeResponse.STATS;

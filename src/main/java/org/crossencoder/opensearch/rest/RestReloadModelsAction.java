@@ -12,22 +12,22 @@ import java.util.List;
 import org.crossencoder.opensearch.action.ReloadModelsAction;
 import org.crossencoder.opensearch.action.ReloadModelsRequest;
 import org.crossencoder.opensearch.action.ReloadModelsResponse;
+import org.crossencoder.opensearch.compat.ActionRestHandler;
+import org.crossencoder.opensearch.compat.NodeActions;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.common.Strings;
 import org.opensearch.core.xcontent.XContentBuilder;
-import org.opensearch.rest.BaseRestHandler;
 import org.opensearch.rest.RestRequest;
 import org.opensearch.rest.RestResponse;
 import org.opensearch.rest.action.RestActions;
 import org.opensearch.rest.action.RestBuilderListener;
-import org.opensearch.transport.client.node.NodeClient;
 
 /**
  * {@code POST _plugins/cross_encoder/models/_reload} (or {@code _plugins/cross_encoder/{node_id}/models/_reload}):
  * every node reads its models path again and loads new and changed models, then every node switches to them.
  * Answers, per node, what changed; in the layout of {@code _nodes/reload_secure_settings}.
  */
-public final class RestReloadModelsAction extends BaseRestHandler {
+public final class RestReloadModelsAction extends ActionRestHandler {
 
     @Override
     public String getName() {
@@ -42,7 +42,7 @@ public final class RestReloadModelsAction extends BaseRestHandler {
     }
 
     @Override
-    protected RestChannelConsumer prepareRequest(RestRequest request, NodeClient client) {
+    protected RestChannelConsumer prepare(RestRequest request, NodeActions client, NodeActions cancellable) {
         String[] nodeIds = Strings.splitStringByCommaToArray(request.param("node_id"));
         return channel -> {
             RestBuilderListener<ReloadModelsResponse> answer = new RestBuilderListener<>(channel) {

@@ -10,20 +10,19 @@ import java.io.IOException;
 import java.util.List;
 import org.crossencoder.opensearch.action.RerankAction;
 import org.crossencoder.opensearch.action.RerankRequest;
+import org.crossencoder.opensearch.compat.ActionRestHandler;
+import org.crossencoder.opensearch.compat.NodeActions;
 import org.crossencoder.opensearch.settings.CrossEncoderSettings;
 import org.opensearch.OpenSearchStatusException;
 import org.opensearch.common.settings.ClusterSettings;
 import org.opensearch.core.common.unit.ByteSizeValue;
 import org.opensearch.core.rest.RestStatus;
 import org.opensearch.core.xcontent.XContentParser;
-import org.opensearch.rest.BaseRestHandler;
 import org.opensearch.rest.RestRequest;
-import org.opensearch.rest.action.RestCancellableNodeClient;
 import org.opensearch.rest.action.RestToXContentListener;
-import org.opensearch.transport.client.node.NodeClient;
 
 /** {@code POST _plugins/cross_encoder/_rerank}. */
-public final class RestRerankAction extends BaseRestHandler {
+public final class RestRerankAction extends ActionRestHandler {
 
     private volatile ByteSizeValue maxRequestSize;
 
@@ -44,7 +43,8 @@ public final class RestRerankAction extends BaseRestHandler {
     }
 
     @Override
-    protected RestChannelConsumer prepareRequest(RestRequest request, NodeClient client) throws IOException {
+    protected RestChannelConsumer prepare(RestRequest request, NodeActions client, NodeActions cancellable)
+            throws IOException {
         // Refused before parsing: the body is in memory already, but no copy of it is made.
         ByteSizeValue limit = maxRequestSize;
         if (request.content().length() > limit.getBytes()) {
@@ -60,7 +60,6 @@ public final class RestRerankAction extends BaseRestHandler {
             rerank = RerankRequest.fromXContent(parser);
         }
         // A client that disconnects cancels the task, and the model stops at its next batch.
-        return channel -> new RestCancellableNodeClient(client, request.getHttpChannel())
-                .execute(RerankAction.INSTANCE, rerank, new RestToXContentListener<>(channel));
+        return channel -> cancellable.execute(RerankAction.INSTANCE, rerank, new RestToXContentListener<>(channel));
     }
 }

@@ -8,6 +8,7 @@ package org.crossencoder.opensearch.settings;
 
 import java.nio.file.Path;
 import java.util.List;
+import org.crossencoder.opensearch.compat.NodePaths;
 import org.opensearch.common.settings.Setting;
 import org.opensearch.common.settings.Setting.Property;
 import org.opensearch.common.settings.Settings;
@@ -196,7 +197,7 @@ public final class CrossEncoderSettings {
     public static Path modelsPath(Environment environment) {
         String configured = MODELS_PATH.get(environment.settings());
         return configured.isEmpty()
-                ? environment.configDir().resolve("cross-encoder-models")
-                : environment.configDir().resolve(configured);
+                ? NodePaths.configDir(environment).resolve("cross-encoder-models")
+                : NodePaths.configDir(environment).resolve(configured);
     }
 }

@@ -37,22 +37,38 @@ import java.util.stream.Collectors;
 public final class GeneratedTinyModel {
 
     public static final String NAME = "generated-tiny-cross-encoder";
+    /**
+     * The same graph with 512 hidden units and its dense layer applied 40 times (one weight, so the file stays about
+     * 1 MB): about the compute of a MiniLM-L6 per token, slow enough for a test to time out or cancel a request mid-way.
+     */
+    public static final String SLOW_NAME = "generated-slow-cross-encoder";
+
     private static final int HIDDEN = 16;
+    private static final int SLOW_HIDDEN = 512;
+    private static final int SLOW_LAYERS = 40;
     private static final long SEED = 20261125L;
     private static final Set<Path> WRITTEN = new HashSet<>();
 
     private GeneratedTinyModel() {}
 
     /** The model's directory under {@code root}, written once per JVM (so a changed generator never leaves old files). */
-    public static synchronized Path writeTo(Path root) throws IOException {
-        Path dir = root.resolve(NAME);
+    public static Path writeTo(Path root) throws IOException {
+        return write(root.resolve(NAME), HIDDEN, 1);
+    }
+
+    /** As {@link #writeTo}, for the {@link #SLOW_NAME} model. */
+    public static Path writeSlowTo(Path root) throws IOException {
+        return write(root.resolve(SLOW_NAME), SLOW_HIDDEN, SLOW_LAYERS);
+    }
+
+    private static synchronized Path write(Path dir, int hidden, int layers) throws IOException {
         if (WRITTEN.contains(dir)) {
             return dir;
         }
         Files.createDirectories(dir);
         List<String> vocabulary = vocabulary();
         writeAtomically(dir.resolve("tokenizer.json"), tokenizerJson(vocabulary).getBytes(StandardCharsets.UTF_8));
-        writeAtomically(dir.resolve("model.onnx"), model(vocabulary.size()));
+        writeAtomically(dir.resolve("model.onnx"), model(vocabulary.size(), hidden, layers));
         WRITTEN.add(dir);
         return dir;
     }
@@ -137,23 +153,28 @@ public final class GeneratedTinyModel {
                 + "\"vocab\":{" + vocab + "}}}";
     }
 
-    private static byte[] model(int vocabularySize) {
+    private static byte[] model(int vocabularySize, int hidden, int layers) {
         Random random = new Random(SEED);
         Proto graph = new Proto().string(2, "tiny-cross-encoder");
-        graph.message(5, floats("word_embeddings", random, vocabularySize, HIDDEN));
-        graph.message(5, floats("token_type_embeddings", random, 2, HIDDEN));
-        graph.message(5, floats("dense_weight", random, HIDDEN, HIDDEN));
-        graph.message(5, floats("dense_bias", random, HIDDEN));
-        graph.message(5, floats("classifier_weight", random, HIDDEN, 1));
+        graph.message(5, floats("word_embeddings", random, vocabularySize, hidden));
+        graph.message(5, floats("token_type_embeddings", random, 2, hidden));
+        graph.message(5, floats("dense_weight", random, hidden, hidden));
+        graph.message(5, floats("dense_bias", random, hidden));
+        graph.message(5, floats("classifier_weight", random, hidden, 1));
         graph.message(5, floats("classifier_bias", random, 1));
         graph.message(5, int64s("axis_1", 1));
         graph.message(5, int64s("axis_2", 2));
         graph.message(1, node("Gather", List.of("word_embeddings", "input_ids"), "words"));
         graph.message(1, node("Gather", List.of("token_type_embeddings", "token_type_ids"), "segments"));
         graph.message(1, node("Add", List.of("words", "segments"), "embedded"));
-        graph.message(1, node("MatMul", List.of("embedded", "dense_weight"), "dense"));
-        graph.message(1, node("Add", List.of("dense", "dense_bias"), "dense_biased"));
-        graph.message(1, node("Tanh", List.of("dense_biased"), "hidden"));
+        String layerInput = "embedded";
+        for (int layer = 1; layer <= layers; layer++) {
+            String suffix = layer == layers ? "" : "_" + layer;
+            graph.message(1, node("MatMul", List.of(layerInput, "dense_weight"), "dense" + suffix));
+            graph.message(1, node("Add", List.of("dense" + suffix, "dense_bias"), "dense_biased" + suffix));
+            graph.message(1, node("Tanh", List.of("dense_biased" + suffix), "hidden" + suffix));
+            layerInput = "hidden" + suffix;
+        }
         graph.message(1, node("Cast", List.of("attention_mask"), "mask", intAttribute("to", 1)));
         graph.message(1, node("Unsqueeze", List.of("mask", "axis_2"), "mask_3d"));
         graph.message(1, node("Mul", List.of("hidden", "mask_3d"), "masked"));

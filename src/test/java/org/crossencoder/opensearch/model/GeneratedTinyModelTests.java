@@ -6,10 +6,6 @@
  */
 package org.crossencoder.opensearch.model;
 
-import static org.junit.Assert.assertArrayEquals;
-import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertNotEquals;
-
 import ai.djl.huggingface.tokenizers.Encoding;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,13 +15,14 @@ import org.junit.BeforeClass;
 import org.junit.ClassRule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
+import org.opensearch.test.OpenSearchTestCase;
 
 /**
  * The engine on the model the project generates itself, so it runs in any clone: batched, length-sorted and
  * padded scoring equals ONNX Runtime called directly on each pair alone, and the pair template, the segment ids
  * and truncation reach the model.
  */
-public class GeneratedTinyModelTests {
+public class GeneratedTinyModelTests extends OpenSearchTestCase {
 
     @ClassRule
     public static final TemporaryFolder folder = new TemporaryFolder();
@@ -106,6 +103,23 @@ public class GeneratedTinyModelTests {
             Encoding cut = encoder.encode("berlin", List.of(longPassage))[0];
             assertEquals(512, cut.getIds().length);
             assertEquals(alone("berlin", longPassage), batchesOfTwo.score("berlin", List.of(longPassage))[0], 1e-5f);
+        }
+    }
+
+    @Test
+    public void theSlowModelScoresAsOnnxRuntimeDoes() throws Exception {
+        Path slowDir = GeneratedTinyModel.writeSlowTo(folder.getRoot().toPath());
+        List<String> passages = List.of("people live in berlin", "museums of new york", "the population grows");
+        try (CrossEncoderModel slow = CrossEncoderModel.load(
+                        GeneratedTinyModel.SLOW_NAME, slowDir, new CrossEncoderModel.InferenceOptions(2, 1));
+                DirectOnnx slowDirect = new DirectOnnx(slowDir)) {
+            float[] batched = slow.score(TestModels.BERLIN_QUERY, passages);
+            for (int i = 0; i < passages.size(); i++) {
+                Encoding encoding = encoder.encode(TestModels.BERLIN_QUERY, List.of(passages.get(i)))[0];
+                assertEquals(
+                        "passage " + i, slowDirect.logit(encoding.getIds(), encoding.getTypeIds()), batched[i], 1e-4f);
+            }
+            assertNotEquals("different passages, different scores", batched[0], batched[1], 1e-6f);
         }
     }
 }

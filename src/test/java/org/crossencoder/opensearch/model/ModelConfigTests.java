@@ -8,22 +8,20 @@ package org.crossencoder.opensearch.model;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
-import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertFalse;
-import static org.junit.Assert.assertNull;
-import static org.junit.Assert.assertThrows;
-import static org.junit.Assert.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.crossencoder.opensearch.rescore.Interpolation;
-import org.crossencoder.opensearch.rescore.ScoreCombination;
-import org.crossencoder.opensearch.rescore.ScoreMode;
+import org.crossencoder.opensearch.ranking.Calibration;
+import org.crossencoder.opensearch.ranking.Interpolation;
+import org.crossencoder.opensearch.ranking.PassageWindows;
+import org.crossencoder.opensearch.ranking.ScoreCombination;
+import org.crossencoder.opensearch.ranking.ScoreMode;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
+import org.opensearch.test.OpenSearchTestCase;
 
-public class ModelConfigTests {
+public class ModelConfigTests extends OpenSearchTestCase {
 
     @Rule
     public TemporaryFolder folder = new TemporaryFolder();
@@ -108,9 +106,7 @@ public class ModelConfigTests {
         ModelConfig config = ModelConfig.load(dir);
         assertEquals(
                 new PassageWindows(true, 128, null, null, PassageWindows.Combine.MEAN, null), config.passageWindows());
-        assertEquals(
-                new PassageWindows.Resolved(128, 32, 8, PassageWindows.Combine.MEAN, false),
-                PassageWindows.resolve(null, config));
+        assertEquals(new PassageWindows.Resolved(128, 32, 8, PassageWindows.Combine.MEAN, false), config.windows(null));
         Files.writeString(
                 dir.resolve(ModelConfig.FILE_NAME), "{\"max_length\": 256, \"passage_windows\": {\"length\": 300}}");
         assertThat(

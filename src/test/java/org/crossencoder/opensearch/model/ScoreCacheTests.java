@@ -6,18 +6,15 @@
  */
 package org.crossencoder.opensearch.model;
 
-import static org.junit.Assert.assertArrayEquals;
-import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertFalse;
-import static org.junit.Assert.assertTrue;
-
 import java.util.BitSet;
 import java.util.List;
+import org.crossencoder.opensearch.ranking.PassageScores;
 import org.junit.Test;
 import org.opensearch.common.io.stream.BytesStreamOutput;
 import org.opensearch.core.common.unit.ByteSizeValue;
+import org.opensearch.test.OpenSearchTestCase;
 
-public class ScoreCacheTests {
+public class ScoreCacheTests extends OpenSearchTestCase {
 
     private final ScoreCache cache = new ScoreCache(new ByteSizeValue(1_000 * ScoreCache.ENTRY_BYTES));
 
@@ -128,6 +125,19 @@ public class ScoreCacheTests {
         assertEquals(1, cache.stats().entries());
         cache.resize(new ByteSizeValue(20 * ScoreCache.ENTRY_BYTES));
         assertEquals(0, cache.stats().entries());
+    }
+
+    @Test
+    public void countersOutliveAResize() {
+        cache.lookup("m", "q", List.of("a")).complete(PassageScores.complete(new float[] {1f}));
+        cache.lookup("m", "q", List.of("a"));
+        cache.resize(ByteSizeValue.ZERO);
+        cache.resize(new ByteSizeValue(10 * ScoreCache.ENTRY_BYTES));
+        cache.lookup("m", "q", List.of("a"));
+        ScoreCache.Stats stats = cache.stats();
+        assertEquals(0, stats.entries());
+        assertEquals(1, stats.hits());
+        assertEquals(2, stats.misses());
     }
 
     @Test

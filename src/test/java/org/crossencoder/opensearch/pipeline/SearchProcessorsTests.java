@@ -10,9 +10,6 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.lessThan;
 import static org.hamcrest.Matchers.lessThanOrEqualTo;
-import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertSame;
-import static org.junit.Assert.assertThrows;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -54,12 +51,13 @@ import org.opensearch.search.pipeline.PipelineProcessingContext;
 import org.opensearch.search.pipeline.Processor;
 import org.opensearch.search.pipeline.SearchRequestProcessor;
 import org.opensearch.search.pipeline.SearchResponseProcessor;
+import org.opensearch.test.OpenSearchTestCase;
 
 /**
  * Both search processors and their factories without a node: configuration errors, where the request processor
  * finds the query text, and the response processor's order, on the model the build generates, run inline.
  */
-public class SearchProcessorsTests {
+public class SearchProcessorsTests extends OpenSearchTestCase {
 
     @ClassRule
     public static final TemporaryFolder folder = new TemporaryFolder();
@@ -105,10 +103,9 @@ public class SearchProcessorsTests {
 
     private static SearchResponseProcessor responseProcessor(Map<String, Object> config) {
         // Scoring on the coordinator only here: DataNodeScoringIT covers the data nodes on a real cluster.
-        return new CrossEncoderRerankResponseProcessor.Factory(
-                        () -> inference, new ThreadContext(Settings.EMPTY), null, () -> {
-                            throw new AssertionError("these tests score on the coordinator");
-                        })
+        return new CrossEncoderRerankProcessorFactory(() -> inference, new ThreadContext(Settings.EMPTY), null, () -> {
+                    throw new AssertionError("these tests score on the coordinator");
+                })
                 .create(
                         Map.of(),
                         "tag",

@@ -10,12 +10,13 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.not;
-import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertFalse;
-import static org.junit.Assert.assertThrows;
 
 import java.util.List;
 import org.crossencoder.opensearch.model.ModelSelection;
+import org.crossencoder.opensearch.ranking.BlendOptions;
+import org.crossencoder.opensearch.ranking.Interpolation;
+import org.crossencoder.opensearch.ranking.ScoreCombination;
+import org.crossencoder.opensearch.ranking.ScoreMode;
 import org.junit.Test;
 import org.opensearch.common.io.stream.BytesStreamOutput;
 import org.opensearch.common.xcontent.XContentFactory;
@@ -28,8 +29,9 @@ import org.opensearch.core.xcontent.ToXContent;
 import org.opensearch.core.xcontent.XContentBuilder;
 import org.opensearch.core.xcontent.XContentParseException;
 import org.opensearch.core.xcontent.XContentParser;
+import org.opensearch.test.OpenSearchTestCase;
 
-public class CrossEncoderRescorerBuilderTests {
+public class CrossEncoderRescorerBuilderTests extends OpenSearchTestCase {
 
     private static CrossEncoderRescorerBuilder parse(String json) throws Exception {
         try (XContentParser parser = JsonXContent.jsonXContent.createParser(

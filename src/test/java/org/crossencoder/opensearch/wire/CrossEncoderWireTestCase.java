@@ -10,7 +10,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import org.crossencoder.opensearch.model.ModelSelection;
-import org.crossencoder.opensearch.model.PassageWindows;
+import org.crossencoder.opensearch.ranking.PassageWindows;
 import org.opensearch.Version;
 import org.opensearch.core.common.io.stream.Writeable;
 import org.opensearch.test.AbstractWireSerializingTestCase;
@@ -27,8 +27,8 @@ import org.opensearch.test.VersionUtils;
  */
 public abstract class CrossEncoderWireTestCase<T extends Writeable> extends AbstractWireSerializingTestCase<T> {
 
-    /** The first OpenSearch version the plugin was released for. */
-    public static final Version FIRST_SUPPORTED = Version.V_3_6_0;
+    /** The oldest OpenSearch version the plugin is built for (scripts/build.sh). */
+    public static final Version FIRST_SUPPORTED = Version.V_2_19_1;
 
     /** Every OpenSearch version from {@link #FIRST_SUPPORTED} to this build's. */
     public static final List<Version> SUPPORTED_VERSIONS = VersionUtils.allVersions().stream()

@@ -11,6 +11,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThat;
 import static org.junit.Assert.assertTrue;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -18,11 +19,12 @@ import java.util.Locale;
 import java.util.Map;
 import org.junit.BeforeClass;
 import org.junit.Test;
+import org.opensearch.Version;
 
 /**
  * Malformed and hostile requests across every way into the plugin, on a real node: each one gets a 4xx whose
- * error names the problem, and afterwards the node is green and a normal reranked search returns the same
- * hits as before. (A burst beyond the inference queue is {@link InferenceQueueIT}.)
+ * error names the problem (but for one 2.19.1 and 3.0 answer with a 500 of their own), and afterwards the node is green
+ * and a normal reranked search returns the same hits as before. (A burst beyond the inference queue is {@link InferenceQueueIT}.)
  */
 public class BadInputIT extends CrossEncoderIntegTestCase {
 
@@ -97,8 +99,19 @@ public class BadInputIT extends CrossEncoderIntegTestCase {
         return "{\"a\":".repeat(depth) + "1" + "}".repeat(depth);
     }
 
-    private static List<Case> cases() {
+    private static List<Case> cases() throws IOException {
         String tiny = "\"" + GENERATED + "\"";
+        // OpenSearch 2.19.1 and 3.0 answer an int overflow in the rescore's own window_size with a 500 (2.19.4 and 3.1
+        // on with a 400; 2.19.2 and 2.19.3 cannot be built, Maven Central lacking part of their test framework).
+        boolean overflowIs500 = Version.CURRENT.before(Version.fromString("2.19.4"))
+                || (Version.CURRENT.major == 3 && Version.CURRENT.minor == 0);
+        int windowOverflowStatus = overflowIs500 ? 500 : 400;
+        // Versions whose test nodes run without ML Commons (test-versions.sh) refuse ml: models for that.
+        boolean mlCommons = client.hasPlugin("opensearch-ml");
+        int unknownMlModelStatus = mlCommons ? 404 : 400;
+        String unknownMlModel = mlCommons
+                ? "ML Commons has no model [noSuchModel0123]"
+                : "ML Commons (the opensearch-ml plugin) is not installed";
         List<Case> cases = new ArrayList<>();
         // The rescore clause.
         cases.add(new Case(
@@ -118,7 +131,13 @@ public class BadInputIT extends CrossEncoderIntegTestCase {
                 rescore("1001", valid("")),
                 400,
                 "window_size [1001] is too large"));
-        cases.add(new Case("window beyond int", "POST", SEARCH, rescore("9999999999", valid("")), 400, "9999999999"));
+        cases.add(new Case(
+                "window beyond int",
+                "POST",
+                SEARCH,
+                rescore("9999999999", valid("")),
+                windowOverflowStatus,
+                "9999999999"));
         cases.add(new Case(
                 "model missing, no default",
                 "POST",
@@ -250,15 +269,15 @@ public class BadInputIT extends CrossEncoderIntegTestCase {
                 "POST",
                 SEARCH,
                 rescore("5", crossEncoder("\"ml:noSuchModel0123\"", "\"q\"", "[\"passage\"]", "")),
-                404,
-                "ML Commons has no model [noSuchModel0123]"));
+                unknownMlModelStatus,
+                unknownMlModel));
         cases.add(new Case(
                 "ml model unknown, rerank",
                 "POST",
                 RERANK,
                 "{\"model\":\"ml:noSuchModel0123\",\"query_text\":\"q\",\"texts\":[\"a\"]}",
-                404,
-                "ML Commons has no model [noSuchModel0123]"));
+                unknownMlModelStatus,
+                unknownMlModel));
         cases.add(new Case(
                 "ml model not an id, pipeline",
                 "PUT",

@@ -119,8 +119,8 @@ public class CancellationAndTimeoutIT {
         return ((Number) inferenceStats(client).get(name)).longValue();
     }
 
-    /** Waits until no request is running or waiting in the inference scheduler. */
-    private static void awaitIdle() throws Exception {
+    /** Waits until no request is running or waiting in the inference scheduler of the client's node. */
+    static void awaitIdle(RestClient client) throws Exception {
         for (int i = 0; i < 600; i++) {
             Map<String, Object> stats = inferenceStats(client);
             if (((Number) stats.get("running")).intValue() == 0 && ((Number) stats.get("waiting")).intValue() == 0) {
@@ -133,7 +133,7 @@ public class CancellationAndTimeoutIT {
 
     @Test
     public void aSearchCancelledAfterAnIntervalStopsItsModelWorkAndAnswersAsOpenSearchDoes() throws Exception {
-        awaitIdle();
+        awaitIdle(client);
         long cancelled = stat("cancelled");
         long pairs = stat("pairs_scored");
         RestClient.Response response =
@@ -148,7 +148,7 @@ public class CancellationAndTimeoutIT {
         Object ourType = response.path("error.type");
         assertEquals(coreType, ourType);
         assertEquals("task_cancelled_exception", response.path("error.root_cause.0.type"));
-        awaitIdle();
+        awaitIdle(client);
         assertEquals(cancelled + 1, stat("cancelled"));
         assertThat(
                 "the model stopped well before the window's end",
@@ -158,20 +158,20 @@ public class CancellationAndTimeoutIT {
 
     @Test
     public void aRerankCancelledThroughTheTasksApiStops() throws Exception {
-        awaitIdle();
+        awaitIdle(client);
         long cancelled = stat("cancelled");
         CompletableFuture<RestClient.Response> rerank = rerankInBackground(rerankBody(DOCS, ""));
-        String taskId = awaitTask("cluster:admin/cross_encoder/rerank");
+        String taskId = awaitTask(client, "cluster:admin/cross_encoder/rerank");
         client.ok("POST", "/_tasks/" + taskId + "/_cancel", null);
         RestClient.Response response = rerank.get(60, TimeUnit.SECONDS);
         assertThat(response.raw(), containsString("task_cancelled_exception"));
-        awaitIdle();
+        awaitIdle(client);
         assertEquals(cancelled + 1, stat("cancelled"));
     }
 
     @Test
     public void aRerankWhoseClientGoesAwayStops() throws Exception {
-        awaitIdle();
+        awaitIdle(client);
         long cancelled = stat("cancelled");
         HttpClient http =
                 HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -183,13 +183,13 @@ public class CancellationAndTimeoutIT {
                 .build();
         assertThrows(HttpTimeoutException.class, () -> http.send(request, HttpResponse.BodyHandlers.ofString()));
         http.close();
-        awaitIdle();
+        awaitIdle(client);
         assertEquals(cancelled + 1, stat("cancelled"));
     }
 
     @Test
     public void aSearchTimeoutKeepsTheScoredHitsOnTopAndTheRestInFirstStageOrder() throws Exception {
-        awaitIdle();
+        awaitIdle(client);
         List<String> firstStage = ids(client.ok(
                 "POST",
                 "/" + INDEX + "/_search",
@@ -213,10 +213,10 @@ public class CancellationAndTimeoutIT {
 
     @Test
     public void aSmallSearchWithATimeoutDoesNotWaitOutALargeRequest() throws Exception {
-        awaitIdle();
+        awaitIdle(client);
         long timedOut = stat("timed_out");
         CompletableFuture<RestClient.Response> large = rerankInBackground(rerankBody(DOCS, ",\"timeout\":\"20s\""));
-        awaitTask("cluster:admin/cross_encoder/rerank");
+        awaitTask(client, "cluster:admin/cross_encoder/rerank");
         RestClient.Response small = client.ok("POST", "/" + INDEX + "/_search", rescoreBody(4, ",\"timeout\":\"1s\""));
         assertFalse("the large request is still running when the small one answers", large.isDone());
         assertEquals(4, ids(small).size());
@@ -228,7 +228,7 @@ public class CancellationAndTimeoutIT {
 
     @Test
     public void aRerankTimeoutListsTheUnscoredTextsLastWithoutAScore() throws Exception {
-        awaitIdle();
+        awaitIdle(client);
         RestClient.Response response =
                 client.ok("POST", "/_plugins/cross_encoder/_rerank", rerankBody(DOCS, ",\"timeout\":\"2s\""));
         assertEquals(Boolean.TRUE, response.path("timed_out"));
@@ -267,7 +267,7 @@ public class CancellationAndTimeoutIT {
     @Test
     public void aResponseProcessorStopsWithItsCancelledSearch() throws Exception {
         for (boolean globalWindow : List.of(false, true)) {
-            awaitIdle();
+            awaitIdle(client);
             String pipeline = rerankPipeline(globalWindow ? "slow-global" : "slow-rerank", globalWindow);
             long cancelled = stat("cancelled");
             long pairs = stat("pairs_scored");
@@ -277,7 +277,7 @@ public class CancellationAndTimeoutIT {
                     "{\"size\":" + (globalWindow ? 10 : DOCS)
                             + ",\"query\":{\"match\":{\"passage\":\"people berlin\"}},\"ext\":{\"cross_encoder\":{\"query_text\":\"berlin\"}}}");
             assertThat(pipeline, response.raw(), containsString("task_cancelled_exception"));
-            awaitIdle();
+            awaitIdle(client);
             // The global window's data-node share is a request of its own on this (single) node, cancelled with it.
             assertEquals(pipeline, cancelled + (globalWindow ? 2 : 1), stat("cancelled"));
             assertThat(pipeline, stat("pairs_scored") - pairs, lessThan((long) DOCS / 2));
@@ -286,7 +286,7 @@ public class CancellationAndTimeoutIT {
 
     @Test
     public void aResponseProcessorHonoursTheSearchTimeout() throws Exception {
-        awaitIdle();
+        awaitIdle(client);
         String global = rerankPipeline("timed-global", true);
         RestClient.Response page = client.ok(
                 "POST",
@@ -295,7 +295,7 @@ public class CancellationAndTimeoutIT {
                         + "\"ext\":{\"cross_encoder\":{\"query_text\":\"berlin\"}}}");
         assertEquals(page.raw(), Boolean.TRUE, page.path("timed_out"));
         assertEquals(10, ids(page).size());
-        awaitIdle();
+        awaitIdle(client);
         RestClient.Response response = client.ok(
                 "POST",
                 "/" + INDEX + "/_search?search_pipeline=" + rerankPipeline("timed-rerank", false),
@@ -334,7 +334,8 @@ public class CancellationAndTimeoutIT {
         });
     }
 
-    private static String awaitTask(String action) throws Exception {
+    /** The id of a running task of {@code action} on the client's cluster, once one appears. */
+    static String awaitTask(RestClient client, String action) throws Exception {
         for (int i = 0; i < 200; i++) {
             @SuppressWarnings("unchecked")
             Map<String, Map<String, Object>> nodes =

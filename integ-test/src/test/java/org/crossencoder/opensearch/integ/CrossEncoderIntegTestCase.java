@@ -116,8 +116,9 @@ public abstract class CrossEncoderIntegTestCase {
                 "/" + index,
                 "{\"settings\":{\"number_of_shards\":"
                         + shards
-                        + ",\"number_of_replicas\":0,\"index.knn\":"
-                        + properties.contains("knn_vector")
+                        + ",\"number_of_replicas\":0"
+                        // Only with the k-NN plugin, which some versions' test nodes run without (test-versions.sh).
+                        + (properties.contains("knn_vector") ? ",\"index.knn\":true" : "")
                         + "},\"mappings\":{\"properties\":"
                         + properties
                         + "}}");

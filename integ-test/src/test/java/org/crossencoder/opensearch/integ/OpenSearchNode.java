@@ -8,6 +8,7 @@ package org.crossencoder.opensearch.integ;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,10 +16,14 @@ import java.nio.file.Paths;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
 import org.crossencoder.opensearch.model.GeneratedTinyModel;
 import org.crossencoder.opensearch.model.TestModels;
 
@@ -95,8 +100,8 @@ public final class OpenSearchNode implements Closeable {
                         .replace("ErrorFile=logs/", "ErrorFile=" + directory.resolve("logs") + "/")
                         .replace("HeapDumpPath=data", "HeapDumpPath=" + directory.resolve("data")));
         for (String model : models) {
-            // The generated test model is written under the build directory, not kept with the others.
-            Path from = GeneratedTinyModel.NAME.equals(model)
+            // The generated test models are written under the build directory, not kept with the others.
+            Path from = GeneratedTinyModel.NAME.equals(model) || GeneratedTinyModel.SLOW_NAME.equals(model)
                     ? TestModels.dir(model).getParent()
                     : modelsSource;
             run(
@@ -127,7 +132,7 @@ public final class OpenSearchNode implements Closeable {
                 .redirectErrorStream(true)
                 .redirectOutput(directory.resolve("console.log").toFile());
         builder.environment().put("OPENSEARCH_PATH_CONF", config.toString());
-        builder.environment().put("OPENSEARCH_JAVA_HOME", System.getProperty("java.home"));
+        builder.environment().put("OPENSEARCH_JAVA_HOME", javaHome());
         builder.environment().put("OPENSEARCH_JAVA_OPTS", "-Xms" + heap + " -Xmx" + heap);
         Process process = builder.start();
 
@@ -192,17 +197,57 @@ public final class OpenSearchNode implements Closeable {
                 }
             }
             for (Path zip : zips) {
-                run(
-                        List.of(
-                                home.resolve("bin/opensearch-plugin").toString(),
-                                "install",
-                                "--batch",
-                                zip.toUri().toString()),
-                        Map.of("OPENSEARCH_JAVA_HOME", System.getProperty("java.home")));
+                install(home, zip);
             }
             pluginInstalled = true;
         }
         return home;
+    }
+
+    /**
+     * Installs a plugin zip with {@code bin/opensearch-plugin}. OpenSearch 3.0's tool reads a plugin's policy with the
+     * JDK's {@code JavaPolicy}, which Java 24 removed (3.0 bundles Java 21; 3.1 reads it itself): there, and only there,
+     * the zip is unpacked into {@code plugins/} as the tool does once it has shown the permissions. The node checks the
+     * plugin (descriptor, versions, jar hell) as it starts all the same.
+     */
+    private static void install(Path home, Path zip) throws IOException, InterruptedException {
+        try {
+            run(
+                    List.of(
+                            home.resolve("bin/opensearch-plugin").toString(),
+                            "install",
+                            "--batch",
+                            zip.toUri().toString()),
+                    Map.of("OPENSEARCH_JAVA_HOME", javaHome()));
+        } catch (IllegalStateException e) {
+            if (e.getMessage().contains("JavaPolicy Policy not available") == false) {
+                throw e;
+            }
+            try (ZipFile plugin = new ZipFile(zip.toFile())) {
+                Properties descriptor = new Properties();
+                try (InputStream in = plugin.getInputStream(plugin.getEntry("plugin-descriptor.properties"))) {
+                    descriptor.load(in);
+                }
+                Path target = home.resolve("plugins").resolve(descriptor.getProperty("name"));
+                for (ZipEntry entry : Collections.list(plugin.entries())) {
+                    Path file = target.resolve(entry.getName()).normalize();
+                    if (file.startsWith(target) == false) {
+                        throw new IOException("[" + entry.getName() + "] leads out of the plugin's directory");
+                    }
+                    if (entry.isDirectory()) {
+                        Files.createDirectories(file);
+                    } else {
+                        Files.createDirectories(file.getParent());
+                        try (InputStream in = plugin.getInputStream(entry)) {
+                            Files.copy(in, file);
+                        }
+                    }
+                }
+            }
+            System.out.println("NOTE: unpacked " + zip.getFileName() + " into plugins/: " + home.getFileName()
+                    + "'s opensearch-plugin cannot read a plugin policy on Java "
+                    + Runtime.version().feature());
+        }
     }
 
     private static void run(List<String> command, Map<String, String> environment)
@@ -214,6 +259,11 @@ public final class OpenSearchNode implements Closeable {
         if (process.waitFor() != 0) {
             throw new IllegalStateException(String.join(" ", command) + " failed:\n" + output);
         }
+    }
+
+    /** The JDK the node runs on: the tests' own unless the build names another (2.19 needs a security manager). */
+    private static String javaHome() {
+        return System.getProperty("tests.node.java.home", System.getProperty("java.home"));
     }
 
     private static boolean isRoot() {

@@ -92,6 +92,15 @@ public final class RestClient {
                 path);
     }
 
+    /** Whether the node runs the named plugin (e.g. {@code opensearch-ml}). */
+    public boolean hasPlugin(String component) throws IOException {
+        return ok("GET", "/_cat/plugins?h=component", null)
+                .raw()
+                .lines()
+                .map(String::strip)
+                .anyMatch(component::equals);
+    }
+
     /** Like {@link #request} but fails unless the status is 2xx. */
     public Response ok(String method, String path, String jsonBody) throws IOException {
         Response response = request(method, path, jsonBody);

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Builds the plugin for each OpenSearch version, installs it with bin/opensearch-plugin into that version's real
+# distribution (from Maven Central) and runs the smoke suite on real nodes: VersionSmokeIT (the rescore clause, both
+# search processors, the global window on two shards, _rerank, models/stats/_reload, a timeout, a cancellation),
+# BadInputIT (every malformed request is a 4xx naming the problem) and ModelsPathPermissionIT (the node enforces the
+# plugin's policy: 2.19's security manager, 3.x's agent).
+#
+#   scripts/test-versions.sh [VERSION...]
+#
+# Without versions: every version Maven Central has a distribution and a test framework of (it lacks part of the test
+# framework of 2.19.2, 2.19.3 and 2.19.5, so their tests cannot compile). One line per version, then
+# "Versions: N of M passed (...)"; a failed version's Maven log is named on its line. Exits non-zero if any failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+source scripts/nobody-can-reach.sh
+source scripts/java-home.sh
+source scripts/opensearch-version.sh
+
+versions=("$@")
+if (( ${#versions[@]} == 0 )); then
+    versions=(2.19.1 2.19.4 2.19.6 3.0.0 3.1.0 3.2.0 3.3.0 3.4.0 3.5.0 3.6.0 3.7.0 3.8.0)
+fi
+
+# 2.19 runs its security manager, which Java 24 removed: its nodes need a JDK from 17 (2.19's oldest with the plugin's
+# build) to 23. The machine's default OpenJDK 17 serves; installed with apt-get if missing.
+security_manager_jdk() {
+    local candidate major
+    for candidate in /usr/lib/jvm/*; do
+        [[ -x "$candidate/bin/java" ]] || continue
+        major="$(java_major "$candidate")"
+        if (( major >= 17 && major <= 23 )); then
+            echo "$candidate"
+            return 0
+        fi
+    done
+    apt-get update -qq && apt-get install -y -qq openjdk-17-jdk-headless >&2 || return 1
+    security_manager_jdk
+}
+
+passed=()
+failed=()
+for version in "${versions[@]}"; do
+    start=$SECONDS
+    dir="$(opensearch_build_dir "$version")"
+    mkdir -p "$dir"
+    log="$dir/test-versions.log"
+    args=()
+    if mapfile -t args < <(opensearch_build_args "$version") && (( ${#args[@]} )); then
+        if [[ "$version" == 2.* ]]; then
+            args+=("-Dinteg.java.home=$(security_manager_jdk)")
+        fi
+        # verify: the unit tests against this version's jars, the zip, then the smoke suite on the distribution.
+        # The nodes get only the models the build writes itself (no ../shared) and no plugin but ours.
+        mvn -B "${args[@]}" -Dinteg.skip.extra.plugins=true -Dinteg.models.dir="$dir/no-shared-models" \
+            -Dit.test=VersionSmokeIT,BadInputIT,ModelsPathPermissionIT verify > "$log" 2>&1
+        status=$?
+    else
+        status=1
+    fi
+    # Maven's totals: the unit tests' (surefire), then the integration tests' (failsafe).
+    totals="$(sed -n 's/^\[[A-Z]*\] Tests run: \([0-9]*\), Failures: [0-9]*, Errors: [0-9]*, Skipped: \([0-9]*\)$/\1 \2/p' "$log")"
+    read -r units units_skipped its its_skipped <<< "$(echo $totals)"
+    took="$(( (SECONDS - start) / 60 ))m$(( (SECONDS - start) % 60 ))s"
+    if (( status == 0 )); then
+        passed+=("$version")
+        note=""
+        if grep -q "^NOTE: unpacked" "$log"; then
+            note=" (plugin unpacked, not installed: this OpenSearch's opensearch-plugin needs Java 21-23 for a policy)"
+        fi
+        echo "OpenSearch $version: passed: ${units:-?} unit tests (${units_skipped:-?} skipped), ${its:-?} on a real node (${its_skipped:-?} skipped), in $took$note"
+    else
+        failed+=("$version")
+        echo "OpenSearch $version: FAILED in $took; see $log"
+    fi
+done
+echo "Versions: ${#passed[@]} of ${#versions[@]} passed (${passed[*]:-none})${failed:+; failed: ${failed[*]}}"
+(( ${#failed[@]} == 0 ))
