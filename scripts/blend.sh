@@ -5,7 +5,10 @@
 # default and the fitted blend on the test runs. Prints both tables per collection and writes them into their section
 # of docs/BENCHMARKS.md (between <!-- blend:MODEL --> markers, replaced on every run).
 #
-#   scripts/blend.sh [MODEL (minilm-l6-sci-cross-encoder)] [COLLECTION...] (default: scifact nfcorpus)
+#   [BLEND_WEIGHTS=0,0.25,0.5,0.75,1] scripts/blend.sh [MODEL (minilm-l6-sci-cross-encoder)] [COLLECTION...]
+#
+# COLLECTION: scifact nfcorpus by default; BLEND_WEIGHTS: the interpolate weights to try (fit-blend.py's default: 0,
+# 0.1, ..., 1). A collection without test runs gets its fit only.
 #
 # The runs come first, from scripts/eval.sh (the same queries as QUERIES below, e.g. -Deval.queries=50):
 #   scripts/eval.sh scifact MODEL -Deval.split=dev    ->  target/eval/scifact-dev/MODEL/
@@ -23,7 +26,7 @@ section="$(mktemp)"
 trap 'rm -f "$section"' EXIT
 
 {
-  echo "Measured $(date -u +%F) on $(nproc) cores by \`scripts/blend.sh $model ${collections[*]}\`, from the runs of"
+  echo "Measured $(date -u +%F) on $(nproc) cores by \`${BLEND_WEIGHTS:+BLEND_WEIGHTS=$BLEND_WEIGHTS }scripts/blend.sh $model ${collections[*]}\`, from the runs of"
   echo "\`scripts/eval.sh COLLECTION $model -Deval.split=dev\` (fit) and \`scripts/eval.sh COLLECTION $model\` (test),"
   echo "BM25 multifield top 100, window 100; the query counts are in each table."
   for collection in "${collections[@]}"; do
@@ -34,12 +37,14 @@ trap 'rm -f "$section"' EXIT
     echo "#### $collection: fitted on dev"
     echo
     models/fit-blend.py fit --runs "target/eval/$collection-dev/$model" "$dev_qrels" \
-        --model-dir "../shared/models/$model" --output-dir "$out" --markdown
-    echo
-    echo "#### $collection: measured on test"
-    echo
-    models/fit-blend.py evaluate --runs "target/eval/$collection/$model" "$datasets/$collection/qrels/test.tsv" \
-        --model-dir "$out" --markdown
+        --model-dir "../shared/models/$model" --output-dir "$out" --markdown ${BLEND_WEIGHTS:+--weights "$BLEND_WEIGHTS"}
+    if [[ -d "target/eval/$collection/$model" ]]; then
+      echo
+      echo "#### $collection: measured on test"
+      echo
+      models/fit-blend.py evaluate --runs "target/eval/$collection/$model" "$datasets/$collection/qrels/test.tsv" \
+          --model-dir "$out" --markdown
+    fi
   done
 } | tee "$section"
 
