@@ -35,6 +35,7 @@ import org.opensearch.tasks.Task;
 /**
  * {@code POST _plugins/cross_encoder/_rerank}: a model, a query text, and either {@code texts} or
  * {@code documents} (objects) with the {@code fields} to read from them, joined as the rescorer joins them.
+ * Its length is its options, each read from JSON and the wire and checked with the error a user needs.
  */
 public final class RerankRequest extends ActionRequest {
 

@@ -8,10 +8,11 @@ package org.crossencoder.opensearch.model;
 
 import org.crossencoder.opensearch.ranking.PassageWindows;
 import org.crossencoder.opensearch.settings.CrossEncoderSettings;
+import org.crossencoder.opensearch.settings.DynamicSettings;
 import org.opensearch.common.Nullable;
-import org.opensearch.common.settings.ClusterSettings;
 import org.opensearch.common.util.concurrent.ThreadContext;
 import org.opensearch.core.action.ActionListener;
+import org.opensearch.core.common.unit.ByteSizeValue;
 
 /**
  * The node's entry point to its models. Every way in (the rescore clause, the response processor, a data node's share
@@ -33,12 +34,12 @@ public final class InferenceService {
             ExternalModels external,
             ThreadContext threadContext,
             InferenceScheduler scheduler,
-            ClusterSettings clusterSettings) {
-        this.models = new ModelResolver(registry, external, threadContext, clusterSettings);
-        this.limits = new RequestLimits(clusterSettings);
+            DynamicSettings settings) {
+        this.models = new ModelResolver(registry, external, threadContext, settings);
+        this.limits = new RequestLimits(settings);
         this.scheduler = scheduler;
-        this.cache = new ScoreCache(clusterSettings.get(CrossEncoderSettings.CACHE_SIZE));
-        clusterSettings.addSettingsUpdateConsumer(CrossEncoderSettings.CACHE_SIZE, cache::resize);
+        this.cache = new ScoreCache(ByteSizeValue.ZERO);
+        settings.follow(CrossEncoderSettings.CACHE_SIZE, cache::resize);
         this.scorer = new Scorer(scheduler, cache, stats);
     }
 

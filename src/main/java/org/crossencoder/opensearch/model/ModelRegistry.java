@@ -42,6 +42,10 @@ import org.opensearch.core.rest.RestStatus;
  * what serves. A version that is replaced or removed stays findable by its fingerprint for requests planned
  * with it (see {@link #get(String, String)}) until {@code retireLater} runs, and its memory is released once its
  * running requests finish.
+ * <p>
+ * Longer than most classes here because the serving, failed, staged and retiring versions are one state that
+ * {@code prepare}, {@code commit}, ML Commons' {@code serve} and lookups must change under one lock; split, that
+ * state would be shared between classes.
  */
 public final class ModelRegistry implements Closeable {
 

@@ -56,6 +56,9 @@ import org.opensearch.search.rescore.RescorerBuilder;
  * calibrated probabilities ({@link ModelSelection}). The score options a request leaves out come from the model's
  * default blend, else the plugin's ({@link BlendOptions}). A rescore runs on each shard and cannot drop hits, so it refuses
  * {@code min_score}, which the {@code cross_encoder_rerank} response processor and {@code _rerank} take.
+ * <p>
+ * Longer than most classes here as OpenSearch's own query and rescorer builders are: one option list read four
+ * ways (parser, wire, XContent, equality), and the rewrite that pins the models on the coordinating node.
  */
 public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEncoderRescorerBuilder> {
 
