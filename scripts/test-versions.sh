@@ -2,7 +2,8 @@
 # Builds the plugin for each OpenSearch version, installs it with bin/opensearch-plugin into that version's real
 # distribution (from Maven Central) and runs the smoke suite on real nodes: VersionSmokeIT (the rescore clause, both
 # search processors, the global window on two shards, _rerank, models/stats/_reload, a timeout, a cancellation),
-# BadInputIT (every malformed request is a 4xx naming the problem) and ModelsPathPermissionIT (the node enforces the
+# the YAML REST suite (CrossEncoderYamlIT: the REST API's executable documentation, every malformed request with its
+# error), BadInputIT (the malformed requests YAML cannot send) and ModelsPathPermissionIT (the node enforces the
 # plugin's policy: 2.19's security manager, 3.x's agent).
 #
 #   scripts/test-versions.sh [VERSION...]
@@ -52,14 +53,18 @@ for version in "${versions[@]}"; do
         # verify: the unit tests against this version's jars, the zip, then the smoke suite on the distribution.
         # The nodes get only the models the build writes itself (no ../shared) and no plugin but ours.
         mvn -B "${args[@]}" -Dinteg.skip.extra.plugins=true -Dinteg.models.dir="$dir/no-shared-models" \
-            -Dit.test=VersionSmokeIT,BadInputIT,ModelsPathPermissionIT verify > "$log" 2>&1
+            -Dit.test=VersionSmokeIT,CrossEncoderYamlIT,BadInputIT,ModelsPathPermissionIT verify > "$log" 2>&1
         status=$?
     else
         status=1
     fi
-    # Maven's totals: the unit tests' (surefire), then the integration tests' (failsafe).
-    totals="$(sed -n 's/^\[[A-Z]*\] Tests run: \([0-9]*\), Failures: [0-9]*, Errors: [0-9]*, Skipped: \([0-9]*\)$/\1 \2/p' "$log")"
-    read -r units units_skipped its its_skipped <<< "$(echo $totals)"
+    # Maven's totals: the unit tests' (surefire), then the integration tests' of each failsafe execution (the YAML suite
+    # runs in one of its own, where the other execution counts it as one skipped test), added up.
+    totals=($(sed -n 's/^\[[A-Z]*\] Tests run: \([0-9]*\), Failures: [0-9]*, Errors: [0-9]*, Skipped: \([0-9]*\)$/\1 \2/p' "$log"))
+    units="${totals[0]:-}" units_skipped="${totals[1]:-}" its="" its_skipped=""
+    for (( i = 2; i + 1 < ${#totals[@]}; i += 2 )); do
+        its=$(( ${its:-0} + totals[i] )) its_skipped=$(( ${its_skipped:-0} + totals[i + 1] ))
+    done
     took="$(( (SECONDS - start) / 60 ))m$(( (SECONDS - start) % 60 ))s"
     if (( status == 0 )); then
         passed+=("$version")
