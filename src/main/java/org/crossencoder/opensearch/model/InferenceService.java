@@ -147,11 +147,39 @@ public final class InferenceService {
         return new Ensemble(members, probability);
     }
 
-    /** As {@link #ensemble(ModelSelection, String)} for a request planned here, first reading ML Commons models this node does not serve yet. */
+    /**
+     * As {@link #ensemble(ModelSelection, String)} for a request planned here, first checking the user's access to its ML
+     * Commons models and reading those this node does not serve yet ({@link #ensureServedForUser}).
+     */
     public void ensembleWhenServed(ModelSelection selection, ActionListener<Ensemble> listener) {
-        ensureServed(
+        ensureServedForUser(
                 selection,
                 ActionListener.wrap(served -> listener.onResponse(ensemble(selection, null)), listener::onFailure));
+    }
+
+    /**
+     * As {@link #ensureServed(ModelSelection, ActionListener)}, first checking that the user of the request may use each
+     * ML Commons model of the selection, as ML Commons would let them read it (a 403 naming the model when not): where a
+     * request enters, on the node that coordinates it, in the user's thread context. The node then reads the model as
+     * itself, once for all users.
+     */
+    public void ensureServedForUser(ModelSelection selection, ActionListener<Void> listener) {
+        List<String> models;
+        try {
+            models = names(selection).stream()
+                    .filter(MlCommonsModels::isMlCommonsModel)
+                    .toList();
+        } catch (RuntimeException e) {
+            listener.onFailure(e);
+            return;
+        }
+        if (models.isEmpty()) {
+            ensureServed(selection, listener);
+            return;
+        }
+        GroupedActionListener<Void> all = new GroupedActionListener<>(
+                ActionListener.wrap(checked -> ensureServed(selection, listener), listener::onFailure), models.size());
+        models.forEach(name -> mlCommons.checkAccess(name, all));
     }
 
     /** Answers once this node serves every model of the selection (see {@link #ensureServed(String, ActionListener)}). */
