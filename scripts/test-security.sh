@@ -2,7 +2,8 @@
 # Tests the plugin on nodes running the OpenSearch security plugin (issue 28): for each version, builds the plugin,
 # installs it and that version's security plugin (from Maven Central) into the real distribution, configures security
 # with the security plugin's demo configuration (TLS, users) and runs SecuredClusterIT: the permissions of
-# docs/security.md, document- and field-level security and field masking on every way of reranking, the score cache.
+# docs/security.md, document- and field-level security and field masking on every way of reranking, the score cache,
+# and, where Maven Central has ML Commons for the version (2.19.1), access to ml:<model_id> models by model group.
 #
 #   scripts/test-security.sh [VERSION...]      (default: 2.19.1 3.4.0, the versions Maven Central has a security zip of
 #                                               that the plugin is tested on)
@@ -31,8 +32,14 @@ for version in "${versions[@]}"; do
         if [[ "$version" == 2.* ]]; then
             args+=("-Dinteg.java.home=$(security_manager_jdk)")
         fi
+        # ML Commons (and the job scheduler it needs) where Maven Central has it for this version.
+        skip_ml=true
+        if mvn -B -q dependency:get -Dartifact="org.opensearch.plugin:opensearch-ml-plugin:$version.0:zip" \
+            -Dtransitive=false > /dev/null 2>&1; then
+            skip_ml=false
+        fi
         # The unit tests are test-versions.sh's; here only the secured node's suite, on the models the build writes.
-        mvn -B "${args[@]}" -Psecurity -Dinteg.skip.extra.plugins=true -Dinteg.models.dir="$dir/no-shared-models" \
+        mvn -B "${args[@]}" -Psecurity -Dinteg.security.skip.ml="$skip_ml" -Dinteg.models.dir="$dir/no-shared-models" \
             -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=SecuredClusterIT verify > "$log" 2>&1
         status=$?
     else
