@@ -12,6 +12,7 @@
 # The node keeps running on http://localhost:9200 (DEMO_PORT) until `scripts/demo.sh stop`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/nobody-can-reach.sh
 source scripts/java-home.sh
 
 port="${DEMO_PORT:-9200}"

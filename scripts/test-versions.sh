@@ -12,6 +12,7 @@
 # "Versions: N of M passed (...)"; a failed version's Maven log is named on its line. Exits non-zero if any failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+source scripts/nobody-can-reach.sh
 source scripts/java-home.sh
 source scripts/opensearch-version.sh
 source scripts/security-manager-jdk.sh

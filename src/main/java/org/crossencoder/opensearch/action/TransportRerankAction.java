@@ -6,10 +6,10 @@
  */
 package org.crossencoder.opensearch.action;
 
-import org.crossencoder.opensearch.model.Ensemble;
 import org.crossencoder.opensearch.model.InferenceBudget;
 import org.crossencoder.opensearch.model.InferenceService;
-import org.crossencoder.opensearch.model.PassageWindows;
+import org.crossencoder.opensearch.model.ScoringPlan;
+import org.crossencoder.opensearch.model.ScoringRequest;
 import org.opensearch.action.support.ActionFilters;
 import org.opensearch.action.support.HandledTransportAction;
 import org.opensearch.common.inject.Inject;
@@ -34,42 +34,28 @@ public final class TransportRerankAction extends HandledTransportAction<RerankRe
     protected void doExecute(Task task, RerankRequest request, ActionListener<RerankResponse> response) {
         long start = System.nanoTime();
         ActionListener<RerankResponse> listener = inference.counting(response);
-        try {
-            inference.checkPairLimit(
-                    request.texts().size(), null, request.selection().size(), "[rerank] the number of texts", "");
-            inference.checkQueryText(request.queryText(), "[rerank]");
-            inference.checkRerankTextLength(request.texts());
-        } catch (RuntimeException e) {
-            listener.onFailure(e);
-            return;
-        }
-        inference.ensembleWhenServed(
-                request.selection(),
-                ActionListener.wrap(ensemble -> score(task, request, ensemble, start, listener), listener::onFailure));
+        ScoringRequest scoring = ScoringRequest.of(request.selection(), request.queryText(), "[rerank]")
+                .passages(request.texts().size(), "[rerank] the number of texts", "")
+                .texts(request.texts())
+                .windows(request.passageWindows());
+        inference.plan(
+                scoring, ActionListener.wrap(plan -> score(task, request, plan, start, listener), listener::onFailure));
     }
 
     private void score(
-            Task task, RerankRequest request, Ensemble ensemble, long start, ActionListener<RerankResponse> listener) {
-        PassageWindows.Resolved windows = InferenceService.windows(ensemble, request.passageWindows());
-        if (windows != null) {
-            inference.checkPairLimit(
-                    request.texts().size(), windows, ensemble.size(), "[rerank] the number of texts", "");
-        }
-        inference.score(
-                ensemble,
-                request.queryText(),
+            Task task, RerankRequest request, ScoringPlan plan, long start, ActionListener<RerankResponse> listener) {
+        plan.score(
                 request.texts(),
-                windows,
                 InferenceBudget.of((CancellableTask) task, request.timeout(), start),
                 ActionListener.map(
                         listener,
                         scores -> RerankResponse.of(
-                                ensemble.members().stream()
+                                plan.ensemble().members().stream()
                                         .map(member -> member.model().name())
                                         .toList(),
                                 (System.nanoTime() - start) / 1_000_000,
                                 scores,
-                                windows != null && windows.returnBest(),
+                                plan.windows() != null && plan.windows().returnBest(),
                                 request.topN(),
                                 request.minScore())));
     }

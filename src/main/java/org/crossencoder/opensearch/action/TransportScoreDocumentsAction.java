@@ -11,9 +11,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.crossencoder.opensearch.model.Ensemble;
 import org.crossencoder.opensearch.model.InferenceBudget;
 import org.crossencoder.opensearch.model.InferenceService;
+import org.crossencoder.opensearch.model.ScoringRequest;
 import org.crossencoder.opensearch.rescore.PassageReader;
 import org.opensearch.OpenSearchStatusException;
 import org.opensearch.action.ActionListenerResponseHandler;
@@ -100,29 +100,29 @@ public final class TransportScoreDocumentsAction
 
     private void scoreHere(Task task, ScoreDocumentsRequest request, ActionListener<ScoreDocumentsResponse> listener) {
         long start = System.nanoTime();
+        ActionListener<ScoreDocumentsResponse> counted = inference.counting(listener);
         try {
             List<PassageReader.Passage> passages = passages(request);
-            inference.ensureServed(
-                    request.selection(),
+            // Limits were checked where the search was planned; the models are those it pinned.
+            ScoringRequest scoring = ScoringRequest.of(
+                            request.selection(), request.queryText(), "[" + ScoreDocumentsAction.NAME + "]")
+                    .windows(request.passageWindows())
+                    .plannedOn(request.plannedOn());
+            inference.plan(
+                    scoring,
                     ActionListener.wrap(
-                            served -> {
-                                Ensemble ensemble = inference.ensemble(request.selection(), request.plannedOn());
-                                inference.score(
-                                        ensemble,
-                                        request.queryText(),
-                                        passages.stream()
-                                                .map(PassageReader.Passage::text)
-                                                .toList(),
-                                        InferenceService.windows(ensemble, request.passageWindows()),
-                                        InferenceBudget.of((CancellableTask) task, request.timeout(), start),
-                                        ActionListener.map(
-                                                listener,
-                                                scores -> new ScoreDocumentsResponse(
-                                                        PassageReader.locateBestWindows(scores, passages))));
-                            },
-                            listener::onFailure));
+                            plan -> plan.score(
+                                    passages.stream()
+                                            .map(PassageReader.Passage::text)
+                                            .toList(),
+                                    InferenceBudget.of((CancellableTask) task, request.timeout(), start),
+                                    ActionListener.map(
+                                            counted,
+                                            scores -> new ScoreDocumentsResponse(
+                                                    PassageReader.locateBestWindows(scores, passages)))),
+                            counted::onFailure));
         } catch (RuntimeException e) {
-            listener.onFailure(e);
+            counted.onFailure(e);
         }
     }
 

@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.crossencoder.opensearch.model.CrossEncoderModel;
+import org.crossencoder.opensearch.model.ExternalModels;
 import org.crossencoder.opensearch.model.ModelInfo;
 import org.crossencoder.opensearch.model.ModelRegistry;
 import org.opensearch.ExceptionsHelper;
@@ -39,7 +40,7 @@ import org.opensearch.threadpool.ThreadPool;
  * ML Commons again about each one it serves: a model deleted or undeployed there stops being served here (requests
  * then get ML Commons' answer as a 4xx), one whose recorded content changed is read and loaded again.
  */
-public final class MlCommonsModels implements Closeable {
+public final class MlCommonsModels implements ExternalModels, Closeable {
 
     private static final Logger logger = LogManager.getLogger(MlCommonsModels.class);
 
@@ -91,6 +92,7 @@ public final class MlCommonsModels implements Closeable {
     }
 
     /** The model as this node serves it now; a 503 when it does not, as no request made it read the model yet. */
+    @Override
     public CrossEncoderModel model(String name) {
         CrossEncoderModel model = registry.served(name);
         if (model == null) {
@@ -107,6 +109,7 @@ public final class MlCommonsModels implements Closeable {
      * Answers once this node serves the model, reading it from ML Commons when it does not yet; fails with ML
      * Commons' answer (a 404 for a deleted model, a 400 for an undeployed one or one of another kind).
      */
+    @Override
     public void ensureServed(String name, ThreadContext threadContext, ActionListener<Void> listener) {
         try {
             modelId(name);
@@ -144,6 +147,7 @@ public final class MlCommonsModels implements Closeable {
      * Answers whether the user of the calling thread context may use the named model in ML Commons (see
      * {@link MlCommonsClient#checkAccess}): a 403 naming it when not.
      */
+    @Override
     public void checkAccess(String name, ActionListener<Void> listener) {
         String modelId;
         try {

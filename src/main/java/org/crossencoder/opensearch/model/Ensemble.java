@@ -11,6 +11,9 @@ import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import org.crossencoder.opensearch.rescore.ScoreCombination;
+import org.opensearch.common.Nullable;
 
 /**
  * The loaded models one request scores with, and how their outputs make its score: each model's logit, or with
@@ -64,6 +67,24 @@ public final class Ensemble {
 
     public boolean probability() {
         return probability;
+    }
+
+    /**
+     * The default blend the models' {@code cross-encoder.json} set, null when they set none; a 400 when they set
+     * different ones, since a request blends the ensemble's score with the first stage's once.
+     */
+    @Nullable
+    public ScoreCombination defaultBlend() {
+        ScoreCombination blend = lead().config().blend();
+        for (Member member : members) {
+            if (Objects.equals(member.model().config().blend(), blend) == false) {
+                throw new IllegalArgumentException(
+                        "models [" + lead().name() + "] and [" + member.model().name()
+                                + "] set different default blends in their " + ModelConfig.FILE_NAME
+                                + ": set [score_mode] (with [interpolate], also [normalization] and [weight]) in the request");
+            }
+        }
+        return blend;
     }
 
     public int size() {

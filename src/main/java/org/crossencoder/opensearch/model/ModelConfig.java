@@ -13,6 +13,10 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import org.crossencoder.opensearch.rescore.BlendOptions;
+import org.crossencoder.opensearch.rescore.Interpolation;
+import org.crossencoder.opensearch.rescore.ScoreCombination;
+import org.crossencoder.opensearch.rescore.ScoreMode;
 import org.opensearch.common.Nullable;
 import org.opensearch.common.xcontent.XContentHelper;
 import org.opensearch.common.xcontent.json.JsonXContent;
@@ -30,6 +34,8 @@ import org.opensearch.core.xcontent.XContentParser;
  * @param output the configured output handling, or null to take it from the model's output width
  * @param calibration how a logit becomes a probability, when a request asks for one
  * @param probability whether requests that do not say get probabilities rather than logits
+ * @param blend how requests that do not say blend the model's score with the first stage's ({@code score_mode},
+ *     {@code normalization}, {@code weight}); null: the plugin's default, {@link ScoreCombination#DEFAULT}
  */
 public record ModelConfig(
         int maxLength,
@@ -37,7 +43,8 @@ public record ModelConfig(
         Output output,
         @Nullable PassageWindows passageWindows,
         Calibration calibration,
-        boolean probability) {
+        boolean probability,
+        @Nullable ScoreCombination blend) {
 
     public static final String FILE_NAME = "cross-encoder.json";
     public static final int DEFAULT_MAX_LENGTH = 512;
@@ -96,6 +103,9 @@ public record ModelConfig(
     private static final ParseField PASSAGE_WINDOWS = new ParseField(PassageWindows.NAME);
     private static final ParseField CALIBRATION = new ParseField(Calibration.NAME);
     public static final ParseField PROBABILITY = new ParseField("probability");
+    private static final ParseField SCORE_MODE = new ParseField("score_mode");
+    private static final ParseField NORMALIZATION = new ParseField("normalization");
+    private static final ParseField WEIGHT = new ParseField("weight");
     private static final ObjectParser<Builder, Void> PARSER = new ObjectParser<>(FILE_NAME, Builder::new);
 
     static {
@@ -109,6 +119,10 @@ public record ModelConfig(
                 ObjectParser.ValueType.OBJECT_OR_BOOLEAN);
         PARSER.declareObject((b, v) -> b.calibration = v, (p, c) -> Calibration.parse(p), CALIBRATION);
         PARSER.declareBoolean((b, v) -> b.probability = v, PROBABILITY);
+        // Read as they are and checked after parsing, so that a bad value's own message reaches the models API.
+        PARSER.declareString((b, v) -> b.scoreMode = v, SCORE_MODE);
+        PARSER.declareString((b, v) -> b.normalization = v, NORMALIZATION);
+        PARSER.declareFloat((b, v) -> b.weight = v, WEIGHT);
     }
 
     private static final class Builder {
@@ -118,6 +132,31 @@ public record ModelConfig(
         PassageWindows passageWindows;
         Calibration calibration = Calibration.NONE;
         boolean probability;
+        String scoreMode;
+        String normalization;
+        Float weight;
+
+        /** The default blend the file sets, null when it sets none; what it leaves out is the plugin's default. */
+        ScoreCombination blend() {
+            if (scoreMode == null && normalization == null && weight == null) {
+                return null;
+            }
+            try {
+                return new BlendOptions(
+                                scoreMode == null ? null : ScoreMode.fromString(scoreMode),
+                                null,
+                                null,
+                                normalization == null ? null : Interpolation.Normalization.fromString(normalization),
+                                weight)
+                        .resolve((ScoreCombination) null);
+            } catch (IllegalArgumentException e) {
+                throw invalidBlend(e.getMessage());
+            }
+        }
+    }
+
+    private static IllegalArgumentException invalidBlend(String reason) {
+        return new IllegalArgumentException("[" + FILE_NAME + "] default blend: " + reason);
     }
 
     /**
@@ -125,7 +164,7 @@ public record ModelConfig(
      * with its logit unless a request asks for a probability.
      */
     public ModelConfig(int maxLength, Truncation truncation, Output output) {
-        this(maxLength, truncation, output, null, Calibration.NONE, false);
+        this(maxLength, truncation, output, null, Calibration.NONE, false, null);
     }
 
     public ModelConfig {
@@ -136,6 +175,11 @@ public record ModelConfig(
         Objects.requireNonNull(calibration);
         if (passageWindows != null) {
             PassageWindows.resolve(passageWindows, new ModelConfig(maxLength, truncation, output));
+        }
+        if (blend != null && blend.scoreMode() != ScoreMode.REPLACE && blend.scoreMode() != ScoreMode.INTERPOLATE) {
+            throw invalidBlend("[score_mode] must be [replace] or [interpolate] but was [" + blend.scoreMode()
+                    + "]: the other modes add raw scores whose scale depends on the index and the query, and the"
+                    + " [cross_encoder_rerank] processor refuses them");
         }
     }
 
@@ -156,7 +200,8 @@ public record ModelConfig(
                 builder.output,
                 builder.passageWindows,
                 builder.calibration,
-                builder.probability);
+                builder.probability,
+                builder.blend());
     }
 
     /** The model's own limit as its Hugging Face files state it, capped at what BERT-style position tables hold. */

@@ -7,6 +7,7 @@
 package org.crossencoder.opensearch.model;
 
 import java.io.IOException;
+import org.crossencoder.opensearch.rescore.ScoreCombination;
 import org.opensearch.common.Nullable;
 import org.opensearch.core.common.Strings;
 import org.opensearch.core.common.io.stream.StreamInput;
@@ -29,6 +30,7 @@ public record ModelInfo(
         @Nullable PassageWindows passageWindows,
         @Nullable Calibration calibration,
         boolean probability,
+        @Nullable ScoreCombination blend,
         long sizeInBytes,
         String sha256,
         String tokenizerSha256,
@@ -53,7 +55,8 @@ public record ModelInfo(
     }
 
     static ModelInfo failed(String name, String path, String error) {
-        return new ModelInfo(name, path, false, error, 0, null, null, null, null, false, 0, null, null, 0, 0, null);
+        return new ModelInfo(
+                name, path, false, error, 0, null, null, null, null, false, null, 0, null, null, 0, 0, null);
     }
 
     /**
@@ -69,6 +72,7 @@ public record ModelInfo(
                                 : ", " + Strings.toString(MediaTypeRegistry.JSON, passageWindows))
                         + (calibration == null ? "" : ", calibration " + calibration.describe())
                         + ", probability " + probability
+                        + (blend == null ? "" : ", default blend " + blend.describe())
                 : null;
     }
 
@@ -84,6 +88,7 @@ public record ModelInfo(
                 in.readOptionalWriteable(PassageWindows::new),
                 in.readOptionalWriteable(Calibration::new),
                 in.readBoolean(),
+                in.readOptionalWriteable(ScoreCombination::new),
                 in.readVLong(),
                 in.readOptionalString(),
                 in.readOptionalString(),
@@ -104,6 +109,7 @@ public record ModelInfo(
         out.writeOptionalWriteable(passageWindows);
         out.writeOptionalWriteable(calibration);
         out.writeBoolean(probability);
+        out.writeOptionalWriteable(blend);
         out.writeVLong(sizeInBytes);
         out.writeOptionalString(sha256);
         out.writeOptionalString(tokenizerSha256);
@@ -129,6 +135,9 @@ public record ModelInfo(
                 builder.field(Calibration.NAME, calibration);
             }
             builder.field(ModelConfig.PROBABILITY.getPreferredName(), probability);
+            if (blend != null) {
+                blend.toXContent(builder);
+            }
             builder.field("size_in_bytes", sizeInBytes);
             builder.field("sha256", sha256);
             builder.field("tokenizer_sha256", tokenizerSha256);

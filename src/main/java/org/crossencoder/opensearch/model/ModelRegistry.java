@@ -380,6 +380,7 @@ public final class ModelRegistry implements Closeable {
                             ? null
                             : model.config().calibration(),
                     model.config().probability(),
+                    model.config().blend(),
                     fileBytes,
                     pending.modelSha256(),
                     pending.tokenizerSha256(),

@@ -28,7 +28,7 @@ import org.opensearch.core.xcontent.XContentBuilder;
  * "probability": true                                   each model's output as a probability (its calibration)
  * </pre>
  * A coordinating node pins each member's {@link ModelInfo#fingerprint()}, so that every node scores with the same
- * files; {@link InferenceService#ensemble} resolves a selection to the loaded models.
+ * files; {@link ModelResolver#ensemble} resolves a selection to the loaded models.
  *
  * @param members the models, each at most once; empty for the cluster's default model
  * @param probability null: as the models' {@code cross-encoder.json} say

@@ -22,12 +22,13 @@ import org.crossencoder.opensearch.model.LowerCaseOptions;
 import org.crossencoder.opensearch.model.ModelSelection;
 import org.crossencoder.opensearch.model.PassageScores;
 import org.crossencoder.opensearch.model.PassageWindows;
+import org.crossencoder.opensearch.model.ScoringRequest;
 import org.crossencoder.opensearch.model.VisibleText;
 import org.crossencoder.opensearch.rescore.BestWindowFetchSubPhase;
+import org.crossencoder.opensearch.rescore.BlendOptions;
 import org.crossencoder.opensearch.rescore.Interpolation;
 import org.crossencoder.opensearch.rescore.PassageReader;
 import org.crossencoder.opensearch.rescore.Reranking;
-import org.crossencoder.opensearch.rescore.ScoreCombination;
 import org.crossencoder.opensearch.rescore.ScoreExplanations;
 import org.crossencoder.opensearch.rescore.ScoreMode;
 import org.opensearch.action.search.SearchRequest;
@@ -71,8 +72,8 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
     private final PassageReader passages;
     private final Integer windowSize;
     private final String keepFirstStageScoreAs;
-    /** Null for {@code score_mode: replace}, the default. */
-    private final Interpolation interpolation;
+    /** Resolved with the model's default blend for each response: {@code replace} or {@code interpolate}. */
+    private final BlendOptions scoreOptions;
 
     private final QueryTextResolver queryText;
     private final ScoreOn scoreOn;
@@ -108,7 +109,7 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
             List<String> fields,
             Integer windowSize,
             String keepFirstStageScoreAs,
-            Interpolation interpolation,
+            BlendOptions scoreOptions,
             QueryTextResolver queryText,
             ScoreOn scoreOn,
             DataNodeScoring dataNodes,
@@ -127,7 +128,7 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
         this.passages = PassageReader.ofSourceFields(fields);
         this.windowSize = windowSize;
         this.keepFirstStageScoreAs = keepFirstStageScoreAs;
-        this.interpolation = interpolation;
+        this.scoreOptions = scoreOptions;
         this.queryText = queryText;
     }
 
@@ -146,7 +147,6 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
             ActionListener<SearchResponse> listener) {
         long start = System.nanoTime();
         RerankWindow page = RerankWindow.of(context);
-        InferenceService service = inference.get();
         SearchHit[] hits = response.getHits().getHits();
         ActionListener<SearchResponse> answer =
                 ActionListener.wrap(listener::onResponse, e -> failed(e, response, hits, page, start, listener));
@@ -175,11 +175,9 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
                 return;
             }
             checkRerankable(request, page);
-            service.checkQueryText(text, "[" + TYPE + "]");
             window = page != null
                     ? Math.min(page.window(), hits.length)
                     : windowSize == null ? hits.length : Math.min(windowSize, hits.length);
-            service.checkPairLimit(window, null, selection.size(), WHAT_IS_RERANKED, REMEDY);
         } catch (RuntimeException e) {
             answer.onFailure(e);
             return;
@@ -187,35 +185,53 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
         InferenceBudget budget = budget(request, response, start);
         boolean explain =
                 request.source() != null && Boolean.TRUE.equals(request.source().explain());
-        service.ensembleWhenServed(
-                selection,
-                ActionListener.wrap(
-                        ensemble -> {
-                            PassageWindows.Resolved windows = InferenceService.windows(ensemble, passageWindows);
-                            if (windows != null) {
-                                service.checkPairLimit(window, windows, ensemble.size(), WHAT_IS_RERANKED, REMEDY);
-                            }
-                            ActionListener<PassageScores> reranked = ActionListener.map(
-                                    answer,
-                                    scores -> rerank(response, hits, ensemble, scores, windows, page, explain, start));
-                            SearchHit[] scored = Arrays.copyOf(hits, window);
-                            if (scoreOn == ScoreOn.DATA_NODES) {
-                                dataNodes.score(ensemble, text, fields, scored, passageWindows, budget, reranked);
-                            } else {
-                                List<PassageReader.Passage> read = passages(scored);
-                                service.score(
-                                        ensemble,
-                                        text,
-                                        read.stream()
-                                                .map(PassageReader.Passage::text)
-                                                .toList(),
-                                        windows,
-                                        budget,
-                                        ActionListener.map(
-                                                reranked, scores -> PassageReader.locateBestWindows(scores, read)));
-                            }
-                        },
-                        answer::onFailure));
+        ScoringRequest scoring = ScoringRequest.of(selection, text, "[" + TYPE + "]")
+                .passages(window, WHAT_IS_RERANKED, REMEDY)
+                .windows(passageWindows);
+        inference
+                .get()
+                .plan(
+                        scoring,
+                        ActionListener.wrap(
+                                plan -> {
+                                    Interpolation interpolation = scoreOptions
+                                            .resolve(plan.ensemble())
+                                            .interpolation();
+                                    ActionListener<PassageScores> reranked = ActionListener.map(
+                                            answer,
+                                            scores -> rerank(
+                                                    response,
+                                                    hits,
+                                                    plan.ensemble(),
+                                                    scores,
+                                                    plan.windows(),
+                                                    interpolation,
+                                                    page,
+                                                    explain,
+                                                    start));
+                                    SearchHit[] scored = Arrays.copyOf(hits, window);
+                                    if (scoreOn == ScoreOn.DATA_NODES) {
+                                        dataNodes.score(
+                                                plan.ensemble(),
+                                                text,
+                                                fields,
+                                                scored,
+                                                passageWindows,
+                                                budget,
+                                                reranked);
+                                    } else {
+                                        List<PassageReader.Passage> read = passages(scored);
+                                        plan.score(
+                                                read.stream()
+                                                        .map(PassageReader.Passage::text)
+                                                        .toList(),
+                                                budget,
+                                                ActionListener.map(
+                                                        reranked,
+                                                        scores -> PassageReader.locateBestWindows(scores, read)));
+                                    }
+                                },
+                                answer::onFailure));
     }
 
     /**
@@ -330,7 +346,8 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
     /**
      * The response with the hits the model scored first, in its order, then (in their previous order) those a
      * timeout left unscored and those below the window; every other part of the response is kept as it was. With
-     * {@code min_score}, only the scored hits with at least that score stay.
+     * {@code min_score}, only the scored hits with at least that score stay. The model's score replaces the first
+     * stage's, or with an {@code interpolation} blends with it.
      */
     private SearchResponse rerank(
             SearchResponse response,
@@ -338,6 +355,7 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
             Ensemble ensemble,
             PassageScores scores,
             PassageWindows.Resolved windows,
+            @Nullable Interpolation interpolation,
             RerankWindow page,
             boolean explain,
             long startNanos) {
@@ -456,7 +474,7 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
                     options.fields(),
                     options.positiveInt("window_size", null),
                     keepFirstStageScoreAs(options),
-                    interpolation(options),
+                    blend(options),
                     options.queryTextResolver(),
                     scoreOn(options),
                     dataNodes,
@@ -494,19 +512,24 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
             }
         }
 
-        /** {@code replace} (the model's score) or {@code interpolate}: the scores merged from shards share no scale. */
-        private static Interpolation interpolation(ProcessorConfig options) {
-            ScoreCombination combination = options.combination();
-            if (combination.scoreMode() != ScoreMode.REPLACE && combination.scoreMode() != ScoreMode.INTERPOLATE) {
+        /**
+         * {@code replace} (the model's score) or {@code interpolate}: the scores merged from shards share no scale. A
+         * model's default blend is one of the two ({@code ModelConfig}).
+         */
+        private static BlendOptions blend(ProcessorConfig options) {
+            BlendOptions blend = options.blend();
+            if (blend.scoreMode() != null
+                    && blend.scoreMode() != ScoreMode.REPLACE
+                    && blend.scoreMode() != ScoreMode.INTERPOLATE) {
                 throw new IllegalArgumentException("[" + TYPE
-                        + "] [score_mode] must be one of [replace, interpolate] but was [" + combination.scoreMode()
+                        + "] [score_mode] must be one of [replace, interpolate] but was [" + blend.scoreMode()
                         + "]: the other modes add raw scores that shards do not share a scale for");
             }
-            if (combination.queryWeight() != 1f || combination.rescoreQueryWeight() != 1f) {
+            if (blend.queryWeight() != null || blend.rescoreQueryWeight() != null) {
                 throw new IllegalArgumentException("[" + TYPE
                         + "] takes no [query_weight] or [rescore_query_weight]: use score_mode [interpolate]");
             }
-            return combination.interpolation();
+            return blend;
         }
     }
 }

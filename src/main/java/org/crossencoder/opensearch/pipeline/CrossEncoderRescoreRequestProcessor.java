@@ -11,8 +11,8 @@ import java.util.function.Supplier;
 import org.crossencoder.opensearch.model.InferenceService;
 import org.crossencoder.opensearch.model.ModelSelection;
 import org.crossencoder.opensearch.model.PassageWindows;
+import org.crossencoder.opensearch.rescore.BlendOptions;
 import org.crossencoder.opensearch.rescore.CrossEncoderRescorerBuilder;
-import org.crossencoder.opensearch.rescore.ScoreCombination;
 import org.crossencoder.opensearch.rescore.ShardSearches;
 import org.opensearch.action.search.SearchRequest;
 import org.opensearch.common.logging.HeaderWarning;
@@ -34,7 +34,7 @@ public final class CrossEncoderRescoreRequestProcessor extends AbstractProcessor
     private final ModelSelection selection;
     private final List<String> fields;
     private final int windowSize;
-    private final ScoreCombination combination;
+    private final BlendOptions blend;
     private final QueryTextResolver queryText;
     private final PassageWindows passageWindows;
     private final boolean allowRerankerFailures;
@@ -48,7 +48,7 @@ public final class CrossEncoderRescoreRequestProcessor extends AbstractProcessor
             ModelSelection selection,
             List<String> fields,
             int windowSize,
-            ScoreCombination combination,
+            BlendOptions blend,
             QueryTextResolver queryText,
             PassageWindows passageWindows,
             boolean allowRerankerFailures) {
@@ -59,7 +59,7 @@ public final class CrossEncoderRescoreRequestProcessor extends AbstractProcessor
         this.selection = selection;
         this.fields = fields;
         this.windowSize = windowSize;
-        this.combination = combination;
+        this.blend = blend;
         this.queryText = queryText;
         this.passageWindows = passageWindows;
         // Fails pipeline creation, not the first search, on a bad model name, field list or weight.
@@ -67,7 +67,7 @@ public final class CrossEncoderRescoreRequestProcessor extends AbstractProcessor
     }
 
     private CrossEncoderRescorerBuilder rescorer(String text) {
-        return new CrossEncoderRescorerBuilder(inference, searches, selection, text, fields, combination)
+        return new CrossEncoderRescorerBuilder(inference, searches, selection, text, fields, blend)
                 .passageWindows(passageWindows)
                 .allowRerankerFailures(allowRerankerFailures)
                 .windowSize(windowSize);
@@ -132,7 +132,7 @@ public final class CrossEncoderRescoreRequestProcessor extends AbstractProcessor
                     options.selection(),
                     options.fields(),
                     options.positiveInt("window_size", 100),
-                    options.combination(),
+                    options.blend(),
                     options.queryTextResolver(),
                     options.passageWindows(),
                     options.allowRerankerFailures());

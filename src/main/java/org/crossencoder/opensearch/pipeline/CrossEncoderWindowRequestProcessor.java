@@ -52,7 +52,7 @@ public final class CrossEncoderWindowRequestProcessor extends AbstractProcessor
     @Override
     public SearchRequest processRequest(SearchRequest request, PipelineProcessingContext context) {
         try {
-            inference.get().checkPairLimit(windowSize, null, 1, "[" + TYPE + "] [window_size]", "");
+            inference.get().limits().checkPairLimit(windowSize, null, 1, "[" + TYPE + "] [window_size]", "");
         } catch (RuntimeException e) {
             inference.get().onFailure(e);
             throw e;

@@ -68,7 +68,7 @@ final class DataNodeScoring {
                     .add(i);
         }
         // Every data node scores with the files and the transform this node resolved, or refuses.
-        ModelSelection pinned = inference.get().pin(ensemble.selection());
+        ModelSelection pinned = inference.get().models().pin(ensemble.selection());
         List<PassageScores> parts = new ArrayList<>();
         List<int[]> partPositions = new ArrayList<>();
         GroupedActionListener<Boolean> allNodes = new GroupedActionListener<>(

@@ -13,9 +13,9 @@ import org.crossencoder.opensearch.mlcommons.MlCommonsModels;
 import org.crossencoder.opensearch.model.InferenceService;
 import org.crossencoder.opensearch.model.ModelSelection;
 import org.crossencoder.opensearch.model.PassageWindows;
+import org.crossencoder.opensearch.rescore.BlendOptions;
 import org.crossencoder.opensearch.rescore.CrossEncoderRescorerBuilder;
 import org.crossencoder.opensearch.rescore.Interpolation;
-import org.crossencoder.opensearch.rescore.ScoreCombination;
 import org.crossencoder.opensearch.rescore.ScoreMode;
 import org.opensearch.OpenSearchException;
 import org.opensearch.common.Nullable;
@@ -70,7 +70,7 @@ final class ProcessorConfig {
             if (MlCommonsModels.isMlCommonsModel(model)) {
                 MlCommonsModels.modelId(model);
             } else if (servingNode != null) {
-                servingNode.model(model);
+                servingNode.models().model(model);
             }
         } catch (OpenSearchException | IllegalArgumentException e) {
             throw ConfigurationUtils.newConfigurationException(type, tag, "model", e.getMessage());
@@ -124,15 +124,15 @@ final class ProcessorConfig {
                 type, tag, key, "must be a finite number but was [" + value + "]");
     }
 
-    /** The {@code score_mode} options, each as the rescore clause reads it. */
-    ScoreCombination combination() {
+    /** The {@code score_mode} options, each as the rescore clause reads it; those left out come from the model. */
+    BlendOptions blend() {
         String scoreMode = optionalString("score_mode");
         Float queryWeight = optionalNumber("query_weight");
         Float rescoreQueryWeight = optionalNumber("rescore_query_weight");
         String normalization = optionalString("normalization");
         Float weight = optionalNumber("weight");
         try {
-            return ScoreCombination.of(
+            return new BlendOptions(
                     scoreMode == null ? null : ScoreMode.fromString(scoreMode),
                     queryWeight,
                     rescoreQueryWeight,

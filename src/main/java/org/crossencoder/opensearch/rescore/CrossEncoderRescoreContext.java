@@ -20,6 +20,7 @@ import org.crossencoder.opensearch.model.InferenceService;
 import org.crossencoder.opensearch.model.PassageScores;
 import org.crossencoder.opensearch.model.PassageWindowScores;
 import org.crossencoder.opensearch.model.PassageWindows;
+import org.crossencoder.opensearch.model.ScoringPlan;
 import org.opensearch.common.Nullable;
 import org.opensearch.search.rescore.RescoreContext;
 
@@ -28,13 +29,13 @@ final class CrossEncoderRescoreContext extends RescoreContext {
 
     private final InferenceService inference;
     private final ShardSearches searches;
-    private final Ensemble ensemble;
-    private final String queryText;
+    /** Null when this shard could not get its models (see {@link #firstStage}). */
+    @Nullable
+    private final ScoringPlan plan;
+
     private final List<String> fields;
     private final PassageReader passages;
     private final ScoreCombination combination;
-    /** Null: each passage read whole. */
-    private final PassageWindows.Resolved windows;
 
     private final boolean allowFailures;
     /** Set when the models could not be had for this shard and the search allows that: nothing is scored. */
@@ -54,48 +55,31 @@ final class CrossEncoderRescoreContext extends RescoreContext {
             int windowSize,
             InferenceService inference,
             ShardSearches searches,
-            Ensemble ensemble,
-            String queryText,
+            ScoringPlan plan,
             List<String> fields,
             PassageReader passages,
             ScoreCombination combination,
-            PassageWindows.Resolved windows,
             boolean allowFailures) {
-        this(
-                windowSize,
-                inference,
-                searches,
-                ensemble,
-                queryText,
-                fields,
-                passages,
-                combination,
-                windows,
-                allowFailures,
-                null);
+        this(windowSize, inference, searches, plan, fields, passages, combination, allowFailures, null);
     }
 
     private CrossEncoderRescoreContext(
             int windowSize,
             InferenceService inference,
             ShardSearches searches,
-            Ensemble ensemble,
-            String queryText,
+            ScoringPlan plan,
             List<String> fields,
             PassageReader passages,
             ScoreCombination combination,
-            PassageWindows.Resolved windows,
             boolean allowFailures,
             Exception failedToPrepare) {
         super(windowSize, CrossEncoderRescorer.INSTANCE);
         this.inference = inference;
         this.searches = searches;
-        this.ensemble = ensemble;
-        this.queryText = queryText;
+        this.plan = plan;
         this.fields = fields;
         this.passages = passages;
         this.combination = combination;
-        this.windows = windows;
         this.allowFailures = allowFailures;
         this.failedToPrepare = failedToPrepare;
     }
@@ -107,17 +91,7 @@ final class CrossEncoderRescoreContext extends RescoreContext {
     static CrossEncoderRescoreContext firstStage(
             int windowSize, InferenceService inference, ShardSearches searches, FailureKind kind, Exception failure) {
         return new CrossEncoderRescoreContext(
-                windowSize,
-                inference,
-                searches,
-                null,
-                null,
-                List.of(),
-                null,
-                ScoreCombination.REPLACE,
-                null,
-                true,
-                failure);
+                windowSize, inference, searches, null, List.of(), null, ScoreCombination.REPLACE, true, failure);
     }
 
     /** Null unless this shard could not get its models and the search allows that (see {@link #firstStage}). */
@@ -181,7 +155,7 @@ final class CrossEncoderRescoreContext extends RescoreContext {
         InferenceBudget budget = search == null ? InferenceBudget.UNLIMITED : search.budget();
         List<String> texts =
                 Arrays.stream(passages).map(PassageReader.Passage::text).toList();
-        PassageScores scores = inference.scoreAndWait(ensemble, queryText, texts, windows, budget);
+        PassageScores scores = plan.scoreAndWait(texts, budget);
         if (scores.timedOut() && search != null) {
             search.onTimedOut();
         }
@@ -194,6 +168,7 @@ final class CrossEncoderRescoreContext extends RescoreContext {
      */
     void rememberBestWindows(IndexSearcher searcher, int[] docIds, PassageScores scores) {
         ShardSearches.ShardSearch search = searches.of(searcher);
+        PassageWindows.Resolved windows = windows();
         if (windows == null || windows.returnBest() == false || search == null) {
             return;
         }
@@ -207,8 +182,9 @@ final class CrossEncoderRescoreContext extends RescoreContext {
     }
 
     /** Null when passages are read whole. */
+    @Nullable
     PassageWindows.Resolved windows() {
-        return windows;
+        return plan == null ? null : plan.windows();
     }
 
     /** Null unless the score mode is {@code interpolate}. */
@@ -255,7 +231,7 @@ final class CrossEncoderRescoreContext extends RescoreContext {
     }
 
     Ensemble ensemble() {
-        return ensemble;
+        return plan.ensemble();
     }
 
     List<String> fields() {

@@ -15,12 +15,13 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Supplier;
-import org.crossencoder.opensearch.mlcommons.MlCommonsModels;
-import org.crossencoder.opensearch.model.Ensemble;
+import org.crossencoder.opensearch.model.ExternalModels;
 import org.crossencoder.opensearch.model.FailureKind;
 import org.crossencoder.opensearch.model.InferenceService;
 import org.crossencoder.opensearch.model.ModelSelection;
 import org.crossencoder.opensearch.model.PassageWindows;
+import org.crossencoder.opensearch.model.ScoringPlan;
+import org.crossencoder.opensearch.model.ScoringRequest;
 import org.crossencoder.opensearch.model.VisibleText;
 import org.opensearch.core.ParseField;
 import org.opensearch.core.action.ActionListener;
@@ -44,11 +45,12 @@ import org.opensearch.search.rescore.RescorerBuilder;
  * <pre>
  * "rescore": { "window_size": 100,
  *   "cross_encoder": { "model": "ms-marco-MiniLM-L-6-v2", "query_text": "...", "fields": ["title", "passage"],
- *                      "score_mode": "replace", "query_weight": 1, "rescore_query_weight": 1,
+ *                      "score_mode": "interpolate", "normalization": "min_max", "weight": 0.5,
  *                      "passage_windows": { "length": 256, "stride": 64, "max_windows": 8, "combine": "max" } } }
  * </pre>
  * or {@code "models": ["a", {"model": "b", "weight": 2}]} for an ensemble, and {@code "probability": true} for
- * calibrated probabilities ({@link ModelSelection}). A rescore runs on each shard and cannot drop hits, so it refuses
+ * calibrated probabilities ({@link ModelSelection}). The score options a request leaves out come from the model's
+ * default blend, else the plugin's ({@link BlendOptions}). A rescore runs on each shard and cannot drop hits, so it refuses
  * {@code min_score}, which the {@code cross_encoder_rerank} response processor and {@code _rerank} take.
  */
 public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEncoderRescorerBuilder> {
@@ -90,7 +92,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
                         ModelSelection.of((String) args[0], args[8], (Boolean) args[9]),
                         (String) args[1],
                         fields,
-                        ScoreCombination.of(
+                        new BlendOptions(
                                 (ScoreMode) args[3],
                                 (Float) args[4],
                                 (Float) args[5],
@@ -129,7 +131,8 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
 
     private final String queryText;
     private final List<String> fields;
-    private final ScoreCombination combination;
+    /** Resolved with the model's default blend on each shard. */
+    private final BlendOptions blend;
     /** Null: as the model's {@code cross-encoder.json} says. */
     private PassageWindows passageWindows;
     /** When the model is missing, failed to load, throws or its queue is full: keep the first stage's order. */
@@ -144,14 +147,14 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
      */
     private boolean loadRequested;
 
-    /** A rescore with the default combination: the cross-encoder's score replaces the first stage's. */
+    /** A rescore with the model's default blend, else the plugin's. */
     public CrossEncoderRescorerBuilder(
             Supplier<InferenceService> inference,
             ShardSearches searches,
             ModelSelection selection,
             String queryText,
             List<String> fields) {
-        this(inference, searches, selection, queryText, fields, ScoreCombination.REPLACE);
+        this(inference, searches, selection, queryText, fields, BlendOptions.DEFAULT);
     }
 
     public CrossEncoderRescorerBuilder(
@@ -160,8 +163,8 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
             ModelSelection selection,
             String queryText,
             List<String> fields,
-            ScoreCombination combination) {
-        this(inference, searches, selection, queryText, fields, combination, null);
+            BlendOptions blend) {
+        this(inference, searches, selection, queryText, fields, blend, null);
     }
 
     private CrossEncoderRescorerBuilder(
@@ -170,7 +173,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
             ModelSelection selection,
             String queryText,
             List<String> fields,
-            ScoreCombination combination,
+            BlendOptions blend,
             String fingerprintNode) {
         this.inference = inference;
         this.searches = searches;
@@ -182,7 +185,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         }
         fields.forEach(field -> requireText(field, FIELDS));
         this.fields = List.copyOf(fields);
-        this.combination = Objects.requireNonNull(combination);
+        this.blend = Objects.requireNonNull(blend);
         this.fingerprintNode = fingerprintNode;
     }
 
@@ -194,7 +197,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         this.selection = new ModelSelection(in);
         this.queryText = in.readString();
         this.fields = in.readStringList();
-        this.combination = new ScoreCombination(in);
+        this.blend = new BlendOptions(in);
         this.passageWindows = in.readOptionalWriteable(PassageWindows::new);
         this.fingerprintNode = in.readOptionalString();
         this.allowRerankerFailures = in.readBoolean();
@@ -206,7 +209,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         selection.writeTo(out);
         out.writeString(queryText);
         out.writeStringCollection(fields);
-        combination.writeTo(out);
+        blend.writeTo(out);
         out.writeOptionalWriteable(passageWindows);
         out.writeOptionalString(fingerprintNode);
         out.writeBoolean(allowRerankerFailures);
@@ -238,7 +241,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         selection.toXContent(builder, params);
         builder.field(QUERY_TEXT.getPreferredName(), queryText);
         builder.field(FIELDS.getPreferredName(), fields);
-        combination.toXContent(builder);
+        blend.toXContent(builder);
         if (passageWindows != null) {
             passageWindows.toXContent(builder, params);
         }
@@ -308,10 +311,10 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
     }
 
     private RescoreContext buildContext(InferenceService service, int windowSize, QueryShardContext context) {
-        service.checkQueryText(queryText, "[" + NAME + "]");
-        Ensemble ensemble = service.ensemble(selection, fingerprintNode);
-        PassageWindows.Resolved windows = InferenceService.windows(ensemble, passageWindows);
-        service.checkPairLimit(requireWindow(windowSize), windows, ensemble.size(), "[" + NAME + "] window_size", "");
+        ScoringPlan plan = service.planServed(ScoringRequest.of(selection, queryText, "[" + NAME + "]")
+                .passages(requireWindow(windowSize), "[" + NAME + "] window_size", "")
+                .windows(passageWindows)
+                .plannedOn(fingerprintNode));
         if (context.getMapperService().documentMapper() != null
                 && context.getMapperService().documentMapper().sourceMapper().enabled() == false) {
             throw new IllegalArgumentException("[" + NAME + "] reads text from _source, which is disabled in index ["
@@ -330,12 +333,10 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
                 windowSize,
                 service,
                 searches,
-                ensemble,
-                queryText,
+                plan,
                 fields,
                 new PassageReader(fields, sourcePaths),
-                combination,
-                windows,
+                blend.resolve(plan.ensemble()),
                 allowRerankerFailures);
     }
 
@@ -398,9 +399,10 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         // OpenSearch runs the registered check and load after this round of rewrites, then rewrites again (and pins).
         if (loadRequested == false
                 && ctx.convertToShardContext() == null
-                && service.names(selection).stream().anyMatch(MlCommonsModels::isMlCommonsModel)) {
-            ctx.registerAsyncAction((client, listener) -> service.ensureServedForUser(
-                    selection, ActionListener.wrap(served -> listener.onResponse(null), listener::onFailure)));
+                && service.models().names(selection).stream().anyMatch(ExternalModels::isExternal)) {
+            ctx.registerAsyncAction((client, listener) -> service.models()
+                    .ensureServedForUser(
+                            selection, ActionListener.wrap(served -> listener.onResponse(null), listener::onFailure)));
             // A new object, equal to this one: OpenSearch runs the registered action only for a rewrite that changed.
             CrossEncoderRescorerBuilder loading = copy(selection, fingerprintNode);
             loading.loadRequested = true;
@@ -409,13 +411,13 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         if (selection.isPinned()) {
             return this;
         }
-        ModelSelection pinned = service.pin(selection);
+        ModelSelection pinned = service.models().pin(selection);
         return pinned.isPinned() ? copy(pinned, service.registry().nodeName()) : this;
     }
 
     private CrossEncoderRescorerBuilder copy(ModelSelection selection, String fingerprintNode) {
         CrossEncoderRescorerBuilder copy = new CrossEncoderRescorerBuilder(
-                inference, searches, selection, queryText, fields, combination, fingerprintNode);
+                inference, searches, selection, queryText, fields, blend, fingerprintNode);
         copy.windowSize = windowSize;
         copy.passageWindows = passageWindows;
         copy.allowRerankerFailures = allowRerankerFailures;
@@ -437,8 +439,9 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         return fields;
     }
 
-    public ScoreCombination combination() {
-        return combination;
+    /** The score options as the request gave them. */
+    public BlendOptions blend() {
+        return blend;
     }
 
     public PassageWindows passageWindows() {
@@ -462,7 +465,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         return selection.equals(other.selection)
                 && queryText.equals(other.queryText)
                 && fields.equals(other.fields)
-                && combination.equals(other.combination)
+                && blend.equals(other.blend)
                 && Objects.equals(passageWindows, other.passageWindows)
                 && Objects.equals(fingerprintNode, other.fingerprintNode)
                 && allowRerankerFailures == other.allowRerankerFailures
@@ -476,7 +479,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
                 selection,
                 queryText,
                 fields,
-                combination,
+                blend,
                 passageWindows,
                 fingerprintNode,
                 allowRerankerFailures,

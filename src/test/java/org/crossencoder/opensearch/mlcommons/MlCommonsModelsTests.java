@@ -8,13 +8,6 @@ package org.crossencoder.opensearch.mlcommons;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
-import static org.junit.Assert.assertArrayEquals;
-import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertNotEquals;
-import static org.junit.Assert.assertNotNull;
-import static org.junit.Assert.assertNull;
-import static org.junit.Assert.assertThrows;
-import static org.junit.Assert.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -62,12 +55,13 @@ import org.opensearch.core.rest.RestStatus;
 import org.opensearch.core.tasks.TaskId;
 import org.opensearch.core.xcontent.ToXContentObject;
 import org.opensearch.core.xcontent.XContentBuilder;
+import org.opensearch.test.OpenSearchTestCase;
 import org.opensearch.test.client.NoOpNodeClient;
 import org.opensearch.threadpool.TestThreadPool;
 import org.opensearch.threadpool.ThreadPool;
 
 /** Serving ML Commons' models, against an ML Commons that answers as its get-model action does. */
-public class MlCommonsModelsTests {
+public class MlCommonsModelsTests extends OpenSearchTestCase {
 
     private static final String ID = "kXlT3JsBx1lZbVbHq9Ft";
     private static final String NAME = MlCommonsModels.PREFIX + ID;

@@ -13,9 +13,6 @@ import static org.crossencoder.opensearch.model.TestModels.TINY_BERT;
 import static org.crossencoder.opensearch.model.TestModels.TINY_XLM_ROBERTA;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
-import static org.junit.Assert.assertArrayEquals;
-import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertThrows;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import java.nio.file.Files;
@@ -30,9 +27,10 @@ import org.junit.BeforeClass;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
+import org.opensearch.test.OpenSearchTestCase;
 
 /** The engine against published golden values and against ONNX Runtime called directly, one unpadded pair at a time. */
-public class CrossEncoderModelTests {
+public class CrossEncoderModelTests extends OpenSearchTestCase {
 
     private static CrossEncoderModel tinyBert;
     private static DirectOnnx directTinyBert;

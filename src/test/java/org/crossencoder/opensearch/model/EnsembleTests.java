@@ -8,11 +8,6 @@ package org.crossencoder.opensearch.model;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
-import static org.junit.Assert.assertArrayEquals;
-import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertNull;
-import static org.junit.Assert.assertThrows;
-import static org.junit.Assert.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,13 +19,14 @@ import org.junit.BeforeClass;
 import org.junit.ClassRule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
+import org.opensearch.test.OpenSearchTestCase;
 
 /**
  * Probabilities and ensembles through the inference service: copies of the model the build generates, each with its
  * own calibration ({@code same-tokens-*} read pairs alike, {@code shorter} reads at most 16 tokens), and where
  * {@code ../shared} is, the two trained models, which share a tokenizer but not their weights.
  */
-public class EnsembleTests {
+public class EnsembleTests extends OpenSearchTestCase {
 
     @ClassRule
     public static final TemporaryFolder folder = new TemporaryFolder();
@@ -82,8 +78,13 @@ public class EnsembleTests {
     }
 
     private static PassageScores score(ModelSelection selection) {
-        return inference.scoreAndWait(
-                inference.ensemble(selection, null), QUERY, PASSAGES, null, InferenceBudget.UNLIMITED);
+        return score(selection, QUERY);
+    }
+
+    private static PassageScores score(ModelSelection selection, String query) {
+        return inference
+                .plan(inference.models().ensemble(selection, null), query, null)
+                .scoreAndWait(PASSAGES, InferenceBudget.UNLIMITED);
     }
 
     private static ModelSelection models(Boolean probability, ModelSelection.Member... members) {
@@ -96,7 +97,7 @@ public class EnsembleTests {
 
     @Test
     public void theScoreIsTheWeightedMeanOfEachModelsCalibratedProbability() throws Exception {
-        float[] logits = inference.model("same-tokens-a").score(QUERY, PASSAGES);
+        float[] logits = inference.models().model("same-tokens-a").score(QUERY, PASSAGES);
         PassageScores scores = score(models(true, member("same-tokens-a", 1), member("same-tokens-b", 3)));
         for (int i = 0; i < PASSAGES.size(); i++) {
             double a = 1 / (1 + Math.exp(-(2.0 * logits[i] - 1)));
@@ -108,7 +109,7 @@ public class EnsembleTests {
 
     @Test
     public void oneModelsLogitsPassThroughUnlessAProbabilityIsAsked() throws Exception {
-        float[] logits = inference.model("same-tokens-b").score(QUERY, PASSAGES);
+        float[] logits = inference.models().model("same-tokens-b").score(QUERY, PASSAGES);
         PassageScores plain = score(models(null, member("same-tokens-b", 1)));
         assertArrayEquals(logits, plain.scores(), 1e-5f);
         assertNull("nothing to explain beyond the logit", plain.members());
@@ -118,7 +119,7 @@ public class EnsembleTests {
         }
         assertEquals(
                 "the model's own default: probabilities",
-                inference.model("same-tokens-a").config().calibration().probability(logits[0]),
+                inference.models().model("same-tokens-a").config().calibration().probability(logits[0]),
                 score(models(null, member("same-tokens-a", 1))).score(0),
                 1e-6f);
     }
@@ -128,44 +129,55 @@ public class EnsembleTests {
         String longText = String.join(" ", Collections.nCopies(12, PASSAGES.get(0)));
         PassageWindows.Resolved windows = new PassageWindows.Resolved(20, 4, 8, PassageWindows.Combine.MAX, true);
         Ensemble ensemble =
-                inference.ensemble(models(true, member("same-tokens-a", 1), member("same-tokens-b", 1)), null);
+                inference.models().ensemble(models(true, member("same-tokens-a", 1), member("same-tokens-b", 1)), null);
         PassageScores scores =
-                inference.scoreAndWait(ensemble, QUERY, List.of(longText), windows, InferenceBudget.UNLIMITED);
+                inference.plan(ensemble, QUERY, windows).scoreAndWait(List.of(longText), InferenceBudget.UNLIMITED);
         PassageWindowScores a = scores.members()[0].windows(0);
         PassageWindowScores b = scores.members()[1].windows(0);
         assertTrue("read in several windows", a.count() > 1);
         assertArrayEquals("the same windows for both", a.starts(), b.starts());
-        double expected =
-                0.5 * inference.model("same-tokens-a").config().calibration().probability(scores.members()[0].score(0))
-                        + 0.5
-                                * inference
-                                        .model("same-tokens-b")
-                                        .config()
-                                        .calibration()
-                                        .probability(scores.members()[1].score(0));
+        double expected = 0.5
+                        * inference
+                                .models()
+                                .model("same-tokens-a")
+                                .config()
+                                .calibration()
+                                .probability(scores.members()[0].score(0))
+                + 0.5
+                        * inference
+                                .models()
+                                .model("same-tokens-b")
+                                .config()
+                                .calibration()
+                                .probability(scores.members()[1].score(0));
         assertEquals("each model's windows combine, then the models average", expected, scores.score(0), 1e-5);
         PassageWindowScores shown = scores.windows(0);
         assertEquals("the first model's windows are shown", a.best(), shown.best());
         assertEquals(
                 "as probabilities",
-                inference.model("same-tokens-a").config().calibration().probability(a.scores()[a.best()]),
+                inference.models().model("same-tokens-a").config().calibration().probability(a.scores()[a.best()]),
                 shown.scores()[shown.best()],
                 1e-6f);
     }
 
     @Test
     public void modelsThatReadTheSameTokensAreTokenizedOnce() {
-        Ensemble ensemble = inference.ensemble(
-                models(false, member("same-tokens-a", 1), member("shorter", 1), member("same-tokens-b", 1)), null);
+        Ensemble ensemble = inference
+                .models()
+                .ensemble(
+                        models(false, member("same-tokens-a", 1), member("shorter", 1), member("same-tokens-b", 1)),
+                        null);
         assertEquals(List.of(List.of(0, 2), List.of(1)), ensemble.tokenizerGroups());
     }
 
     @Test
     public void whatOneModelHasCachedOnlyTheOthersRun() {
+        // A query of its own: the score cache outlives each test, and tests run in random order.
+        String query = "who counted the people of berlin";
         long before = inference.stats().pairs();
-        score(models(false, member("shorter", 1)));
+        score(models(false, member("shorter", 1)), query);
         assertEquals(PASSAGES.size(), inference.stats().pairs() - before);
-        PassageScores both = score(models(false, member("shorter", 1), member("same-tokens-b", 2)));
+        PassageScores both = score(models(false, member("shorter", 1), member("same-tokens-b", 2)), query);
         assertEquals(
                 "the cached model ran no pair again",
                 2L * PASSAGES.size(),
@@ -177,13 +189,15 @@ public class EnsembleTests {
     public void modelsThatDisagreeOnProbabilitiesNeedTheRequestToSay() {
         String message = assertThrows(
                         IllegalArgumentException.class,
-                        () -> inference.ensemble(
-                                models(null, member("same-tokens-a", 1), member("same-tokens-b", 1)), null))
+                        () -> inference
+                                .models()
+                                .ensemble(models(null, member("same-tokens-a", 1), member("same-tokens-b", 1)), null))
                 .getMessage();
         assertThat(message, containsString("models [same-tokens-a] and [same-tokens-b] disagree on [probability]"));
         assertEquals(
                 false,
                 inference
+                        .models()
                         .ensemble(models(false, member("same-tokens-a", 1), member("same-tokens-b", 1)), null)
                         .probability());
     }
@@ -197,12 +211,13 @@ public class EnsembleTests {
         }
         try (InlineInference trained = new InlineInference(models, new CrossEncoderModel.InferenceOptions(4, 1))) {
             InferenceService service = trained.service();
-            Ensemble ensemble = service.ensemble(
-                    models(false, member(TestModels.TRAINED, 1), member(TestModels.TRAINED_NF, 1)), null);
+            Ensemble ensemble = service.models()
+                    .ensemble(models(false, member(TestModels.TRAINED, 1), member(TestModels.TRAINED_NF, 1)), null);
             assertEquals("one tokenizer for both", List.of(List.of(0, 1)), ensemble.tokenizerGroups());
-            PassageScores scores = service.scoreAndWait(ensemble, QUERY, PASSAGES, null, InferenceBudget.UNLIMITED);
-            float[] sci = service.model(TestModels.TRAINED).score(QUERY, PASSAGES);
-            float[] nf = service.model(TestModels.TRAINED_NF).score(QUERY, PASSAGES);
+            PassageScores scores =
+                    service.plan(ensemble, QUERY, null).scoreAndWait(PASSAGES, InferenceBudget.UNLIMITED);
+            float[] sci = service.models().model(TestModels.TRAINED).score(QUERY, PASSAGES);
+            float[] nf = service.models().model(TestModels.TRAINED_NF).score(QUERY, PASSAGES);
             for (int i = 0; i < PASSAGES.size(); i++) {
                 assertEquals(sci[i], scores.members()[0].score(i), 1e-4f);
                 assertEquals(nf[i], scores.members()[1].score(i), 1e-4f);

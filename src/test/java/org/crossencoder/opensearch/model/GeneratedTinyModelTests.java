@@ -6,10 +6,6 @@
  */
 package org.crossencoder.opensearch.model;
 
-import static org.junit.Assert.assertArrayEquals;
-import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertNotEquals;
-
 import ai.djl.huggingface.tokenizers.Encoding;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,13 +15,14 @@ import org.junit.BeforeClass;
 import org.junit.ClassRule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
+import org.opensearch.test.OpenSearchTestCase;
 
 /**
  * The engine on the model the project generates itself, so it runs in any clone: batched, length-sorted and
  * padded scoring equals ONNX Runtime called directly on each pair alone, and the pair template, the segment ids
  * and truncation reach the model.
  */
-public class GeneratedTinyModelTests {
+public class GeneratedTinyModelTests extends OpenSearchTestCase {
 
     @ClassRule
     public static final TemporaryFolder folder = new TemporaryFolder();

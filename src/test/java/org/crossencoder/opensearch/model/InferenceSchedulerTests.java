@@ -9,10 +9,6 @@ package org.crossencoder.opensearch.model;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.instanceOf;
-import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertFalse;
-import static org.junit.Assert.assertNull;
-import static org.junit.Assert.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -32,12 +28,13 @@ import org.opensearch.core.concurrency.OpenSearchRejectedExecutionException;
 import org.opensearch.core.tasks.TaskCancelledException;
 import org.opensearch.core.tasks.TaskId;
 import org.opensearch.tasks.CancellableTask;
+import org.opensearch.test.OpenSearchTestCase;
 
 /**
  * The scheduler on a clock the test moves: each step of a work advances it by that work's step cost, so which
  * job runs next is decided by service time alone, and the test runs the worker on its own thread.
  */
-public class InferenceSchedulerTests {
+public class InferenceSchedulerTests extends OpenSearchTestCase {
 
     private long now;
     private final List<Runnable> workers = new ArrayList<>();

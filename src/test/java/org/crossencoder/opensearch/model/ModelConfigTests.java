@@ -8,19 +8,18 @@ package org.crossencoder.opensearch.model;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
-import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertFalse;
-import static org.junit.Assert.assertNull;
-import static org.junit.Assert.assertThrows;
-import static org.junit.Assert.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.crossencoder.opensearch.rescore.Interpolation;
+import org.crossencoder.opensearch.rescore.ScoreCombination;
+import org.crossencoder.opensearch.rescore.ScoreMode;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
+import org.opensearch.test.OpenSearchTestCase;
 
-public class ModelConfigTests {
+public class ModelConfigTests extends OpenSearchTestCase {
 
     @Rule
     public TemporaryFolder folder = new TemporaryFolder();
@@ -143,5 +142,57 @@ public class ModelConfigTests {
         assertThat(
                 messages.toString(),
                 containsString("[calibration] [scale] must be a finite number above 0 but was [-1.0]"));
+    }
+
+    @Test
+    public void readsADefaultBlendAndRefusesOneNotEveryPathCanApply() throws Exception {
+        Path dir = folder.getRoot().toPath();
+        assertNull("no default of its own: the plugin's", ModelConfig.load(dir).blend());
+        Files.writeString(
+                dir.resolve(ModelConfig.FILE_NAME),
+                "{\"score_mode\": \"interpolate\", \"normalization\": \"reciprocal_rank\", \"weight\": 0.7}");
+        assertEquals(
+                new ScoreCombination(
+                        ScoreMode.INTERPOLATE,
+                        1f,
+                        1f,
+                        new Interpolation(Interpolation.Normalization.RECIPROCAL_RANK, 0.7f)),
+                ModelConfig.load(dir).blend());
+        Files.writeString(dir.resolve(ModelConfig.FILE_NAME), "{\"weight\": 0.25}");
+        assertEquals(
+                "what the file leaves out is the plugin's default; a weight alone means interpolate",
+                new ScoreCombination(
+                        ScoreMode.INTERPOLATE, 1f, 1f, new Interpolation(Interpolation.Normalization.MIN_MAX, 0.25f)),
+                ModelConfig.load(dir).blend());
+        Files.writeString(dir.resolve(ModelConfig.FILE_NAME), "{\"score_mode\": \"replace\"}");
+        assertEquals(ScoreCombination.REPLACE, ModelConfig.load(dir).blend());
+
+        assertBadBlend(
+                "{\"score_mode\": \"total\"}",
+                "[cross-encoder.json] default blend: [score_mode] must be [replace] or [interpolate] but was [total]");
+        assertBadBlend(
+                "{\"score_mode\": \"blend\"}",
+                "[cross-encoder.json] default blend: [score_mode] must be one of [replace, total, multiply, avg, max,"
+                        + " min, interpolate] but was [blend]");
+        assertBadBlend(
+                "{\"normalization\": \"z_score\"}",
+                "[cross-encoder.json] default blend: [normalization] must be one of [min_max, reciprocal_rank] but was"
+                        + " [z_score]");
+        assertBadBlend(
+                "{\"score_mode\": \"interpolate\", \"weight\": 1.5}",
+                "[cross-encoder.json] default blend: [weight] must be between 0 and 1 but was [1.5]");
+        assertBadBlend(
+                "{\"score_mode\": \"replace\", \"weight\": 0.5}",
+                "[cross-encoder.json] default blend: [normalization] and [weight] go with score_mode [interpolate], not"
+                        + " [replace]");
+    }
+
+    private void assertBadBlend(String file, String message) throws Exception {
+        Path dir = folder.getRoot().toPath();
+        Files.writeString(dir.resolve(ModelConfig.FILE_NAME), file);
+        assertThat(
+                assertThrows(IllegalArgumentException.class, () -> ModelConfig.load(dir))
+                        .getMessage(),
+                containsString(message));
     }
 }

@@ -6,6 +6,9 @@
  */
 package org.crossencoder.opensearch.model;
 
+import org.crossencoder.opensearch.rescore.Interpolation;
+import org.crossencoder.opensearch.rescore.ScoreCombination;
+import org.crossencoder.opensearch.rescore.ScoreMode;
 import org.crossencoder.opensearch.wire.CrossEncoderWireTestCase;
 import org.opensearch.core.common.io.stream.Writeable;
 
@@ -28,6 +31,7 @@ public class ModelInfoWireTests extends CrossEncoderWireTestCase<ModelInfo> {
                 randomBoolean() ? null : randomPassageWindows(),
                 randomBoolean() ? null : randomCalibration(),
                 randomBoolean(),
+                randomBoolean() ? null : randomBlend(),
                 randomNonNegativeLong(),
                 randomAlphaOfLength(64),
                 randomAlphaOfLength(64),
@@ -39,6 +43,16 @@ public class ModelInfoWireTests extends CrossEncoderWireTestCase<ModelInfo> {
     private static Calibration randomCalibration() {
         return new Calibration(
                 0.01f + randomFloat() * 10, randomFloat() * 20 - 10, randomBoolean() ? null : randomAlphaOfLength(12));
+    }
+
+    private static ScoreCombination randomBlend() {
+        return randomBoolean()
+                ? ScoreCombination.REPLACE
+                : new ScoreCombination(
+                        ScoreMode.INTERPOLATE,
+                        1f,
+                        1f,
+                        new Interpolation(randomFrom(Interpolation.Normalization.values()), randomFloat()));
     }
 
     private static ModelInfo.MlCommonsSource randomMlCommonsSource() {
@@ -59,6 +73,7 @@ public class ModelInfoWireTests extends CrossEncoderWireTestCase<ModelInfo> {
             i.passageWindows(),
             i.calibration(),
             i.probability(),
+            i.blend(),
             i.sizeInBytes(),
             i.sha256(),
             i.tokenizerSha256(),
@@ -78,11 +93,13 @@ public class ModelInfoWireTests extends CrossEncoderWireTestCase<ModelInfo> {
             case PassageWindows windows -> windows.equals(PassageWindows.ON) ? PassageWindows.OFF : PassageWindows.ON;
             case Calibration calibration ->
                 new Calibration(calibration.scale() * 2, calibration.bias(), calibration.fittedOn());
+            case ScoreCombination blend -> blend.equals(ScoreCombination.REPLACE) ? ScoreCombination.DEFAULT : null;
             case null ->
                 switch (changed) {
                     case 7 -> PassageWindows.ON;
                     case 8 -> randomCalibration();
-                    case 15 -> randomMlCommonsSource();
+                    case 10 -> randomBlend();
+                    case 16 -> randomMlCommonsSource();
                     default -> "set";
                 };
             default -> components[changed] + "x";
@@ -98,12 +115,13 @@ public class ModelInfoWireTests extends CrossEncoderWireTestCase<ModelInfo> {
                 (PassageWindows) components[7],
                 (Calibration) components[8],
                 (Boolean) components[9],
-                (Long) components[10],
-                (String) components[11],
+                (ScoreCombination) components[10],
+                (Long) components[11],
                 (String) components[12],
-                (Long) components[13],
+                (String) components[13],
                 (Long) components[14],
-                (ModelInfo.MlCommonsSource) components[15]);
+                (Long) components[15],
+                (ModelInfo.MlCommonsSource) components[16]);
     }
 
     @Override

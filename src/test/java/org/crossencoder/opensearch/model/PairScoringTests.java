@@ -6,12 +6,11 @@
  */
 package org.crossencoder.opensearch.model;
 
-import static org.junit.Assert.assertEquals;
-
 import org.junit.Test;
+import org.opensearch.test.OpenSearchTestCase;
 
 /** How pairs sorted by length are cut into batches bounded in pairs and in padded tokens. */
-public class PairScoringTests {
+public class PairScoringTests extends OpenSearchTestCase {
 
     private static final int[] SORTED = {20, 30, 40, 60, 100, 300, 300, 500};
 

@@ -10,12 +10,6 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.lessThan;
 import static org.hamcrest.Matchers.lessThanOrEqualTo;
-import static org.junit.Assert.assertArrayEquals;
-import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertFalse;
-import static org.junit.Assert.assertThat;
-import static org.junit.Assert.assertThrows;
-import static org.junit.Assert.assertTrue;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,13 +26,14 @@ import org.opensearch.common.unit.TimeValue;
 import org.opensearch.core.tasks.TaskCancelledException;
 import org.opensearch.core.tasks.TaskId;
 import org.opensearch.tasks.CancellableTask;
+import org.opensearch.test.OpenSearchTestCase;
 
 /**
  * Passages read in windows, on the model the build generates (its word pieces make word boundaries matter) and,
  * where {@code ../shared} is, on the trained one: where windows fall, that every window is a pair of its own
  * through the inference service, and how their scores make the passage's.
  */
-public class PassageSplittingTests {
+public class PassageSplittingTests extends OpenSearchTestCase {
 
     @ClassRule
     public static final TemporaryFolder folder = new TemporaryFolder();
@@ -173,17 +168,14 @@ public class PassageSplittingTests {
     public void everyWindowIsAPairAndTheirScoresMakeThePassages() throws Exception {
         String text = longText(120, 11);
         String shortText = "berlin has a population of about four million people";
-        CrossEncoderModel model = inference.model(GeneratedTinyModel.NAME);
+        CrossEncoderModel model = inference.models().model(GeneratedTinyModel.NAME);
         List<String> windowTexts = texts(text, encoder.windows(text, 20, 4, 100));
         float[] direct = reference.score(QUERY, windowTexts);
         float shortDirect = reference.score(QUERY, List.of(shortText))[0];
         for (PassageWindows.Combine combine : PassageWindows.Combine.values()) {
-            PassageScores scores = inference.scoreAndWait(
-                    Ensemble.of(model),
-                    QUERY,
-                    List.of(text, shortText),
-                    new PassageWindows.Resolved(20, 4, 100, combine, true),
-                    InferenceBudget.UNLIMITED);
+            PassageScores scores = inference
+                    .plan(Ensemble.of(model), QUERY, new PassageWindows.Resolved(20, 4, 100, combine, true))
+                    .scoreAndWait(List.of(text, shortText), InferenceBudget.UNLIMITED);
             assertEquals(combine.toString(), combine.combine(direct), scores.score(0), 1e-5f);
             assertEquals("one window: the passage's own score", shortDirect, scores.score(1), 1e-5f);
             PassageWindowScores windows = scores.windows(0);
@@ -199,21 +191,21 @@ public class PassageSplittingTests {
                 "without windows: the passage cut at max_length, as before",
                 reference.score(QUERY, List.of(text))[0],
                 inference
-                        .scoreAndWait(Ensemble.of(model), QUERY, List.of(text), null, InferenceBudget.UNLIMITED)
+                        .plan(Ensemble.of(model), QUERY, null)
+                        .scoreAndWait(List.of(text), InferenceBudget.UNLIMITED)
                         .score(0),
                 1e-5f);
     }
 
     @Test
     public void cuttingPassagesHonoursTheRequestsTimeAndCancellation() {
-        CrossEncoderModel model = inference.model(GeneratedTinyModel.NAME);
+        CrossEncoderModel model = inference.models().model(GeneratedTinyModel.NAME);
         PassageWindows.Resolved windows = new PassageWindows.Resolved(20, 4, 100, PassageWindows.Combine.MAX, true);
-        PassageScores late = inference.scoreAndWait(
-                Ensemble.of(model),
-                QUERY,
-                List.of(longText(120, 3), "berlin"),
-                windows,
-                InferenceBudget.of(null, TimeValue.ZERO, System.nanoTime()));
+        PassageScores late = inference
+                .plan(Ensemble.of(model), QUERY, windows)
+                .scoreAndWait(
+                        List.of(longText(120, 3), "berlin"),
+                        InferenceBudget.of(null, TimeValue.ZERO, System.nanoTime()));
         assertTrue(late.timedOut());
         assertEquals("out of time before any window: nothing scored", 0, late.scoredCount());
 
@@ -228,21 +220,18 @@ public class PassageSplittingTests {
         task.cancel("by the test");
         assertThrows(
                 TaskCancelledException.class,
-                () -> inference.scoreAndWait(
-                        Ensemble.of(model),
-                        QUERY,
-                        List.of(longText(120, 5)),
-                        windows,
-                        InferenceBudget.of(task, null, 0)));
+                () -> inference
+                        .plan(Ensemble.of(model), QUERY, windows)
+                        .scoreAndWait(List.of(longText(120, 5)), InferenceBudget.of(task, null, 0)));
     }
 
     @Test
     public void theMostPairsARequestCanMakeAreBounded() {
         PassageWindows.Resolved windows = new PassageWindows.Resolved(20, 4, 100, PassageWindows.Combine.MAX, false);
-        inference.checkPairLimit(50, windows, 1, "[test] hits", "");
+        inference.limits().checkPairLimit(50, windows, 1, "[test] hits", "");
         String message = assertThrows(
                         IllegalArgumentException.class,
-                        () -> inference.checkPairLimit(51, windows, 1, "[test] hits", ""))
+                        () -> inference.limits().checkPairLimit(51, windows, 1, "[test] hits", ""))
                 .getMessage();
         assertThat(
                 message,

@@ -7,10 +7,6 @@
 package org.crossencoder.opensearch.model;
 
 import static org.hamcrest.Matchers.containsString;
-import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertNull;
-import static org.junit.Assert.assertThat;
-import static org.junit.Assert.assertThrows;
 
 import java.io.IOException;
 import java.util.Map;
@@ -19,9 +15,10 @@ import org.opensearch.common.xcontent.json.JsonXContent;
 import org.opensearch.core.xcontent.DeprecationHandler;
 import org.opensearch.core.xcontent.NamedXContentRegistry;
 import org.opensearch.core.xcontent.XContentParser;
+import org.opensearch.test.OpenSearchTestCase;
 
 /** The {@code passage_windows} option: parsing, what a request resolves to with a model, and how scores combine. */
-public class PassageWindowsTests {
+public class PassageWindowsTests extends OpenSearchTestCase {
 
     private static final ModelConfig MODEL = new ModelConfig(512, ModelConfig.Truncation.LONGEST_FIRST, null);
 
@@ -88,7 +85,8 @@ public class PassageWindowsTests {
                                                 null,
                                                 new PassageWindows(true, null, 20, null, null, null),
                                                 Calibration.NONE,
-                                                false)))
+                                                false,
+                                                null)))
                         .getMessage(),
                 containsString("[passage_windows] [stride] [20] must be less than the windows' [length] [10]"));
     }
@@ -105,7 +103,8 @@ public class PassageWindowsTests {
                 null,
                 new PassageWindows(true, 100, null, 3, PassageWindows.Combine.FIRST, null),
                 Calibration.NONE,
-                false);
+                false,
+                null);
         assertEquals(
                 "the model's default applies to a request that says nothing",
                 new PassageWindows.Resolved(100, 25, 3, PassageWindows.Combine.FIRST, false),

@@ -8,7 +8,6 @@ package org.crossencoder.opensearch.model;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
-import static org.junit.Assert.assertEquals;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,13 +21,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.Test;
+import org.opensearch.test.OpenSearchTestCase;
 
 /**
  * ML Commons runs its own DJL in the same JVM and reads JVM-wide settings (system properties such as
  * {@code DJL_CACHE_DIR} and {@code ai.djl.offline}): loading our first model, native tokenizer library included,
  * must change none of them, nor the calling thread's context class loader.
  */
-public class ProcessWideStateTests {
+public class ProcessWideStateTests extends OpenSearchTestCase {
 
     @Test
     public void loadingTheFirstModelChangesNoSystemPropertyAndNoThreadsClassLoader() throws Exception {

@@ -6,18 +6,14 @@
  */
 package org.crossencoder.opensearch.model;
 
-import static org.junit.Assert.assertArrayEquals;
-import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertFalse;
-import static org.junit.Assert.assertTrue;
-
 import java.util.BitSet;
 import java.util.List;
 import org.junit.Test;
 import org.opensearch.common.io.stream.BytesStreamOutput;
 import org.opensearch.core.common.unit.ByteSizeValue;
+import org.opensearch.test.OpenSearchTestCase;
 
-public class ScoreCacheTests {
+public class ScoreCacheTests extends OpenSearchTestCase {
 
     private final ScoreCache cache = new ScoreCache(new ByteSizeValue(1_000 * ScoreCache.ENTRY_BYTES));
 

@@ -62,10 +62,17 @@ public final class TestModels {
         }
     }
 
-    /** As {@link #assumePresent}, for any folder of {@code ../shared} ({@code where} says how to provide it). */
+    /**
+     * As {@link #assumePresent}, for any folder of {@code ../shared} ({@code where} says how to provide it). Where the
+     * run expects {@code ../shared} ({@code -Dtests.shared.required=true}, as CI's does) a missing folder fails the test:
+     * a green run there proves every test ran.
+     */
     public static void assumeFolder(Path folder, String where) {
         if (Files.isDirectory(folder) == false) {
             String reason = "needs " + folder.toAbsolutePath().normalize() + " (" + where + ")";
+            if (Boolean.getBoolean("tests.shared.required")) {
+                throw new AssertionError("this run expects ../shared (tests.shared.required) but the test " + reason);
+            }
             System.out.println("SKIPPED: " + reason);
             Assume.assumeTrue(reason, false);
         }

@@ -9,8 +9,6 @@ package org.crossencoder.opensearch.model;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.startsWith;
-import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertTrue;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import java.io.IOException;
@@ -32,12 +30,13 @@ import org.opensearch.common.xcontent.json.JsonXContent;
 import org.opensearch.core.xcontent.DeprecationHandler;
 import org.opensearch.core.xcontent.NamedXContentRegistry;
 import org.opensearch.core.xcontent.XContentParser;
+import org.opensearch.test.OpenSearchTestCase;
 
 /**
  * The trained model's reference logits (computed outside the plugin with Hugging Face tokenizers and ONNX Runtime,
  * see its README) reproduced through the engine, with each truncation the model config offers.
  */
-public class TrainedModelGoldenTests {
+public class TrainedModelGoldenTests extends OpenSearchTestCase {
 
     private static final String MODEL = "minilm-l6-sci-cross-encoder";
     private static final float TOLERANCE = 1e-3f;

@@ -10,9 +10,6 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.lessThan;
 import static org.hamcrest.Matchers.lessThanOrEqualTo;
-import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertSame;
-import static org.junit.Assert.assertThrows;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -54,12 +51,13 @@ import org.opensearch.search.pipeline.PipelineProcessingContext;
 import org.opensearch.search.pipeline.Processor;
 import org.opensearch.search.pipeline.SearchRequestProcessor;
 import org.opensearch.search.pipeline.SearchResponseProcessor;
+import org.opensearch.test.OpenSearchTestCase;
 
 /**
  * Both search processors and their factories without a node: configuration errors, where the request processor
  * finds the query text, and the response processor's order, on the model the build generates, run inline.
  */
-public class SearchProcessorsTests {
+public class SearchProcessorsTests extends OpenSearchTestCase {
 
     @ClassRule
     public static final TemporaryFolder folder = new TemporaryFolder();
@@ -292,10 +290,23 @@ public class SearchProcessorsTests {
 
         SearchHit[] modelOnly = rerank(interpolating(1.0f), responseOfPassages());
         SearchHit[] replaced = rerank(
-                responseProcessor(config("model", MODEL, "fields", List.of("passage"), "window_size", 3)),
+                responseProcessor(config(
+                        "model", MODEL, "fields", List.of("passage"), "window_size", 3, "score_mode", "replace")),
                 responseOfPassages());
         for (int rank = 0; rank < 4; rank++) {
             assertEquals("weight 1 orders as the model alone", replaced[rank].getId(), modelOnly[rank].getId());
+        }
+    }
+
+    @Test
+    public void theResponseProcessorInterpolatesMinMaxHalfAndHalfByDefault() throws Exception {
+        SearchHit[] byDefault = rerank(
+                responseProcessor(config("model", MODEL, "fields", List.of("passage"), "window_size", 3)),
+                responseOfPassages());
+        SearchHit[] half = rerank(interpolating(0.5f), responseOfPassages());
+        for (int rank = 0; rank < 4; rank++) {
+            assertEquals(half[rank].getId(), byDefault[rank].getId());
+            assertEquals(half[rank].getScore(), byDefault[rank].getScore(), 0f);
         }
     }
 
@@ -304,8 +315,8 @@ public class SearchProcessorsTests {
         List<String> passages = PASSAGES;
         SearchResponse response = responseOfPassages();
         SearchRequest request = requestWithQueryText();
-        SearchResponseProcessor processor =
-                responseProcessor(config("model", MODEL, "fields", List.of("passage"), "window_size", 3));
+        SearchResponseProcessor processor = responseProcessor(
+                config("model", MODEL, "fields", List.of("passage"), "window_size", 3, "score_mode", "replace"));
         assertThrows(UnsupportedOperationException.class, () -> processor.processResponse(request, response));
 
         AtomicReference<SearchResponse> answered = new AtomicReference<>();

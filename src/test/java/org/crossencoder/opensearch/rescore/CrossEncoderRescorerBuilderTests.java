@@ -9,9 +9,7 @@ package org.crossencoder.opensearch.rescore;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.greaterThan;
-import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertFalse;
-import static org.junit.Assert.assertThrows;
+import static org.hamcrest.Matchers.not;
 
 import java.util.List;
 import org.crossencoder.opensearch.model.ModelSelection;
@@ -27,8 +25,9 @@ import org.opensearch.core.xcontent.ToXContent;
 import org.opensearch.core.xcontent.XContentBuilder;
 import org.opensearch.core.xcontent.XContentParseException;
 import org.opensearch.core.xcontent.XContentParser;
+import org.opensearch.test.OpenSearchTestCase;
 
-public class CrossEncoderRescorerBuilderTests {
+public class CrossEncoderRescorerBuilderTests extends OpenSearchTestCase {
 
     private static CrossEncoderRescorerBuilder parse(String json) throws Exception {
         try (XContentParser parser = JsonXContent.jsonXContent.createParser(
@@ -48,9 +47,7 @@ public class CrossEncoderRescorerBuilderTests {
                 builder.selection().members());
         assertEquals("how many", builder.queryText());
         assertEquals(List.of("title", "meta.passage"), builder.fields());
-        assertEquals(ScoreMode.MULTIPLY, builder.combination().scoreMode());
-        assertEquals(0.5f, builder.combination().queryWeight(), 0f);
-        assertEquals(2f, builder.combination().rescoreQueryWeight(), 0f);
+        assertEquals(new BlendOptions(ScoreMode.MULTIPLY, 0.5f, 2f, null, null), builder.blend());
     }
 
     @Test
@@ -71,11 +68,20 @@ public class CrossEncoderRescorerBuilderTests {
     }
 
     @Test
-    public void defaultsToReplacingTheScoreWithUnitWeights() throws Exception {
+    public void leavesTheBlendToTheModelOrThePluginWhenTheRequestGivesNone() throws Exception {
         CrossEncoderRescorerBuilder builder = parse("{\"model\":\"m\",\"query_text\":\"q\",\"fields\":[\"passage\"]}");
-        assertEquals(ScoreMode.REPLACE, builder.combination().scoreMode());
-        assertEquals(1f, builder.combination().queryWeight(), 0f);
-        assertEquals(1f, builder.combination().rescoreQueryWeight(), 0f);
+        assertEquals(BlendOptions.DEFAULT, builder.blend());
+        assertEquals(
+                "without a model default: interpolate, min_max, 0.5",
+                new ScoreCombination(
+                        ScoreMode.INTERPOLATE, 1f, 1f, new Interpolation(Interpolation.Normalization.MIN_MAX, 0.5f)),
+                builder.blend().resolve((ScoreCombination) null));
+        XContentBuilder json = XContentFactory.jsonBuilder();
+        builder.toXContent(json, ToXContent.EMPTY_PARAMS);
+        assertThat(
+                "an option left out stays out on the wire and in the rendered request",
+                BytesReference.bytes(json).utf8ToString(),
+                not(containsString("score_mode")));
     }
 
     @Test
@@ -86,7 +92,7 @@ public class CrossEncoderRescorerBuilderTests {
                         ModelSelection.of("m", null, null),
                         "q",
                         List.of("a", "b"),
-                        new ScoreCombination(ScoreMode.AVG, 0.25f, 1f, null))
+                        new BlendOptions(ScoreMode.AVG, 0.25f, 1f, null, null))
                 .windowSize(42);
         XContentBuilder json = XContentFactory.jsonBuilder();
         original.toXContent(json, ToXContent.EMPTY_PARAMS);
@@ -131,7 +137,7 @@ public class CrossEncoderRescorerBuilderTests {
                 "[cross_encoder] requires a non-empty [fields]");
         assertParseError("{\"model\":\"m\",\"query_text\":\"q\",\"fields\":[\"a\"],\"x\":1}", "unknown field [x]");
         assertParseError(
-                "{\"model\":\"m\",\"query_text\":\"q\",\"fields\":[\"a\"],\"query_weight\":\"NaN\"}",
+                "{\"model\":\"m\",\"query_text\":\"q\",\"fields\":[\"a\"],\"score_mode\":\"total\",\"query_weight\":\"NaN\"}",
                 "[cross_encoder] [query_weight] must be a finite number");
         assertParseError(
                 "{\"model\":\"m\",\"query_text\":\"q\",\"fields\":[\"a\"],\"score_mode\":\"sum\"}",
@@ -142,13 +148,15 @@ public class CrossEncoderRescorerBuilderTests {
     public void interpolateTakesANormalizationAndAWeightInsteadOfTheQueryWeights() throws Exception {
         CrossEncoderRescorerBuilder defaults =
                 parse("{\"query_text\":\"q\",\"fields\":[\"a\"],\"score_mode\":\"interpolate\"}");
-        assertEquals(Interpolation.DEFAULT, defaults.combination().interpolation());
+        assertEquals(
+                Interpolation.DEFAULT,
+                defaults.blend().resolve((ScoreCombination) null).interpolation());
         CrossEncoderRescorerBuilder chosen =
                 parse("{\"query_text\":\"q\",\"fields\":[\"a\"],\"score_mode\":\"interpolate\","
                         + "\"normalization\":\"reciprocal_rank\",\"weight\":0.8}");
         assertEquals(
                 new Interpolation(Interpolation.Normalization.RECIPROCAL_RANK, 0.8f),
-                chosen.combination().interpolation());
+                chosen.blend().resolve((ScoreCombination) null).interpolation());
         XContentBuilder json = XContentFactory.jsonBuilder();
         chosen.toXContent(json, ToXContent.EMPTY_PARAMS);
         assertThat(
@@ -156,8 +164,12 @@ public class CrossEncoderRescorerBuilderTests {
                 containsString("\"normalization\":\"reciprocal_rank\",\"weight\":0.8"));
 
         assertParseError(
-                "{\"query_text\":\"q\",\"fields\":[\"a\"],\"weight\":0.5}",
-                "[normalization] and [weight] go with score_mode [interpolate], not [replace]");
+                "{\"query_text\":\"q\",\"fields\":[\"a\"],\"score_mode\":\"replace\",\"weight\":0.5}",
+                "[cross_encoder] [normalization] and [weight] go with score_mode [interpolate], not [replace]");
+        assertParseError(
+                "{\"query_text\":\"q\",\"fields\":[\"a\"],\"rescore_query_weight\":2}",
+                "[cross_encoder] [query_weight] and [rescore_query_weight] weigh the scores of a raw score_mode: give the"
+                        + " [score_mode] they go with");
         assertParseError(
                 "{\"query_text\":\"q\",\"fields\":[\"a\"],\"score_mode\":\"interpolate\",\"query_weight\":2}",
                 "[query_weight] and [rescore_query_weight] do not apply to score_mode [interpolate]");

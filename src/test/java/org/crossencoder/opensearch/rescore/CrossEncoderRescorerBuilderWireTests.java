@@ -19,22 +19,26 @@ public class CrossEncoderRescorerBuilderWireTests extends CrossEncoderWireTestCa
 
     @Override
     protected CrossEncoderRescorerBuilder createTestInstance() {
-        ScoreMode scoreMode = randomFrom(ScoreMode.values());
-        boolean interpolates = scoreMode == ScoreMode.INTERPOLATE;
         return builder(
                         randomModelSelection(),
                         randomAlphaOfLength(1) + randomUnicodeOfLengthBetween(0, 50),
                         randomList(1, 4, () -> randomAlphaOfLengthBetween(1, 10)),
-                        scoreMode,
-                        interpolates ? 1f : randomFloat(),
-                        interpolates ? 1f : randomFloat(),
-                        interpolates ? randomInterpolation() : null)
+                        randomBlend())
                 .passageWindows(randomBoolean() ? null : randomPassageWindows())
                 .windowSize(randomIntBetween(1, 1000));
     }
 
-    private static Interpolation randomInterpolation() {
-        return new Interpolation(randomFrom(Interpolation.Normalization.values()), randomFloat());
+    /** Options as a request gives them: each one left out (the model's default applies) or given. */
+    private static BlendOptions randomBlend() {
+        ScoreMode scoreMode = randomBoolean() ? null : randomFrom(ScoreMode.values());
+        boolean raw = scoreMode != null && scoreMode != ScoreMode.INTERPOLATE;
+        boolean interpolates = scoreMode == ScoreMode.INTERPOLATE || (scoreMode == null && randomBoolean());
+        return new BlendOptions(
+                scoreMode,
+                raw && randomBoolean() ? randomFloat() : null,
+                raw && randomBoolean() ? randomFloat() : null,
+                interpolates && randomBoolean() ? randomFrom(Interpolation.Normalization.values()) : null,
+                interpolates && randomBoolean() ? randomFloat() : null);
     }
 
     @Override
@@ -42,57 +46,28 @@ public class CrossEncoderRescorerBuilderWireTests extends CrossEncoderWireTestCa
         ModelSelection selection = b.selection();
         String queryText = b.queryText();
         List<String> fields = b.fields();
-        ScoreMode scoreMode = b.combination().scoreMode();
-        float queryWeight = b.combination().queryWeight();
-        float rescoreQueryWeight = b.combination().rescoreQueryWeight();
-        Interpolation interpolation = b.combination().interpolation();
+        BlendOptions blend = b.blend();
         int windowSize = b.windowSize();
         PassageWindows windows = b.passageWindows();
-        switch (between(0, 6)) {
+        switch (between(0, 5)) {
             case 0 -> selection = mutate(selection);
             case 1 -> queryText = queryText + "x";
             case 2 -> {
                 fields = new ArrayList<>(fields);
                 fields.add("another_field");
             }
-            case 3 -> {
-                // The weights and the interpolation go with the score mode: change them together.
-                scoreMode = randomValueOtherThan(scoreMode, () -> randomFrom(ScoreMode.values()));
-                queryWeight = 1f;
-                rescoreQueryWeight = 1f;
-                interpolation = scoreMode == ScoreMode.INTERPOLATE ? Interpolation.DEFAULT : null;
-            }
-            case 4 -> {
-                if (interpolation == null) {
-                    rescoreQueryWeight += 1;
-                } else {
-                    interpolation =
-                            new Interpolation(interpolation.normalization(), interpolation.weight() == 1f ? 0f : 1f);
-                }
-            }
-            case 5 -> windowSize += 1;
+            case 3 -> blend = randomValueOtherThan(blend, CrossEncoderRescorerBuilderWireTests::randomBlend);
+            case 4 -> windowSize += 1;
             default -> windows = PassageWindows.ON.equals(windows) ? PassageWindows.OFF : PassageWindows.ON;
         }
-        return builder(selection, queryText, fields, scoreMode, queryWeight, rescoreQueryWeight, interpolation)
+        return builder(selection, queryText, fields, blend)
                 .passageWindows(windows)
                 .windowSize(windowSize);
     }
 
     private static CrossEncoderRescorerBuilder builder(
-            ModelSelection selection,
-            String queryText,
-            List<String> fields,
-            ScoreMode scoreMode,
-            float queryWeight,
-            float rescoreQueryWeight,
-            Interpolation interpolation) {
-        return new CrossEncoderRescorerBuilder(
-                () -> null,
-                SEARCHES,
-                selection,
-                queryText,
-                fields,
-                new ScoreCombination(scoreMode, queryWeight, rescoreQueryWeight, interpolation));
+            ModelSelection selection, String queryText, List<String> fields, BlendOptions blend) {
+        return new CrossEncoderRescorerBuilder(() -> null, SEARCHES, selection, queryText, fields, blend);
     }
 
     @Override

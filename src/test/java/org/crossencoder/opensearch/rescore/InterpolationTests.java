@@ -8,16 +8,15 @@ package org.crossencoder.opensearch.rescore;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
-import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertThrows;
 
 import java.util.Arrays;
 import java.util.BitSet;
 import org.apache.lucene.search.Explanation;
 import org.crossencoder.opensearch.model.PassageScores;
 import org.junit.Test;
+import org.opensearch.test.OpenSearchTestCase;
 
-public class InterpolationTests {
+public class InterpolationTests extends OpenSearchTestCase {
 
     /** BM25-like first-stage scores, best first, and model logits on another scale that disagree with them. */
     private static final float[] FIRST_STAGE = {30f, 20f, 10f};

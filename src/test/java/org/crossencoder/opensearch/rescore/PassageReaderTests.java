@@ -6,14 +6,13 @@
  */
 package org.crossencoder.opensearch.rescore;
 
-import static org.junit.Assert.assertEquals;
-
 import java.util.List;
 import java.util.Map;
 import org.crossencoder.opensearch.model.PassageWindowScores;
 import org.junit.Test;
+import org.opensearch.test.OpenSearchTestCase;
 
-public class PassageReaderTests {
+public class PassageReaderTests extends OpenSearchTestCase {
 
     @Test
     public void joinsTheFieldsInTheOrderTheyWereNamed() {

@@ -8,15 +8,15 @@ package org.crossencoder.opensearch.rescore;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.lessThan;
-import static org.junit.Assert.assertEquals;
 
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Random;
 import org.crossencoder.opensearch.model.PassageScores;
 import org.junit.Test;
+import org.opensearch.test.OpenSearchTestCase;
 
-public class RerankingTests {
+public class RerankingTests extends OpenSearchTestCase {
 
     private static int[] order(Reranking reranking, int hits) {
         int[] order = new int[hits];

@@ -8,14 +8,13 @@ package org.crossencoder.opensearch.rescore;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
-import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertThrows;
 
 import org.apache.lucene.search.Explanation;
 import org.junit.Test;
 import org.opensearch.common.io.stream.BytesStreamOutput;
+import org.opensearch.test.OpenSearchTestCase;
 
-public class ScoreModeTests {
+public class ScoreModeTests extends OpenSearchTestCase {
 
     @Test
     public void combinesLikeTheQueryRescorerPlusReplace() {

@@ -8,13 +8,12 @@ package org.crossencoder.opensearch.settings;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
-import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertThrows;
 
 import org.junit.Test;
 import org.opensearch.common.settings.Settings;
+import org.opensearch.test.OpenSearchTestCase;
 
-public class CrossEncoderSettingsTests {
+public class CrossEncoderSettingsTests extends OpenSearchTestCase {
 
     private static Settings processors(int processors) {
         return Settings.builder().put("node.processors", processors).build();
@@ -34,6 +33,12 @@ public class CrossEncoderSettingsTests {
                 .build();
         assertEquals("never zero", 1, (int) CrossEncoderSettings.INTRA_OP_THREADS.get(morePoolThanCores));
         CrossEncoderSettings.checkInferencePool(twoInferences);
+        int available = Runtime.getRuntime().availableProcessors();
+        if (available < 8) {
+            // OpenSearch warns of (and will refuse) node.processors beyond the machine's; the plugin reads it as given.
+            assertWarnings("setting [node.processors] to value [8] which is more than available processors ["
+                    + available + "] is deprecated");
+        }
     }
 
     @Test

@@ -40,6 +40,33 @@ public final class BeirCollection {
         this.queries = queries;
     }
 
+    /**
+     * SciFact has no dev split: the trained test models' READMEs hold out the last 100 queries of its train qrels (in
+     * order of first appearance) as theirs.
+     */
+    private static final int HELD_OUT_TRAIN_QUERIES = 100;
+
+    /**
+     * The judged queries of {@code split}, as {@link #load} reads them; the {@code dev} split of a collection without
+     * {@code qrels/dev.tsv} (SciFact) is the last {@value #HELD_OUT_TRAIN_QUERIES} queries of its train qrels, in qrels
+     * order: queries none of the trained models saw, and not the test queries.
+     */
+    public static BeirCollection loadSplit(Path directory, String split) throws IOException {
+        if (split.equals("dev") == false
+                || Files.exists(directory.resolve("qrels").resolve("dev.tsv"))) {
+            return load(directory, split);
+        }
+        BeirCollection train = load(directory, "train");
+        List<String> ids = train.judgedQueryIds();
+        List<String> heldOut = ids.subList(Math.max(0, ids.size() - HELD_OUT_TRAIN_QUERIES), ids.size());
+        Map<String, Map<String, Integer>> judgments = new LinkedHashMap<>();
+        heldOut.forEach(id -> judgments.put(id, train.judgments(id)));
+        Map<String, Query> byId = new LinkedHashMap<>();
+        train.queries().forEach(query -> byId.put(query.id(), query));
+        List<Query> queries = heldOut.stream().map(byId::get).toList();
+        return new BeirCollection(train.name, directory, judgments, queries);
+    }
+
     /** Loads the judgments of {@code split} and the queries they judge, in the order of {@code queries.jsonl}. */
     public static BeirCollection load(Path directory, String split) throws IOException {
         Map<String, Map<String, Integer>> judgments = new LinkedHashMap<>();

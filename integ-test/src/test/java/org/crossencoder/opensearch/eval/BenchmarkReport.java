@@ -22,14 +22,15 @@ public final class BenchmarkReport {
         int queries = results.get(0).queries();
         table.append(String.format(
                 Locale.ROOT,
-                "### %s: %d test queries, model `%s`, window %d%n%n",
+                "### %s: %d %s queries, model `%s`, window %d%n%n",
                 config.collection().name(),
                 queries,
+                config.split(),
                 config.model(),
                 config.window()));
         table.append(String.format(
                 Locale.ROOT,
-                "Measured %s on %d cores (%s, Java %s) by `scripts/eval.sh %s %s%s%s`.%n",
+                "Measured %s on %d cores (%s, Java %s) by `scripts/eval.sh %s %s%s%s%s`.%n",
                 RelevanceEvaluation.today(),
                 Runtime.getRuntime().availableProcessors(),
                 System.getProperty("os.arch"),
@@ -37,7 +38,8 @@ public final class BenchmarkReport {
                 config.collection().name(),
                 config.model(),
                 sideBySideOptions(config),
-                config.queryLimit() < Integer.MAX_VALUE ? " -Deval.queries=" + config.queryLimit() : ""));
+                config.queryLimit() < Integer.MAX_VALUE ? " -Deval.queries=" + config.queryLimit() : "",
+                config.split().equals("test") ? "" : " -Deval.split=" + config.split()));
         if (config.randomWeights()) {
             table.append(
                     "**The model has random weights: its rows test the plumbing end to end and are not a quality claim.**\n");

@@ -150,7 +150,8 @@ public final class GlobalWindowBenchmark {
     }
 
     private String pipeline(boolean globalWindow) {
-        String rerank = "{\"cross_encoder_rerank\":{\"model\":\"" + model + "\",\"fields\":[\"title\",\"text\"]"
+        String rerank = "{\"cross_encoder_rerank\":{\"model\":\"" + model
+                + "\",\"fields\":[\"title\",\"text\"],\"score_mode\":\"replace\""
                 + (globalWindow ? ",\"score_on\":\"data_nodes\"" : "") + "}}";
         return globalWindow
                 ? "{\"request_processors\":[{\"cross_encoder_window\":{\"window_size\":" + WINDOW
@@ -170,7 +171,8 @@ public final class GlobalWindowBenchmark {
                         "/" + index + "/_search",
                         "{\"size\":10,\"query\":" + query
                                 + ",\"rescore\":{\"window_size\":" + WINDOW + ",\"cross_encoder\":{\"model\":\"" + model
-                                + "\",\"query_text\":" + quoted(text) + ",\"fields\":[\"title\",\"text\"]}}}");
+                                + "\",\"query_text\":" + quoted(text)
+                                + ",\"fields\":[\"title\",\"text\"],\"score_mode\":\"replace\"}}}");
             case "response processor" ->
                 client.ok(
                         "POST",

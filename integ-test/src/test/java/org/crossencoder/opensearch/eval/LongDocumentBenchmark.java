@@ -127,6 +127,7 @@ public final class LongDocumentBenchmark {
                 "{\"size\":10,\"_source\":false,\"query\":{\"match\":{\"contents\":"
                         + GlobalWindowBenchmark.quoted(text) + "}},\"rescore\":{\"window_size\":" + WINDOW
                         + ",\"cross_encoder\":{\"model\":\"" + reading.model() + "\",\"query_text\":"
-                        + GlobalWindowBenchmark.quoted(text) + ",\"fields\":[\"title\",\"text\"]" + windows + "}}}");
+                        + GlobalWindowBenchmark.quoted(text)
+                        + ",\"fields\":[\"title\",\"text\"],\"score_mode\":\"replace\"" + windows + "}}}");
     }
 }

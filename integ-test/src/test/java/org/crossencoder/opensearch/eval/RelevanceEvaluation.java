@@ -42,9 +42,13 @@ public final class RelevanceEvaluation {
     static final String INDEX = "eval";
     static final int DEPTH = 100;
 
-    /** What to run. {@code model} names a directory of {@code modelsSource}. */
+    /**
+     * What to run. {@code model} names a directory of {@code modelsSource}; {@code split} is the collection's split
+     * ({@code test}, or {@code dev} to fit a blend or a calibration on, see {@link BeirCollection#loadSplit}).
+     */
     public record Config(
             BeirCollection collection,
+            String split,
             Path modelsSource,
             String model,
             int queryLimit,
@@ -124,6 +128,9 @@ public final class RelevanceEvaluation {
 
     /** A way the rescorer combines the BM25 and cross-encoder scores: its options, as a request spells them. */
     record Combination(Map<String, Object> options) {
+        /** The model's own ranking, asked for explicitly: the plugin's default blends it with BM25. */
+        static final Combination REPLACE = new Combination(Map.of("score_mode", "replace"));
+
         static Combination weighted(String scoreMode, float queryWeight, float rescoreQueryWeight) {
             Map<String, Object> options = new LinkedHashMap<>();
             options.put("score_mode", scoreMode);
@@ -196,14 +203,16 @@ public final class RelevanceEvaluation {
         Path mlCommonsModel = Boolean.getBoolean("eval.side-by-side")
                 ? modelDir(System.getProperty("eval.ml-commons-model", modelProperty))
                 : null;
+        String split = System.getProperty("eval.split", "test");
         Config config = new Config(
-                BeirCollection.load(datasets.resolve(dataset), "test"),
+                BeirCollection.loadSplit(datasets.resolve(dataset), split),
+                split,
                 modelDir.getParent(),
                 modelDir.getFileName().toString(),
                 Integer.getInteger("eval.queries", Integer.MAX_VALUE),
                 Integer.getInteger("eval.window", DEPTH),
                 Paths.get(System.getProperty("eval.output"))
-                        .resolve(dataset)
+                        .resolve(split.equals("test") ? dataset : dataset + "-" + split)
                         .resolve(modelDir.getFileName().toString()),
                 Paths.get(System.getProperty("eval.report")),
                 mlCommonsModel,
@@ -303,7 +312,7 @@ public final class RelevanceEvaluation {
             start = System.nanoTime();
             NeuralSearchReranker.deploy(client, config.mlCommonsModel(), List.of("text"));
             client.ok("PUT", "/_search/pipeline/" + OUR_PIPELINE, String.format(Locale.ROOT, """
-                {"response_processors":[{"cross_encoder_rerank":{"model":"%s","fields":["text"]}}]}""", config.model()));
+                {"response_processors":[{"cross_encoder_rerank":{"model":"%s","fields":["text"],"score_mode":"replace"}}]}""", config.model()));
             System.out.printf(
                     Locale.ROOT, "deployed the model in ml-commons in %.1f s%n", (System.nanoTime() - start) / 1e9);
             String mlCommonsModel = config.mlCommonsModel().getFileName().toString();
@@ -333,7 +342,7 @@ public final class RelevanceEvaluation {
                     "lever: " + name,
                     null,
                     true,
-                    q -> reranked(q, name, null)));
+                    q -> reranked(q, name, Combination.REPLACE)));
         }
         // Query by query, every system in turn: this machine's speed drifts over minutes, and each system should
         // see the same minutes.
@@ -466,9 +475,7 @@ public final class RelevanceEvaluation {
                         .field("model", config.model())
                         .field("query_text", query.text())
                         .array("fields", RERANK_FIELDS.toArray(String[]::new));
-                if (rerank == Rerank.INTERPOLATE) {
-                    b.field("score_mode", "interpolate");
-                }
+                b.field("score_mode", rerank == Rerank.INTERPOLATE ? "interpolate" : "replace");
                 b.endObject();
                 b.endObject();
             }
@@ -494,6 +501,7 @@ public final class RelevanceEvaluation {
     /** Each kind of run has its own section of the report: dataset, model, and the options that add rows. */
     private String reportKey() {
         return "relevance:" + config.collection().name() + ":" + config.model()
+                + (config.split().equals("test") ? "" : ":" + config.split())
                 + (config.sideBySide() ? ":side-by-side" : "")
                 + (config.firstStages() ? ":first-stages" : "")
                 + (LEVERS.isEmpty() ? "" : ":levers")
@@ -692,10 +700,10 @@ public final class RelevanceEvaluation {
     }
 
     String reranked(BeirCollection.Query query) throws IOException {
-        return reranked(query, config.model(), null);
+        return reranked(query, config.model(), Combination.REPLACE);
     }
 
-    /** BM25 multifield with the cross_encoder rescore, its scores combined as {@code combination} says (null: replace). */
+    /** BM25 multifield with the cross_encoder rescore, its scores combined as {@code combination} says. */
     private String reranked(BeirCollection.Query query, String model, Combination combination) throws IOException {
         return json(b -> {
             b.field("size", DEPTH).field("_source", false);
@@ -705,10 +713,8 @@ public final class RelevanceEvaluation {
                     .field("model", model)
                     .field("query_text", query.text())
                     .array("fields", RERANK_FIELDS.toArray(String[]::new));
-            if (combination != null) {
-                for (Map.Entry<String, Object> option : combination.options().entrySet()) {
-                    b.field(option.getKey(), option.getValue());
-                }
+            for (Map.Entry<String, Object> option : combination.options().entrySet()) {
+                b.field(option.getKey(), option.getValue());
             }
             b.endObject().endObject();
         });

@@ -40,6 +40,7 @@ public class RelevanceEvaluationSmokeIT extends CrossEncoderIntegTestCase {
         RelevanceEvaluation.Config config = new RelevanceEvaluation.Config(
                 BeirCollection.load(
                         Paths.get(System.getProperty("eval.datasets.dir")).resolve("scifact"), "test"),
+                "test",
                 testModelsDir(),
                 TINY_BERT,
                 8,

@@ -17,8 +17,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Function;
-import java.util.stream.Collectors;
 import org.crossencoder.opensearch.integ.OpenSearchNode;
 import org.crossencoder.opensearch.integ.RestClient;
 import org.opensearch.common.xcontent.XContentHelper;
@@ -50,7 +48,6 @@ public final class ScoreEvaluation {
     private static final String SCI = "minilm-l6-sci-cross-encoder";
     private static final String NF = "minilm-l6-nf-cross-encoder-fp16";
     private static final List<String> MODELS = List.of(SCI, NF);
-    private static final int SCIFACT_DEV_QUERIES = 100;
 
     /**
      * One row of the ranking table: its key in {@code -Deval.rows}, its name, and the members of its
@@ -142,26 +139,13 @@ public final class ScoreEvaluation {
     }
 
     /**
-     * The split a calibration is fitted on: queries none of the models was trained on, and not the test queries.
-     * SciFact has no dev split; the models' READMEs hold out the last 100 queries of its train qrels (in order of first
-     * appearance) as one. The DL19 subset has only its test queries.
+     * The split a calibration is fitted on: queries none of the models was trained on, and not the test queries
+     * ({@link BeirCollection#loadSplit}). The DL19 subset has only its test queries.
      */
     private static Optional<Split> fitSplit(String dataset, Path directory) throws IOException {
         return switch (dataset) {
-            case "scifact" -> {
-                BeirCollection train = BeirCollection.load(directory, "train");
-                Map<String, BeirCollection.Query> byId = train.queries().stream()
-                        .collect(Collectors.toMap(BeirCollection.Query::id, Function.identity()));
-                List<String> ids = train.judgedQueryIds();
-                yield Optional.of(new Split(
-                        "dev",
-                        train,
-                        ids.subList(ids.size() - SCIFACT_DEV_QUERIES, ids.size()).stream()
-                                .map(byId::get)
-                                .toList()));
-            }
-            case "nfcorpus" -> {
-                BeirCollection dev = BeirCollection.load(directory, "dev");
+            case "scifact", "nfcorpus" -> {
+                BeirCollection dev = BeirCollection.loadSplit(directory, "dev");
                 yield Optional.of(new Split("dev", dev, dev.queries()));
             }
             default -> Optional.empty();
@@ -298,6 +282,6 @@ public final class ScoreEvaluation {
                 "{\"size\":" + size + ",\"_source\":false,\"query\":{\"match\":{\"contents\":"
                         + GlobalWindowBenchmark.quoted(text) + "}},\"rescore\":{\"window_size\":" + WINDOW
                         + ",\"cross_encoder\":{" + clause + ",\"query_text\":" + GlobalWindowBenchmark.quoted(text)
-                        + ",\"fields\":[\"title\",\"text\"]}}}");
+                        + ",\"fields\":[\"title\",\"text\"],\"score_mode\":\"replace\"}}}");
     }
 }

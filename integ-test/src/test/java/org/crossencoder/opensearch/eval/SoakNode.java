@@ -48,6 +48,7 @@ final class SoakNode implements Closeable {
                 .resolve(System.getProperty("eval.model", defaultModel));
         RelevanceEvaluation.Config config = new RelevanceEvaluation.Config(
                 BeirCollection.load(datasets.resolve(dataset), "test"),
+                "test",
                 modelDir.getParent(),
                 modelDir.getFileName().toString(),
                 Integer.MAX_VALUE,

@@ -95,13 +95,14 @@ public class ActionableScoresIT extends CrossEncoderIntegTestCase {
         return 0.25 * sigmoid(LOGITS.get(id)) + 0.75 * calibrated(id);
     }
 
+    /** The models' own scores (probabilities, means), which these tests check: the default blends them with BM25's. */
     private static RestClient.Response rescored(String models, String extra) throws Exception {
         return client.ok(
                 "POST",
                 "/" + INDEX + "/_search",
                 "{\"size\":10,\"query\":{\"match_all\":{}}" + extra + ",\"rescore\":{\"window_size\":10,"
                         + "\"cross_encoder\":{" + models + ",\"query_text\":\"" + QUERY
-                        + "\",\"fields\":[\"text\"]}}}");
+                        + "\",\"fields\":[\"text\"],\"score_mode\":\"replace\"}}}");
     }
 
     @Test
@@ -143,7 +144,8 @@ public class ActionableScoresIT extends CrossEncoderIntegTestCase {
                     "PUT",
                     "/_search/pipeline/min-score",
                     "{\"response_processors\":[{\"cross_encoder_rerank\":{" + ENSEMBLE + ",\"fields\":[\"text\"],"
-                            + "\"min_score\":" + threshold + ",\"score_on\":\"" + scoreOn + "\","
+                            + "\"min_score\":" + threshold + ",\"score_on\":\"" + scoreOn
+                            + "\",\"score_mode\":\"replace\","
                             + "\"query_text_path\":\"ext.cross_encoder.query_text\"}}]}");
             Map<String, Float> kept = scoresById(client.ok(
                     "POST",
@@ -169,7 +171,7 @@ public class ActionableScoresIT extends CrossEncoderIntegTestCase {
                 "/_search/pipeline/min-score-window",
                 "{\"request_processors\":[{\"cross_encoder_window\":{\"window_size\":10}}],"
                         + "\"response_processors\":[{\"cross_encoder_rerank\":{\"model\":\"" + GENERATED_CALIBRATED
-                        + "\",\"fields\":[\"text\"],\"min_score\":" + threshold + ","
+                        + "\",\"fields\":[\"text\"],\"min_score\":" + threshold + ",\"score_mode\":\"replace\","
                         + "\"query_text_path\":\"ext.cross_encoder.query_text\"}}]}");
         List<String> likely = TEXTS.keySet().stream()
                 .filter(id -> calibrated(id) >= threshold)

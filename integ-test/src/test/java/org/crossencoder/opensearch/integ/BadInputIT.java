@@ -426,12 +426,20 @@ public class BadInputIT extends CrossEncoderIntegTestCase {
                 400,
                 "[normalization] must be one of [min_max, reciprocal_rank] but was [l2]"));
         cases.add(new Case(
-                "weight without interpolate",
+                "weight with replace",
                 "POST",
                 SEARCH,
-                rescore("5", valid("\"weight\":0.5")),
+                rescore("5", valid("\"score_mode\":\"replace\",\"weight\":0.5")),
                 400,
                 "[normalization] and [weight] go with score_mode [interpolate], not [replace]"));
+        cases.add(new Case(
+                "query_weight without the score_mode it goes with",
+                "POST",
+                SEARCH,
+                rescore("5", valid("\"query_weight\":2")),
+                400,
+                "[query_weight] and [rescore_query_weight] weigh the scores of a raw score_mode: give the [score_mode]"
+                        + " they go with"));
         cases.add(new Case(
                 "interpolate with query_weight",
                 "POST",
@@ -443,7 +451,7 @@ public class BadInputIT extends CrossEncoderIntegTestCase {
                 "query_weight NaN",
                 "POST",
                 SEARCH,
-                rescore("5", valid("\"query_weight\":\"NaN\"")),
+                rescore("5", valid("\"score_mode\":\"total\",\"query_weight\":\"NaN\"")),
                 400,
                 "[query_weight] must be a finite number"));
         cases.add(new Case(
@@ -457,7 +465,7 @@ public class BadInputIT extends CrossEncoderIntegTestCase {
                 "rescore_query_weight infinite",
                 "POST",
                 SEARCH,
-                rescore("5", valid("\"rescore_query_weight\":\"Infinity\"")),
+                rescore("5", valid("\"score_mode\":\"total\",\"rescore_query_weight\":\"Infinity\"")),
                 400,
                 "[rescore_query_weight] must be a finite number"));
         cases.add(new Case(

@@ -43,6 +43,13 @@ public abstract class CrossEncoderIntegTestCase {
      * scores with probabilities by default.
      */
     public static final String GENERATED_CALIBRATED = GENERATED + "-calibrated";
+    /**
+     * A copy of {@link #GENERATED} whose {@code cross-encoder.json} sets its own default blend: {@code interpolate} with
+     * {@code reciprocal_rank} and weight 0.8.
+     */
+    public static final String GENERATED_BLEND = GENERATED + "-blend";
+    /** A copy of {@link #GENERATED} whose {@code cross-encoder.json} sets a default blend the plugin refuses. */
+    public static final String GENERATED_BAD_BLEND = GENERATED + "-bad-blend";
     /** A model directory whose model.onnx is not a model: the node lists it as failed and answers 503 for it. */
     public static final String BROKEN = "broken-model";
 
@@ -67,18 +74,29 @@ public abstract class CrossEncoderIntegTestCase {
                         Files.writeString(broken.resolve("model.onnx"), "not an onnx model");
                         Files.copy(
                                 TestModels.dir(GENERATED).resolve("tokenizer.json"), broken.resolve("tokenizer.json"));
-                        Path calibrated = Files.createDirectories(
-                                node.resolve("config/cross-encoder-models").resolve(GENERATED_CALIBRATED));
-                        for (String file : List.of("model.onnx", "tokenizer.json")) {
-                            Files.copy(TestModels.dir(GENERATED).resolve(file), calibrated.resolve(file));
-                        }
-                        Files.writeString(
-                                calibrated.resolve("cross-encoder.json"),
+                        copyGenerated(
+                                node,
+                                GENERATED_CALIBRATED,
                                 "{\"calibration\":{\"scale\":2,\"bias\":-1},\"probability\":true}");
+                        copyGenerated(
+                                node,
+                                GENERATED_BLEND,
+                                "{\"score_mode\":\"interpolate\",\"normalization\":\"reciprocal_rank\",\"weight\":0.8}");
+                        copyGenerated(node, GENERATED_BAD_BLEND, "{\"score_mode\":\"total\"}");
                     });
             Runtime.getRuntime().addShutdownHook(new Thread(sharedNode::close));
         }
         client = sharedNode.client();
+    }
+
+    /** The generated model under another name in a node's models path, with this {@code cross-encoder.json}. */
+    private static void copyGenerated(Path node, String name, String config) throws IOException {
+        Path copy = Files.createDirectories(
+                node.resolve("config/cross-encoder-models").resolve(name));
+        for (String file : List.of("model.onnx", "tokenizer.json")) {
+            Files.copy(TestModels.dir(GENERATED).resolve(file), copy.resolve(file));
+        }
+        Files.writeString(copy.resolve("cross-encoder.json"), config);
     }
 
     public static Path testModelsDir() {

@@ -81,6 +81,9 @@ public class CrossEncoderRescoreIT extends CrossEncoderIntegTestCase {
         return "{\"title\":\"" + title + "\",\"passage\":\"" + passage + "\"}";
     }
 
+    /** The model's own scores, for the tests that check them: the default blends them with the first stage's. */
+    static final String REPLACE = ",\"score_mode\":\"replace\"";
+
     static String rescore(int windowSize, String model, String queryText, String fields, String extra) {
         return "\"rescore\":{\"window_size\":" + windowSize + ",\"cross_encoder\":{\"model\":\"" + model
                 + "\",\"query_text\":\"" + queryText + "\",\"fields\":" + fields + extra + "}}";
@@ -105,7 +108,7 @@ public class CrossEncoderRescoreIT extends CrossEncoderIntegTestCase {
                 "POST",
                 "/cities/_search",
                 "{\"query\":{\"ids\":{\"values\":[\"berlin\",\"new-york\"]}},"
-                        + rescore(10, TINY_BERT, BERLIN_QUERY, "[\"passage\"]", "") + "}");
+                        + rescore(10, TINY_BERT, BERLIN_QUERY, "[\"passage\"]", REPLACE) + "}");
         Map<String, Float> scores = scoresById(response);
         // Golden values from ../shared/models/tiny-random-bert-cross-encoder/README.md (ONNX Runtime run directly).
         assertEquals(-1.5696858f, scores.get("berlin"), 1e-5f);
@@ -119,7 +122,7 @@ public class CrossEncoderRescoreIT extends CrossEncoderIntegTestCase {
                 "POST",
                 "/cities/_search",
                 "{\"size\":20,\"query\":{\"match_all\":{}},"
-                        + rescore(20, TINY_BERT, BERLIN_QUERY, "[\"title\",\"passage\"]", "") + "}");
+                        + rescore(20, TINY_BERT, BERLIN_QUERY, "[\"title\",\"passage\"]", REPLACE) + "}");
         assertEquals(2, (int) response.path("_shards.successful"));
         List<Map<String, Object>> hits = hits(response);
         assertEquals(9, hits.size());
@@ -140,7 +143,7 @@ public class CrossEncoderRescoreIT extends CrossEncoderIntegTestCase {
                 "POST",
                 "/cities/_search",
                 "{\"explain\":true,\"query\":{\"ids\":{\"values\":[\"empty\"]}},"
-                        + rescore(10, TINY_BERT, BERLIN_QUERY, "[\"title\",\"passage\"]", "") + "}");
+                        + rescore(10, TINY_BERT, BERLIN_QUERY, "[\"title\",\"passage\"]", REPLACE) + "}");
         Map<String, Object> hit = hits(response).get(0);
         assertEquals(expected(""), score(hit), 1e-5f);
         assertThat(response.raw(), containsString("none of the fields has text: scored against an empty passage"));
@@ -152,7 +155,7 @@ public class CrossEncoderRescoreIT extends CrossEncoderIntegTestCase {
                 "POST",
                 "/cities/_search",
                 "{\"query\":{\"ids\":{\"values\":[\"nested\"]}},"
-                        + rescore(10, TINY_BERT, BERLIN_QUERY, "[\"meta.summary\",\"tags\"]", "") + "}");
+                        + rescore(10, TINY_BERT, BERLIN_QUERY, "[\"meta.summary\",\"tags\"]", REPLACE) + "}");
         assertEquals(
                 expected("Madrid summary capital spain"), score(hits(response).get(0)), 1e-5f);
     }
@@ -166,7 +169,7 @@ public class CrossEncoderRescoreIT extends CrossEncoderIntegTestCase {
         RestClient.Response response = client.ok(
                 "POST",
                 "/ranked/_search",
-                "{" + query + "," + rescore(3, TINY_BERT, BERLIN_QUERY, "[\"passage\"]", "") + "}");
+                "{" + query + "," + rescore(3, TINY_BERT, BERLIN_QUERY, "[\"passage\"]", REPLACE) + "}");
         List<String> reranked = ids(response);
         assertEquals(
                 "the window holds the first-stage top 3",
@@ -256,7 +259,8 @@ public class CrossEncoderRescoreIT extends CrossEncoderIntegTestCase {
         RestClient.Response response = client.ok(
                 "POST",
                 "/cities/_search",
-                "{\"query\":{\"match_all\":{}}," + rescore(10, TINY_XLM_ROBERTA, "people", "[\"title\"]", "") + "}");
+                "{\"query\":{\"match_all\":{}}," + rescore(10, TINY_XLM_ROBERTA, "people", "[\"title\"]", REPLACE)
+                        + "}");
         assertEquals(9, hits(response).size());
         try (CrossEncoderModel xlmRoberta = CrossEncoderModel.load(
                 TINY_XLM_ROBERTA,
@@ -279,7 +283,7 @@ public class CrossEncoderRescoreIT extends CrossEncoderIntegTestCase {
         RestClient.Response response = client.ok(
                 "POST",
                 "/cities/_search",
-                "{\"query\":{\"match_all\":{}}," + rescore(10, MS_MARCO, BERLIN_QUERY, "[\"passage\"]", "") + "}");
+                "{\"query\":{\"match_all\":{}}," + rescore(10, MS_MARCO, BERLIN_QUERY, "[\"passage\"]", REPLACE) + "}");
         Map<String, Float> scores = scoresById(response);
         // The model card's logits for this query and these two passages.
         assertEquals(8.607138f, scores.get("berlin"), 1e-3f);

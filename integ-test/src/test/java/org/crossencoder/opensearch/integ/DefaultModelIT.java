@@ -47,10 +47,11 @@ public class DefaultModelIT extends CrossEncoderIntegTestCase {
                 "PUT", "/_cluster/settings", "{\"persistent\":{\"plugins.cross_encoder.default_model\":" + json + "}}");
     }
 
+    /** The model's own scores, which tell which model ran: blended with BM25's they would tell less. */
     private static String rescore(String model) {
         return "{\"query\":{\"match\":{\"passage\":\"people berlin york\"}},\"rescore\":{\"window_size\":10,\"cross_encoder\":{"
                 + (model == null ? "" : "\"model\":\"" + model + "\",") + "\"query_text\":\"" + QUERY
-                + "\",\"fields\":[\"passage\"]}}}";
+                + "\",\"fields\":[\"passage\"],\"score_mode\":\"replace\"}}}";
     }
 
     @Test
@@ -75,11 +76,11 @@ public class DefaultModelIT extends CrossEncoderIntegTestCase {
         client.ok(
                 "PUT",
                 "/_search/pipeline/default-rescore",
-                "{\"request_processors\":[{\"cross_encoder_rescore\":{\"fields\":[\"passage\"]}}]}");
+                "{\"request_processors\":[{\"cross_encoder_rescore\":{\"fields\":[\"passage\"],\"score_mode\":\"replace\"}}]}");
         client.ok(
                 "PUT",
                 "/_search/pipeline/default-rerank",
-                "{\"response_processors\":[{\"cross_encoder_rerank\":{\"fields\":[\"passage\"]}}]}");
+                "{\"response_processors\":[{\"cross_encoder_rerank\":{\"fields\":[\"passage\"],\"score_mode\":\"replace\"}}]}");
         String pipelined =
                 "{\"query\":{\"match\":{\"passage\":\"people berlin york\"}},\"ext\":{\"cross_encoder\":{\"query_text\":\""
                         + QUERY + "\"}}}";

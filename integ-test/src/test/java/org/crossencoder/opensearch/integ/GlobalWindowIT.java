@@ -125,9 +125,11 @@ public class GlobalWindowIT {
         assertEquals(
                 hits(client.ok("POST", "/global/_search?search_pipeline=global", search(QUERY, 0, 5, ""))),
                 hits(withoutSource));
+        // The default blend, explained: interpolate, min_max over the merged window, weight 0.5.
         assertThat(
                 withoutSource.raw(),
-                containsString("score_mode [replace]: the cross-encoder score, in place of the first stage's"));
+                containsString("weighted sum of min_max normalized scores over the reranked window"));
+        assertThat(withoutSource.raw(), containsString("weight [0.5] times normalized cross-encoder score"));
         RestClient.Response refused = client.request(
                 "POST", "/global/_search?search_pipeline=coordinator", search(QUERY, 0, 5, ",\"_source\":false"));
         assertEquals(refused.raw(), 400, refused.status());

@@ -52,7 +52,7 @@ public class MixedMappingsIT extends CrossEncoderIntegTestCase {
         return "{\"query\":{\"match\":{\"title\":\"berlin museum\"}},\"rescore\":{\"window_size\":10,\"cross_encoder\":{"
                 + "\"model\":\"" + GENERATED + "\",\"query_text\":\"how many people live in berlin\",\"fields\":"
                 + fields
-                + "}}}";
+                + ",\"score_mode\":\"replace\"}}}"; // the model's scores, compared with _rerank's
     }
 
     @Test

@@ -63,10 +63,12 @@ public class PassageWindowsIT extends CrossEncoderIntegTestCase {
         }
     }
 
+    /** The model's own scores of the windows, which these tests check: the default blends them with BM25's. */
     private static String rescoreBody(String model, String query, String windows, String extra) {
         return "{\"size\":10,\"query\":{\"match\":{\"text\":\"" + query + "\"}}" + extra
                 + ",\"rescore\":{\"window_size\":100,\"cross_encoder\":{\"model\":\"" + model + "\",\"query_text\":\""
-                + query + "\",\"fields\":[\"text\"]" + (windows == null ? "" : ",\"passage_windows\":" + windows)
+                + query + "\",\"fields\":[\"text\"],\"score_mode\":\"replace\""
+                + (windows == null ? "" : ",\"passage_windows\":" + windows)
                 + "}}}";
     }
 
@@ -120,18 +122,21 @@ public class PassageWindowsIT extends CrossEncoderIntegTestCase {
                 "PUT",
                 "/_search/pipeline/windows-response",
                 "{\"response_processors\":[{\"cross_encoder_rerank\":{\"model\":\"" + SCI
-                        + "\",\"fields\":[\"text\"],\"passage_windows\":" + windows + "}}]}");
+                        + "\",\"fields\":[\"text\"],\"score_mode\":\"replace\",\"passage_windows\":" + windows
+                        + "}}]}");
         client.ok(
                 "PUT",
                 "/_search/pipeline/windows-data-nodes",
                 "{\"response_processors\":[{\"cross_encoder_rerank\":{\"model\":\"" + SCI
-                        + "\",\"fields\":[\"text\"],\"score_on\":\"data_nodes\",\"passage_windows\":" + windows
+                        + "\",\"fields\":[\"text\"],\"score_mode\":\"replace\",\"score_on\":\"data_nodes\","
+                        + "\"passage_windows\":" + windows
                         + "}}]}");
         client.ok(
                 "PUT",
                 "/_search/pipeline/windows-request",
                 "{\"request_processors\":[{\"cross_encoder_rescore\":{\"model\":\"" + SCI
-                        + "\",\"fields\":[\"text\"],\"passage_windows\":" + windows + "}}]}");
+                        + "\",\"fields\":[\"text\"],\"score_mode\":\"replace\",\"passage_windows\":" + windows
+                        + "}}]}");
         String pipelined = "{\"size\":10,\"query\":{\"match\":{\"text\":\"" + claim + "\"}},"
                 + "\"ext\":{\"cross_encoder\":{\"query_text\":\"" + claim + "\"}}}";
         for (String pipeline : List.of("windows-response", "windows-data-nodes", "windows-request")) {

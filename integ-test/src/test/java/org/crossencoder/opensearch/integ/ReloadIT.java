@@ -97,7 +97,9 @@ public class ReloadIT {
     private static String search(String model) {
         return "{\"size\":20,\"query\":{\"match\":{\"passage\":\"people\"}},\"rescore\":{\"window_size\":20,"
                 + "\"cross_encoder\":{\"model\":\"" + model
-                + "\",\"query_text\":\"berlin\",\"fields\":[\"passage\"]}}}";
+                + "\",\"query_text\":\"berlin\",\"fields\":[\"passage\"],\"score_mode\":\"replace\"}}}"; // which
+        // version's
+        // logits
     }
 
     /** The reload's changes, as {@code node name -> model -> change}. */

@@ -70,6 +70,7 @@ public class SearchPipelineIT extends CrossEncoderIntegTestCase {
         return client.request("POST", "/pipelined/_search?search_pipeline=" + pipeline, body);
     }
 
+    /** The model's own scores and order, as pipelines with {@code "score_mode": "replace"} give them. */
     private static void assertRerankedByTheModel(RestClient.Response response, int expectedHits) throws Exception {
         assertEquals(response.raw(), 200, response.status());
         List<Map<String, Object>> hits = hits(response);
@@ -85,7 +86,7 @@ public class SearchPipelineIT extends CrossEncoderIntegTestCase {
     @Test
     public void requestProcessorTakesTheQueryTextFromTheQueryOrFromExt() throws Exception {
         putPipeline("rescore-bm25", String.format(Locale.ROOT, """
-            {"request_processors":[{"cross_encoder_rescore":{"model":"%s","fields":["title","passage"],"window_size":50,
+            {"request_processors":[{"cross_encoder_rescore":{"model":"%s","score_mode":"replace","fields":["title","passage"],"window_size":50,
               "query_text_path":"match.passage.query"}}]}""", GENERATED));
         assertRerankedByTheModel(
                 search("rescore-bm25", "{\"size\":20,\"query\":{\"match\":{\"passage\":\"" + QUERY + "\"}}}"), 12);
@@ -130,7 +131,7 @@ public class SearchPipelineIT extends CrossEncoderIntegTestCase {
         assertEquals(
                 200, client.request("GET", "/_search/pipeline/lifecycle", null).status());
         putPipeline("lifecycle", String.format(Locale.ROOT, """
-            {"request_processors":[{"cross_encoder_rescore":{"model":"%s","fields":["title","passage"],"query_text_path":"match.passage.query"}}]}""", GENERATED));
+            {"request_processors":[{"cross_encoder_rescore":{"model":"%s","score_mode":"replace","fields":["title","passage"],"query_text_path":"match.passage.query"}}]}""", GENERATED));
         assertRerankedByTheModel(
                 search("lifecycle", "{\"size\":20,\"query\":{\"match\":{\"passage\":\"" + QUERY + "\"}}}"), 12);
         client.ok("DELETE", "/_search/pipeline/lifecycle", null);
@@ -189,7 +190,7 @@ public class SearchPipelineIT extends CrossEncoderIntegTestCase {
     @Test
     public void responseProcessorReranksMergedHitsAndKeepsTheFirstStageScore() throws Exception {
         putPipeline("rerank-global", String.format(Locale.ROOT, """
-            {"response_processors":[{"cross_encoder_rerank":{"model":"%s","fields":["title","passage"],
+            {"response_processors":[{"cross_encoder_rerank":{"model":"%s","score_mode":"replace","fields":["title","passage"],
               "keep_first_stage_score_as":"first_stage_score","query_text_path":"match.passage.query"}}]}""", GENERATED));
         String query = "{\"size\":12,\"query\":{\"match\":{\"passage\":\"" + QUERY + "\"}}}";
         Map<String, Float> bm25 = scoresById(client.ok("POST", "/pipelined/_search", query));
@@ -256,11 +257,11 @@ public class SearchPipelineIT extends CrossEncoderIntegTestCase {
         assertEquals(12, hits(firstStage).size());
 
         putPipeline("knn-rerank", String.format(Locale.ROOT, """
-            {"response_processors":[{"cross_encoder_rerank":{"model":"%s","fields":["title","passage"]}}]}""", GENERATED));
+            {"response_processors":[{"cross_encoder_rerank":{"model":"%s","score_mode":"replace","fields":["title","passage"]}}]}""", GENERATED));
         assertRerankedByTheModel(search("knn-rerank", "{" + knn + "}"), 12);
 
         putPipeline("knn-rescore", String.format(Locale.ROOT, """
-            {"request_processors":[{"cross_encoder_rescore":{"model":"%s","fields":["title","passage"],"window_size":20}}]}""", GENERATED));
+            {"request_processors":[{"cross_encoder_rescore":{"model":"%s","score_mode":"replace","fields":["title","passage"],"window_size":20}}]}""", GENERATED));
         assertRerankedByTheModel(search("knn-rescore", "{" + knn + "}"), 12);
     }
 
@@ -269,7 +270,7 @@ public class SearchPipelineIT extends CrossEncoderIntegTestCase {
         putPipeline("hybrid-rerank", String.format(Locale.ROOT, """
             {"phase_results_processors":[{"normalization-processor":{"normalization":{"technique":"min_max"},
                "combination":{"technique":"arithmetic_mean"}}}],
-             "response_processors":[{"cross_encoder_rerank":{"model":"%s","fields":["title","passage"],
+             "response_processors":[{"cross_encoder_rerank":{"model":"%s","score_mode":"replace","fields":["title","passage"],
                "keep_first_stage_score_as":"hybrid_score"}}]}""", GENERATED));
         String hybrid = "{\"size\":12,\"query\":{\"hybrid\":{\"queries\":[{\"match\":{\"passage\":\"people\"}},"
                 + "{\"knn\":{\"vector\":{\"vector\":[3,1,9],\"k\":12}}}]}},\"ext\":{\"cross_encoder\":{\"query_text\":\""

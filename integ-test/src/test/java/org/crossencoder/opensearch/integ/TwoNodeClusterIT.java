@@ -83,7 +83,8 @@ public class TwoNodeClusterIT {
         return "{\"size\":20,\"explain\":true" + extra
                 + ",\"query\":{\"match\":{\"passage\":\"people\"}},\"rescore\":{\"window_size\":20,"
                 + "\"cross_encoder\":{\"model\":\"" + model
-                + "\",\"query_text\":\"berlin\",\"fields\":[\"passage\"]}}}";
+                + "\",\"query_text\":\"berlin\",\"fields\":[\"passage\"],\"score_mode\":\"replace\"}}}"; // each node's
+        // logits
     }
 
     @Test
