@@ -176,7 +176,12 @@ public final class OpenSearchNode implements Closeable {
         }
         OpenSearchNode node =
                 new OpenSearchNode(name, directory, process, ipv4Address(httpPorts), ipv4Address(transportPorts));
-        node.awaitHttp(deadline);
+        try {
+            node.awaitHttp(deadline);
+        } catch (RuntimeException | InterruptedException e) {
+            node.close(); // a node that never answers must not outlive the test
+            throw e;
+        }
         return node;
     }
 

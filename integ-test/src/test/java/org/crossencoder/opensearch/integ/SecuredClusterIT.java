@@ -156,7 +156,8 @@ public class SecuredClusterIT {
     /** A search reranked the given way over {@code fields} (with {@code windows}, or none), as {@code as}. */
     private static RestClient.Response search(RestClient as, Way way, List<String> fields, String windows, String extra)
             throws Exception {
-        String options = "\"model\":\"" + GENERATED + "\",\"fields\":["
+        // The model's score as the hit's: what the model read is what each check compares.
+        String options = "\"model\":\"" + GENERATED + "\",\"score_mode\":\"replace\",\"fields\":["
                 + fields.stream().map(f -> "\"" + f + "\"").collect(Collectors.joining(",")) + "]"
                 + (windows == null ? "" : ",\"passage_windows\":" + windows);
         String query = "\"query\":{\"match\":{\"passage\":\"berlin\"}}";
@@ -323,7 +324,8 @@ public class SecuredClusterIT {
                 Way.GLOBAL_WINDOW,
                 "{\"request_processors\":[{\"cross_encoder_window\":{\"window_size\":" + DOCS + "}}],"
                         + "\"response_processors\":[{\"cross_encoder_rerank\":{\"model\":\"" + GENERATED
-                        + "\",\"fields\":[\"passage\"],\"score_on\":\"data_nodes\",\"min_score\":" + threshold
+                        + "\",\"score_mode\":\"replace\",\"fields\":[\"passage\"],\"score_on\":\"data_nodes\",\"min_score\":"
+                        + threshold
                         + "}}]}");
         RestClient.Response above = restricted.ok(
                 "POST",
