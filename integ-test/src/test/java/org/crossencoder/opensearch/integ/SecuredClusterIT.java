@@ -7,7 +7,6 @@
 package org.crossencoder.opensearch.integ;
 
 import static org.crossencoder.opensearch.integ.CrossEncoderIntegTestCase.GENERATED;
-import static org.crossencoder.opensearch.integ.CrossEncoderIntegTestCase.testModelsDir;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.not;
@@ -32,7 +31,8 @@ import org.junit.Test;
  * security and field masking may see: a hidden document is never scored, returned or counted, hidden or masked text never
  * reaches the model or the response, on the rescore clause, both search processors and the global window (whose
  * data-node action reads the documents as the user), and the score cache answers no user with a score of text they
- * cannot read. Users and roles are made through the security plugin's REST API, as ML Commons' secured tests do.
+ * cannot read. Users and roles are made through the security plugin's REST API, as ML Commons' secured tests do. Two
+ * nodes with a shard each, so the global window reads documents on the node it runs on and on the other one.
  */
 public class SecuredClusterIT {
 
@@ -49,7 +49,7 @@ public class SecuredClusterIT {
     private static final String RELOAD = "cluster:admin/cross_encoder/models/reload";
     private static final String WINDOWS = "{\"length\":12,\"stride\":6,\"max_windows\":8,\"return_best\":true}";
 
-    private static OpenSearchNode node;
+    private static TwoNodeCluster cluster;
     private static RestClient admin;
     /** {@code read} on the index, nothing else. */
     private static RestClient reader;
@@ -73,16 +73,15 @@ public class SecuredClusterIT {
         Assume.assumeTrue(
                 "SKIPPED: needs nodes running the security plugin (scripts/test-security.sh)",
                 OpenSearchNode.isSecured());
-        node = OpenSearchNode.start(
-                "secured-node",
-                testModelsDir(),
-                List.of(GENERATED),
-                Map.of("discovery.type", "single-node", "plugins.cross_encoder.cache.size", "0b"));
-        admin = node.client();
+        // Two nodes, a shard on each: the global window's scoring request goes to the other node as well as this one.
+        cluster = TwoNodeCluster.start("secured", List.of(GENERATED), node -> {}, List.of(GENERATED), node -> {});
+        admin = cluster.client();
+        admin.ok("PUT", "/_cluster/settings", "{\"persistent\":{\"plugins.cross_encoder.cache.size\":\"0b\"}}");
         admin.ok(
                 "PUT",
                 "/" + INDEX,
-                "{\"settings\":{\"number_of_shards\":2,\"number_of_replicas\":0},\"mappings\":{\"properties\":{"
+                "{\"settings\":{\"number_of_shards\":2,\"number_of_replicas\":0,"
+                        + "\"index.routing.allocation.total_shards_per_node\":1},\"mappings\":{\"properties\":{"
                         + "\"passage\":{\"type\":\"text\"},\"secret\":{\"type\":\"text\"},"
                         + "\"masked\":{\"type\":\"text\"},\"level\":{\"type\":\"keyword\"}}}}");
         String[] words = {"berlin", "population", "city", "museum", "train", "river", "park", "live", "art"};
@@ -113,6 +112,7 @@ public class SecuredClusterIT {
         }
         RestClient.Response indexed = admin.ok("POST", "/" + INDEX + "/_bulk?refresh=true", bulk.toString());
         assertEquals(indexed.raw(), Boolean.FALSE, indexed.path("errors"));
+        admin.ok("GET", "/_cluster/health/" + INDEX + "?wait_for_status=green&timeout=120s", null);
 
         String read = "[{\"index_patterns\":[\"" + INDEX + "*\"],\"allowed_actions\":[\"read\"]}]";
         reader = user("reader", "[]", read);
@@ -127,9 +127,9 @@ public class SecuredClusterIT {
     }
 
     @AfterClass
-    public static void stopNode() {
-        if (node != null) {
-            node.close();
+    public static void stopCluster() {
+        if (cluster != null) {
+            cluster.close();
         }
     }
 
@@ -229,9 +229,26 @@ public class SecuredClusterIT {
         return ids.stream().sorted().toList();
     }
 
+    /** The pairs the model scored on both nodes, once neither has work running or waiting. */
+    @SuppressWarnings("unchecked")
     private static long pairsScored() throws Exception {
-        CancellationAndTimeoutIT.awaitIdle(admin);
-        return ((Number) CancellationAndTimeoutIT.inferenceStats(admin).get("pairs_scored")).longValue();
+        for (int attempt = 0; attempt < 600; attempt++) {
+            Map<String, Map<String, Object>> nodes =
+                    admin.ok("GET", "/_plugins/cross_encoder/stats", null).path("nodes");
+            long pairs = 0;
+            boolean idle = true;
+            for (Map<String, Object> node : nodes.values()) {
+                Map<String, Object> inference = (Map<String, Object>) node.get("inference");
+                idle &= ((Number) inference.get("running")).intValue() == 0
+                        && ((Number) inference.get("waiting")).intValue() == 0;
+                pairs += ((Number) inference.get("pairs_scored")).longValue();
+            }
+            if (idle) {
+                return pairs;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("inference never went idle");
     }
 
     /** What the model scores each text for the query, through {@code _rerank} as the admin. */
@@ -282,7 +299,7 @@ public class SecuredClusterIT {
         for (String path : List.of("/_plugins/cross_encoder/models", "/_plugins/cross_encoder/stats")) {
             assertForbidden(reader, "GET", path, null, NODES);
             RestClient.Response response = monitor.ok("GET", path, null);
-            assertEquals(response.raw(), 1, ((Map<?, ?>) response.path("nodes")).size());
+            assertEquals(response.raw(), 2, ((Map<?, ?>) response.path("nodes")).size());
         }
         assertForbidden(monitor, "POST", "/" + INDEX + "/_search", "{}", "indices:data/read/search");
     }
@@ -410,7 +427,7 @@ public class SecuredClusterIT {
                 assertEquals(way + ": the user's own text is cached", 0, pairsScored() - before);
             }
         } finally {
-            admin.ok("PUT", "/_cluster/settings", "{\"persistent\":{\"plugins.cross_encoder.cache.size\":null}}");
+            admin.ok("PUT", "/_cluster/settings", "{\"persistent\":{\"plugins.cross_encoder.cache.size\":\"0b\"}}");
         }
     }
 
