@@ -30,6 +30,7 @@ import org.crossencoder.opensearch.model.CrossEncoderModel;
 import org.crossencoder.opensearch.model.InferenceScheduler;
 import org.crossencoder.opensearch.model.InferenceService;
 import org.crossencoder.opensearch.model.ModelRegistry;
+import org.crossencoder.opensearch.pipeline.CrossEncoderRerankProcessorFactory;
 import org.crossencoder.opensearch.pipeline.CrossEncoderRerankResponseProcessor;
 import org.crossencoder.opensearch.pipeline.CrossEncoderRescoreRequestProcessor;
 import org.crossencoder.opensearch.pipeline.CrossEncoderSearchExt;
@@ -44,6 +45,7 @@ import org.crossencoder.opensearch.rest.RestCrossEncoderNodesAction;
 import org.crossencoder.opensearch.rest.RestReloadModelsAction;
 import org.crossencoder.opensearch.rest.RestRerankAction;
 import org.crossencoder.opensearch.settings.CrossEncoderSettings;
+import org.crossencoder.opensearch.settings.DynamicSettings;
 import org.opensearch.action.ActionRequest;
 import org.opensearch.action.support.ActionFilter;
 import org.opensearch.cluster.metadata.IndexNameExpressionResolver;
@@ -88,6 +90,7 @@ public class CrossEncoderPlugin extends PluginBase implements SearchPlugin, Sear
     private final SetOnce<MlCommonsModels> mlCommons = new SetOnce<>();
     private final SetOnce<ThreadPool> threadPool = new SetOnce<>();
     private final SetOnce<ClusterService> clusterService = new SetOnce<>();
+    private final SetOnce<DynamicSettings> dynamicSettings = new SetOnce<>();
     private final ShardSearches shardSearches = new ShardSearches();
 
     @Override
@@ -97,6 +100,8 @@ public class CrossEncoderPlugin extends PluginBase implements SearchPlugin, Sear
         CrossEncoderSettings.checkInferencePool(settings);
         this.threadPool.set(threadPool);
         this.clusterService.set(clusterService);
+        DynamicSettings dynamic = new DynamicSettings(clusterService.getClusterSettings());
+        this.dynamicSettings.set(dynamic);
         CrossEncoderModel.InferenceOptions options = new CrossEncoderModel.InferenceOptions(
                 CrossEncoderSettings.BATCH_SIZE.get(settings),
                 CrossEncoderSettings.BATCH_TOKENS.get(settings),
@@ -108,10 +113,7 @@ public class CrossEncoderPlugin extends PluginBase implements SearchPlugin, Sear
                     options,
                     retirement ->
                             threadPool.schedule(retirement, RETIRE_REPLACED_MODELS_AFTER, ThreadPool.Names.GENERIC),
-                    () -> clusterService
-                            .getClusterSettings()
-                            .get(CrossEncoderSettings.MODELS_MEMORY_LIMIT)
-                            .getBytes()));
+                    () -> dynamic.modelsMemoryLimit().getBytes()));
         } catch (IOException e) {
             throw new UncheckedIOException("could not read the cross-encoder models directory", e);
         }
@@ -129,14 +131,10 @@ public class CrossEncoderPlugin extends PluginBase implements SearchPlugin, Sear
                 registry.get(),
                 threadPool,
                 NodePaths.tmpDir(environment),
-                () -> clusterService.getClusterSettings().get(CrossEncoderSettings.ML_COMMONS_CHECK_INTERVAL)));
+                dynamic::mlCommonsCheckInterval));
         mlCommons.get().start();
         inference.set(new InferenceService(
-                registry.get(),
-                mlCommons.get(),
-                threadPool.getThreadContext(),
-                scheduler,
-                clusterService.getClusterSettings()));
+                registry.get(), mlCommons.get(), threadPool.getThreadContext(), scheduler, dynamic));
         return List.of(inference.get());
     }
 
@@ -169,7 +167,9 @@ public class CrossEncoderPlugin extends PluginBase implements SearchPlugin, Sear
             IndexNameExpressionResolver indexNameExpressionResolver,
             Supplier<DiscoveryNodes> nodesInCluster) {
         return List.of(
-                new RestRerankAction(clusterSettings), new RestCrossEncoderNodesAction(), new RestReloadModelsAction());
+                new RestRerankAction(dynamicSettings.get()),
+                new RestCrossEncoderNodesAction(),
+                new RestReloadModelsAction());
     }
 
     @Override
@@ -221,7 +221,7 @@ public class CrossEncoderPlugin extends PluginBase implements SearchPlugin, Sear
     public Map<String, Processor.Factory<SearchResponseProcessor>> getResponseProcessors(Parameters parameters) {
         return Map.of(
                 CrossEncoderRerankResponseProcessor.TYPE,
-                new CrossEncoderRerankResponseProcessor.Factory(
+                new CrossEncoderRerankProcessorFactory(
                         inference::get,
                         parameters.threadContext,
                         parameters.client::execute,

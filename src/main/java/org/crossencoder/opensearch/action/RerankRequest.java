@@ -14,9 +14,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.crossencoder.opensearch.model.ModelSelection;
-import org.crossencoder.opensearch.model.PassageWindows;
-import org.crossencoder.opensearch.model.VisibleText;
-import org.crossencoder.opensearch.rescore.PassageReader;
+import org.crossencoder.opensearch.ranking.PassageReader;
+import org.crossencoder.opensearch.ranking.PassageWindows;
+import org.crossencoder.opensearch.ranking.VisibleText;
 import org.opensearch.action.ActionRequest;
 import org.opensearch.action.ActionRequestValidationException;
 import org.opensearch.common.Nullable;
@@ -35,6 +35,7 @@ import org.opensearch.tasks.Task;
 /**
  * {@code POST _plugins/cross_encoder/_rerank}: a model, a query text, and either {@code texts} or
  * {@code documents} (objects) with the {@code fields} to read from them, joined as the rescorer joins them.
+ * Its length is its options, each read from JSON and the wire and checked with the error a user needs.
  */
 public final class RerankRequest extends ActionRequest {
 

@@ -7,7 +7,7 @@
 package org.crossencoder.opensearch.action;
 
 import java.io.IOException;
-import org.crossencoder.opensearch.model.PassageScores;
+import org.crossencoder.opensearch.ranking.PassageScores;
 import org.opensearch.core.action.ActionResponse;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;

@@ -14,7 +14,7 @@ import java.util.Set;
 import org.crossencoder.opensearch.model.InferenceBudget;
 import org.crossencoder.opensearch.model.InferenceService;
 import org.crossencoder.opensearch.model.ScoringRequest;
-import org.crossencoder.opensearch.rescore.PassageReader;
+import org.crossencoder.opensearch.ranking.PassageReader;
 import org.opensearch.OpenSearchStatusException;
 import org.opensearch.action.ActionListenerResponseHandler;
 import org.opensearch.action.support.ActionFilters;

@@ -23,12 +23,14 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.crossencoder.opensearch.ranking.PassageWindows;
 import org.opensearch.common.util.concurrent.AbstractRefCounted;
 
 /**
  * One loaded cross-encoder: an ONNX Runtime session plus its tokenizer. Thread-safe; loaded once per
  * node and shared by every search. Reference-counted: the registry holds one reference while the model
  * may be asked for, each running request one more, and the native memory is released when the last one goes.
+ * Its length is the ONNX Runtime session's set-up (threads, spinning, memory arena) next to the batched run it tunes.
  */
 public final class CrossEncoderModel extends AbstractRefCounted implements Closeable {
 

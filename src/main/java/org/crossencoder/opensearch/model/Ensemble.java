@@ -12,7 +12,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import org.crossencoder.opensearch.rescore.ScoreCombination;
+import org.crossencoder.opensearch.ranking.BlendOptions;
+import org.crossencoder.opensearch.ranking.Calibration;
+import org.crossencoder.opensearch.ranking.PassageScores;
+import org.crossencoder.opensearch.ranking.PassageWindowScores;
+import org.crossencoder.opensearch.ranking.ScoreCombination;
 import org.opensearch.common.Nullable;
 
 /**
@@ -73,6 +77,14 @@ public final class Ensemble {
      * The default blend the models' {@code cross-encoder.json} set, null when they set none; a 400 when they set
      * different ones, since a request blends the ensemble's score with the first stage's once.
      */
+    /**
+     * The blend a request's options make with the models' default blend, which is only read (and may only then be
+     * refused, when the models disagree) when the options leave something to it.
+     */
+    public ScoreCombination blend(BlendOptions options) {
+        return options.resolve(options.isComplete() ? null : defaultBlend());
+    }
+
     @Nullable
     public ScoreCombination defaultBlend() {
         ScoreCombination blend = lead().config().blend();

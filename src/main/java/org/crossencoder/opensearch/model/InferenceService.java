@@ -6,11 +6,13 @@
  */
 package org.crossencoder.opensearch.model;
 
+import org.crossencoder.opensearch.ranking.PassageWindows;
 import org.crossencoder.opensearch.settings.CrossEncoderSettings;
+import org.crossencoder.opensearch.settings.DynamicSettings;
 import org.opensearch.common.Nullable;
-import org.opensearch.common.settings.ClusterSettings;
 import org.opensearch.common.util.concurrent.ThreadContext;
 import org.opensearch.core.action.ActionListener;
+import org.opensearch.core.common.unit.ByteSizeValue;
 
 /**
  * The node's entry point to its models. Every way in (the rescore clause, the response processor, a data node's share
@@ -32,12 +34,12 @@ public final class InferenceService {
             ExternalModels external,
             ThreadContext threadContext,
             InferenceScheduler scheduler,
-            ClusterSettings clusterSettings) {
-        this.models = new ModelResolver(registry, external, threadContext, clusterSettings);
-        this.limits = new RequestLimits(clusterSettings);
+            DynamicSettings settings) {
+        this.models = new ModelResolver(registry, external, threadContext, settings);
+        this.limits = new RequestLimits(settings);
         this.scheduler = scheduler;
-        this.cache = new ScoreCache(clusterSettings.get(CrossEncoderSettings.CACHE_SIZE));
-        clusterSettings.addSettingsUpdateConsumer(CrossEncoderSettings.CACHE_SIZE, cache::resize);
+        this.cache = new ScoreCache(ByteSizeValue.ZERO);
+        settings.follow(CrossEncoderSettings.CACHE_SIZE, cache::resize);
         this.scorer = new Scorer(scheduler, cache, stats);
     }
 
@@ -75,8 +77,7 @@ public final class InferenceService {
     private ScoringPlan resolve(ScoringRequest request) {
         Ensemble ensemble = models.ensemble(request.selection(), request.plannedOn());
         // The first model cuts the windows, its defaults filling in what the request leaves out.
-        PassageWindows.Resolved windows =
-                PassageWindows.resolve(request.windows(), ensemble.lead().config());
+        PassageWindows.Resolved windows = ensemble.lead().config().windows(request.windows());
         request.checkResolved(limits, ensemble, windows);
         return new ScoringPlan(scorer, ensemble, request.queryText(), windows);
     }

@@ -13,10 +13,13 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import org.crossencoder.opensearch.rescore.BlendOptions;
-import org.crossencoder.opensearch.rescore.Interpolation;
-import org.crossencoder.opensearch.rescore.ScoreCombination;
-import org.crossencoder.opensearch.rescore.ScoreMode;
+import org.crossencoder.opensearch.ranking.BlendOptions;
+import org.crossencoder.opensearch.ranking.Calibration;
+import org.crossencoder.opensearch.ranking.Interpolation;
+import org.crossencoder.opensearch.ranking.LowerCaseOptions;
+import org.crossencoder.opensearch.ranking.PassageWindows;
+import org.crossencoder.opensearch.ranking.ScoreCombination;
+import org.crossencoder.opensearch.ranking.ScoreMode;
 import org.opensearch.common.Nullable;
 import org.opensearch.common.xcontent.XContentHelper;
 import org.opensearch.common.xcontent.json.JsonXContent;
@@ -174,7 +177,7 @@ public record ModelConfig(
         Objects.requireNonNull(truncation);
         Objects.requireNonNull(calibration);
         if (passageWindows != null) {
-            PassageWindows.resolve(passageWindows, new ModelConfig(maxLength, truncation, output));
+            PassageWindows.resolve(passageWindows, passageWindows, maxLength);
         }
         if (blend != null && blend.scoreMode() != ScoreMode.REPLACE && blend.scoreMode() != ScoreMode.INTERPOLATE) {
             throw invalidBlend("[score_mode] must be [replace] or [interpolate] but was [" + blend.scoreMode()
@@ -227,5 +230,11 @@ public record ModelConfig(
         try (InputStream in = Files.newInputStream(file)) {
             return XContentHelper.convertToMap(JsonXContent.jsonXContent, in, false);
         }
+    }
+
+    /** What a request that gives these {@code passage_windows} options (null: none) reads with this model. */
+    @Nullable
+    public PassageWindows.Resolved windows(@Nullable PassageWindows request) {
+        return PassageWindows.resolve(request, passageWindows, maxLength);
     }
 }

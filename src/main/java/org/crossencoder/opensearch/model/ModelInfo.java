@@ -7,7 +7,9 @@
 package org.crossencoder.opensearch.model;
 
 import java.io.IOException;
-import org.crossencoder.opensearch.rescore.ScoreCombination;
+import org.crossencoder.opensearch.ranking.Calibration;
+import org.crossencoder.opensearch.ranking.PassageWindows;
+import org.crossencoder.opensearch.ranking.ScoreCombination;
 import org.opensearch.common.Nullable;
 import org.opensearch.core.common.Strings;
 import org.opensearch.core.common.io.stream.StreamInput;

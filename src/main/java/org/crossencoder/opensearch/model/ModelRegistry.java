@@ -24,6 +24,7 @@ import java.util.function.LongSupplier;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.crossencoder.opensearch.compat.Privileged;
+import org.crossencoder.opensearch.ranking.Calibration;
 import org.crossencoder.opensearch.settings.CrossEncoderSettings;
 import org.opensearch.OpenSearchStatusException;
 import org.opensearch.ResourceNotFoundException;
@@ -41,6 +42,10 @@ import org.opensearch.core.rest.RestStatus;
  * what serves. A version that is replaced or removed stays findable by its fingerprint for requests planned
  * with it (see {@link #get(String, String)}) until {@code retireLater} runs, and its memory is released once its
  * running requests finish.
+ * <p>
+ * Longer than most classes here because the serving, failed, staged and retiring versions are one state that
+ * {@code prepare}, {@code commit}, ML Commons' {@code serve} and lookups must change under one lock; split, that
+ * state would be shared between classes.
  */
 public final class ModelRegistry implements Closeable {
 

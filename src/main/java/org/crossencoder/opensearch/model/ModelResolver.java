@@ -9,10 +9,10 @@ package org.crossencoder.opensearch.model;
 import java.util.ArrayList;
 import java.util.List;
 import org.crossencoder.opensearch.settings.CrossEncoderSettings;
+import org.crossencoder.opensearch.settings.DynamicSettings;
 import org.opensearch.OpenSearchStatusException;
 import org.opensearch.action.support.GroupedActionListener;
 import org.opensearch.common.Nullable;
-import org.opensearch.common.settings.ClusterSettings;
 import org.opensearch.common.util.concurrent.ThreadContext;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.rest.RestStatus;
@@ -29,19 +29,14 @@ public final class ModelResolver {
     private final ModelRegistry registry;
     private final ExternalModels external;
     private final ThreadContext threadContext;
-    private volatile String defaultModel;
+    private final DynamicSettings settings;
 
     public ModelResolver(
-            ModelRegistry registry,
-            ExternalModels external,
-            ThreadContext threadContext,
-            ClusterSettings clusterSettings) {
+            ModelRegistry registry, ExternalModels external, ThreadContext threadContext, DynamicSettings settings) {
         this.registry = registry;
         this.external = external;
         this.threadContext = threadContext;
-        this.defaultModel = clusterSettings.get(CrossEncoderSettings.DEFAULT_MODEL);
-        clusterSettings.addSettingsUpdateConsumer(
-                CrossEncoderSettings.DEFAULT_MODEL, value -> this.defaultModel = value);
+        this.settings = settings;
     }
 
     /**
@@ -204,7 +199,7 @@ public final class ModelResolver {
 
     /** The cluster's default model name; a 400 naming the setting and this node's models when none is set. */
     public String requireDefaultModel() {
-        String fallback = defaultModel;
+        String fallback = settings.defaultModel();
         if (fallback.isEmpty()) {
             throw new IllegalArgumentException("no [model] given and ["
                     + CrossEncoderSettings.DEFAULT_MODEL.getKey()

@@ -14,6 +14,7 @@ import java.util.BitSet;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.IntStream;
+import org.crossencoder.opensearch.ranking.PassageScores;
 
 /**
  * One request's pairs as a sequence of small steps, so that the {@link InferenceScheduler} can interleave

@@ -9,6 +9,9 @@ package org.crossencoder.opensearch.model;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
+import org.crossencoder.opensearch.ranking.PassageScores;
+import org.crossencoder.opensearch.ranking.PassageWindowScores;
+import org.crossencoder.opensearch.ranking.PassageWindows;
 
 /**
  * Cuts one request's passages into their {@link PassageWindows} (tokenizing each whole, so in steps the

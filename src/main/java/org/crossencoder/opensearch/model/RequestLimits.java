@@ -7,31 +7,19 @@
 package org.crossencoder.opensearch.model;
 
 import java.util.List;
+import org.crossencoder.opensearch.ranking.PassageWindows;
+import org.crossencoder.opensearch.ranking.VisibleText;
 import org.crossencoder.opensearch.settings.CrossEncoderSettings;
+import org.crossencoder.opensearch.settings.DynamicSettings;
 import org.opensearch.common.Nullable;
-import org.opensearch.common.settings.ClusterSettings;
 
 /** The limits a request to score must keep (dynamic cluster settings), each broken one a 400 naming its setting. */
 public final class RequestLimits {
 
-    private volatile int maxWindowSize;
-    private volatile int maxPairsPerRequest;
-    private volatile int maxQueryTextLength;
-    private volatile int maxRerankTextLength;
+    private final DynamicSettings settings;
 
-    public RequestLimits(ClusterSettings clusterSettings) {
-        this.maxWindowSize = clusterSettings.get(CrossEncoderSettings.MAX_WINDOW_SIZE);
-        clusterSettings.addSettingsUpdateConsumer(
-                CrossEncoderSettings.MAX_WINDOW_SIZE, value -> this.maxWindowSize = value);
-        this.maxPairsPerRequest = clusterSettings.get(CrossEncoderSettings.MAX_PAIRS_PER_REQUEST);
-        clusterSettings.addSettingsUpdateConsumer(
-                CrossEncoderSettings.MAX_PAIRS_PER_REQUEST, value -> this.maxPairsPerRequest = value);
-        this.maxQueryTextLength = clusterSettings.get(CrossEncoderSettings.MAX_QUERY_TEXT_LENGTH);
-        clusterSettings.addSettingsUpdateConsumer(
-                CrossEncoderSettings.MAX_QUERY_TEXT_LENGTH, value -> this.maxQueryTextLength = value);
-        this.maxRerankTextLength = clusterSettings.get(CrossEncoderSettings.RERANK_MAX_TOTAL_TEXT_LENGTH);
-        clusterSettings.addSettingsUpdateConsumer(
-                CrossEncoderSettings.RERANK_MAX_TOTAL_TEXT_LENGTH, value -> this.maxRerankTextLength = value);
+    public RequestLimits(DynamicSettings settings) {
+        this.settings = settings;
     }
 
     /**
@@ -42,19 +30,19 @@ public final class RequestLimits {
      */
     public void checkPairLimit(
             int hits, @Nullable PassageWindows.Resolved windows, int models, String what, String remedy) {
-        if (hits > maxWindowSize) {
+        if (hits > settings.maxWindowSize()) {
             throw new IllegalArgumentException(what
                     + " ["
                     + hits
                     + "] is too large: each one costs a model pass, and ["
                     + CrossEncoderSettings.MAX_WINDOW_SIZE.getKey()
                     + "] allows at most ["
-                    + maxWindowSize
+                    + settings.maxWindowSize()
                     + "]"
                     + remedy);
         }
         long pairs = (windows == null ? hits : (long) hits * windows.maxWindows()) * models;
-        if (pairs > maxPairsPerRequest) {
+        if (pairs > settings.maxPairsPerRequest()) {
             throw new IllegalArgumentException(what
                     + " ["
                     + hits
@@ -69,11 +57,11 @@ public final class RequestLimits {
                     + "] pairs, each a model pass: ["
                     + CrossEncoderSettings.MAX_PAIRS_PER_REQUEST.getKey()
                     + "] allows at most ["
-                    + maxPairsPerRequest
+                    + settings.maxPairsPerRequest()
                     + "] per request (and ["
                     + CrossEncoderSettings.MAX_WINDOW_SIZE.getKey()
                     + "] at most ["
-                    + maxWindowSize
+                    + settings.maxWindowSize()
                     + "] hits)"
                     + (windows == null && models == 1
                             ? remedy
@@ -85,14 +73,14 @@ public final class RequestLimits {
     /** Throws a 400 naming {@code where} when the query text is longer than {@link CrossEncoderSettings#MAX_QUERY_TEXT_LENGTH}. */
     public void checkQueryText(String queryText, String where) {
         int length = VisibleText.length(queryText);
-        if (length > maxQueryTextLength) {
+        if (length > settings.maxQueryTextLength()) {
             throw new IllegalArgumentException(where
                     + " [query_text] is ["
                     + length
                     + "] characters long; ["
                     + CrossEncoderSettings.MAX_QUERY_TEXT_LENGTH.getKey()
                     + "] allows at most ["
-                    + maxQueryTextLength
+                    + settings.maxQueryTextLength()
                     + "]: the model reads only its first tokens anyway");
         }
     }
@@ -100,13 +88,13 @@ public final class RequestLimits {
     /** Throws a 400 when the texts of a {@code _rerank} call hold more characters than its setting allows. */
     public void checkRerankTextLength(List<String> texts) {
         long total = texts.stream().mapToLong(VisibleText::length).sum();
-        if (total > maxRerankTextLength) {
+        if (total > settings.maxRerankTextLength()) {
             throw new IllegalArgumentException("[rerank] [texts] hold ["
                     + total
                     + "] characters together; ["
                     + CrossEncoderSettings.RERANK_MAX_TOTAL_TEXT_LENGTH.getKey()
                     + "] allows at most ["
-                    + maxRerankTextLength
+                    + settings.maxRerankTextLength()
                     + "]: the model reads only the first tokens of each text, so send those");
         }
     }

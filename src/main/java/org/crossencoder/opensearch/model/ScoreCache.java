@@ -16,6 +16,7 @@ import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.crossencoder.opensearch.ranking.PassageScores;
 import org.opensearch.common.Nullable;
 import org.opensearch.common.cache.Cache;
 import org.opensearch.common.cache.CacheBuilder;

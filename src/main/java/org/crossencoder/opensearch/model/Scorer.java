@@ -12,6 +12,8 @@ import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.crossencoder.opensearch.ranking.PassageScores;
+import org.crossencoder.opensearch.ranking.PassageWindows;
 import org.opensearch.OpenSearchException;
 import org.opensearch.OpenSearchStatusException;
 import org.opensearch.action.support.GroupedActionListener;

@@ -7,6 +7,7 @@
 package org.crossencoder.opensearch.model;
 
 import java.util.List;
+import org.crossencoder.opensearch.ranking.PassageWindows;
 import org.opensearch.common.Nullable;
 
 /**

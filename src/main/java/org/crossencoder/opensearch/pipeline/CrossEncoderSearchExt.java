@@ -8,7 +8,7 @@ package org.crossencoder.opensearch.pipeline;
 
 import java.io.IOException;
 import java.util.Objects;
-import org.crossencoder.opensearch.model.VisibleText;
+import org.crossencoder.opensearch.ranking.VisibleText;
 import org.opensearch.core.ParseField;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;

@@ -15,12 +15,13 @@ import org.crossencoder.opensearch.action.ScoreDocumentsAction;
 import org.crossencoder.opensearch.action.ScoreDocumentsRequest;
 import org.crossencoder.opensearch.action.ScoreDocumentsResponse;
 import org.crossencoder.opensearch.compat.NodeActions;
-import org.crossencoder.opensearch.model.Ensemble;
 import org.crossencoder.opensearch.model.InferenceBudget;
 import org.crossencoder.opensearch.model.InferenceService;
 import org.crossencoder.opensearch.model.ModelSelection;
-import org.crossencoder.opensearch.model.PassageScores;
-import org.crossencoder.opensearch.model.PassageWindows;
+import org.crossencoder.opensearch.model.ScoringPlan;
+import org.crossencoder.opensearch.ranking.PassageScores;
+import org.crossencoder.opensearch.ranking.PassageWindows;
+import org.opensearch.action.search.SearchRequest;
 import org.opensearch.action.support.GroupedActionListener;
 import org.opensearch.cluster.node.DiscoveryNode;
 import org.opensearch.common.Nullable;
@@ -35,26 +36,36 @@ import org.opensearch.tasks.CancellableTask;
  * spreads over the data nodes, one pass per hit whatever the number of shards, and the response's {@code _source}
  * filtering does not matter. Every node runs the model version the coordinating node pinned.
  */
-final class DataNodeScoring {
+final class DataNodeScoring implements HitScoring {
 
     private final NodeActions client;
     private final Supplier<DiscoveryNode> localNode;
     private final Supplier<InferenceService> inference;
+    private final List<String> fields;
+    /** The request's option, which each data node resolves with the model as the coordinating node did. */
+    @Nullable
+    private final PassageWindows passageWindows;
 
-    DataNodeScoring(NodeActions client, Supplier<DiscoveryNode> localNode, Supplier<InferenceService> inference) {
+    DataNodeScoring(
+            NodeActions client,
+            Supplier<DiscoveryNode> localNode,
+            Supplier<InferenceService> inference,
+            List<String> fields,
+            @Nullable PassageWindows passageWindows) {
         this.client = client;
         this.localNode = localNode;
         this.inference = inference;
+        this.fields = fields;
+        this.passageWindows = passageWindows;
     }
 
-    void score(
-            Ensemble ensemble,
-            String queryText,
-            List<String> fields,
-            SearchHit[] hits,
-            @Nullable PassageWindows passageWindows,
-            InferenceBudget budget,
-            ActionListener<PassageScores> listener) {
+    /** The data nodes read {@code _source} from their shards, whatever the response shows. */
+    @Override
+    public void checkReadable(SearchRequest request) {}
+
+    @Override
+    public void score(
+            ScoringPlan plan, SearchHit[] hits, InferenceBudget budget, ActionListener<PassageScores> listener) {
         DiscoveryNode local = localNode.get();
         Map<String, List<Integer>> positionsByNode = new LinkedHashMap<>();
         for (int i = 0; i < hits.length; i++) {
@@ -68,7 +79,7 @@ final class DataNodeScoring {
                     .add(i);
         }
         // Every data node scores with the files and the transform this node resolved, or refuses.
-        ModelSelection pinned = inference.get().models().pin(ensemble.selection());
+        ModelSelection pinned = inference.get().models().pin(plan.ensemble().selection());
         List<PassageScores> parts = new ArrayList<>();
         List<int[]> partPositions = new ArrayList<>();
         GroupedActionListener<Boolean> allNodes = new GroupedActionListener<>(
@@ -84,7 +95,7 @@ final class DataNodeScoring {
                     nodeId,
                     pinned,
                     local.getName(),
-                    queryText,
+                    plan.queryText(),
                     fields,
                     documents,
                     budget.remaining(System.nanoTime()),

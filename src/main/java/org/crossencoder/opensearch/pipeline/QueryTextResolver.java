@@ -10,7 +10,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
-import org.crossencoder.opensearch.model.VisibleText;
+import org.crossencoder.opensearch.ranking.VisibleText;
 import org.opensearch.action.search.SearchRequest;
 import org.opensearch.common.xcontent.XContentHelper;
 import org.opensearch.common.xcontent.XContentType;

@@ -9,7 +9,7 @@ package org.crossencoder.opensearch.rescore;
 import java.util.List;
 import java.util.Map;
 import org.apache.lucene.index.LeafReaderContext;
-import org.crossencoder.opensearch.model.PassageWindowScores;
+import org.crossencoder.opensearch.ranking.PassageWindowScores;
 import org.opensearch.common.document.DocumentField;
 import org.opensearch.search.SearchHit;
 import org.opensearch.search.fetch.FetchContext;

@@ -17,10 +17,13 @@ import org.crossencoder.opensearch.model.Ensemble;
 import org.crossencoder.opensearch.model.FailureKind;
 import org.crossencoder.opensearch.model.InferenceBudget;
 import org.crossencoder.opensearch.model.InferenceService;
-import org.crossencoder.opensearch.model.PassageScores;
-import org.crossencoder.opensearch.model.PassageWindowScores;
-import org.crossencoder.opensearch.model.PassageWindows;
 import org.crossencoder.opensearch.model.ScoringPlan;
+import org.crossencoder.opensearch.ranking.Interpolation;
+import org.crossencoder.opensearch.ranking.PassageReader;
+import org.crossencoder.opensearch.ranking.PassageScores;
+import org.crossencoder.opensearch.ranking.PassageWindowScores;
+import org.crossencoder.opensearch.ranking.PassageWindows;
+import org.crossencoder.opensearch.ranking.ScoreCombination;
 import org.opensearch.common.Nullable;
 import org.opensearch.search.rescore.RescoreContext;
 

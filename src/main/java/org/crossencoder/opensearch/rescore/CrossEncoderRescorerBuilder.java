@@ -19,10 +19,14 @@ import org.crossencoder.opensearch.model.ExternalModels;
 import org.crossencoder.opensearch.model.FailureKind;
 import org.crossencoder.opensearch.model.InferenceService;
 import org.crossencoder.opensearch.model.ModelSelection;
-import org.crossencoder.opensearch.model.PassageWindows;
 import org.crossencoder.opensearch.model.ScoringPlan;
 import org.crossencoder.opensearch.model.ScoringRequest;
-import org.crossencoder.opensearch.model.VisibleText;
+import org.crossencoder.opensearch.ranking.BlendOptions;
+import org.crossencoder.opensearch.ranking.Interpolation;
+import org.crossencoder.opensearch.ranking.PassageReader;
+import org.crossencoder.opensearch.ranking.PassageWindows;
+import org.crossencoder.opensearch.ranking.ScoreMode;
+import org.crossencoder.opensearch.ranking.VisibleText;
 import org.opensearch.core.ParseField;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.common.ParsingException;
@@ -52,6 +56,9 @@ import org.opensearch.search.rescore.RescorerBuilder;
  * calibrated probabilities ({@link ModelSelection}). The score options a request leaves out come from the model's
  * default blend, else the plugin's ({@link BlendOptions}). A rescore runs on each shard and cannot drop hits, so it refuses
  * {@code min_score}, which the {@code cross_encoder_rerank} response processor and {@code _rerank} take.
+ * <p>
+ * Longer than most classes here as OpenSearch's own query and rescorer builders are: one option list read four
+ * ways (parser, wire, XContent, equality), and the rewrite that pins the models on the coordinating node.
  */
 public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEncoderRescorerBuilder> {
 
@@ -336,7 +343,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
                 plan,
                 fields,
                 new PassageReader(fields, sourcePaths),
-                blend.resolve(plan.ensemble()),
+                plan.ensemble().blend(blend),
                 allowRerankerFailures);
     }
 

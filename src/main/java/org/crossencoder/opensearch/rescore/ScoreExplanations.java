@@ -8,9 +8,9 @@ package org.crossencoder.opensearch.rescore;
 
 import org.apache.lucene.search.Explanation;
 import org.crossencoder.opensearch.model.Ensemble;
-import org.crossencoder.opensearch.model.PassageScores;
-import org.crossencoder.opensearch.model.PassageWindowScores;
-import org.crossencoder.opensearch.model.PassageWindows;
+import org.crossencoder.opensearch.ranking.PassageScores;
+import org.crossencoder.opensearch.ranking.PassageWindowScores;
+import org.crossencoder.opensearch.ranking.PassageWindows;
 import org.opensearch.common.Nullable;
 
 /**

@@ -13,8 +13,8 @@ import org.crossencoder.opensearch.action.RerankRequest;
 import org.crossencoder.opensearch.compat.ActionRestHandler;
 import org.crossencoder.opensearch.compat.NodeActions;
 import org.crossencoder.opensearch.settings.CrossEncoderSettings;
+import org.crossencoder.opensearch.settings.DynamicSettings;
 import org.opensearch.OpenSearchStatusException;
-import org.opensearch.common.settings.ClusterSettings;
 import org.opensearch.core.common.unit.ByteSizeValue;
 import org.opensearch.core.rest.RestStatus;
 import org.opensearch.core.xcontent.XContentParser;
@@ -24,12 +24,10 @@ import org.opensearch.rest.action.RestToXContentListener;
 /** {@code POST _plugins/cross_encoder/_rerank}. */
 public final class RestRerankAction extends ActionRestHandler {
 
-    private volatile ByteSizeValue maxRequestSize;
+    private final DynamicSettings settings;
 
-    public RestRerankAction(ClusterSettings clusterSettings) {
-        this.maxRequestSize = clusterSettings.get(CrossEncoderSettings.RERANK_MAX_REQUEST_SIZE);
-        clusterSettings.addSettingsUpdateConsumer(
-                CrossEncoderSettings.RERANK_MAX_REQUEST_SIZE, value -> this.maxRequestSize = value);
+    public RestRerankAction(DynamicSettings settings) {
+        this.settings = settings;
     }
 
     @Override
@@ -46,7 +44,7 @@ public final class RestRerankAction extends ActionRestHandler {
     protected RestChannelConsumer prepare(RestRequest request, NodeActions client, NodeActions cancellable)
             throws IOException {
         // Refused before parsing: the body is in memory already, but no copy of it is made.
-        ByteSizeValue limit = maxRequestSize;
+        ByteSizeValue limit = settings.maxRerankRequestSize();
         if (request.content().length() > limit.getBytes()) {
             throw new OpenSearchStatusException(
                     "[rerank] request body of [{}] is larger than [{}] allows ([{}]): send fewer or shorter texts per call",

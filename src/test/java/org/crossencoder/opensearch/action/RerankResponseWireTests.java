@@ -8,7 +8,7 @@ package org.crossencoder.opensearch.action;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.crossencoder.opensearch.model.PassageWindowScores;
+import org.crossencoder.opensearch.ranking.PassageWindowScores;
 import org.crossencoder.opensearch.wire.CrossEncoderWireTestCase;
 import org.opensearch.core.common.io.stream.Writeable;
 

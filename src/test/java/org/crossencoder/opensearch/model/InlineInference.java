@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.HashSet;
 import org.crossencoder.opensearch.mlcommons.MlCommonsModels;
 import org.crossencoder.opensearch.settings.CrossEncoderSettings;
+import org.crossencoder.opensearch.settings.DynamicSettings;
 import org.opensearch.common.settings.ClusterSettings;
 import org.opensearch.common.settings.Settings;
 import org.opensearch.common.unit.TimeValue;
@@ -34,7 +35,7 @@ public final class InlineInference implements Closeable {
                 new ThreadContext(Settings.EMPTY),
                 new InferenceScheduler(
                         "node-1", "cross_encoder_inference", Runnable::run, Runnable::run, 1, 10, System::nanoTime),
-                new ClusterSettings(Settings.EMPTY, new HashSet<>(CrossEncoderSettings.all())));
+                new DynamicSettings(new ClusterSettings(Settings.EMPTY, new HashSet<>(CrossEncoderSettings.all()))));
     }
 
     public InferenceService service() {

@@ -11,9 +11,11 @@ import static org.hamcrest.Matchers.containsString;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.crossencoder.opensearch.rescore.Interpolation;
-import org.crossencoder.opensearch.rescore.ScoreCombination;
-import org.crossencoder.opensearch.rescore.ScoreMode;
+import org.crossencoder.opensearch.ranking.Calibration;
+import org.crossencoder.opensearch.ranking.Interpolation;
+import org.crossencoder.opensearch.ranking.PassageWindows;
+import org.crossencoder.opensearch.ranking.ScoreCombination;
+import org.crossencoder.opensearch.ranking.ScoreMode;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -104,9 +106,7 @@ public class ModelConfigTests extends OpenSearchTestCase {
         ModelConfig config = ModelConfig.load(dir);
         assertEquals(
                 new PassageWindows(true, 128, null, null, PassageWindows.Combine.MEAN, null), config.passageWindows());
-        assertEquals(
-                new PassageWindows.Resolved(128, 32, 8, PassageWindows.Combine.MEAN, false),
-                PassageWindows.resolve(null, config));
+        assertEquals(new PassageWindows.Resolved(128, 32, 8, PassageWindows.Combine.MEAN, false), config.windows(null));
         Files.writeString(
                 dir.resolve(ModelConfig.FILE_NAME), "{\"max_length\": 256, \"passage_windows\": {\"length\": 300}}");
         assertThat(

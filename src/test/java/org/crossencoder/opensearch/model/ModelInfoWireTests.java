@@ -6,9 +6,11 @@
  */
 package org.crossencoder.opensearch.model;
 
-import org.crossencoder.opensearch.rescore.Interpolation;
-import org.crossencoder.opensearch.rescore.ScoreCombination;
-import org.crossencoder.opensearch.rescore.ScoreMode;
+import org.crossencoder.opensearch.ranking.Calibration;
+import org.crossencoder.opensearch.ranking.Interpolation;
+import org.crossencoder.opensearch.ranking.PassageWindows;
+import org.crossencoder.opensearch.ranking.ScoreCombination;
+import org.crossencoder.opensearch.ranking.ScoreMode;
 import org.crossencoder.opensearch.wire.CrossEncoderWireTestCase;
 import org.opensearch.core.common.io.stream.Writeable;
 

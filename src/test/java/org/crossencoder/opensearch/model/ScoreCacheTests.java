@@ -8,6 +8,7 @@ package org.crossencoder.opensearch.model;
 
 import java.util.BitSet;
 import java.util.List;
+import org.crossencoder.opensearch.ranking.PassageScores;
 import org.junit.Test;
 import org.opensearch.common.io.stream.BytesStreamOutput;
 import org.opensearch.core.common.unit.ByteSizeValue;

@@ -103,10 +103,9 @@ public class SearchProcessorsTests extends OpenSearchTestCase {
 
     private static SearchResponseProcessor responseProcessor(Map<String, Object> config) {
         // Scoring on the coordinator only here: DataNodeScoringIT covers the data nodes on a real cluster.
-        return new CrossEncoderRerankResponseProcessor.Factory(
-                        () -> inference, new ThreadContext(Settings.EMPTY), null, () -> {
-                            throw new AssertionError("these tests score on the coordinator");
-                        })
+        return new CrossEncoderRerankProcessorFactory(() -> inference, new ThreadContext(Settings.EMPTY), null, () -> {
+                    throw new AssertionError("these tests score on the coordinator");
+                })
                 .create(
                         Map.of(),
                         "tag",

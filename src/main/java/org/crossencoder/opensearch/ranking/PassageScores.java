@@ -4,7 +4,7 @@
  * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
  * (see the LICENSE file at the root of this repository).
  */
-package org.crossencoder.opensearch.model;
+package org.crossencoder.opensearch.ranking;
 
 import java.io.IOException;
 import java.util.BitSet;
@@ -19,7 +19,7 @@ import org.opensearch.core.common.io.stream.Writeable;
  * the scores it had; {@link #isScored(int)} tells which passages the model reached. Passages read in
  * {@link PassageWindows} also carry their windows' scores.
  *
- * @param members when an {@link Ensemble} transformed or averaged the models' logits: each model's own scores, in
+ * @param members when an ensemble transformed or averaged the models' logits: each model's own scores, in
  *     the ensemble's order, for {@code explain}; null when the scores are one model's logits
  */
 public record PassageScores(

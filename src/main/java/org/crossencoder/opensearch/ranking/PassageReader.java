@@ -4,7 +4,7 @@
  * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
  * (see the LICENSE file at the root of this repository).
  */
-package org.crossencoder.opensearch.rescore;
+package org.crossencoder.opensearch.ranking;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -16,9 +16,6 @@ import org.apache.lucene.document.Document;
 import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.util.BytesRef;
-import org.crossencoder.opensearch.model.PassageScores;
-import org.crossencoder.opensearch.model.PassageWindowScores;
-import org.crossencoder.opensearch.model.VisibleText;
 import org.opensearch.common.xcontent.support.XContentMapValues;
 import org.opensearch.core.common.bytes.BytesArray;
 import org.opensearch.index.mapper.SourceFieldMapper;
@@ -71,7 +68,7 @@ public final class PassageReader {
         return new PassageReader(fields, fields.stream().map(List::of).toList());
     }
 
-    Passage[] read(IndexSearcher searcher, int[] docIds) throws IOException {
+    public Passage[] read(IndexSearcher searcher, int[] docIds) throws IOException {
         StoredFields storedFields = searcher.storedFields();
         Passage[] passages = new Passage[docIds.length];
         for (int i = 0; i < docIds.length; i++) {

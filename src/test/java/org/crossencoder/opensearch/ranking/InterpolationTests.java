@@ -4,7 +4,7 @@
  * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
  * (see the LICENSE file at the root of this repository).
  */
-package org.crossencoder.opensearch.rescore;
+package org.crossencoder.opensearch.ranking;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
@@ -12,7 +12,6 @@ import static org.hamcrest.Matchers.containsString;
 import java.util.Arrays;
 import java.util.BitSet;
 import org.apache.lucene.search.Explanation;
-import org.crossencoder.opensearch.model.PassageScores;
 import org.junit.Test;
 import org.opensearch.test.OpenSearchTestCase;
 

@@ -4,11 +4,10 @@
  * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
  * (see the LICENSE file at the root of this repository).
  */
-package org.crossencoder.opensearch.rescore;
+package org.crossencoder.opensearch.ranking;
 
 import java.util.Arrays;
 import java.util.function.IntBinaryOperator;
-import org.crossencoder.opensearch.model.PassageScores;
 
 /**
  * The new order of a list of hits once the model has scored the first ones (its window): the hits it scored

@@ -4,7 +4,7 @@
  * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
  * (see the LICENSE file at the root of this repository).
  */
-package org.crossencoder.opensearch.rescore;
+package org.crossencoder.opensearch.ranking;
 
 import java.io.IOException;
 import java.util.Objects;
@@ -78,7 +78,7 @@ public record ScoreCombination(
     }
 
     /** The final score of a hit under a raw mode (not {@code interpolate}, which needs the whole window). */
-    float combine(float firstStage, float crossEncoder) {
+    public float combine(float firstStage, float crossEncoder) {
         return scoreMode.combine(firstStage * queryWeight, crossEncoder * rescoreQueryWeight);
     }
 

@@ -4,7 +4,7 @@
  * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
  * (see the LICENSE file at the root of this repository).
  */
-package org.crossencoder.opensearch.model;
+package org.crossencoder.opensearch.ranking;
 
 /**
  * Whether a text holds anything a model can read, and how long it is in characters as a user counts them (code

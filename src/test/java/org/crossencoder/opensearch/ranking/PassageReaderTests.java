@@ -4,11 +4,10 @@
  * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
  * (see the LICENSE file at the root of this repository).
  */
-package org.crossencoder.opensearch.rescore;
+package org.crossencoder.opensearch.ranking;
 
 import java.util.List;
 import java.util.Map;
-import org.crossencoder.opensearch.model.PassageWindowScores;
 import org.junit.Test;
 import org.opensearch.test.OpenSearchTestCase;
 

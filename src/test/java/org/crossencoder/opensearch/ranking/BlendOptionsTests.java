@@ -4,9 +4,9 @@
  * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
  * (see the LICENSE file at the root of this repository).
  */
-package org.crossencoder.opensearch.rescore;
+package org.crossencoder.opensearch.ranking;
 
-import org.crossencoder.opensearch.rescore.Interpolation.Normalization;
+import org.crossencoder.opensearch.ranking.Interpolation.Normalization;
 import org.junit.Test;
 import org.opensearch.test.OpenSearchTestCase;
 

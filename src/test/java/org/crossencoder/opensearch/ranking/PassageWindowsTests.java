@@ -4,12 +4,13 @@
  * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
  * (see the LICENSE file at the root of this repository).
  */
-package org.crossencoder.opensearch.model;
+package org.crossencoder.opensearch.ranking;
 
 import static org.hamcrest.Matchers.containsString;
 
 import java.io.IOException;
 import java.util.Map;
+import org.crossencoder.opensearch.model.ModelConfig;
 import org.junit.Test;
 import org.opensearch.common.xcontent.json.JsonXContent;
 import org.opensearch.core.xcontent.DeprecationHandler;
@@ -70,8 +71,7 @@ public class PassageWindowsTests extends OpenSearchTestCase {
         assertThat(
                 assertThrows(
                                 IllegalArgumentException.class,
-                                () -> PassageWindows.resolve(
-                                        new PassageWindows(true, 512, null, null, null, null), MODEL))
+                                () -> MODEL.windows(new PassageWindows(true, 512, null, null, null, null)))
                         .getMessage(),
                 containsString("[passage_windows] [length] is [512] tokens, and the model reads at most [512]"));
         assertThat(
@@ -79,24 +79,18 @@ public class PassageWindowsTests extends OpenSearchTestCase {
                                 IllegalArgumentException.class,
                                 () -> PassageWindows.resolve(
                                         new PassageWindows(true, 10, null, null, null, null),
-                                        new ModelConfig(
-                                                512,
-                                                ModelConfig.Truncation.LONGEST_FIRST,
-                                                null,
-                                                new PassageWindows(true, null, 20, null, null, null),
-                                                Calibration.NONE,
-                                                false,
-                                                null)))
+                                        new PassageWindows(true, null, 20, null, null, null),
+                                        512))
                         .getMessage(),
                 containsString("[passage_windows] [stride] [20] must be less than the windows' [length] [10]"));
     }
 
     @Test
     public void resolvesAgainstTheModelsDefaults() {
-        assertNull("off unless asked", PassageWindows.resolve(null, MODEL));
+        assertNull("off unless asked", MODEL.windows(null));
         assertEquals(
                 new PassageWindows.Resolved(256, 64, 8, PassageWindows.Combine.MAX, false),
-                PassageWindows.resolve(PassageWindows.ON, MODEL));
+                MODEL.windows(PassageWindows.ON));
         ModelConfig withDefault = new ModelConfig(
                 512,
                 ModelConfig.Truncation.LONGEST_FIRST,
@@ -108,12 +102,12 @@ public class PassageWindowsTests extends OpenSearchTestCase {
         assertEquals(
                 "the model's default applies to a request that says nothing",
                 new PassageWindows.Resolved(100, 25, 3, PassageWindows.Combine.FIRST, false),
-                PassageWindows.resolve(null, withDefault));
+                withDefault.windows(null));
         assertEquals(
                 "a request's options override the default's one by one",
                 new PassageWindows.Resolved(100, 25, 2, PassageWindows.Combine.FIRST, true),
-                PassageWindows.resolve(new PassageWindows(true, null, null, 2, null, true), withDefault));
-        assertNull("false turns the default off", PassageWindows.resolve(PassageWindows.OFF, withDefault));
+                withDefault.windows(new PassageWindows(true, null, null, 2, null, true)));
+        assertNull("false turns the default off", withDefault.windows(PassageWindows.OFF));
     }
 
     @Test

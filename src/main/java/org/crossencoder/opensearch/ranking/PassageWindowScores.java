@@ -4,7 +4,7 @@
  * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
  * (see the LICENSE file at the root of this repository).
  */
-package org.crossencoder.opensearch.model;
+package org.crossencoder.opensearch.ranking;
 
 import java.io.IOException;
 import java.util.Arrays;
@@ -66,7 +66,7 @@ public record PassageWindowScores(
     }
 
     /** The same windows, each score mapped by {@code transform} (which keeps their order). */
-    PassageWindowScores withScores(DoubleUnaryOperator transform) {
+    public PassageWindowScores withScores(DoubleUnaryOperator transform) {
         float[] transformed = new float[scores.length];
         for (int i = 0; i < scores.length; i++) {
             transformed[i] = (float) transform.applyAsDouble(scores[i]);

@@ -4,7 +4,7 @@
  * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
  * (see the LICENSE file at the root of this repository).
  */
-package org.crossencoder.opensearch.model;
+package org.crossencoder.opensearch.ranking;
 
 import java.io.IOException;
 import java.util.Locale;
@@ -58,7 +58,7 @@ public record PassageWindows(
             return LowerCaseOptions.parse(Combine.class, NAME + ".combine", value);
         }
 
-        float combine(float[] scores) {
+        public float combine(float[] scores) {
             return switch (this) {
                 case MAX -> scores[best(scores)];
                 case FIRST -> scores[0];
@@ -165,22 +165,21 @@ public record PassageWindows(
      * {@code max}. A 400 when a window leaves no room for the query within the model's {@code max_length}.
      */
     @Nullable
-    public static Resolved resolve(@Nullable PassageWindows request, ModelConfig model) {
-        PassageWindows defaults = model.passageWindows();
+    public static Resolved resolve(@Nullable PassageWindows request, @Nullable PassageWindows defaults, int maxLength) {
         PassageWindows given = request != null ? request : defaults;
         if (given == null || given.enabled() == false) {
             return null;
         }
         boolean modelDefaultApplies = defaults != null && defaults.enabled();
-        int length = first(given.length, modelDefaultApplies ? defaults.length : null, model.maxLength() / 2);
+        int length = first(given.length, modelDefaultApplies ? defaults.length : null, maxLength / 2);
         int stride = first(given.stride, modelDefaultApplies ? defaults.stride : null, length / 4);
         int maxWindows = first(given.maxWindows, modelDefaultApplies ? defaults.maxWindows : null, DEFAULT_MAX_WINDOWS);
         Combine combine = first(given.combine, modelDefaultApplies ? defaults.combine : null, Combine.MAX);
         boolean returnBest = first(given.returnBest, modelDefaultApplies ? defaults.returnBest : null, false);
-        if (length >= model.maxLength()) {
+        if (length >= maxLength) {
             throw new IllegalArgumentException("[" + NAME + "] [length] is [" + length
                     + "] tokens, and the model reads "
-                    + "at most [" + model.maxLength() + "] (its max_length) for the query and a window together: "
+                    + "at most [" + maxLength + "] (its max_length) for the query and a window together: "
                     + "make windows shorter than that");
         }
         if (stride >= length) {
@@ -243,7 +242,7 @@ public record PassageWindows(
     }
 
     /** The index of the highest score, the first of equals. */
-    static int best(float[] scores) {
+    public static int best(float[] scores) {
         int best = 0;
         for (int i = 1; i < scores.length; i++) {
             if (scores[i] > scores[best]) {

@@ -4,10 +4,9 @@
  * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
  * (see the LICENSE file at the root of this repository).
  */
-package org.crossencoder.opensearch.rescore;
+package org.crossencoder.opensearch.ranking;
 
 import java.io.IOException;
-import org.crossencoder.opensearch.model.Ensemble;
 import org.opensearch.common.Nullable;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
@@ -68,7 +67,7 @@ public record BlendOptions(
     }
 
     /** The options given, as a request spells them, inside the caller's object. */
-    void toXContent(XContentBuilder builder) throws IOException {
+    public void toXContent(XContentBuilder builder) throws IOException {
         if (scoreMode != null) {
             builder.field("score_mode", scoreMode.toString());
         }
@@ -122,13 +121,8 @@ public record BlendOptions(
                 interpolation);
     }
 
-    /**
-     * The blend these options make with the models' default blend, which is only read (and may only then be refused,
-     * when the models disagree) when the options leave something to it.
-     */
-    public ScoreCombination resolve(Ensemble ensemble) {
-        boolean complete =
-                scoreMode != null && (scoreMode != ScoreMode.INTERPOLATE || (normalization != null && weight != null));
-        return resolve(complete ? null : ensemble.defaultBlend());
+    /** Whether these options leave nothing to a model's default blend. */
+    public boolean isComplete() {
+        return scoreMode != null && (scoreMode != ScoreMode.INTERPOLATE || (normalization != null && weight != null));
     }
 }

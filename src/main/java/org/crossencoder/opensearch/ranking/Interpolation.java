@@ -4,14 +4,12 @@
  * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
  * (see the LICENSE file at the root of this repository).
  */
-package org.crossencoder.opensearch.rescore;
+package org.crossencoder.opensearch.ranking;
 
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.Locale;
 import org.apache.lucene.search.Explanation;
-import org.crossencoder.opensearch.model.LowerCaseOptions;
-import org.crossencoder.opensearch.model.PassageScores;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
 import org.opensearch.core.common.io.stream.Writeable;

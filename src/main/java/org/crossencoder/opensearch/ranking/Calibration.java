@@ -4,7 +4,7 @@
  * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
  * (see the LICENSE file at the root of this repository).
  */
-package org.crossencoder.opensearch.model;
+package org.crossencoder.opensearch.ranking;
 
 import java.io.IOException;
 import java.util.Locale;
@@ -66,7 +66,7 @@ public record Calibration(float scale, float bias, @Nullable String fittedOn) im
         out.writeOptionalString(fittedOn);
     }
 
-    static Calibration parse(XContentParser parser) throws IOException {
+    public static Calibration parse(XContentParser parser) throws IOException {
         return PARSER.parse(parser, null);
     }
 

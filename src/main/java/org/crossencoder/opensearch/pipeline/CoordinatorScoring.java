@@ -1,0 +1,72 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
+package org.crossencoder.opensearch.pipeline;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.crossencoder.opensearch.model.InferenceBudget;
+import org.crossencoder.opensearch.model.ScoringPlan;
+import org.crossencoder.opensearch.ranking.PassageReader;
+import org.crossencoder.opensearch.ranking.PassageScores;
+import org.opensearch.action.search.SearchRequest;
+import org.opensearch.core.action.ActionListener;
+import org.opensearch.search.SearchHit;
+import org.opensearch.search.fetch.subphase.FetchSourceContext;
+
+/** Scores a response's hits on the coordinating node, reading their text from each hit's {@code _source}. */
+final class CoordinatorScoring implements HitScoring {
+
+    private final List<String> fields;
+    private final PassageReader passages;
+
+    CoordinatorScoring(List<String> fields) {
+        this.fields = fields;
+        this.passages = PassageReader.ofSourceFields(fields);
+    }
+
+    @Override
+    public void score(
+            ScoringPlan plan, SearchHit[] hits, InferenceBudget budget, ActionListener<PassageScores> listener) {
+        List<PassageReader.Passage> read = passages(hits);
+        plan.score(
+                read.stream().map(PassageReader.Passage::text).toList(),
+                budget,
+                ActionListener.map(listener, scores -> PassageReader.locateBestWindows(scores, read)));
+    }
+
+    @Override
+    public void checkReadable(SearchRequest request) {
+        FetchSourceContext fetchSource =
+                request.source() == null ? null : request.source().fetchSource();
+        if (fetchSource != null
+                && (fetchSource.fetchSource() == false
+                        || fetchSource.includes().length > 0
+                        || fetchSource.excludes().length > 0)) {
+            throw new IllegalArgumentException("["
+                    + CrossEncoderRerankResponseProcessor.TYPE
+                    + "] reads "
+                    + fields
+                    + " from each hit's _source, which this request filters: drop the _source filter, or set [score_on] "
+                    + "[data_nodes], which reads _source on the shards whatever the response shows");
+        }
+    }
+
+    /** The fields of each hit, from its {@code _source} in the response. */
+    private List<PassageReader.Passage> passages(SearchHit[] hits) {
+        List<PassageReader.Passage> read = new ArrayList<>(hits.length);
+        for (SearchHit hit : hits) {
+            Map<String, Object> source = hit.getSourceAsMap();
+            if (source == null) {
+                throw new IllegalArgumentException("[" + CrossEncoderRerankResponseProcessor.TYPE + "] reads " + fields
+                        + " from _source, and hit [" + hit.getId() + "] of [" + hit.getIndex() + "] has none");
+            }
+            read.add(passages.read(source));
+        }
+        return read;
+    }
+}
