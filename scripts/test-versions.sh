@@ -16,27 +16,12 @@ cd "$(dirname "$0")/.."
 source scripts/nobody-can-reach.sh
 source scripts/java-home.sh
 source scripts/opensearch-version.sh
+source scripts/security-manager-jdk.sh
 
 versions=("$@")
 if (( ${#versions[@]} == 0 )); then
     versions=(2.19.1 2.19.4 2.19.6 3.0.0 3.1.0 3.2.0 3.3.0 3.4.0 3.5.0 3.6.0 3.7.0 3.8.0)
 fi
-
-# 2.19 runs its security manager, which Java 24 removed: its nodes need a JDK from 17 (2.19's oldest with the plugin's
-# build) to 23. The machine's default OpenJDK 17 serves; installed with apt-get if missing.
-security_manager_jdk() {
-    local candidate major
-    for candidate in /usr/lib/jvm/*; do
-        [[ -x "$candidate/bin/java" ]] || continue
-        major="$(java_major "$candidate")"
-        if (( major >= 17 && major <= 23 )); then
-            echo "$candidate"
-            return 0
-        fi
-    done
-    apt-get update -qq && apt-get install -y -qq openjdk-17-jdk-headless >&2 || return 1
-    security_manager_jdk
-}
 
 passed=()
 failed=()

@@ -2,7 +2,8 @@
 # Runs every test: the calibration and blend fitting scripts', unit tests, then integration tests against a real OpenSearch
 # 3.6.0 node with the built plugin zip; then the other OpenSearch versions the plugin is built for (issue 27): the smoke
 # suite on real 2.19.1, 3.0.0, 3.4.0 and 3.8.0 nodes, and 3.9.0's zip with its unit tests (Maven Central has no 3.9.0
-# distribution to start). Installs what a fresh machine lacks (a JDK 21+, Maven, numpy, Debian's onnx; a JDK 17 for 2.19's nodes).
+# distribution to start); then SecuredClusterIT on 2.19.1 and 3.4.0 nodes running the security plugin
+# (scripts/test-security.sh). Installs what a fresh machine lacks (a JDK 21+, Maven, numpy, Debian's onnx; a JDK 17 for 2.19's nodes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/nobody-can-reach.sh
@@ -23,6 +24,8 @@ fi
 mvn -B verify -Dtests.shared.required="$shared_required" "$@"
 start=$SECONDS
 scripts/test-versions.sh 2.19.1 3.0.0 3.4.0 3.8.0
+# Then on nodes running the security plugin (issue 28), reusing those versions' builds.
+scripts/test-security.sh 2.19.1 3.4.0
 if zip="$(scripts/build.sh 3.9.0 --tests 2> target/build-3.9.0.log)"; then
     echo "OpenSearch 3.9.0: unit tests passed, zip built: $zip (no distribution to start)"
 else

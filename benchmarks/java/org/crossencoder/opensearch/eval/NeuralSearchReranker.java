@@ -77,24 +77,7 @@ public final class NeuralSearchReranker {
             {"persistent":{"plugins.ml_commons.only_run_on_ml_node":false,
                            "plugins.ml_commons.allow_registering_model_via_local_file":true,
                            "plugins.ml_commons.jvm_heap_memory_threshold":100}}""");
-        byte[] zip = zip(modelDir);
-        int chunks = (zip.length + CHUNK - 1) / CHUNK;
-        String modelId = client.ok(
-                        "POST",
-                        "/_plugins/_ml/models/meta",
-                        String.format(Locale.ROOT, """
-            {"name":"%s","version":"1.0.0","model_format":"ONNX","function_name":"TEXT_SIMILARITY",
-             "model_content_hash_value":"%s","model_content_size_in_bytes":%d,"total_chunks":%d,
-             "model_config":{"model_type":"bert","embedding_dimension":1,"framework_type":"huggingface_transformers"}}""", modelDir.getFileName(), sha256(zip), zip.length, chunks))
-                .path("model_id");
-        for (int i = 0; i < chunks; i++) {
-            byte[] chunk = Arrays.copyOfRange(zip, i * CHUNK, Math.min(zip.length, (i + 1) * CHUNK));
-            String path = "/_plugins/_ml/models/" + modelId + "/upload_chunk/" + i;
-            RestClient.Response uploaded = retryingWhileBreakerTrips(() -> client.requestBytes("POST", path, chunk));
-            if (uploaded.raw().contains("Uploaded") == false) {
-                throw new IllegalStateException("chunk " + i + " of the model was refused: " + uploaded.raw());
-            }
-        }
+        String modelId = register(client, modelDir, null);
         String task = client.ok("POST", "/_plugins/_ml/models/" + modelId + "/_deploy", null)
                 .path("task_id");
         Instant deadline = Instant.now().plus(DEPLOY_TIMEOUT);
@@ -135,6 +118,39 @@ public final class NeuralSearchReranker {
             {"response_processors":[{"rerank":{"ml_opensearch":{"model_id":"%s"},"context":{"document_fields":%s}}}]}""",
                         modelId,
                         documentFields.stream().map(f -> "\"" + f + "\"").toList()));
+        return modelId;
+    }
+
+    /**
+     * Registers the model directory in ml-commons (in the model group {@code modelGroupId}, or a new one of its own when
+     * null), uploading it in chunks, and returns the model id: registered, not deployed.
+     */
+    public static String register(RestClient client, Path modelDir, String modelGroupId) throws Exception {
+        byte[] zip = zip(modelDir);
+        int chunks = (zip.length + CHUNK - 1) / CHUNK;
+        String modelId = client.ok(
+                        "POST",
+                        "/_plugins/_ml/models/meta",
+                        String.format(
+                                Locale.ROOT,
+                                """
+            {"name":"%s","version":"1.0.0","model_format":"ONNX","function_name":"TEXT_SIMILARITY",
+             "model_content_hash_value":"%s","model_content_size_in_bytes":%d,"total_chunks":%d,
+             "model_config":{"model_type":"bert","embedding_dimension":1,"framework_type":"huggingface_transformers"}%s}""",
+                                modelDir.getFileName(),
+                                sha256(zip),
+                                zip.length,
+                                chunks,
+                                modelGroupId == null ? "" : ",\"model_group_id\":\"" + modelGroupId + "\""))
+                .path("model_id");
+        for (int i = 0; i < chunks; i++) {
+            byte[] chunk = Arrays.copyOfRange(zip, i * CHUNK, Math.min(zip.length, (i + 1) * CHUNK));
+            String path = "/_plugins/_ml/models/" + modelId + "/upload_chunk/" + i;
+            RestClient.Response uploaded = retryingWhileBreakerTrips(() -> client.requestBytes("POST", path, chunk));
+            if (uploaded.raw().contains("Uploaded") == false) {
+                throw new IllegalStateException("chunk " + i + " of the model was refused: " + uploaded.raw());
+            }
+        }
         return modelId;
     }
 

@@ -28,8 +28,12 @@ import org.opensearch.tasks.Task;
 /**
  * Documents for one node to score against a query: the node reads their text from its own shards (whatever the
  * search's response shows of {@code _source}) and runs the model the coordinating node pinned.
+ * <p>
+ * An index request whose indices a security plugin may resolve and replace ({@link IndicesRequest.Replaceable}), as it
+ * does a search's: the security plugin refuses index actions whose requests it cannot resolve. Only documents of the
+ * indices the request still names are read.
  */
-public final class ScoreDocumentsRequest extends ActionRequest implements IndicesRequest {
+public final class ScoreDocumentsRequest extends ActionRequest implements IndicesRequest.Replaceable {
 
     /** A document of the response: the shard it came from and its id. */
     public record Document(ShardId shard, String id) implements Writeable {
@@ -53,6 +57,7 @@ public final class ScoreDocumentsRequest extends ActionRequest implements Indice
     private final List<Document> documents;
     private final TimeValue timeout;
     private final PassageWindows passageWindows;
+    private String[] indices;
 
     /**
      * {@code selection} names the models pinned to the versions of node {@code plannedOn} (their fingerprints), which
@@ -75,6 +80,10 @@ public final class ScoreDocumentsRequest extends ActionRequest implements Indice
         this.documents = List.copyOf(documents);
         this.timeout = timeout;
         this.passageWindows = passageWindows;
+        this.indices = this.documents.stream()
+                .map(d -> d.shard().getIndexName())
+                .distinct()
+                .toArray(String[]::new);
     }
 
     public ScoreDocumentsRequest(StreamInput in) throws IOException {
@@ -87,6 +96,7 @@ public final class ScoreDocumentsRequest extends ActionRequest implements Indice
         this.documents = in.readList(Document::new);
         this.timeout = in.readOptionalTimeValue();
         this.passageWindows = in.readOptionalWriteable(PassageWindows::new);
+        this.indices = in.readStringArray();
     }
 
     @Override
@@ -100,6 +110,7 @@ public final class ScoreDocumentsRequest extends ActionRequest implements Indice
         out.writeList(documents);
         out.writeOptionalTimeValue(timeout);
         out.writeOptionalWriteable(passageWindows);
+        out.writeStringArray(indices);
     }
 
     @Override
@@ -109,7 +120,14 @@ public final class ScoreDocumentsRequest extends ActionRequest implements Indice
 
     @Override
     public String[] indices() {
-        return documents.stream().map(d -> d.shard().getIndexName()).distinct().toArray(String[]::new);
+        return indices;
+    }
+
+    /** The indices whose documents may be read, as a security plugin resolved them: a subset of the documents'. */
+    @Override
+    public ScoreDocumentsRequest indices(String... indices) {
+        this.indices = indices;
+        return this;
     }
 
     @Override

@@ -20,11 +20,17 @@ final class GetMlModelRequest extends ActionRequest {
 
     private final String id;
     private final boolean returnContent;
+    private final boolean userInitiated;
 
-    /** {@code id} is a model's id, or {@code <model id>_<n>} for its n-th chunk, whose bytes come with {@code returnContent}. */
-    GetMlModelRequest(String id, boolean returnContent) {
+    /**
+     * {@code id} is a model's id, or {@code <model id>_<n>} for its n-th chunk, whose bytes come with
+     * {@code returnContent}. {@code userInitiated}: ML Commons answers as to its REST API, refusing the models it hides
+     * from users; otherwise it serves those too, as for its own deploys.
+     */
+    GetMlModelRequest(String id, boolean returnContent, boolean userInitiated) {
         this.id = id;
         this.returnContent = returnContent;
+        this.userInitiated = userInitiated;
     }
 
     @Override
@@ -32,8 +38,7 @@ final class GetMlModelRequest extends ActionRequest {
         super.writeTo(out);
         out.writeString(id);
         out.writeBoolean(returnContent);
-        // Not user-initiated: ML Commons then serves models it hides from users too, as it does for its own deploys.
-        out.writeBoolean(false);
+        out.writeBoolean(userInitiated);
         out.writeOptionalString(null); // tenant id: none, as in a cluster without multi-tenancy
     }
 

@@ -19,6 +19,7 @@ import org.opensearch.common.unit.TimeValue;
 import org.opensearch.common.util.concurrent.ThreadContext;
 import org.opensearch.common.xcontent.XContentHelper;
 import org.opensearch.common.xcontent.json.JsonXContent;
+import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.action.ActionResponse;
 import org.opensearch.core.common.bytes.BytesReference;
 import org.opensearch.core.rest.RestStatus;
@@ -42,6 +43,9 @@ public class MlCommonsClient {
     private static final ActionType<ActionResponse> GET_MODEL = new ActionType<>(GET_MODEL_ACTION, in -> {
         throw new UnsupportedOperationException("[" + GET_MODEL_ACTION + "] is only executed on the local node");
     });
+
+    /** Where the security plugin puts the user of a request in the thread context; ML Commons reads the same. */
+    private static final String SECURITY_USER = "_opendistro_security_user_info";
 
     /** How long one read of a model or chunk may take before the load gives up. */
     private static final TimeValue READ_TIMEOUT = TimeValue.timeValueMinutes(1);
@@ -76,7 +80,7 @@ public class MlCommonsClient {
         // As the node, as ML Commons reads its own models when it deploys them: the search that needed the model
         // may be long gone when a later check reads it again.
         try (ThreadContext.StoredContext ignored = threadContext.stashContext()) {
-            client.execute(GET_MODEL, new GetMlModelRequest(documentId, content), future);
+            client.execute(GET_MODEL, new GetMlModelRequest(documentId, content, false), future);
         } catch (IllegalStateException e) {
             if (e.getMessage() != null && e.getMessage().startsWith("failed to find action")) {
                 throw notInstalled(modelId);
@@ -88,14 +92,57 @@ public class MlCommonsClient {
             response = future.actionGet(READ_TIMEOUT);
         } catch (RuntimeException e) {
             if (ExceptionsHelper.status(ExceptionsHelper.unwrapCause(e)) == RestStatus.NOT_FOUND) {
-                throw new ResourceNotFoundException(
-                        "ML Commons has no model [{}]: it was deleted or never registered; list its models with "
-                                + "GET _plugins/_ml/models/_search",
-                        modelId);
+                throw noSuchModel(modelId);
             }
             throw e;
         }
         return asMap(response);
+    }
+
+    /**
+     * Answers whether the user of the calling thread context may use the model: asks ML Commons' get-model action as
+     * that user, as ML Commons' REST API does, so the security plugin checks the user's permission for the action and
+     * ML Commons the user's access to the model's model group. A 403 naming the model and what it needs when not. Without
+     * a user in the thread context (no security plugin, or a request of the node itself) there is nothing to check.
+     */
+    public void checkAccess(String modelId, ActionListener<Void> listener) {
+        if (threadContext.getTransient(SECURITY_USER) == null) {
+            listener.onResponse(null);
+            return;
+        }
+        ActionListener<ActionResponse> checked = ActionListener.wrap(
+                readable -> listener.onResponse(null), e -> listener.onFailure(accessFailure(modelId, e)));
+        try {
+            client.execute(GET_MODEL, new GetMlModelRequest(modelId, false, true), checked);
+        } catch (IllegalStateException e) {
+            listener.onFailure(
+                    e.getMessage() != null && e.getMessage().startsWith("failed to find action")
+                            ? notInstalled(modelId)
+                            : e);
+        }
+    }
+
+    private static Exception accessFailure(String modelId, Exception e) {
+        Throwable cause = ExceptionsHelper.unwrapCause(e);
+        RestStatus status = ExceptionsHelper.status(cause);
+        if (status == RestStatus.FORBIDDEN || status == RestStatus.UNAUTHORIZED) {
+            return new OpenSearchStatusException(
+                    "no access to ML Commons model [{}{}]: reranking with it needs the permission [{}] and access to the"
+                            + " model's model group in ML Commons; ML Commons answered: {}",
+                    RestStatus.FORBIDDEN,
+                    MlCommonsModels.PREFIX,
+                    modelId,
+                    GET_MODEL_ACTION,
+                    cause.getMessage());
+        }
+        return status == RestStatus.NOT_FOUND ? noSuchModel(modelId) : e;
+    }
+
+    private static ResourceNotFoundException noSuchModel(String modelId) {
+        return new ResourceNotFoundException(
+                "ML Commons has no model [{}]: it was deleted or never registered; list its models with "
+                        + "GET _plugins/_ml/models/_search",
+                modelId);
     }
 
     private OpenSearchStatusException notInstalled(String modelId) {

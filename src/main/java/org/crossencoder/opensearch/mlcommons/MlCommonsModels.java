@@ -143,6 +143,22 @@ public final class MlCommonsModels implements ExternalModels, Closeable {
                 .addListener(listener, OpenSearchExecutors.newDirectExecutorService(), threadContext);
     }
 
+    /**
+     * Answers whether the user of the calling thread context may use the named model in ML Commons (see
+     * {@link MlCommonsClient#checkAccess}): a 403 naming it when not.
+     */
+    @Override
+    public void checkAccess(String name, ActionListener<Void> listener) {
+        String modelId;
+        try {
+            modelId = modelId(name);
+        } catch (IllegalArgumentException e) {
+            listener.onFailure(e);
+            return;
+        }
+        client.checkAccess(modelId, listener);
+    }
+
     /** Starts the periodic checks against ML Commons. */
     public void start() {
         scheduleCheck();

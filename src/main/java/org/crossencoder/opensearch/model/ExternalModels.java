@@ -24,4 +24,10 @@ public interface ExternalModels {
 
     /** Answers once this node serves the model, reading it first if it must (as the user in {@code threadContext}). */
     void ensureServed(String name, ThreadContext threadContext, ActionListener<Void> listener);
+
+    /**
+     * Answers whether the user of the calling thread context may use the model as its source lets them read it: a 403
+     * naming the model and what it needs when not.
+     */
+    void checkAccess(String name, ActionListener<Void> listener);
 }

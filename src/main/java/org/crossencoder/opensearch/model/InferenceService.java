@@ -44,8 +44,9 @@ public final class InferenceService {
     }
 
     /**
-     * Plans a request: checks what needs no model first (before reading any), reads the external models this node
-     * does not serve yet, then resolves the models and checks what depends on them. The listener gets the plan or the
+     * Plans a request: checks what needs no model first (before reading any), checks the user's access to its external
+     * models where the request entered (not on a node scoring for the one that planned it), reads those this node does
+     * not serve yet, then resolves the models and checks what depends on them. The listener gets the plan or the
      * 4xx that says what is wrong with the request.
      */
     public void plan(ScoringRequest request, ActionListener<ScoringPlan> listener) {
@@ -55,9 +56,13 @@ public final class InferenceService {
             listener.onFailure(e);
             return;
         }
-        models.ensureServed(
-                request.selection(),
-                ActionListener.wrap(served -> listener.onResponse(resolve(request)), listener::onFailure));
+        ActionListener<Void> served =
+                ActionListener.wrap(ok -> listener.onResponse(resolve(request)), listener::onFailure);
+        if (request.plannedOn() == null) {
+            models.ensureServedForUser(request.selection(), served); // where the request entered: the user's access
+        } else {
+            models.ensureServed(request.selection(), served); // a node scoring for the one that planned it
+        }
     }
 
     /**

@@ -125,6 +125,31 @@ public final class ModelResolver {
         names.forEach(name -> ensureServed(name, all));
     }
 
+    /**
+     * As {@link #ensureServed(ModelSelection, ActionListener)}, first checking that the user of the request may use each
+     * external model of the selection, as its source would let them read it (ML Commons' model groups; a 403 naming the
+     * model when not): where a request enters, on the node that plans it, in the user's thread context. The node then
+     * reads the model as itself, once for all users.
+     */
+    public void ensureServedForUser(ModelSelection selection, ActionListener<Void> listener) {
+        List<String> externalNames;
+        try {
+            externalNames =
+                    names(selection).stream().filter(ExternalModels::isExternal).toList();
+        } catch (RuntimeException e) {
+            listener.onFailure(e);
+            return;
+        }
+        if (externalNames.isEmpty()) {
+            ensureServed(selection, listener);
+            return;
+        }
+        GroupedActionListener<Void> all = new GroupedActionListener<>(
+                ActionListener.wrap(checked -> ensureServed(selection, listener), listener::onFailure),
+                externalNames.size());
+        externalNames.forEach(name -> external.checkAccess(name, all));
+    }
+
     /** The names of the selected models, the default model's when it names none. */
     public List<String> names(ModelSelection selection) {
         return members(selection).stream().map(ModelSelection.Member::name).toList();

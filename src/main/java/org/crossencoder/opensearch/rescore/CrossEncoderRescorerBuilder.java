@@ -148,7 +148,10 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
     private List<String> searchedIndices = List.of();
     /** The node whose models the selection's fingerprints describe. */
     private final String fingerprintNode;
-    /** Set on the copy that asked to read an ML Commons model: this node's own state, never sent or compared. */
+    /**
+     * Set on the copy that asked to check and read its ML Commons models, and kept by its copies: this node's own state,
+     * never sent or compared.
+     */
     private boolean loadRequested;
 
     /** A rescore with the model's default blend, else the plugin's. */
@@ -389,9 +392,10 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
      * the fingerprint of this node's files for each. Each shard then checks that it holds the same files, so one
      * search never ranks some shards with another model. A node without every model pins nothing.
      * <p>
-     * An ML Commons model ({@code ml:<model id>}) that a node does not serve yet is read from ML Commons first, on the
-     * coordinating node and on each node holding a shard, while the request is rewritten (which may wait). Not when a
-     * shard's search context is built: that rewrite cannot wait, and the model was read just before it.
+     * For an ML Commons model ({@code ml:<model id>}), the user's access to it is checked and a node that does not serve
+     * it yet reads it from ML Commons first, on the coordinating node and on each node holding a shard, while the request
+     * is rewritten (which may wait). Not when a shard's search context is built: that rewrite cannot wait, and the model
+     * was read just before it.
      */
     @Override
     public RescorerBuilder<CrossEncoderRescorerBuilder> rewrite(QueryRewriteContext ctx) {
@@ -399,15 +403,12 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         if (service == null || (selection.isPinned() && ctx.convertToShardContext() != null)) {
             return this;
         }
-        if (ctx.convertToShardContext() == null
-                && service.models().names(selection).stream()
-                        .anyMatch(name -> ExternalModels.isExternal(name)
-                                && service.models().serves(name) == false)) {
-            if (loadRequested) {
-                return this; // OpenSearch runs the load after this round, then rewrites again
-            }
+        // OpenSearch runs the registered check and load after this round of rewrites, then rewrites again (and pins).
+        if (loadRequested == false
+                && ctx.convertToShardContext() == null
+                && service.models().names(selection).stream().anyMatch(ExternalModels::isExternal)) {
             ctx.registerAsyncAction((client, listener) -> service.models()
-                    .ensureServed(
+                    .ensureServedForUser(
                             selection, ActionListener.wrap(served -> listener.onResponse(null), listener::onFailure)));
             // A new object, equal to this one: OpenSearch runs the registered action only for a rewrite that changed.
             CrossEncoderRescorerBuilder loading = copy(selection, fingerprintNode);
@@ -428,6 +429,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         copy.passageWindows = passageWindows;
         copy.allowRerankerFailures = allowRerankerFailures;
         copy.searchedIndices = searchedIndices;
+        copy.loadRequested = loadRequested;
         return copy;
     }
 

@@ -10,9 +10,12 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -31,12 +34,24 @@ import org.crossencoder.opensearch.model.TestModels;
  * A real OpenSearch process from the distribution Maven unpacked, with the plugin zip this build produced
  * installed by {@code bin/opensearch-plugin}, and its models put in place by {@code models/fetch-model.sh}.
  * OpenSearch refuses to run as root, so under root the node runs as {@code nobody} through setpriv.
+ * <p>
+ * When the build names the security plugin's zip ({@code tests.security.plugin.zip}, Maven's {@code security}
+ * profile: {@code scripts/test-security.sh}), every node of the test JVM runs it, configured by the plugin's own
+ * {@code install_demo_configuration.sh} (demo TLS certificates, the demo users and roles, {@link #ADMIN} with
+ * {@link #ADMIN_PASSWORD}); the node then serves HTTPS and its {@link #client()} calls it as {@link #ADMIN}.
  */
 public final class OpenSearchNode implements Closeable {
 
     private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
     private static final String UNPRIVILEGED = "65534";
     private static boolean pluginInstalled;
+
+    /** The security plugin's zip, or empty for nodes without it. */
+    private static final String SECURITY_PLUGIN_ZIP = System.getProperty("tests.security.plugin.zip", "");
+    /** The secured nodes' administrator (the security plugin's demo user with {@code all_access}). */
+    public static final String ADMIN = "admin";
+    /** Strong, and unlike the user name, for the security plugin's password check (2.12 on). */
+    public static final String ADMIN_PASSWORD = "Vq8!fGz3#Lp0-Tw";
 
     private final String name;
     private final Path directory;
@@ -51,7 +66,12 @@ public final class OpenSearchNode implements Closeable {
         this.process = process;
         this.httpAddress = httpAddress;
         this.transportAddress = transportAddress;
-        this.client = new RestClient(httpAddress);
+        this.client = isSecured() ? RestClient.https(httpAddress, ADMIN, ADMIN_PASSWORD) : new RestClient(httpAddress);
+    }
+
+    /** Whether the nodes of this test JVM run the security plugin. */
+    public static boolean isSecured() {
+        return SECURITY_PLUGIN_ZIP.isEmpty() == false;
     }
 
     /**
@@ -83,9 +103,16 @@ public final class OpenSearchNode implements Closeable {
         deleteRecursively(directory);
         Path config = directory.resolve("config");
         Files.createDirectories(config);
-        try (Stream<Path> files = Files.list(home.resolve("config"))) {
-            for (Path file : files.filter(Files::isRegularFile).toList()) {
-                Files.copy(file, config.resolve(file.getFileName()));
+        // With the security plugin, its certificates and opensearch-security/ (what initializes its index) too.
+        try (Stream<Path> files = Files.walk(home.resolve("config"))) {
+            for (Path file : files.toList()) {
+                Path copy =
+                        config.resolve(home.resolve("config").relativize(file).toString());
+                if (Files.isDirectory(file)) {
+                    Files.createDirectories(copy);
+                } else {
+                    Files.copy(file, copy);
+                }
             }
         }
         Files.createDirectories(config.resolve("jvm.options.d"));
@@ -149,7 +176,12 @@ public final class OpenSearchNode implements Closeable {
         }
         OpenSearchNode node =
                 new OpenSearchNode(name, directory, process, ipv4Address(httpPorts), ipv4Address(transportPorts));
-        node.awaitHttp(deadline);
+        try {
+            node.awaitHttp(deadline);
+        } catch (RuntimeException | InterruptedException e) {
+            node.close(); // a node that never answers must not outlive the test
+            throw e;
+        }
         return node;
     }
 
@@ -190,6 +222,9 @@ public final class OpenSearchNode implements Closeable {
                     files.filter(f -> f.toString().endsWith(".zip")).sorted().forEach(zips::add);
                 }
             }
+            if (isSecured()) {
+                zips.add(securityPluginZip(home));
+            }
             zips.add(Paths.get(System.getProperty("tests.plugin.zip")));
             try (Stream<Path> installed = Files.list(home.resolve("plugins"))) {
                 for (Path plugin : installed.toList()) {
@@ -198,6 +233,9 @@ public final class OpenSearchNode implements Closeable {
             }
             for (Path zip : zips) {
                 install(home, zip);
+            }
+            if (isSecured()) {
+                configureSecurity(home);
             }
             pluginInstalled = true;
         }
@@ -248,6 +286,79 @@ public final class OpenSearchNode implements Closeable {
                     + "'s opensearch-plugin cannot read a plugin policy on Java "
                     + Runtime.version().feature());
         }
+    }
+
+    /**
+     * The security plugin's zip, as a copy whose descriptor marks optional each plugin it extends that the distribution
+     * lacks. From 3.0 it extends the {@code rule-framework} module of the full distribution (to tag requests by user for
+     * workload management, through a service-loader extension only), which the integ-test distribution does not have;
+     * the copy then also holds the library it takes from that module (commons-collections4, which Maven puts in
+     * {@code rule-framework/} beside the zip).
+     */
+    private static Path securityPluginZip(Path home) throws IOException {
+        Path original = Paths.get(SECURITY_PLUGIN_ZIP);
+        Path copy = Paths.get(System.getProperty("tests.work.dir")).resolve(original.getFileName());
+        Files.createDirectories(copy.getParent());
+        Files.copy(original, copy, StandardCopyOption.REPLACE_EXISTING);
+        try (FileSystem zip = FileSystems.newFileSystem(copy)) {
+            Path descriptor = zip.getPath("plugin-descriptor.properties");
+            String prefix = "extended.plugins=";
+            List<String> lines = new ArrayList<>();
+            for (String line : Files.readAllLines(descriptor)) {
+                if (line.startsWith(prefix) && line.length() > prefix.length()) {
+                    List<String> extended = new ArrayList<>();
+                    for (String plugin : line.substring(prefix.length()).split(",")) {
+                        String name = plugin.split(";")[0].strip();
+                        if (plugin.contains("optional=true")
+                                || Files.isDirectory(home.resolve("modules").resolve(name))
+                                || Files.isDirectory(home.resolve("plugins").resolve(name))) {
+                            extended.add(plugin);
+                            continue;
+                        }
+                        extended.add(name + ";optional=true");
+                        Path standIns = original.resolveSibling(name);
+                        if (Files.isDirectory(standIns)) {
+                            try (Stream<Path> jars = Files.list(standIns)) {
+                                for (Path jar : jars.toList()) {
+                                    Files.copy(
+                                            jar, zip.getPath(jar.getFileName().toString()));
+                                }
+                            }
+                        }
+                    }
+                    line = prefix + String.join(",", extended);
+                }
+                lines.add(line);
+            }
+            Files.write(descriptor, lines);
+        }
+        return copy;
+    }
+
+    /**
+     * The security plugin's demo configuration, once per distribution (the nodes copy its config): certificates, the
+     * TLS and admin settings in opensearch.yml, the demo users with {@link #ADMIN_PASSWORD}. {@code -s}: nothing is
+     * started; {@code -i}: a node initializes the security index from {@code config/opensearch-security/} as it starts.
+     */
+    private static void configureSecurity(Path home) throws IOException, InterruptedException {
+        if (Files.readString(home.resolve("config/opensearch.yml")).contains("plugins.security.ssl")) {
+            return;
+        }
+        run(
+                List.of(
+                        "bash",
+                        home.resolve("plugins/opensearch-security/tools/install_demo_configuration.sh")
+                                .toString(),
+                        "-y",
+                        "-i",
+                        "-s"),
+                Map.of(
+                        "OPENSEARCH_INITIAL_ADMIN_PASSWORD",
+                        ADMIN_PASSWORD,
+                        "JAVA_HOME",
+                        javaHome(),
+                        "OPENSEARCH_JAVA_HOME",
+                        javaHome()));
     }
 
     private static void run(List<String> command, Map<String, String> environment)
