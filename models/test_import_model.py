@@ -106,12 +106,15 @@ class ImportModelTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.directory.cleanup()
 
-    def imported(self, family, labels, *options):
-        name = f"imported-{family}-{labels}{'-cls' if options else ''}"
-        checkpoint = os.path.join(self.tmp, "checkpoints", name)
-        if not os.path.isdir(checkpoint):
-            tiny_checkpoint(checkpoint, family, labels)
-        dest = os.path.join(self.keep or os.path.join(self.tmp, "models"), name)
+    def checkpoint(self, family, labels):
+        """The family's tiny checkpoint with that many labels, built once."""
+        checkpoint = os.path.join(self.tmp, "checkpoints", f"{family}-{labels}")
+        return checkpoint if os.path.isdir(checkpoint) else tiny_checkpoint(checkpoint, family, labels)
+
+    def imported(self, family, labels, *options, suffix=""):
+        """Imports the checkpoint as imported-FAMILY-LABELS[SUFFIX]."""
+        checkpoint = self.checkpoint(family, labels)
+        dest = os.path.join(self.keep or os.path.join(self.tmp, "models"), f"imported-{family}-{labels}{suffix}")
         if os.path.exists(dest):
             shutil.rmtree(dest)
         output = io.StringIO()
@@ -120,12 +123,12 @@ class ImportModelTest(unittest.TestCase):
         self.assertIn("probe pairs reproduce", output.getvalue())
         return checkpoint, dest
 
-    def check_model_directory(self, checkpoint, dest, family, labels):
+    def check_model_directory(self, checkpoint, dest, family, labels, relevant_label=1):
         with open(os.path.join(dest, "cross-encoder.json"), encoding="utf-8") as file:
             settings = json.load(file)
         expected = {"max_length": 128, "truncation": "longest_first", "output": "logit" if labels == 1 else "two_class"}
         if labels == 2:
-            expected["relevant_label"] = 1
+            expected["relevant_label"] = relevant_label
         self.assertEqual(settings, expected)
         with open(os.path.join(dest, "golden.json"), encoding="utf-8") as file:
             golden = json.load(file)
@@ -157,7 +160,7 @@ class ImportModelTest(unittest.TestCase):
         self.check_model_directory(*self.imported("bert", 2), "bert", 2)
 
     def test_bert_cls_last_layer(self):
-        checkpoint, dest = self.imported("bert", 1, "--cls-last-layer")
+        checkpoint, dest = self.imported("bert", 1, "--cls-last-layer", suffix="-cls")
         self.check_model_directory(checkpoint, dest, "bert", 1)
         import onnx
         names = [node.name for node in onnx.load(os.path.join(dest, "model.onnx")).graph.node]
@@ -169,6 +172,10 @@ class ImportModelTest(unittest.TestCase):
     def test_xlm_roberta_two_class(self):
         self.check_model_directory(*self.imported("xlm-roberta", 2), "xlm-roberta", 2)
 
+    def test_xlm_roberta_two_class_whose_first_logit_means_relevant(self):
+        checkpoint, dest = self.imported("xlm-roberta", 2, "--relevant-label", "0", suffix="-label0")
+        self.check_model_directory(checkpoint, dest, "xlm-roberta", 2, relevant_label=0)
+
     def test_electra_single_logit(self):
         self.check_model_directory(*self.imported("electra", 1), "electra", 1)
 
@@ -176,7 +183,7 @@ class ImportModelTest(unittest.TestCase):
         self.check_model_directory(*self.imported("electra", 2), "electra", 2)
 
     def test_an_export_that_differs_is_refused(self):
-        checkpoint = tiny_checkpoint(os.path.join(self.tmp, "drifting"), "bert", 1)
+        checkpoint = self.checkpoint("bert", 1)
         original = import_model.onnx_logits
         import_model.onnx_logits = lambda *arguments: original(*arguments) + np.float32(2e-4)
         try:
@@ -187,9 +194,7 @@ class ImportModelTest(unittest.TestCase):
             import_model.onnx_logits = original
 
     def test_bad_input_is_refused(self):
-        checkpoint = os.path.join(self.tmp, "checkpoints", "imported-electra-2")
-        if not os.path.isdir(checkpoint):
-            tiny_checkpoint(checkpoint, "electra", 2)
+        checkpoint = self.checkpoint("electra", 2)
         cases = [
             ([os.path.join(self.tmp, "missing"), os.path.join(self.tmp, "x")], "cannot read checkpoint"),
             (["--cls-last-layer", checkpoint, os.path.join(self.tmp, "y")], "BERT exports only"),

@@ -163,6 +163,16 @@ public class GoldenPairsTests extends OpenSearchTestCase {
     }
 
     @Test
+    public void aListOfReferenceTriplesIsNotTheImportsGoldenFileAndIsNotChecked() throws Exception {
+        Path dir = modelWithGolden(UnaryOperator.identity());
+        Files.writeString(
+                dir.resolve(GoldenPairs.FILE_NAME), "[{\"query\": \"q\", \"passage\": \"p\", \"logit\": 1000}]");
+        try (CrossEncoderModel model = CrossEncoderModel.load("checked", dir, OPTIONS)) {
+            assertEquals("checked", model.name());
+        }
+    }
+
+    @Test
     public void theRegistryListsTheFailureAndChecksAGoldenFileChangedUnderAServingModel() throws Exception {
         List<Row> right = new ArrayList<>();
         Path dir = modelWithGolden(rows -> {

@@ -32,7 +32,8 @@ import org.opensearch.core.xcontent.XContentBuilder;
 
 /**
  * The models {@code models/import-model.py} made from tiny random BERT, XLM-RoBERTa and ELECTRA checkpoints, one- and
- * two-label, and a BERT one with its last layer at [CLS] only ({@code models/test_import_model.py} leaves them in
+ * two-label, an XLM-RoBERTa one whose first logit means relevant and a BERT one with its last layer at [CLS] only
+ * ({@code models/test_import_model.py} leaves them in
  * {@code target/imported-test-models}), on a real node: each loads, so the node reproduced its {@code golden.json};
  * {@code _rerank} scores every golden pair as the PyTorch checkpoint did; and a model given another model's tokenizer
  * fails to load with the differences in the models API.
@@ -56,7 +57,7 @@ public class ImportedModelsIT {
                     .sorted()
                     .forEach(imported::add);
         }
-        assertEquals("the families and heads models/test_import_model.py imports", 7, imported.size());
+        assertEquals("the families and heads models/test_import_model.py imports", 8, imported.size());
         node = OpenSearchNode.start(
                 "imported", source, List.of(), Map.of("discovery.type", "single-node"), "512m", directory -> {
                     Path models = directory.resolve("config/cross-encoder-models");
@@ -110,13 +111,17 @@ public class ImportedModelsIT {
             String name = dir.getFileName().toString();
             Map<String, Object> info = model(name);
             assertEquals(name + ": " + info, "loaded", info.get("status"));
-            Map<String, Object> golden = XContentHelper.convertToMap(
-                    JsonXContent.jsonXContent, Files.readString(dir.resolve("golden.json")), false);
+            Map<String, Object> golden = readJson(dir.resolve("golden.json"));
+            int relevant = (Integer) readJson(dir.resolve("cross-encoder.json")).getOrDefault("relevant_label", 1);
+            if (relevant == 0) {
+                assertEquals("two_class, relevant_label 0", info.get("output"));
+            }
             for (Map<String, Object> pair : (List<Map<String, Object>>) golden.get("pairs")) {
                 List<Number> logits = (List<Number>) pair.get("logits");
                 float expected = logits.size() == 1
                         ? logits.get(0).floatValue()
-                        : logits.get(1).floatValue() - logits.get(0).floatValue();
+                        : logits.get(relevant).floatValue()
+                                - logits.get(1 - relevant).floatValue();
                 RestClient.Response response = client.ok(
                         "POST",
                         "/_plugins/cross_encoder/_rerank",
@@ -141,6 +146,10 @@ public class ImportedModelsIT {
                 client.request("POST", "/_plugins/cross_encoder/_rerank", rerank(MISMATCHED, "q", "p"));
         assertEquals(503, refused.status());
         assertTrue(refused.raw(), refused.raw().contains("does not reproduce its [golden.json]"));
+    }
+
+    private static Map<String, Object> readJson(Path file) throws IOException {
+        return XContentHelper.convertToMap(JsonXContent.jsonXContent, Files.readString(file), false);
     }
 
     private static String rerank(String model, Object query, Object passage) throws IOException {
