@@ -80,15 +80,15 @@ def load_checkpoint(checkpoint):
     """The checkpoint's config, model (eval mode, eager attention) and fast tokenizer, read from local files only."""
     try:
         config = transformers.AutoConfig.from_pretrained(checkpoint, local_files_only=True)
+        if config.model_type not in FAMILIES:
+            raise InputError(f"{checkpoint}: model_type {config.model_type!r} is not one of {', '.join(FAMILIES)}")
+        if config.num_labels not in (1, 2):
+            raise InputError(f"{checkpoint}: {config.num_labels} labels; a cross-encoder has one (a logit) or two")
         tokenizer = transformers.AutoTokenizer.from_pretrained(checkpoint, local_files_only=True)
         model = transformers.AutoModelForSequenceClassification.from_pretrained(
             checkpoint, local_files_only=True, attn_implementation="eager")
     except (OSError, ValueError) as e:
         raise InputError(f"cannot read checkpoint {checkpoint} from local files: {e}".replace("\n", " ")) from None
-    if config.model_type not in FAMILIES:
-        raise InputError(f"{checkpoint}: model_type {config.model_type!r} is not one of {', '.join(FAMILIES)}")
-    if config.num_labels not in (1, 2):
-        raise InputError(f"{checkpoint}: {config.num_labels} labels; a cross-encoder has one (a logit) or two")
     if getattr(tokenizer, "backend_tokenizer", None) is None:
         raise InputError(f"{checkpoint}: no fast (tokenizer.json) tokenizer; the node needs one")
     model.eval()

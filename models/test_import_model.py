@@ -91,10 +91,6 @@ def tiny_checkpoint(directory, family, labels):
     return directory
 
 
-def run(*arguments):
-    return subprocess.run([sys.executable, SCRIPT, *arguments], capture_output=True, text=True)
-
-
 class ImportModelTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -110,6 +106,20 @@ class ImportModelTest(unittest.TestCase):
         """The family's tiny checkpoint with that many labels, built once."""
         checkpoint = os.path.join(self.tmp, "checkpoints", f"{family}-{labels}")
         return checkpoint if os.path.isdir(checkpoint) else tiny_checkpoint(checkpoint, family, labels)
+
+    def three_labels(self):
+        """A checkpoint of an NLI-style head (three labels), which is not a cross-encoder's."""
+        checkpoint = self.checkpoint("bert", 1)
+        three = os.path.join(self.tmp, "three-labels")
+        if not os.path.isdir(three):
+            shutil.copytree(checkpoint, three)
+            with open(os.path.join(three, "config.json"), encoding="utf-8") as file:
+                config = json.load(file)
+            config["id2label"] = {str(i): f"LABEL_{i}" for i in range(3)}
+            config["label2id"] = {f"LABEL_{i}": i for i in range(3)}
+            with open(os.path.join(three, "config.json"), "w", encoding="utf-8") as file:
+                json.dump(config, file)
+        return three
 
     def imported(self, family, labels, *options, suffix=""):
         """Imports the checkpoint as imported-FAMILY-LABELS[SUFFIX]."""
@@ -200,12 +210,20 @@ class ImportModelTest(unittest.TestCase):
             (["--cls-last-layer", checkpoint, os.path.join(self.tmp, "y")], "BERT exports only"),
             (["--max-length", "4096", checkpoint, os.path.join(self.tmp, "z")], "takes 8 to 128 tokens"),
             ([checkpoint, self.tmp], "exists"),
+            ([self.three_labels(), os.path.join(self.tmp, "w")], "3 labels; a cross-encoder has one (a logit) or two"),
         ]
         for arguments, text in cases:
             with self.subTest(text=text):
-                result = run(*arguments)
-                self.assertEqual(result.returncode, 2, result.stderr)
-                self.assertIn(text, result.stderr)
+                errors = io.StringIO()
+                with contextlib.redirect_stderr(errors):
+                    self.assertEqual(import_model.main(arguments), 2, errors.getvalue())
+                self.assertEqual(len(errors.getvalue().strip().splitlines()), 1, errors.getvalue())
+                self.assertIn(text, errors.getvalue())
+        # The command itself exits with main()'s code.
+        command = subprocess.run([sys.executable, SCRIPT, os.path.join(self.tmp, "missing"), os.path.join(self.tmp, "v")],
+                                 capture_output=True, text=True)
+        self.assertEqual(command.returncode, 2, command.stderr)
+        self.assertIn("cannot read checkpoint", command.stderr)
 
 
 if __name__ == "__main__":
