@@ -34,7 +34,7 @@ verify() { # file expected-sha256
 mkdir -p "$dest"
 local_source="${CROSS_ENCODER_MODELS_FROM:-}/$name"
 if [[ -n "${CROSS_ENCODER_MODELS_FROM:-}" && -f "$local_source/model.onnx" ]]; then
-    for file in "${files[@]}" cross-encoder.json tokenizer_config.json config.json; do
+    for file in "${files[@]}" cross-encoder.json tokenizer_config.json config.json golden.json; do
         [[ -f "$local_source/$file" ]] && cp "$local_source/$file" "$dest/$file"
     done
     if [[ -f "$descriptor" ]]; then

@@ -3,7 +3,8 @@
 # 3.6.0 node with the built plugin zip; then the other OpenSearch versions the plugin is built for (issue 27): the smoke
 # suite on real 2.19.1, 3.0.0, 3.4.0 and 3.8.0 nodes, and 3.9.0's zip with its unit tests (Maven Central has no 3.9.0
 # distribution to start); then SecuredClusterIT on 2.19.1 and 3.4.0 nodes running the security plugin
-# (scripts/test-security.sh). Installs what a fresh machine lacks (a JDK 21+, Maven, numpy, Debian's onnx; a JDK 17 for 2.19's nodes).
+# (scripts/test-security.sh). Installs what a fresh machine lacks (a JDK 21+, Maven, numpy, Debian's onnx; a JDK 17 for
+# 2.19's nodes; torch, transformers, onnx and onnxruntime for models/import-model.py, in a venv of their own under target/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/nobody-can-reach.sh
@@ -13,6 +14,18 @@ python3 -c 'import numpy' 2>/dev/null || { apt-get update -qq && apt-get install
 /usr/bin/python3 -c 'import onnx, numpy' 2>/dev/null || { apt-get update -qq && apt-get install -y -qq python3-onnx python3-numpy >&2; }
 python3 models/test_fit_calibration.py
 python3 models/test_fit_blend.py
+# models/import-model.py's test builds tiny random checkpoints of each family, imports them, and leaves the imported
+# models in target/imported-test-models for ImportedModelsIT to load into a real node. Its packages go into a venv of
+# their own, installed once (--retries 0: an index that cannot be reached is skipped at once, not retried).
+import_venv=target/import-venv
+"$import_venv/bin/python" -c 'import torch, transformers, onnx, onnxruntime' 2>/dev/null || {
+    rm -rf "$import_venv" && python3 -m venv "$import_venv"
+    "$import_venv/bin/pip" install -q --retries 0 \
+        torch==2.13.0+cpu transformers==5.17.0 onnx==1.23.1 onnxruntime==1.30.0 2>&1 | grep -v '^WARNING' >&2 || true
+    "$import_venv/bin/python" -c 'import torch, transformers, onnx, onnxruntime'
+}
+rm -rf target/imported-test-models
+IMPORTED_MODELS_DIR=target/imported-test-models "$import_venv/bin/python" models/test_import_model.py
 # CI sets CROSS_ENCODER_REQUIRE_SHARED=1: there a missing ../shared is an error, not 18 skipped test classes.
 shared_required=false
 if [[ "${CROSS_ENCODER_REQUIRE_SHARED:-0}" == 1 ]]; then

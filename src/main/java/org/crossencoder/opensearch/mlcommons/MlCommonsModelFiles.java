@@ -33,7 +33,7 @@ final class MlCommonsModelFiles {
 
     /** The files of a model directory an ML Commons zip may carry besides its {@code .onnx} file. */
     private static final Set<String> COMPANIONS =
-            Set.of("tokenizer.json", "tokenizer_config.json", "config.json", "cross-encoder.json");
+            Set.of("tokenizer.json", "tokenizer_config.json", "config.json", "cross-encoder.json", "golden.json");
 
     /** ONNX Runtime reads no model file over 2 GiB, so no entry may unpack to more (a zip bomb stops here). */
     private static final long MAX_ENTRY_BYTES = 2L << 30;

@@ -120,7 +120,10 @@ public final class CrossEncoderModel extends AbstractRefCounted implements Close
         this.output = resolveOutput(name, config, session);
     }
 
-    /** Loads {@code model.onnx} and {@code tokenizer.json} from a local directory; never downloads anything. */
+    /**
+     * Loads {@code model.onnx} and {@code tokenizer.json} from a local directory; never downloads anything. A directory
+     * with a {@code golden.json} loads only if the model reproduces it ({@link GoldenPairs}).
+     */
     public static CrossEncoderModel load(String name, Path directory, InferenceOptions options)
             throws IOException, OrtException {
         requireFiles(name, directory);
@@ -136,14 +139,22 @@ public final class CrossEncoderModel extends AbstractRefCounted implements Close
                         + ", max_length " + config.maxLength() + ", truncation " + config.truncation();
         PairEncoder encoder = new PairEncoder(directory, config.maxLength(), config.truncation());
         OrtSession session = null;
+        CrossEncoderModel model;
         try (OrtSession.SessionOptions sessionOptions = sessionOptions(options)) {
             session = environment.createSession(directory.resolve(MODEL_FILE).toString(), sessionOptions);
-            return new CrossEncoderModel(name, config, options, environment, session, encoder, tokenization);
+            model = new CrossEncoderModel(name, config, options, environment, session, encoder, tokenization);
         } catch (OrtException | RuntimeException e) {
             encoder.close();
             if (session != null) {
                 session.close();
             }
+            throw e;
+        }
+        try {
+            GoldenPairs.verify(model, directory);
+            return model;
+        } catch (IOException | OrtException | RuntimeException e) {
+            model.decRef();
             throw e;
         }
     }
@@ -185,6 +196,7 @@ public final class CrossEncoderModel extends AbstractRefCounted implements Close
             throw new IllegalArgumentException("model [" + name + "] outputs " + Arrays.toString(shape)
                     + " but output [" + output + "] needs " + output.width() + " value(s) per pair");
         }
+        ModelConfig.requireTwoClassForRelevantLabel(output, config.relevantLabel());
         return output;
     }
 
@@ -226,8 +238,18 @@ public final class CrossEncoderModel extends AbstractRefCounted implements Close
         return options.sortByLength();
     }
 
-    /** Runs one batch: the pairs {@code encodings[batch[i]]}, padded to the longest of them. */
+    /** Runs one batch: the pairs {@code encodings[batch[i]]}, padded to the longest of them; their scores. */
     float[] run(Encoding[] encodings, int[] batch) throws OrtException {
+        float[][] logits = logits(encodings, batch);
+        float[] scores = new float[logits.length];
+        for (int row = 0; row < logits.length; row++) {
+            scores[row] = output.score(logits[row], config.relevantLabel());
+        }
+        return scores;
+    }
+
+    /** As {@link #run}, the model's raw output: one row of logits per pair. */
+    float[][] logits(Encoding[] encodings, int[] batch) throws OrtException {
         int rows = batch.length;
         int width = 0;
         for (int index : batch) {
@@ -253,27 +275,27 @@ public final class CrossEncoderModel extends AbstractRefCounted implements Close
                 inputs.put(TOKEN_TYPE_IDS, OnnxTensor.createTensor(environment, LongBuffer.wrap(types), shape));
             }
             try (OrtSession.Result result = session.run(inputs)) {
-                return toScores(result.get(0), rows);
+                return rows(result.get(0), rows);
             }
         } finally {
             inputs.values().forEach(OnnxTensor::close);
         }
     }
 
-    private float[] toScores(OnnxValue value, int rows) throws OrtException {
+    private float[][] rows(OnnxValue value, int rows) throws OrtException {
         Object raw = value.getValue();
-        float[] scores = new float[rows];
         if (raw instanceof float[][] matrix) {
-            for (int row = 0; row < rows; row++) {
-                scores[row] = output.score(matrix[row]);
-            }
+            return matrix;
         } else if (raw instanceof float[] vector) {
-            System.arraycopy(vector, 0, scores, 0, rows);
+            float[][] matrix = new float[rows][];
+            for (int row = 0; row < rows; row++) {
+                matrix[row] = new float[] {vector[row]};
+            }
+            return matrix;
         } else {
             throw new IllegalStateException(
                     "model [" + name + "] returned " + value.getInfo() + "; expected float logits");
         }
-        return scores;
     }
 
     public String name() {
@@ -286,6 +308,11 @@ public final class CrossEncoderModel extends AbstractRefCounted implements Close
 
     public ModelConfig.Output output() {
         return output;
+    }
+
+    /** The output as the models API shows it ({@link ModelConfig#describeOutput}). */
+    public String describeOutput() {
+        return config.describeOutput(output);
     }
 
     /** Gives up the holder's reference; see the class comment. */

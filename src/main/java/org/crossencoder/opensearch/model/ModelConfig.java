@@ -39,6 +39,7 @@ import org.opensearch.core.xcontent.XContentParser;
  * @param probability whether requests that do not say get probabilities rather than logits
  * @param blend how requests that do not say blend the model's score with the first stage's ({@code score_mode},
  *     {@code normalization}, {@code weight}); null: the plugin's default, {@link ScoreCombination#DEFAULT}
+ * @param relevantLabel for a {@link Output#TWO_CLASS} model, which of its two logits means "relevant" (0 or 1)
  */
 public record ModelConfig(
         int maxLength,
@@ -47,24 +48,30 @@ public record ModelConfig(
         @Nullable PassageWindows passageWindows,
         Calibration calibration,
         boolean probability,
-        @Nullable ScoreCombination blend) {
+        @Nullable ScoreCombination blend,
+        int relevantLabel) {
 
     public static final String FILE_NAME = "cross-encoder.json";
     public static final int DEFAULT_MAX_LENGTH = 512;
+    /** Two-class heads are trained as {@code [not relevant, relevant]}. */
+    public static final int DEFAULT_RELEVANT_LABEL = 1;
 
     /** How a row of the model's output becomes one relevance score. */
     public enum Output {
         /** One logit per pair ({@code [batch, 1]}), used as it is. */
         LOGIT,
-        /** Two logits per pair ({@code [not relevant, relevant]}); the score is their difference, the log-odds of "relevant". */
+        /**
+         * Two logits per pair ({@code [not relevant, relevant]}, or the other way round with {@code relevant_label} 0);
+         * the score is the relevant one less the other, the log-odds of "relevant".
+         */
         TWO_CLASS;
 
         public static Output fromString(String value) {
             return LowerCaseOptions.parse(Output.class, "output", value);
         }
 
-        float score(float[] row) {
-            return this == LOGIT ? row[0] : row[1] - row[0];
+        float score(float[] row, int relevantLabel) {
+            return this == LOGIT ? row[0] : row[relevantLabel] - row[1 - relevantLabel];
         }
 
         int width() {
@@ -103,6 +110,7 @@ public record ModelConfig(
     private static final ParseField MAX_LENGTH = new ParseField("max_length");
     private static final ParseField TRUNCATION = new ParseField("truncation");
     private static final ParseField OUTPUT = new ParseField("output");
+    private static final ParseField RELEVANT_LABEL = new ParseField("relevant_label");
     private static final ParseField PASSAGE_WINDOWS = new ParseField(PassageWindows.NAME);
     private static final ParseField CALIBRATION = new ParseField(Calibration.NAME);
     public static final ParseField PROBABILITY = new ParseField("probability");
@@ -115,6 +123,7 @@ public record ModelConfig(
         PARSER.declareInt((b, v) -> b.maxLength = v, MAX_LENGTH);
         PARSER.declareString((b, v) -> b.truncation = Truncation.fromString(v), TRUNCATION);
         PARSER.declareString((b, v) -> b.output = Output.fromString(v), OUTPUT);
+        PARSER.declareInt((b, v) -> b.relevantLabel = v, RELEVANT_LABEL);
         PARSER.declareField(
                 (b, v) -> b.passageWindows = v,
                 (p, c) -> PassageWindows.parse(p),
@@ -132,6 +141,7 @@ public record ModelConfig(
         Integer maxLength;
         Truncation truncation = Truncation.LONGEST_FIRST;
         Output output;
+        int relevantLabel = DEFAULT_RELEVANT_LABEL;
         PassageWindows passageWindows;
         Calibration calibration = Calibration.NONE;
         boolean probability;
@@ -167,7 +177,7 @@ public record ModelConfig(
      * with its logit unless a request asks for a probability.
      */
     public ModelConfig(int maxLength, Truncation truncation, Output output) {
-        this(maxLength, truncation, output, null, Calibration.NONE, false, null);
+        this(maxLength, truncation, output, null, Calibration.NONE, false, null, DEFAULT_RELEVANT_LABEL);
     }
 
     public ModelConfig {
@@ -176,6 +186,12 @@ public record ModelConfig(
         }
         Objects.requireNonNull(truncation);
         Objects.requireNonNull(calibration);
+        if (relevantLabel != 0 && relevantLabel != 1) {
+            throw new IllegalArgumentException(
+                    "[relevant_label] must be 0 or 1 (which of two logits means relevant) but was [" + relevantLabel
+                            + "]");
+        }
+        requireTwoClassForRelevantLabel(output, relevantLabel);
         if (passageWindows != null) {
             PassageWindows.resolve(passageWindows, passageWindows, maxLength);
         }
@@ -184,6 +200,24 @@ public record ModelConfig(
                     + "]: the other modes add raw scores whose scale depends on the index and the query, and the"
                     + " [cross_encoder_rerank] processor refuses them");
         }
+    }
+
+    /**
+     * Refuses a {@code relevant_label} other than the default for a model scored by one logit ({@code output} as
+     * configured, or as the model's output width decided it).
+     */
+    static void requireTwoClassForRelevantLabel(@Nullable Output output, int relevantLabel) {
+        if (output == Output.LOGIT && relevantLabel != DEFAULT_RELEVANT_LABEL) {
+            throw new IllegalArgumentException(
+                    "[relevant_label] applies to output [two_class] only, and the output is [" + output + "]");
+        }
+    }
+
+    /** The output as the models API shows it: with {@code relevant_label} when it is not the default. */
+    String describeOutput(Output resolved) {
+        return relevantLabel == DEFAULT_RELEVANT_LABEL
+                ? resolved.toString()
+                : resolved + ", relevant_label " + relevantLabel;
     }
 
     public static ModelConfig load(Path modelDir) throws IOException {
@@ -204,7 +238,8 @@ public record ModelConfig(
                 builder.passageWindows,
                 builder.calibration,
                 builder.probability,
-                builder.blend());
+                builder.blend(),
+                builder.relevantLabel);
     }
 
     /** The model's own limit as its Hugging Face files state it, capped at what BERT-style position tables hold. */

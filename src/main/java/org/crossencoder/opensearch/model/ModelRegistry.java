@@ -59,15 +59,25 @@ public final class ModelRegistry implements Closeable {
     /** A loaded model, what it reports about itself, and the directory state it was loaded from. */
     private record Version(CrossEncoderModel model, ModelInfo info, Pending source) {}
 
-    /** A model directory to load: the digests its files had and the config it declared when the reload read them. */
-    private record Pending(Path dir, String modelSha256, String tokenizerSha256, ModelConfig config) {
+    /**
+     * A model directory to load: the digests its files had and the config it declared when the reload read them (a
+     * {@code golden.json} added or changed loads the model again, so that it is checked).
+     */
+    private record Pending(
+            Path dir,
+            String modelSha256,
+            String tokenizerSha256,
+            @Nullable String goldenSha256,
+            ModelConfig config) {
 
         static Pending read(String name, Path dir) throws IOException {
             CrossEncoderModel.requireFiles(name, dir);
+            Path golden = dir.resolve(GoldenPairs.FILE_NAME);
             return new Pending(
                     dir,
                     FileDigest.sha256(dir.resolve(CrossEncoderModel.MODEL_FILE)),
                     FileDigest.sha256(dir.resolve(PairEncoder.TOKENIZER_FILE)),
+                    Files.exists(golden) ? FileDigest.sha256(golden) : null,
                     ModelConfig.load(dir));
         }
     }
@@ -379,7 +389,7 @@ public final class ModelRegistry implements Closeable {
                     null,
                     model.config().maxLength(),
                     model.config().truncation().toString(),
-                    model.output().toString(),
+                    model.describeOutput(),
                     model.config().passageWindows(),
                     model.config().calibration().equals(Calibration.NONE)
                             ? null

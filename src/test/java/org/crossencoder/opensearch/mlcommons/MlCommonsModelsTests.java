@@ -193,6 +193,19 @@ public class MlCommonsModelsTests extends OpenSearchTestCase {
     }
 
     @Test
+    public void aZipWhoseGoldenPairsDoNotReproduceIsNotServed() throws Exception {
+        mlCommons.register(
+                ID,
+                zip(Map.of("golden.json", "{\"pairs\": [{\"query\": \"q\", \"passage\": \"p\", \"logits\": [1000]}]}")),
+                "DEPLOYED",
+                1);
+
+        Exception refused = assertThrows(Exception.class, () -> serve(NAME));
+        assertThat(refused.getMessage(), containsString("does not reproduce its [golden.json]: 1 of 1 pairs differ"));
+        assertNull(registry.served(NAME));
+    }
+
+    @Test
     public void chunksThatDoNotAddUpToTheRecordedHashAreRefused() throws Exception {
         mlCommons.register(ID, zip(Map.of()), "DEPLOYED", 2, Map.of("model_content_hash_value", "0".repeat(64)));
 

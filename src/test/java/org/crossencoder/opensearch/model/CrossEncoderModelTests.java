@@ -160,6 +160,18 @@ public class CrossEncoderModelTests extends OpenSearchTestCase {
     }
 
     @Test
+    public void refusesARelevantLabelForAModelOfOneLogit() throws Exception {
+        Path dir = copyOfModel(GeneratedTinyModel.NAME);
+        Files.writeString(dir.resolve(ModelConfig.FILE_NAME), "{\"relevant_label\": 0}");
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> CrossEncoderModel.load("one-logit", dir, new CrossEncoderModel.InferenceOptions(8, 1)));
+        assertThat(
+                e.getMessage(),
+                containsString("[relevant_label] applies to output [two_class] only, and the output is [logit]"));
+    }
+
+    @Test
     public void runsAModelWithoutTokenTypeIdsAndItsOwnPadId() throws Exception {
         List<String> passages = List.of("a", "abc abc", "hello world hello world hello", "");
         try (CrossEncoderModel xlmRoberta = TestModels.load(TINY_XLM_ROBERTA, 3);

@@ -92,9 +92,39 @@ public class ModelConfigTests extends OpenSearchTestCase {
 
     @Test
     public void outputsTurnRowsIntoScores() {
-        assertEquals(2.5f, ModelConfig.Output.LOGIT.score(new float[] {2.5f}), 0f);
+        assertEquals(2.5f, ModelConfig.Output.LOGIT.score(new float[] {2.5f}, 1), 0f);
         assertEquals(
-                "log-odds of the relevant class", 3f, ModelConfig.Output.TWO_CLASS.score(new float[] {-1f, 2f}), 0f);
+                "log-odds of the relevant class", 3f, ModelConfig.Output.TWO_CLASS.score(new float[] {-1f, 2f}, 1), 0f);
+        assertEquals(
+                "a head whose first logit means relevant",
+                -3f,
+                ModelConfig.Output.TWO_CLASS.score(new float[] {-1f, 2f}, 0),
+                0f);
+    }
+
+    @Test
+    public void readsWhichOfTwoLogitsIsRelevantAndRefusesWhatCannotBe() throws Exception {
+        Path dir = folder.getRoot().toPath();
+        assertEquals(ModelConfig.DEFAULT_RELEVANT_LABEL, ModelConfig.load(dir).relevantLabel());
+        Files.writeString(dir.resolve(ModelConfig.FILE_NAME), "{\"output\": \"two_class\", \"relevant_label\": 0}");
+        ModelConfig config = ModelConfig.load(dir);
+        assertEquals(0, config.relevantLabel());
+        assertEquals("two_class, relevant_label 0", config.describeOutput(config.output()));
+        Files.writeString(dir.resolve(ModelConfig.FILE_NAME), "{\"relevant_label\": 0}");
+        assertEquals(
+                "the model's output width decides, at load",
+                0,
+                ModelConfig.load(dir).relevantLabel());
+        Files.writeString(dir.resolve(ModelConfig.FILE_NAME), "{\"output\": \"two_class\", \"relevant_label\": 2}");
+        assertThat(
+                assertThrows(IllegalArgumentException.class, () -> ModelConfig.load(dir))
+                        .getMessage(),
+                containsString("[relevant_label] must be 0 or 1 (which of two logits means relevant) but was [2]"));
+        Files.writeString(dir.resolve(ModelConfig.FILE_NAME), "{\"output\": \"logit\", \"relevant_label\": 0}");
+        assertThat(
+                assertThrows(IllegalArgumentException.class, () -> ModelConfig.load(dir))
+                        .getMessage(),
+                containsString("[relevant_label] applies to output [two_class] only, and the output is [logit]"));
     }
 
     @Test

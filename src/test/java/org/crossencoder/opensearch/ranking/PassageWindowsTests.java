@@ -98,7 +98,8 @@ public class PassageWindowsTests extends OpenSearchTestCase {
                 new PassageWindows(true, 100, null, 3, PassageWindows.Combine.FIRST, null),
                 Calibration.NONE,
                 false,
-                null);
+                null,
+                ModelConfig.DEFAULT_RELEVANT_LABEL);
         assertEquals(
                 "the model's default applies to a request that says nothing",
                 new PassageWindows.Resolved(100, 25, 3, PassageWindows.Combine.FIRST, false),
