@@ -87,18 +87,18 @@ public class VersionSmokeIT {
                 "PUT",
                 "/_search/pipeline/smoke-rescore",
                 "{\"request_processors\":[{\"cross_encoder_rescore\":{\"model\":\"" + GENERATED
-                        + "\",\"fields\":[\"passage\"],\"window_size\":" + WINDOW + "}}]}");
+                        + "\",\"fields\":[\"passage\"],\"score_mode\":\"replace\",\"window_size\":" + WINDOW + "}}]}");
         client.ok(
                 "PUT",
                 "/_search/pipeline/smoke-rerank",
                 "{\"response_processors\":[{\"cross_encoder_rerank\":{\"model\":\"" + GENERATED
-                        + "\",\"fields\":[\"passage\"]}}]}");
+                        + "\",\"fields\":[\"passage\"],\"score_mode\":\"replace\"}}]}");
         client.ok(
                 "PUT",
                 "/_search/pipeline/smoke-global",
                 "{\"request_processors\":[{\"cross_encoder_window\":{\"window_size\":" + PAGE + "}}],"
                         + "\"response_processors\":[{\"cross_encoder_rerank\":{\"model\":\"" + GENERATED
-                        + "\",\"fields\":[\"passage\"],\"score_on\":\"data_nodes\"}}]}");
+                        + "\",\"fields\":[\"passage\"],\"score_mode\":\"replace\",\"score_on\":\"data_nodes\"}}]}");
     }
 
     @AfterClass
@@ -128,7 +128,7 @@ public class VersionSmokeIT {
 
     private static String rescore(String model, int window) {
         return ",\"rescore\":{\"window_size\":" + window + ",\"cross_encoder\":{\"model\":\"" + model
-                + "\",\"query_text\":\"" + QUERY + "\",\"fields\":[\"passage\"]}}";
+                + "\",\"query_text\":\"" + QUERY + "\",\"fields\":[\"passage\"],\"score_mode\":\"replace\"}}";
     }
 
     @SuppressWarnings("unchecked")
@@ -161,7 +161,7 @@ public class VersionSmokeIT {
         return scores;
     }
 
-    /** Every hit scored by the model, best first. */
+    /** Every hit scored by the model, best first (the searches ask for score_mode replace: the model's own score). */
     private static void assertRankedByTheModel(RestClient.Response response) throws Exception {
         Map<String, Float> model = modelScores(response);
         float previous = Float.POSITIVE_INFINITY;
