@@ -136,10 +136,11 @@ final class GoldenPairs {
         if (golden.get("pairs") instanceof List<?> list && list.isEmpty() == false) {
             List<Pair> pairs = new ArrayList<>(list.size());
             for (Object entry : list) {
+                double[] logits = entry instanceof Map<?, ?> candidate ? numbers(candidate.get("logits")) : null;
                 if (entry instanceof Map<?, ?> map
                         && map.get("query") instanceof String query
                         && map.get("passage") instanceof String passage
-                        && numbers(map.get("logits")) instanceof double[] logits
+                        && logits != null
                         && logits.length > 0
                         && (map.get("input_ids") == null || numbers(map.get("input_ids")) != null)) {
                     double[] ids = numbers(map.get("input_ids"));
