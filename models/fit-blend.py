@@ -37,15 +37,13 @@ model's default blend from `--model-dir` (when its `cross-encoder.json` sets one
 """
 import argparse
 import glob
-import json
 import math
 import os
-import shutil
 import sys
 
 import numpy as np
+from model_dir import CONFIG, InputError, read_config, update_config
 
-CONFIG = "cross-encoder.json"
 NORMALIZATIONS = ("min_max", "reciprocal_rank")
 RANK_CONSTANT = 60
 PLUGIN_DEFAULT = {"score_mode": "interpolate", "normalization": "min_max", "weight": 0.5}
@@ -53,9 +51,6 @@ DEFAULT_WEIGHTS = [round(0.1 * i, 1) for i in range(11)]
 FIRST_STAGE_RUN = "bm25-multifield.run"
 RERANKED_RUN = "bm25-multifield-top-*-reranked-by-cross-encoder-*.run"
 
-
-class InputError(Exception):
-    """A problem with what the user gave: reported in one line, exit code 2."""
 
 
 def read_run(path):
@@ -207,18 +202,6 @@ def print_table(rows, queries, markdown, chosen=None):
             print(f"{label:<{width}}  {value:.4f}{'  <- chosen' if label == chosen else ''}")
 
 
-def read_config(model_dir):
-    path = os.path.join(model_dir, CONFIG)
-    if not os.path.exists(path):
-        return {}
-    try:
-        with open(path, encoding="utf-8") as file:
-            config = json.load(file)
-    except json.JSONDecodeError as e:
-        raise InputError(f"{path}: not JSON: {e}") from None
-    if not isinstance(config, dict):
-        raise InputError(f"{path}: not a JSON object")
-    return config
 
 
 def model_blend(config):
@@ -232,17 +215,6 @@ def model_blend(config):
     return {**PLUGIN_DEFAULT, **given, "score_mode": mode}
 
 
-def copy_model(source, destination):
-    """The source's regular files, as plain writable copies (the source may be read-only)."""
-    if os.path.abspath(source) == os.path.abspath(destination):
-        raise InputError("--output-dir must differ from --model-dir")
-    os.makedirs(destination, exist_ok=True)
-    for name in sorted(os.listdir(source)):
-        path = os.path.join(source, name)
-        if os.path.isfile(path):
-            target = os.path.join(destination, name)
-            shutil.copyfile(path, target)
-            os.chmod(target, 0o644)
 
 
 def load_split(options):
@@ -262,17 +234,13 @@ def command_fit(options):
         if best is None or value > best[1]:
             best = (blend, value)
     print_table(rows, len(split.queries), options.markdown, chosen=describe(best[0]))
-    directory = options.model_dir
-    if options.output_dir:
-        copy_model(options.model_dir, options.output_dir)
-        directory = options.output_dir
-    config = read_config(directory)
-    for key in ("score_mode", "normalization", "weight"):
-        config.pop(key, None)
-    config.update(best[0])
-    path = os.path.join(directory, CONFIG)
-    with open(path, "w", encoding="utf-8") as file:
-        file.write(json.dumps(config, indent=2) + "\n")
+
+    def set_blend(config):
+        for key in ("score_mode", "normalization", "weight"):
+            config.pop(key, None)
+        config.update(best[0])
+
+    path = update_config(options.model_dir, options.output_dir, set_blend)
     print(f"chose {describe(best[0])} (nDCG@10 {best[1]:.4f} on {len(split.queries)} queries), written to {path}")
 
 

@@ -30,22 +30,17 @@ cross-encoder.json, or given), the expected calibration error (15 equal-width bi
 log-loss (natural log, probabilities clipped to [1e-7, 1 - 1e-7]) and the Brier score. Needs Python 3 and numpy.
 """
 import argparse
-import json
 import math
 import os
-import shutil
 import sys
 
 import numpy as np
+from model_dir import CONFIG, InputError, read_config, update_config
 
 HEADER = ["query_id", "doc_id", "label", "logit"]
-CONFIG = "cross-encoder.json"
 BINS = 15
 CLIP = 1e-7
 
-
-class InputError(Exception):
-    """A problem with what the user gave: reported in one line, exit code 2."""
 
 
 def read_pairs(path):
@@ -137,31 +132,8 @@ def metrics(labels, probabilities):
     return float(ece), float(log_loss), float(brier)
 
 
-def read_config(model_dir):
-    path = os.path.join(model_dir, CONFIG)
-    if not os.path.exists(path):
-        return {}
-    try:
-        with open(path, encoding="utf-8") as file:
-            config = json.load(file)
-    except json.JSONDecodeError as e:
-        raise InputError(f"{path}: not JSON: {e}") from None
-    if not isinstance(config, dict):
-        raise InputError(f"{path}: not a JSON object")
-    return config
 
 
-def copy_model(source, destination):
-    """The source's regular files, as plain writable copies (the source may be read-only)."""
-    if os.path.abspath(source) == os.path.abspath(destination):
-        raise InputError("--output-dir must differ from --model-dir")
-    os.makedirs(destination, exist_ok=True)
-    for name in sorted(os.listdir(source)):
-        path = os.path.join(source, name)
-        if os.path.isfile(path):
-            target = os.path.join(destination, name)
-            shutil.copyfile(path, target)
-            os.chmod(target, 0o644)
 
 
 def command_fit(options):
@@ -169,16 +141,12 @@ def command_fit(options):
     if not os.path.isdir(options.model_dir):
         raise InputError(f"no such model directory: {options.model_dir}")
     scale, bias = (significant(x) for x in fit_platt(labels, logits))
-    directory = options.model_dir
-    if options.output_dir:
-        copy_model(options.model_dir, options.output_dir)
-        directory = options.output_dir
-    config = read_config(directory)
     fitted_on = options.fitted_on if options.fitted_on is not None else os.path.basename(options.pairs)
-    config["calibration"] = {"scale": scale, "bias": bias, "fitted_on": fitted_on}
-    path = os.path.join(directory, CONFIG)
-    with open(path, "w", encoding="utf-8") as file:
-        file.write(json.dumps(config, indent=2) + "\n")
+
+    def set_calibration(config):
+        config["calibration"] = {"scale": scale, "bias": bias, "fitted_on": fitted_on}
+
+    path = update_config(options.model_dir, options.output_dir, set_calibration)
     print(f"pairs {len(labels)}, positives {int(labels.sum())}: scale {scale:g}, bias {bias:g}, written to {path}")
 
 
