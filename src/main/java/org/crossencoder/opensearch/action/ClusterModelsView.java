@@ -16,7 +16,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.crossencoder.opensearch.mlcommons.MlCommonsModels;
-import org.crossencoder.opensearch.model.ModelInfo;
+import org.crossencoder.opensearch.registry.ModelInfo;
 import org.crossencoder.opensearch.settings.CrossEncoderSettings;
 import org.opensearch.core.xcontent.ToXContentFragment;
 import org.opensearch.core.xcontent.XContentBuilder;

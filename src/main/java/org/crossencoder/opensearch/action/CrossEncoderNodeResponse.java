@@ -8,9 +8,9 @@ package org.crossencoder.opensearch.action;
 
 import java.io.IOException;
 import java.util.List;
-import org.crossencoder.opensearch.model.InferenceStats;
-import org.crossencoder.opensearch.model.ModelInfo;
-import org.crossencoder.opensearch.model.ScoreCache;
+import org.crossencoder.opensearch.registry.ModelInfo;
+import org.crossencoder.opensearch.scoring.InferenceStats;
+import org.crossencoder.opensearch.scoring.ScoreCache;
 import org.opensearch.action.support.nodes.BaseNodeResponse;
 import org.opensearch.cluster.node.DiscoveryNode;
 import org.opensearch.core.common.io.stream.StreamInput;

@@ -8,7 +8,7 @@ package org.crossencoder.opensearch.action;
 
 import java.io.IOException;
 import java.util.List;
-import org.crossencoder.opensearch.model.ReloadOutcome;
+import org.crossencoder.opensearch.registry.ReloadOutcome;
 import org.opensearch.action.FailedNodeException;
 import org.opensearch.action.support.nodes.BaseNodeResponse;
 import org.opensearch.action.support.nodes.BaseNodesResponse;

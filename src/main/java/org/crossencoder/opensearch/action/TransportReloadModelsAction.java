@@ -9,7 +9,7 @@ package org.crossencoder.opensearch.action;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
-import org.crossencoder.opensearch.model.InferenceService;
+import org.crossencoder.opensearch.scoring.InferenceService;
 import org.opensearch.action.FailedNodeException;
 import org.opensearch.action.support.ActionFilters;
 import org.opensearch.action.support.nodes.TransportNodesAction;

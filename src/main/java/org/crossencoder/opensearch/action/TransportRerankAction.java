@@ -6,10 +6,10 @@
  */
 package org.crossencoder.opensearch.action;
 
-import org.crossencoder.opensearch.model.InferenceBudget;
-import org.crossencoder.opensearch.model.InferenceService;
-import org.crossencoder.opensearch.model.ScoringPlan;
-import org.crossencoder.opensearch.model.ScoringRequest;
+import org.crossencoder.opensearch.engine.InferenceBudget;
+import org.crossencoder.opensearch.scoring.InferenceService;
+import org.crossencoder.opensearch.scoring.ScoringPlan;
+import org.crossencoder.opensearch.scoring.ScoringRequest;
 import org.opensearch.action.support.ActionFilters;
 import org.opensearch.action.support.HandledTransportAction;
 import org.opensearch.common.inject.Inject;

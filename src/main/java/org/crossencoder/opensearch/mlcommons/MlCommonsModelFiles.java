@@ -19,7 +19,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
-import org.crossencoder.opensearch.model.CrossEncoderModel;
+import org.crossencoder.opensearch.engine.CrossEncoderModel;
 import org.opensearch.OpenSearchStatusException;
 import org.opensearch.core.rest.RestStatus;
 

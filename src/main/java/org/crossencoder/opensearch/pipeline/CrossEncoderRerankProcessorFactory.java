@@ -12,12 +12,12 @@ import static org.crossencoder.opensearch.pipeline.CrossEncoderRerankResponsePro
 import java.util.List;
 import java.util.function.Supplier;
 import org.crossencoder.opensearch.compat.NodeActions;
-import org.crossencoder.opensearch.model.InferenceService;
 import org.crossencoder.opensearch.ranking.BlendOptions;
 import org.crossencoder.opensearch.ranking.PassageWindows;
 import org.crossencoder.opensearch.ranking.ScoreMode;
 import org.crossencoder.opensearch.ranking.VisibleText;
 import org.crossencoder.opensearch.rescore.BestWindowFetchSubPhase;
+import org.crossencoder.opensearch.scoring.InferenceService;
 import org.opensearch.cluster.node.DiscoveryNode;
 import org.opensearch.common.util.concurrent.ThreadContext;
 import org.opensearch.indices.IndicesModule;

@@ -8,12 +8,12 @@ package org.crossencoder.opensearch.pipeline;
 
 import java.util.List;
 import java.util.function.Supplier;
-import org.crossencoder.opensearch.model.InferenceService;
-import org.crossencoder.opensearch.model.ModelSelection;
 import org.crossencoder.opensearch.ranking.BlendOptions;
 import org.crossencoder.opensearch.ranking.PassageWindows;
 import org.crossencoder.opensearch.rescore.CrossEncoderRescorerBuilder;
 import org.crossencoder.opensearch.rescore.ShardSearches;
+import org.crossencoder.opensearch.scoring.InferenceService;
+import org.crossencoder.opensearch.scoring.ModelSelection;
 import org.opensearch.action.search.SearchRequest;
 import org.opensearch.common.logging.HeaderWarning;
 import org.opensearch.search.builder.SearchSourceBuilder;

@@ -7,10 +7,10 @@
 package org.crossencoder.opensearch.pipeline;
 
 import java.util.Locale;
-import org.crossencoder.opensearch.model.InferenceBudget;
-import org.crossencoder.opensearch.model.ScoringPlan;
+import org.crossencoder.opensearch.engine.InferenceBudget;
 import org.crossencoder.opensearch.ranking.LowerCaseOptions;
 import org.crossencoder.opensearch.ranking.PassageScores;
+import org.crossencoder.opensearch.scoring.ScoringPlan;
 import org.opensearch.action.search.SearchRequest;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.search.SearchHit;

@@ -8,7 +8,7 @@ package org.crossencoder.opensearch.pipeline;
 
 import java.util.Map;
 import java.util.function.Supplier;
-import org.crossencoder.opensearch.model.InferenceService;
+import org.crossencoder.opensearch.scoring.InferenceService;
 import org.opensearch.search.pipeline.Processor;
 
 /** What both cross-encoder processor factories share: the node's inference service and reading the config. */

@@ -9,7 +9,7 @@ package org.crossencoder.opensearch.rescore;
 import java.util.List;
 import java.util.Map;
 import org.apache.lucene.index.LeafReaderContext;
-import org.crossencoder.opensearch.model.FailureKind;
+import org.crossencoder.opensearch.scoring.FailureKind;
 import org.opensearch.common.document.DocumentField;
 import org.opensearch.search.fetch.FetchContext;
 import org.opensearch.search.fetch.FetchSubPhase;

@@ -7,10 +7,10 @@
 package org.crossencoder.opensearch.rescore;
 
 import org.apache.lucene.search.Explanation;
-import org.crossencoder.opensearch.model.Ensemble;
 import org.crossencoder.opensearch.ranking.PassageScores;
 import org.crossencoder.opensearch.ranking.PassageWindowScores;
 import org.crossencoder.opensearch.ranking.PassageWindows;
+import org.crossencoder.opensearch.scoring.Ensemble;
 import org.opensearch.common.Nullable;
 
 /**

@@ -9,7 +9,7 @@ package org.crossencoder.opensearch.rescore;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.lucene.search.IndexSearcher;
-import org.crossencoder.opensearch.model.InferenceBudget;
+import org.crossencoder.opensearch.engine.InferenceBudget;
 import org.opensearch.common.Nullable;
 import org.opensearch.common.unit.TimeValue;
 import org.opensearch.index.shard.SearchOperationListener;

@@ -8,8 +8,8 @@ package org.crossencoder.opensearch.action;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.crossencoder.opensearch.model.ModelSelection;
 import org.crossencoder.opensearch.ranking.PassageWindows;
+import org.crossencoder.opensearch.scoring.ModelSelection;
 import org.crossencoder.opensearch.wire.CrossEncoderWireTestCase;
 import org.opensearch.common.unit.TimeValue;
 import org.opensearch.core.common.io.stream.Writeable;

@@ -10,7 +10,7 @@ import static org.hamcrest.Matchers.containsString;
 
 import java.io.IOException;
 import java.util.Map;
-import org.crossencoder.opensearch.model.ModelConfig;
+import org.crossencoder.opensearch.engine.ModelConfig;
 import org.junit.Test;
 import org.opensearch.common.xcontent.json.JsonXContent;
 import org.opensearch.core.xcontent.DeprecationHandler;

@@ -12,11 +12,11 @@ import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.not;
 
 import java.util.List;
-import org.crossencoder.opensearch.model.ModelSelection;
 import org.crossencoder.opensearch.ranking.BlendOptions;
 import org.crossencoder.opensearch.ranking.Interpolation;
 import org.crossencoder.opensearch.ranking.ScoreCombination;
 import org.crossencoder.opensearch.ranking.ScoreMode;
+import org.crossencoder.opensearch.scoring.ModelSelection;
 import org.junit.Test;
 import org.opensearch.common.io.stream.BytesStreamOutput;
 import org.opensearch.common.xcontent.XContentFactory;

@@ -8,11 +8,11 @@ package org.crossencoder.opensearch.rescore;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.crossencoder.opensearch.model.ModelSelection;
 import org.crossencoder.opensearch.ranking.BlendOptions;
 import org.crossencoder.opensearch.ranking.Interpolation;
 import org.crossencoder.opensearch.ranking.PassageWindows;
 import org.crossencoder.opensearch.ranking.ScoreMode;
+import org.crossencoder.opensearch.scoring.ModelSelection;
 import org.crossencoder.opensearch.wire.CrossEncoderWireTestCase;
 import org.opensearch.core.common.io.stream.Writeable;
 

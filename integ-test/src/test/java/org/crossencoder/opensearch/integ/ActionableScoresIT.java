@@ -18,7 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.ToDoubleFunction;
-import org.crossencoder.opensearch.model.TestModels;
+import org.crossencoder.opensearch.engine.TestModels;
 import org.junit.BeforeClass;
 import org.junit.Test;
 

@@ -30,7 +30,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.crossencoder.opensearch.model.TestModels;
+import org.crossencoder.opensearch.engine.TestModels;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.Test;

@@ -17,8 +17,8 @@ import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.crossencoder.opensearch.model.GeneratedTinyModel;
-import org.crossencoder.opensearch.model.TestModels;
+import org.crossencoder.opensearch.engine.GeneratedTinyModel;
+import org.crossencoder.opensearch.engine.TestModels;
 import org.junit.BeforeClass;
 
 /**

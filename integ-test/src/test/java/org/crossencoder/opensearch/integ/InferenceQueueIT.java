@@ -20,7 +20,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.crossencoder.opensearch.model.TestModels;
+import org.crossencoder.opensearch.engine.TestModels;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.Test;

@@ -18,8 +18,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import org.crossencoder.opensearch.engine.TestModels;
 import org.crossencoder.opensearch.eval.NeuralSearchReranker;
-import org.crossencoder.opensearch.model.TestModels;
 import org.junit.Test;
 
 /**

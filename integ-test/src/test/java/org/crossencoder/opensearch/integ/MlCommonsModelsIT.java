@@ -19,8 +19,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Predicate;
+import org.crossencoder.opensearch.engine.TestModels;
 import org.crossencoder.opensearch.eval.NeuralSearchReranker;
-import org.crossencoder.opensearch.model.TestModels;
 import org.junit.Test;
 
 /**

@@ -17,7 +17,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
 import java.util.Map;
-import org.crossencoder.opensearch.model.TestModels;
+import org.crossencoder.opensearch.engine.TestModels;
 import org.junit.Test;
 import org.opensearch.Version;
 

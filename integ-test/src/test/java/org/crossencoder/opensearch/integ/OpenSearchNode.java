@@ -27,8 +27,8 @@ import java.util.Properties;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
-import org.crossencoder.opensearch.model.GeneratedTinyModel;
-import org.crossencoder.opensearch.model.TestModels;
+import org.crossencoder.opensearch.engine.GeneratedTinyModel;
+import org.crossencoder.opensearch.engine.TestModels;
 
 /**
  * A real OpenSearch process from the distribution Maven unpacked, with the plugin zip this build produced

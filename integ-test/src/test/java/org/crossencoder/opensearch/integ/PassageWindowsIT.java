@@ -19,8 +19,8 @@ import static org.junit.Assert.assertTrue;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.crossencoder.opensearch.model.LongDocuments;
-import org.crossencoder.opensearch.model.TestModels;
+import org.crossencoder.opensearch.engine.LongDocuments;
+import org.crossencoder.opensearch.engine.TestModels;
 import org.junit.BeforeClass;
 import org.junit.Test;
 

@@ -19,8 +19,8 @@ import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import org.crossencoder.opensearch.model.CrossEncoderModel;
-import org.crossencoder.opensearch.model.TestModels;
+import org.crossencoder.opensearch.engine.CrossEncoderModel;
+import org.crossencoder.opensearch.engine.TestModels;
 import org.junit.BeforeClass;
 import org.junit.Test;
 

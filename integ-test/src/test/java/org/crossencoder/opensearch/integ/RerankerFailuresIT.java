@@ -23,7 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import org.crossencoder.opensearch.model.TestModels;
+import org.crossencoder.opensearch.engine.TestModels;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.Test;

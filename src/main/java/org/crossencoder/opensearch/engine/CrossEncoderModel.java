@@ -1,0 +1,341 @@
+/*
+ * SPDX-License-Identifier: Apache-2.0
+ *
+ * Copyright OpenSearch cross-encoder reranker contributors. Licensed under the Apache License, Version 2.0
+ * (see the LICENSE file at the root of this repository).
+ */
+package org.crossencoder.opensearch.engine;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.LongBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.crossencoder.opensearch.ranking.PassageWindows;
+import org.opensearch.common.util.concurrent.AbstractRefCounted;
+
+/**
+ * One loaded cross-encoder: an ONNX Runtime session plus its tokenizer. Thread-safe; loaded once per
+ * node and shared by every search. Reference-counted: the registry holds one reference while the model
+ * may be asked for, each running request one more, and the native memory is released when the last one goes.
+ * Its length is the ONNX Runtime session's set-up (threads, spinning, memory arena) next to the batched run it tunes.
+ */
+public final class CrossEncoderModel extends AbstractRefCounted implements Closeable {
+
+    public static final String MODEL_FILE = "model.onnx";
+    public static final String TOKENIZER_FILE = "tokenizer.json";
+    static final String INPUT_IDS = "input_ids";
+    static final String ATTENTION_MASK = "attention_mask";
+    static final String TOKEN_TYPE_IDS = "token_type_ids";
+
+    /** How ONNX Runtime's worker threads wait for their next task (measured in docs/BENCHMARKS.md). */
+    public enum Spinning {
+        /** They sleep at once: every operator of a batch pays for waking them. */
+        OFF,
+        /**
+         * They spin while a batch runs and sleep as soon as it returns ({@code session.force_spinning_stop}): the
+         * speed of spinning, and the cores are the node's between batches.
+         */
+        DURING_RUN,
+        /** ONNX Runtime's default, which ML Commons keeps: they go on spinning after a batch returns. */
+        ALWAYS
+    }
+
+    /**
+     * Knobs that are the node's, not the model's. A batch holds at most {@code batchSize} pairs and, beyond its first
+     * pair, at most {@code batchTokens} tokens once padded (pairs x its longest pair). The last four exist so that the
+     * benchmark can measure what they are worth (docs/BENCHMARKS.md); the plugin always sorts, optimises fully, uses
+     * the arena and spins during runs only.
+     */
+    public record InferenceOptions(
+            int batchSize,
+            int batchTokens,
+            int intraOpThreads,
+            boolean sortByLength,
+            OrtSession.SessionOptions.OptLevel optimization,
+            boolean memoryArena,
+            Spinning spinning) {
+        public InferenceOptions(int batchSize, int batchTokens, int intraOpThreads) {
+            this(
+                    batchSize,
+                    batchTokens,
+                    intraOpThreads,
+                    true,
+                    OrtSession.SessionOptions.OptLevel.ALL_OPT,
+                    true,
+                    Spinning.DURING_RUN);
+        }
+
+        /** Batches bounded in pairs only. */
+        public InferenceOptions(int batchSize, int intraOpThreads) {
+            this(batchSize, Integer.MAX_VALUE, intraOpThreads);
+        }
+    }
+
+    private final String name;
+    private final ModelConfig config;
+    private final ModelConfig.Output output;
+    private final InferenceOptions options;
+    private final OrtEnvironment environment;
+    private final OrtSession session;
+    private final PairEncoder encoder;
+    private final boolean takesTokenTypes;
+    private final String tokenization;
+
+    private CrossEncoderModel(
+            String name,
+            ModelConfig config,
+            InferenceOptions options,
+            OrtEnvironment environment,
+            OrtSession session,
+            PairEncoder encoder,
+            String tokenization)
+            throws OrtException {
+        super("cross-encoder model [" + name + "]");
+        this.tokenization = tokenization;
+        this.name = name;
+        this.config = config;
+        this.options = options;
+        this.environment = environment;
+        this.session = session;
+        this.encoder = encoder;
+        this.takesTokenTypes = session.getInputNames().contains(TOKEN_TYPE_IDS);
+        for (String required : List.of(INPUT_IDS, ATTENTION_MASK)) {
+            if (session.getInputNames().contains(required) == false) {
+                throw new IllegalArgumentException("model [" + name + "] has inputs " + session.getInputNames()
+                        + " but a cross-encoder needs [" + required + "]");
+            }
+        }
+        this.output = resolveOutput(name, config, session);
+    }
+
+    /**
+     * Loads {@code model.onnx} and {@code tokenizer.json} from a local directory; never downloads anything. A directory
+     * with a {@code golden.json} loads only if the model reproduces it ({@link GoldenPairs}).
+     */
+    public static CrossEncoderModel load(String name, Path directory, InferenceOptions options)
+            throws IOException, OrtException {
+        requireFiles(name, directory);
+        return load(name, directory, ModelConfig.load(directory), options);
+    }
+
+    /** As {@link #load(String, Path, InferenceOptions)}, from a directory already read. */
+    public static CrossEncoderModel load(String name, ModelFiles files, InferenceOptions options)
+            throws IOException, OrtException {
+        return load(name, files.dir(), files.config(), options);
+    }
+
+    /** As {@link #load(String, Path, InferenceOptions)}, run as {@code config} says instead of its directory's config. */
+    static CrossEncoderModel load(String name, Path directory, ModelConfig config, InferenceOptions options)
+            throws IOException, OrtException {
+        OrtEnvironment environment = OrtEnvironment.getEnvironment();
+        String tokenization =
+                "tokenizer.json sha256 " + FileDigest.sha256(directory.resolve(CrossEncoderModel.TOKENIZER_FILE))
+                        + ", max_length " + config.maxLength() + ", truncation " + config.truncation();
+        PairEncoder encoder = new PairEncoder(directory, config.maxLength(), config.truncation());
+        OrtSession session = null;
+        CrossEncoderModel model;
+        try (OrtSession.SessionOptions sessionOptions = sessionOptions(options)) {
+            session = environment.createSession(directory.resolve(MODEL_FILE).toString(), sessionOptions);
+            model = new CrossEncoderModel(name, config, options, environment, session, encoder, tokenization);
+        } catch (OrtException | RuntimeException e) {
+            encoder.close();
+            if (session != null) {
+                session.close();
+            }
+            throw e;
+        }
+        try {
+            GoldenPairs.verify(model, directory);
+            return model;
+        } catch (IOException | OrtException | RuntimeException e) {
+            model.decRef();
+            throw e;
+        }
+    }
+
+    /** Refuses a model directory without the files every model needs, naming the one that is missing. */
+    static void requireFiles(String name, Path directory) {
+        for (String file : List.of(MODEL_FILE, CrossEncoderModel.TOKENIZER_FILE)) {
+            if (Files.isRegularFile(directory.resolve(file)) == false) {
+                throw new IllegalArgumentException("model [" + name + "] has no [" + file + "] in [" + directory + "]");
+            }
+        }
+    }
+
+    private static OrtSession.SessionOptions sessionOptions(InferenceOptions options) throws OrtException {
+        OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions();
+        sessionOptions.setOptimizationLevel(options.optimization());
+        sessionOptions.setCPUArenaAllocator(options.memoryArena());
+        sessionOptions.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+        sessionOptions.setIntraOpNumThreads(options.intraOpThreads());
+        sessionOptions.setInterOpNumThreads(1);
+        sessionOptions.addConfigEntry(
+                "session.intra_op.allow_spinning", options.spinning() == Spinning.OFF ? "0" : "1");
+        // Threads still spinning after a batch would burn the cores the node needs for search between batches.
+        sessionOptions.addConfigEntry(
+                "session.force_spinning_stop", options.spinning() == Spinning.DURING_RUN ? "1" : "0");
+        return sessionOptions;
+    }
+
+    private static ModelConfig.Output resolveOutput(String name, ModelConfig config, OrtSession session)
+            throws OrtException {
+        NodeInfo first = session.getOutputInfo().values().iterator().next();
+        long[] shape = ((TensorInfo) first.getInfo()).getShape();
+        long width = shape.length == 2 ? shape[1] : 1;
+        ModelConfig.Output output = config.output();
+        if (output == null) {
+            output = width == 2 ? ModelConfig.Output.TWO_CLASS : ModelConfig.Output.LOGIT;
+        }
+        if (width > 0 && width != output.width()) {
+            throw new IllegalArgumentException("model [" + name + "] outputs " + Arrays.toString(shape)
+                    + " but output [" + output + "] needs " + output.width() + " value(s) per pair");
+        }
+        ModelConfig.requireTwoClassForRelevantLabel(output, config.relevantLabel());
+        return output;
+    }
+
+    /**
+     * Scores every passage against the query on the calling thread, in the order of {@code passages}. The node
+     * goes through the {@link InferenceScheduler} instead; this is for tools and tests.
+     */
+    public float[] score(String query, List<String> passages) throws OrtException {
+        PairScoring scoring = new PairScoring(List.of(this), query, passages, null);
+        while (scoring.hasNextStep()) {
+            scoring.step();
+        }
+        return scoring.result(false).get(0).scores();
+    }
+
+    /** What decides the tokens of a pair: two models with the same value read every pair as the same tokens. */
+    public String tokenization() {
+        return tokenization;
+    }
+
+    Encoding[] encode(String query, List<String> passages) {
+        return encoder.encode(query, passages);
+    }
+
+    /** The character ranges of the windows a passage is read in ({@link PairEncoder#windows}). */
+    int[] windows(String passage, PassageWindows.Resolved windows) {
+        return encoder.windows(passage, windows.length(), windows.stride(), windows.maxWindows());
+    }
+
+    int batchSize() {
+        return options.batchSize();
+    }
+
+    int batchTokens() {
+        return options.batchTokens();
+    }
+
+    boolean sortsByLength() {
+        return options.sortByLength();
+    }
+
+    /** Runs one batch: the pairs {@code encodings[batch[i]]}, padded to the longest of them; their scores. */
+    float[] run(Encoding[] encodings, int[] batch) throws OrtException {
+        float[][] logits = logits(encodings, batch);
+        float[] scores = new float[logits.length];
+        for (int row = 0; row < logits.length; row++) {
+            scores[row] = output.score(logits[row], config.relevantLabel());
+        }
+        return scores;
+    }
+
+    /** As {@link #run}, the model's raw output: one row of logits per pair. */
+    float[][] logits(Encoding[] encodings, int[] batch) throws OrtException {
+        int rows = batch.length;
+        int width = 0;
+        for (int index : batch) {
+            width = Math.max(width, encodings[index].getIds().length);
+        }
+        long[] ids = new long[rows * width];
+        long[] mask = new long[rows * width];
+        long[] types = new long[rows * width];
+        Arrays.fill(ids, encoder.padId());
+        for (int row = 0; row < rows; row++) {
+            Encoding encoding = encodings[batch[row]];
+            long[] rowIds = encoding.getIds();
+            System.arraycopy(rowIds, 0, ids, row * width, rowIds.length);
+            System.arraycopy(encoding.getTypeIds(), 0, types, row * width, rowIds.length);
+            Arrays.fill(mask, row * width, row * width + rowIds.length, 1L);
+        }
+        long[] shape = {rows, width};
+        Map<String, OnnxTensor> inputs = new HashMap<>();
+        try {
+            inputs.put(INPUT_IDS, OnnxTensor.createTensor(environment, LongBuffer.wrap(ids), shape));
+            inputs.put(ATTENTION_MASK, OnnxTensor.createTensor(environment, LongBuffer.wrap(mask), shape));
+            if (takesTokenTypes) {
+                inputs.put(TOKEN_TYPE_IDS, OnnxTensor.createTensor(environment, LongBuffer.wrap(types), shape));
+            }
+            try (OrtSession.Result result = session.run(inputs)) {
+                return rows(result.get(0), rows);
+            }
+        } finally {
+            inputs.values().forEach(OnnxTensor::close);
+        }
+    }
+
+    private float[][] rows(OnnxValue value, int rows) throws OrtException {
+        Object raw = value.getValue();
+        if (raw instanceof float[][] matrix) {
+            return matrix;
+        } else if (raw instanceof float[] vector) {
+            float[][] matrix = new float[rows][];
+            for (int row = 0; row < rows; row++) {
+                matrix[row] = new float[] {vector[row]};
+            }
+            return matrix;
+        } else {
+            throw new IllegalStateException(
+                    "model [" + name + "] returned " + value.getInfo() + "; expected float logits");
+        }
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public ModelConfig.Output output() {
+        return output;
+    }
+
+    /** The output as the models API shows it ({@link ModelConfig#describeOutput}). */
+    public String describeOutput() {
+        return config.describeOutput(output);
+    }
+
+    /** Gives up the holder's reference; see the class comment. */
+    @Override
+    public void close() {
+        decRef();
+    }
+
+    @Override
+    protected void closeInternal() {
+        try {
+            session.close();
+        } catch (OrtException e) {
+            throw new IllegalStateException("could not release model [" + name + "]", e);
+        } finally {
+            encoder.close();
+        }
+    }
+}
