@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Speed of the inference engine alone on this machine: batch sizes, threads, sorting by length, the int8
 # variant (models/quantize-int8.py) and how its order agrees with float, and the machine's peak float32
-# MatMul rate through ONNX Runtime. Writes its table into docs/BENCHMARKS.md.
+# MatMul rate through ONNX Runtime. Writes its table into docs/benchmarks/results/.
 #
 #   scripts/bench.sh [extra Maven options, e.g. -Dbench.requests=20]
 set -euo pipefail

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Relevance evaluation on a real node: BM25 and BM25 + cross_encoder rerank of the top 100, with
-# nDCG@10, MRR@10 and Recall@100; writes its table into docs/BENCHMARKS.md and per-query results to target/eval/.
+# nDCG@10, MRR@10 and Recall@100; writes its table into docs/benchmarks/results/ and per-query results to target/eval/.
 #
 #   scripts/eval.sh DATASET [MODEL] [extra Maven options, e.g. -Deval.queries=20]
 #

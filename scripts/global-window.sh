@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The three ways to rerank on a two-node cluster (indices of 1, 2, 4 and 8 shards, window 100): the rescore clause,
 # the response processor on the coordinator, and the global window scored on the data nodes. Prints the table and
-# writes it into docs/BENCHMARKS.md.
+# writes it into docs/benchmarks/results/.
 #
 #   scripts/global-window.sh [extra Maven options, e.g. -Deval.queries=20 -Deval.dataset=scifact -Deval.model=NAME]
 set -euo pipefail

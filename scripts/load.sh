@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Production safety under load on a real node (score cache off): a 100-hit rescore beside a 1,000-passage
 # _rerank (fair sharing), then several clients of mixed requests (some cancelled, some timing out) for a
-# bounded time on localhost; writes its tables into docs/BENCHMARKS.md.
+# bounded time on localhost; writes its tables into docs/benchmarks/results/.
 #
 #   scripts/load.sh [extra Maven options, e.g. -Dload.rounds=5 -Dload.minutes=3 -Dload.clients=4 -Deval.model=NAME]
 set -euo pipefail

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What one loaded model costs a node: the trained float model, its int8 variant (made here with
 # models/quantize-int8.py, which needs Debian's python3-onnx) and the fp16-stored second model, each loaded into a
-# node of its own and used; writes its table into docs/BENCHMARKS.md.
+# node of its own and used; writes its table into docs/benchmarks/results/.
 #
 #   scripts/model-memory.sh [extra Maven options]
 set -euo pipefail

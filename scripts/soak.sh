@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Memory over many reranked searches on a real node (score cache off, so every search runs the model):
-# samples the node's resident memory and heap; writes its table into docs/BENCHMARKS.md.
+# samples the node's resident memory and heap; writes its table into docs/benchmarks/results/.
 #
 #   scripts/soak.sh [extra Maven options, e.g. -Dsoak.searches=2000 -Dsoak.window=10 -Deval.model=NAME]
 set -euo pipefail

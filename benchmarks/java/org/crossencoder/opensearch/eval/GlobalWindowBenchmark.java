@@ -24,7 +24,7 @@ import org.opensearch.core.xcontent.XContentBuilder;
  * the rescore clause (per shard), the {@code cross_encoder_rerank} response processor on the coordinator, and the
  * global window ({@code cross_encoder_window} + {@code cross_encoder_rerank} scoring on the data nodes). Per path and
  * shard count: pairs the model scored per query (from the stats API), p50 and p99 latency, nDCG@10, and for the global
- * window the pairs each node scored. The paths take turns query by query. Writes its table into docs/BENCHMARKS.md.
+ * window the pairs each node scored. The paths take turns query by query. Writes its table into docs/benchmarks/results/.
  *
  * <pre>scripts/global-window.sh [-Deval.dataset=NAME] [-Deval.model=NAME] [-Deval.queries=N]</pre>
  */

@@ -35,7 +35,7 @@ import org.opensearch.core.xcontent.XContentBuilder;
  * the response processor, searches cancelled by {@code cancel_after_time_interval} and searches with a short
  * {@code timeout}; it counts answers by status, reports p50/p99 per kind and samples the node's memory.</li>
  * </ol>
- * Writes its tables into {@code docs/BENCHMARKS.md}.
+ * Writes its tables into {@code docs/benchmarks/results/}.
  *
  * <pre>scripts/load.sh [-Dload.rounds=5] [-Dload.minutes=3] [-Dload.clients=4] [-Deval.model=NAME]</pre>
  */

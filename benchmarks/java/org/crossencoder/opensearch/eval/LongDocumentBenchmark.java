@@ -22,7 +22,7 @@ import org.crossencoder.opensearch.integ.RestClient;
  * rescore clause, score cache off: truncation at 128 tokens (a copy of the model with {@code max_length} 128) against
  * windows of 128 tokens ({@code max}), and truncation at 512 against windows of 256 sharing 128. The four take turns
  * query by query; per row: nDCG@10, pairs per query, pairs/s (pairs the stats API counted over the row's own time) and
- * p50. Writes its table into docs/BENCHMARKS.md.
+ * p50. Writes its table into docs/benchmarks/results/.
  *
  * <pre>scripts/long-documents.sh [-Deval.datasets=scifact,nfcorpus] [-Deval.queries=N]</pre>
  */

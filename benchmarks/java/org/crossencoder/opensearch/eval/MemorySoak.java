@@ -16,7 +16,7 @@ import org.crossencoder.opensearch.integ.RestClient;
  * score cache off (so every search runs the model), indexes a collection, and runs many BM25 + cross_encoder
  * searches, sampling the node process's resident memory and heap as it goes. The node pre-touches its whole
  * heap at start (OpenSearch's {@code -XX:+AlwaysPreTouch}), so resident growth is off-heap: ONNX Runtime,
- * the tokenizer, threads, metaspace. Writes its table into {@code docs/BENCHMARKS.md}.
+ * the tokenizer, threads, metaspace. Writes its table into {@code docs/benchmarks/results/}.
  *
  * <pre>scripts/soak.sh [-Dsoak.searches=2000] [-Dsoak.window=10]</pre>
  */

@@ -24,7 +24,7 @@ import org.opensearch.core.xcontent.XContentBuilder;
  * What one loaded model costs a node: for each model directory given, a node of its own starts without models, then
  * loads the model through {@code _reload} and reranks 100 passages of the collection three times; the node process's
  * resident memory (VmRSS) is read before, after loading and after scoring, beside what the models API reports. Writes
- * its table into docs/BENCHMARKS.md.
+ * its table into docs/benchmarks/results/.
  *
  * <pre>scripts/model-memory.sh</pre>
  */

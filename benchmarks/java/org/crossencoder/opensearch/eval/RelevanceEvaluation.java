@@ -33,7 +33,7 @@ import org.opensearch.core.xcontent.XContentBuilder;
 /**
  * Indexes a BEIR collection into a real node with the plugin, runs every judged query through BM25 and through
  * BM25 + the {@code cross_encoder} rescore, and reports nDCG@10, MRR@10 and Recall@100 (see {@link Metrics}).
- * Writes a TREC run file and per-query metrics per system, and its table into {@code docs/BENCHMARKS.md}.
+ * Writes a TREC run file and per-query metrics per system, and its table into {@code docs/benchmarks/results/}.
  *
  * <pre>mvn -Peval verify -Deval.dataset=scifact -Deval.model=minilm-l6-sci-cross-encoder</pre>
  */
@@ -378,7 +378,7 @@ public final class RelevanceEvaluation {
      * kNN over {@link Embedder} vectors of title and text, and neural-search's hybrid of BM25 multifield and that kNN
      * (min-max normalised, arithmetic mean 0.5/0.5), each alone and reranked: kNN by the rescore clause, hybrid by
      * our response processor after the normalization processor (the rescore clause does not combine with a hybrid
-     * query; see docs/BENCHMARKS.md).
+     * query; see docs/benchmarks/results/).
      */
     private void addFirstStages(List<SearchSystem> systems) throws IOException {
         String normalization = """

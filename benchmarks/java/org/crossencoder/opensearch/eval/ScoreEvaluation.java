@@ -32,7 +32,7 @@ import org.opensearch.common.xcontent.json.JsonXContent;
  *       on, the test split what it is evaluated on;</li>
  *   <li>a ranking table on the test split, the rows taking turns query by query: each model alone, and the ensemble of
  *       both with equal weights, of raw logits or of (calibrated) probabilities. Per row: nDCG@10, pairs per query,
- *       pairs/s (pairs the stats API counted over the row's own time) and p50. Written into docs/BENCHMARKS.md.</li>
+ *       pairs/s (pairs the stats API counted over the row's own time) and p50. Written into docs/benchmarks/results/.</li>
  * </ul>
  * With {@code -Deval.calibration=DIR}, each model's {@code cross-encoder.json} is {@code DIR/<model>/cross-encoder.json}
  * (as {@code fit-calibration.py fit --output-dir DIR/<model>} writes it), so the probability row uses that calibration.

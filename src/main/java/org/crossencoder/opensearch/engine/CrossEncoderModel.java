@@ -40,7 +40,7 @@ public final class CrossEncoderModel extends AbstractRefCounted implements Close
     static final String ATTENTION_MASK = "attention_mask";
     static final String TOKEN_TYPE_IDS = "token_type_ids";
 
-    /** How ONNX Runtime's worker threads wait for their next task (measured in docs/BENCHMARKS.md). */
+    /** How ONNX Runtime's worker threads wait for their next task (measured in docs/benchmarks/speed.md). */
     public enum Spinning {
         /** They sleep at once: every operator of a batch pays for waking them. */
         OFF,
@@ -56,7 +56,7 @@ public final class CrossEncoderModel extends AbstractRefCounted implements Close
     /**
      * Knobs that are the node's, not the model's. A batch holds at most {@code batchSize} pairs and, beyond its first
      * pair, at most {@code batchTokens} tokens once padded (pairs x its longest pair). The last four exist so that the
-     * benchmark can measure what they are worth (docs/BENCHMARKS.md); the plugin always sorts, optimises fully, uses
+     * benchmark can measure what they are worth (docs/benchmarks/speed.md); the plugin always sorts, optimises fully, uses
      * the arena and spins during runs only.
      */
     public record InferenceOptions(

@@ -22,7 +22,7 @@ import org.opensearch.core.common.io.stream.Writeable;
  */
 public record Interpolation(Normalization normalization, float weight) implements Writeable {
 
-    /** The weight measured best across SciFact, NFCorpus and the DL19 subset (docs/BENCHMARKS.md). */
+    /** The weight measured best across SciFact, NFCorpus and the DL19 subset (docs/benchmarks/relevance.md). */
     public static final float DEFAULT_WEIGHT = 0.5f;
 
     public static final Interpolation DEFAULT = new Interpolation(Normalization.MIN_MAX, DEFAULT_WEIGHT);

@@ -26,7 +26,7 @@ public record ScoreCombination(
 
     /**
      * The blend of a request that gives no option, with a model that sets none: {@code interpolate}, {@code min_max},
-     * weight 0.5. Measured on six collections (docs/BENCHMARKS.md), it beat {@code replace} on every one and never fell
+     * weight 0.5. Measured on six collections (docs/benchmarks/relevance.md), it beat {@code replace} on every one and never fell
      * more than 0.3 nDCG@10 points below BM25, where {@code replace} lost up to 10 points out of the model's domain.
      */
     public static final ScoreCombination DEFAULT =

@@ -72,7 +72,7 @@ public final class CrossEncoderSettings {
 
     /**
      * Pairs per ONNX Runtime call; each batch is padded only to its own longest pair. 8 measured fastest on
-     * 2 cores for 100 MS MARCO pairs (docs/BENCHMARKS.md): small batches waste the least on padding.
+     * 2 cores for 100 MS MARCO pairs (docs/benchmarks/speed.md): small batches waste the least on padding.
      */
     public static final Setting<Integer> BATCH_SIZE =
             Setting.intSetting("plugins.cross_encoder.inference.batch_size", 8, 1, 1024, Property.NodeScope);
@@ -80,7 +80,7 @@ public final class CrossEncoderSettings {
     /**
      * Most tokens in one batch once padded (pairs x the longest pair's tokens; a batch always holds at least one pair).
      * Long pairs then run in small batches and short ones up to {@code batch_size}: on 2 cores, abstracts of 250-400
-     * tokens ran fastest two or three at a time and MS MARCO passages eight at a time (docs/BENCHMARKS.md).
+     * tokens ran fastest two or three at a time and MS MARCO passages eight at a time (docs/benchmarks/speed.md).
      */
     public static final Setting<Integer> BATCH_TOKENS = Setting.intSetting(
             "plugins.cross_encoder.inference.batch_tokens", 1024, 1, Integer.MAX_VALUE, Property.NodeScope);

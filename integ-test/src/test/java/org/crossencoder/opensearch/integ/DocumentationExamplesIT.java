@@ -74,10 +74,7 @@ public class DocumentationExamplesIT extends CrossEncoderIntegTestCase {
     private static List<Path> documents() throws IOException {
         List<Path> documents = new ArrayList<>(List.of(PROJECT.resolve("README.md")));
         try (Stream<Path> docs = Files.list(PROJECT.resolve("docs"))) {
-            docs.filter(p -> p.toString().endsWith(".md"))
-                    .filter(p -> p.getFileName().toString().equals("BENCHMARKS.md") == false)
-                    .sorted()
-                    .forEach(documents::add);
+            docs.filter(p -> p.toString().endsWith(".md")).sorted().forEach(documents::add);
         }
         return documents;
     }
