@@ -17,6 +17,7 @@ import org.crossencoder.opensearch.scoring.FailureKind;
 import org.crossencoder.opensearch.scoring.InferenceService;
 import org.crossencoder.opensearch.scoring.ModelSelection;
 import org.crossencoder.opensearch.scoring.ScoringRequest;
+import org.opensearch.ExceptionsHelper;
 import org.opensearch.action.search.SearchRequest;
 import org.opensearch.action.search.SearchResponse;
 import org.opensearch.common.Nullable;
@@ -189,7 +190,9 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
         }
         SearchResponse firstStage;
         try {
-            firstStage = ResponseReranking.firstStage(response, hits, page, start, kind.toString(), e.getMessage());
+            // A data node's failure arrives wrapped in the transport's exception, whose message names only the action.
+            String reason = ExceptionsHelper.unwrapCause(e).getMessage();
+            firstStage = ResponseReranking.firstStage(response, hits, page, start, kind.toString(), reason);
         } catch (RuntimeException unexpected) {
             listener.onFailure(unexpected);
             return;

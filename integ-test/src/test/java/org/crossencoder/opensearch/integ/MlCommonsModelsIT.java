@@ -68,7 +68,9 @@ public class MlCommonsModelsIT {
             }
             cluster.createSpreadIndex("claims", bulk.toString());
 
-            // The rescore clause: both nodes read the model from ML Commons for their shard, and rank as the files do.
+            // The rescore clause: both nodes read the model from ML Commons for their shard, and rank as the files do
+            // (the model's own scores: a blend normalizes per shard in the rescore clause, over all hits in the
+            // processor).
             List<Object> fromFiles = hits(client.ok("POST", "/claims/_search", rescore(SCI)));
             assertEquals(PASSAGES.size(), fromFiles.size());
             assertEquals(fromFiles, hits(client.ok("POST", "/claims/_search", rescore(name))));
@@ -92,7 +94,7 @@ public class MlCommonsModelsIT {
                     "PUT",
                     "/_search/pipeline/ml-rerank",
                     "{\"response_processors\":[{\"cross_encoder_rerank\":" + "{\"model\":\"" + name
-                            + "\",\"fields\":[\"passage\"]}}]}");
+                            + "\",\"fields\":[\"passage\"],\"score_mode\":\"replace\"}}]}");
             RestClient.Response processed = client.ok(
                     "POST",
                     "/claims/_search?search_pipeline=ml-rerank",
@@ -132,7 +134,7 @@ public class MlCommonsModelsIT {
         return "{\"size\":10,\"query\":{\"match\":{\"passage\":\"" + QUERY + "\"}},"
                 + "\"rescore\":{\"window_size\":10,\"cross_encoder\":{"
                 + (model == null ? "" : "\"model\":\"" + model + "\",")
-                + "\"query_text\":\"" + QUERY + "\",\"fields\":[\"passage\"]}}}";
+                + "\"query_text\":\"" + QUERY + "\",\"fields\":[\"passage\"],\"score_mode\":\"replace\"}}}";
     }
 
     private static List<Object> hits(RestClient.Response response) {
