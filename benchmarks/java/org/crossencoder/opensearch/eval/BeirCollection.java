@@ -100,12 +100,17 @@ public final class BeirCollection {
 
     /** Indexes the collection (title and text, both copied to {@code contents}, English analyzer) and waits for it. */
     public void indexInto(RestClient client, String index, int shards) throws IOException {
+        indexInto(client, index, shards, "_none");
+    }
+
+    /** As {@link #indexInto(RestClient, String, int)}, each document through the ingest pipeline {@code pipeline}. */
+    public void indexInto(RestClient client, String index, int shards, String pipeline) throws IOException {
         client.ok("PUT", "/" + index, String.format(Locale.ROOT, """
-            {"settings":{"number_of_shards":%d,"number_of_replicas":0},
+            {"settings":{"number_of_shards":%d,"number_of_replicas":0,"index.default_pipeline":"%s"},
              "mappings":{"properties":{
               "title":{"type":"text","analyzer":"english","copy_to":"contents"},
               "text":{"type":"text","analyzer":"english","copy_to":"contents"},
-              "contents":{"type":"text","analyzer":"english"}}}}""", shards));
+              "contents":{"type":"text","analyzer":"english"}}}}""", shards, pipeline));
         List<Document> batch = new ArrayList<>();
         forEachDocument(document -> {
             batch.add(document);

@@ -76,16 +76,13 @@ public final class LongDocumentBenchmark {
                     model,
                     WINDOW,
                     queryLimit));
-            table.append("| collection | reading | nDCG@10 | pairs/query | pairs/s | p50 ms |\n");
-            table.append("|---|---|---|---|---|---|\n");
-            for (String dataset :
-                    System.getProperty("eval.datasets", "scifact,nfcorpus").split(",")) {
-                BeirCollection collection = BeirCollection.load(datasets.resolve(dataset), "test");
-                List<BeirCollection.Query> queries = collection
-                        .queries()
-                        .subList(0, Math.min(queryLimit, collection.queries().size()));
-                table.append(benchmark.run(dataset, collection, queries));
-            }
+            table.append(TakingTurns.overCollections(
+                    node.client(),
+                    datasets,
+                    queryLimit,
+                    benchmark.readings.stream().map(Reading::name).toList(),
+                    (collection, index) -> collection.indexInto(node.client(), index, 1),
+                    benchmark::search));
         }
         System.out.println(table);
         BenchmarkReport.update(
@@ -104,22 +101,8 @@ public final class LongDocumentBenchmark {
         Files.writeString(copy.resolve("cross-encoder.json"), "{\"max_length\":" + maxLength + "}");
     }
 
-    private String run(String dataset, BeirCollection collection, List<BeirCollection.Query> queries) throws Exception {
-        client.ok("PUT", "/_cluster/settings", """
-                {"persistent":{"plugins.cross_encoder.cache.size":"0b"}}""");
-        collection.indexInto(client, dataset, 1);
-        String rows = TakingTurns.table(
-                client,
-                dataset,
-                readings.stream().map(Reading::name).toList(),
-                collection,
-                queries,
-                (r, text) -> search(dataset, readings.get(r), text));
-        client.ok("DELETE", "/" + dataset, null);
-        return rows;
-    }
-
-    private RestClient.Response search(String index, Reading reading, String text) throws IOException {
+    private RestClient.Response search(String index, int row, String text) throws IOException {
+        Reading reading = readings.get(row);
         String windows = reading.passageWindows() == null ? "" : ",\"passage_windows\":" + reading.passageWindows();
         return client.ok(
                 "POST",

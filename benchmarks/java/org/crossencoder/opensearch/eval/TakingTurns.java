@@ -7,6 +7,7 @@
 package org.crossencoder.opensearch.eval;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -27,7 +28,51 @@ final class TakingTurns {
         RestClient.Response run(int row, String queryText) throws IOException;
     }
 
+    /** Indexes one collection as a benchmark needs it. */
+    @FunctionalInterface
+    interface Indexer {
+        void index(BeirCollection collection, String index) throws IOException;
+    }
+
+    /** One row's search of a collection's index for a query text. */
+    @FunctionalInterface
+    interface IndexSearch {
+        RestClient.Response run(String index, int row, String queryText) throws IOException;
+    }
+
     private TakingTurns() {}
+
+    /**
+     * The table of every collection {@code eval.datasets} names (SciFact and NFCorpus by default), the first
+     * {@code queryLimit} test queries of each, score cache off: each collection indexed, its rows taking turns, then
+     * its index deleted.
+     */
+    static String overCollections(
+            RestClient client,
+            Path datasets,
+            int queryLimit,
+            List<String> rowNames,
+            Indexer indexer,
+            IndexSearch search)
+            throws IOException {
+        client.ok("PUT", "/_cluster/settings", """
+                {"persistent":{"plugins.cross_encoder.cache.size":"0b"}}""");
+        StringBuilder table =
+                new StringBuilder("| collection | reading | nDCG@10 | pairs/query | pairs/s | p50 ms |\n");
+        table.append("|---|---|---|---|---|---|\n");
+        for (String dataset :
+                System.getProperty("eval.datasets", "scifact,nfcorpus").split(",")) {
+            BeirCollection collection = BeirCollection.load(datasets.resolve(dataset), "test");
+            List<BeirCollection.Query> queries = collection
+                    .queries()
+                    .subList(0, Math.min(queryLimit, collection.queries().size()));
+            indexer.index(collection, dataset);
+            table.append(
+                    table(client, dataset, rowNames, collection, queries, (r, text) -> search.run(dataset, r, text)));
+            client.ok("DELETE", "/" + dataset, null);
+        }
+        return table.toString();
+    }
 
     static String table(
             RestClient client,
