@@ -1,7 +1,8 @@
 """Exact levers: rewrites of a cross-encoder's ONNX graph that give the same logits (to float rounding) for less work.
 
-models/import-model.py applies them to every model it imports (and checks them in ONNX Runtime); models/cls-last-layer.py
-applies the one there is to a model directory made elsewhere. Needs only onnx and numpy (Debian's python3-onnx).
+models/import-model.py applies them to every model it imports (and checks them in ONNX Runtime);
+models/cls-last-layer.py applies the one there is to a model directory made elsewhere. Needs only onnx and numpy
+(Debian's python3-onnx).
 
 Each lever takes an onnx.ModelProto, rewrites it in place and returns a one-line description of what it did, or raises
 Unsupported with a one-line reason and leaves the model as it was.
