@@ -15,7 +15,7 @@ model's directory in a node's models path (<models path>/<name>), which must not
   included, truncation off (the node truncates) and padding set to the tokenizer's pad token (the node pads with it).
 - cross-encoder.json: max_length (the tokenizer's limit capped by the model's position table), truncation, output
   (logit for one label, two_class for two), for two labels relevant_label (which logit means "relevant"), and
-  exact_levers: the exact rewrites model.onnx has (informational; [] for none).
+  exact_levers: the exact rewrites model.onnx has, if any (informational).
 - golden.json: probe pairs (short ones, a passage cut at max_length, a long query with a long passage) with the
   token ids the checkpoint's tokenizer gives them and the logits the PyTorch checkpoint gives. A node that loads the
   directory encodes them with its own tokenizer, runs them, and refuses the model unless it reproduces them.
@@ -266,7 +266,8 @@ def import_model(options):
                     "output": "logit" if config.num_labels == 1 else "two_class"}
         if config.num_labels == 2:
             settings["relevant_label"] = options.relevant_label
-        settings["exact_levers"] = levers
+        if levers:  # absent when none: such a directory loads on nodes that predate the key too
+            settings["exact_levers"] = levers
         for name, content in (("cross-encoder.json", settings),
                               ("golden.json", golden(options, config, pairs, encoded, expected, max_length))):
             with open(os.path.join(staged, name), "w", encoding="utf-8") as file:

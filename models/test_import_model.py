@@ -150,7 +150,8 @@ class ImportModelTest(unittest.TestCase):
         expected = {"max_length": 128, "truncation": "longest_first", "output": "logit" if labels == 1 else "two_class"}
         if labels == 2:
             expected["relevant_label"] = relevant_label
-        expected["exact_levers"] = levers
+        if levers:
+            expected["exact_levers"] = levers
         self.assertEqual(settings, expected)
         with open(os.path.join(dest, "golden.json"), encoding="utf-8") as file:
             golden = json.load(file)
