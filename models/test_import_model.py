@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Checks of models/import-model.py on tiny random checkpoints built here (no download): BERT with token type ids,
-XLM-RoBERTa with a SentencePiece-style Unigram tokenizer and no token type ids, ELECTRA; one and two labels; the
-[CLS]-last-layer form; and refusals. Needs what import-model.py needs (scripts/test.sh installs it).
+XLM-RoBERTa with a SentencePiece-style Unigram tokenizer and no token type ids, ELECTRA; one and two labels; the exact
+levers (applied by default with the unmodified export's logits, off with --no-exact-levers, left out with the reason
+where they do not fit or do not reproduce); and refusals. Needs what import-model.py needs (scripts/test.sh installs
+it).
 
     target/import-venv/bin/python models/test_import_model.py
 
@@ -20,6 +22,7 @@ import tempfile
 import unittest
 
 import numpy as np
+import onnx
 import onnxruntime
 import tokenizers
 import torch
@@ -31,6 +34,8 @@ SCRIPT = os.path.join(HERE, "import-model.py")
 spec = importlib.util.spec_from_file_location("import_model", SCRIPT)
 import_model = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(import_model)
+exact_levers = import_model.exact_levers
+LEVERS = ["cls_last_layer"]
 
 WORDS = ("the of in and a to is how many people live berlin new york city population museum museums island centre "
          "holds five art history science where are what capital france paris most populous registered inhabitants "
@@ -97,6 +102,7 @@ class ImportModelTest(unittest.TestCase):
         cls.directory = tempfile.TemporaryDirectory()
         cls.tmp = cls.directory.name
         cls.keep = os.environ.get("IMPORTED_MODELS_DIR")
+        cls.imports = {}
 
     @classmethod
     def tearDownClass(cls):
@@ -121,24 +127,31 @@ class ImportModelTest(unittest.TestCase):
                 json.dump(config, file)
         return three
 
-    def imported(self, family, labels, *options, suffix=""):
-        """Imports the checkpoint as imported-FAMILY-LABELS[SUFFIX]."""
-        checkpoint = self.checkpoint(family, labels)
-        dest = os.path.join(self.keep or os.path.join(self.tmp, "models"), f"imported-{family}-{labels}{suffix}")
-        if os.path.exists(dest):
-            shutil.rmtree(dest)
-        output = io.StringIO()
-        with contextlib.redirect_stdout(output):
-            self.assertEqual(import_model.main([*options, checkpoint, dest]), 0)
-        self.assertIn("probe pairs reproduce", output.getvalue())
+    def imported(self, family, labels, *options, suffix="", keep=True):
+        """Imports the checkpoint as imported-FAMILY-LABELS[SUFFIX] (once), into IMPORTED_MODELS_DIR if it is set and
+        keep is true (ImportedModelsIT loads every model there); self.output is what the import printed."""
+        if (family, labels, suffix) not in self.imports:
+            checkpoint = self.checkpoint(family, labels)
+            root = self.keep if self.keep and keep else os.path.join(self.tmp, "models")
+            dest = os.path.join(root, f"imported-{family}-{labels}{suffix}")
+            if os.path.exists(dest):
+                shutil.rmtree(dest)
+            output = io.StringIO()
+            with contextlib.redirect_stdout(output):
+                self.assertEqual(import_model.main([*options, checkpoint, dest]), 0)
+            self.assertIn("probe pairs reproduce", output.getvalue())
+            self.imports[family, labels, suffix] = checkpoint, dest, output.getvalue()
+        checkpoint, dest, self.output = self.imports[family, labels, suffix]
         return checkpoint, dest
 
-    def check_model_directory(self, checkpoint, dest, family, labels, relevant_label=1):
+    def check_model_directory(self, checkpoint, dest, family, labels, relevant_label=1, levers=LEVERS):
         with open(os.path.join(dest, "cross-encoder.json"), encoding="utf-8") as file:
             settings = json.load(file)
         expected = {"max_length": 128, "truncation": "longest_first", "output": "logit" if labels == 1 else "two_class"}
         if labels == 2:
             expected["relevant_label"] = relevant_label
+        if levers:
+            expected["exact_levers"] = levers
         self.assertEqual(settings, expected)
         with open(os.path.join(dest, "golden.json"), encoding="utf-8") as file:
             golden = json.load(file)
@@ -169,12 +182,122 @@ class ImportModelTest(unittest.TestCase):
     def test_bert_two_class(self):
         self.check_model_directory(*self.imported("bert", 2), "bert", 2)
 
-    def test_bert_cls_last_layer(self):
-        checkpoint, dest = self.imported("bert", 1, "--cls-last-layer", suffix="-cls")
-        self.check_model_directory(checkpoint, dest, "bert", 1)
-        import onnx
-        names = [node.name for node in onnx.load(os.path.join(dest, "model.onnx")).graph.node]
-        self.assertTrue(any(name.startswith("/cls_last_layer/") for name in names))
+    def probe_batches(self, checkpoint, dest):
+        """The golden pairs as the import encodes them: in one padded batch (mixed lengths, the truncation cases
+        included), and in batches of three (short pairs alone; a short pair padded to two cut at max_length)."""
+        with open(os.path.join(dest, "golden.json"), encoding="utf-8") as file:
+            pairs = [(pair["query"], pair["passage"]) for pair in json.load(file)["pairs"]]
+        tokenizer = transformers.AutoTokenizer.from_pretrained(checkpoint)
+        return [import_model.encode(tokenizer, batch, 128, "longest_first") for batch in (pairs, pairs[:3], pairs[3:])]
+
+    def run_model(self, dest, batches, tensor=None):
+        """The model's logits on each batch, and the shape of another tensor of its graph for each (or None)."""
+        model = onnx.load(os.path.join(dest, "model.onnx"))
+        if tensor:
+            model.graph.output.append(onnx.helper.make_tensor_value_info(tensor, onnx.TensorProto.FLOAT, None))
+        session = onnxruntime.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+        names = [i.name for i in session.get_inputs()]
+        results = [session.run(None, {name: batch[name].astype(np.int64) for name in names}) for batch in batches]
+        return [r[0] for r in results], [r[1].shape if tensor else None for r in results]
+
+    @staticmethod
+    def last_layer_output(dest, family):
+        """The output of the tiny models' last (second) encoder layer."""
+        prefix = {"bert": "bert", "xlm-roberta": "roberta", "electra": "electra"}[family]
+        return f"/{prefix}/encoder/layer.1/output/LayerNorm/LayerNormalization_output_0"
+
+    @staticmethod
+    def rewritten(dest):
+        return any(node.name.startswith("/cls_last_layer/")
+                   for node in onnx.load(os.path.join(dest, "model.onnx")).graph.node)
+
+    def test_the_exact_levers_apply_by_default_with_the_unmodified_exports_logits(self):
+        for family in ("bert", "xlm-roberta", "electra"):
+            with self.subTest(family=family):
+                checkpoint, dest = self.imported(family, 1)
+                self.assertIn("exact lever cls_last_layer: applied, last layer", self.output)
+                self.assertIn("exact levers: cls_last_layer;", self.output)
+                # The unmodified export, as --no-exact-levers keeps it; ImportedModelsIT serves the BERT one.
+                _, unmodified = self.imported(family, 1, "--no-exact-levers", suffix="-unmodified",
+                                              keep=family == "bert")
+                self.assertIn("exact levers off (--no-exact-levers)", self.output)
+                self.check_model_directory(checkpoint, unmodified, family, 1, levers=[])
+                self.assertTrue(self.rewritten(dest))
+                self.assertFalse(self.rewritten(unmodified))
+                batches = self.probe_batches(checkpoint, dest)
+                tensor = self.last_layer_output(dest, family)
+                logits, shapes = self.run_model(dest, batches, tensor)
+                expected, full_shapes = self.run_model(unmodified, batches, tensor)
+                for got, want in zip(logits, expected):
+                    np.testing.assert_allclose(got, want, rtol=0, atol=1e-4)
+                # The last layer's output: the [CLS] position only, against every position of the unmodified graph.
+                self.assertEqual(shapes, [(len(batch["input_ids"]), 1, 32) for batch in batches])
+                self.assertEqual(full_shapes, [(*batch["input_ids"].shape, 32) for batch in batches])
+
+    def test_no_exact_levers_keeps_the_graph_torch_exports(self):
+        checkpoint, unmodified = self.imported("bert", 1, "--no-exact-levers", suffix="-unmodified")
+        config, model, tokenizer = import_model.load_checkpoint(checkpoint)
+        encoded = import_model.encode(tokenizer, import_model.SHORT_PAIRS, 128, "longest_first")
+        exported = os.path.join(self.tmp, "exported.onnx")
+        import_model.export(model, encoded, import_model.input_names(tokenizer), exported)
+        nodes = [[(node.op_type, node.name) for node in onnx.load(path).graph.node]
+                 for path in (exported, os.path.join(unmodified, "model.onnx"))]
+        self.assertEqual(nodes[0], nodes[1])
+
+    def test_an_export_the_lever_does_not_know_is_kept_as_it_is(self):
+        """An export through a wrapper module (node names /inner/bert/...), as some exporters make: the rewrite does
+        not recognise the layers, so the import keeps the graph and says why."""
+        class Wrapper(torch.nn.Module):
+            def __init__(self, model):
+                super().__init__()
+                self.inner = model
+                self.config = model.config
+
+            def forward(self, *inputs):
+                return self.inner(*inputs)
+
+        original = import_model.export
+        import_model.export = lambda model, *arguments: original(Wrapper(model), *arguments)
+        try:
+            checkpoint, dest = self.imported("bert", 1, suffix="-wrapped", keep=False)
+        finally:
+            import_model.export = original
+        self.assertIn("exact lever cls_last_layer: not applied, not a Hugging Face BERT, XLM-RoBERTa or ELECTRA export",
+                      self.output)
+        self.assertIn("exact levers: none;", self.output)
+        self.check_model_directory(checkpoint, dest, "bert", 1, levers=[])
+        self.assertFalse(self.rewritten(dest))
+
+    def test_a_lever_whose_logits_differ_is_left_out(self):
+        original = import_model.onnx_logits
+
+        def shifted(path, batches, names):
+            logits = original(path, batches, names)
+            return [x + np.float32(2e-4) for x in logits] if path.endswith("cls_last_layer.onnx") else logits
+
+        import_model.onnx_logits = shifted
+        try:
+            checkpoint, dest = self.imported("electra", 2, suffix="-shifted", keep=False)
+        finally:
+            import_model.onnx_logits = original
+        self.assertIn("exact lever cls_last_layer: not applied, its logits differ from the unmodified graph's by "
+                      "0.0002", self.output)
+        self.check_model_directory(checkpoint, dest, "electra", 2, levers=[])
+        self.assertFalse(self.rewritten(dest))
+
+    def test_the_rewrite_refuses_a_head_that_reads_more_than_cls(self):
+        _, unmodified = self.imported("bert", 1, "--no-exact-levers", suffix="-unmodified")
+        model = onnx.load(os.path.join(unmodified, "model.onnx"))
+        tensor = self.last_layer_output(unmodified, "bert")
+        model.graph.output.append(onnx.helper.make_tensor_value_info(tensor, onnx.TensorProto.FLOAT, None))
+        before = model.SerializeToString()
+        reason = r"the head reads more of the last layer than the \[CLS\] position"
+        with self.assertRaisesRegex(exact_levers.Unsupported, reason):
+            exact_levers.cls_last_layer(model)
+        self.assertEqual(model.SerializeToString(), before, "left as it was")
+        rewritten = onnx.load(os.path.join(self.imported("bert", 1)[1], "model.onnx"))
+        with self.assertRaisesRegex(exact_levers.Unsupported, "already runs at \\[CLS\\] only"):
+            exact_levers.cls_last_layer(rewritten)
 
     def test_xlm_roberta_single_logit(self):
         self.check_model_directory(*self.imported("xlm-roberta", 1), "xlm-roberta", 1)
@@ -195,7 +318,7 @@ class ImportModelTest(unittest.TestCase):
     def test_an_export_that_differs_is_refused(self):
         checkpoint = self.checkpoint("bert", 1)
         original = import_model.onnx_logits
-        import_model.onnx_logits = lambda *arguments: original(*arguments) + np.float32(2e-4)
+        import_model.onnx_logits = lambda *arguments: [x + np.float32(2e-4) for x in original(*arguments)]
         try:
             dest = os.path.join(self.tmp, "refused")
             self.assertEqual(import_model.main([checkpoint, dest]), 1)
@@ -207,7 +330,6 @@ class ImportModelTest(unittest.TestCase):
         checkpoint = self.checkpoint("electra", 2)
         cases = [
             ([os.path.join(self.tmp, "missing"), os.path.join(self.tmp, "x")], "cannot read checkpoint"),
-            (["--cls-last-layer", checkpoint, os.path.join(self.tmp, "y")], "BERT exports only"),
             (["--max-length", "4096", checkpoint, os.path.join(self.tmp, "z")], "takes 8 to 128 tokens"),
             ([checkpoint, self.tmp], "exists"),
             ([self.three_labels(), os.path.join(self.tmp, "w")], "3 labels; a cross-encoder has one (a logit) or two"),

@@ -117,6 +117,9 @@ public record ModelConfig(
     private static final ParseField SCORE_MODE = new ParseField("score_mode");
     private static final ParseField NORMALIZATION = new ParseField("normalization");
     private static final ParseField WEIGHT = new ParseField("weight");
+    /** What models/import-model.py or models/cls-last-layer.py rewrote in model.onnx: {@code ["cls_last_layer"]}. */
+    private static final ParseField EXACT_LEVERS = new ParseField("exact_levers");
+
     private static final ObjectParser<Builder, Void> PARSER = new ObjectParser<>(FILE_NAME, Builder::new);
 
     static {
@@ -135,6 +138,9 @@ public record ModelConfig(
         PARSER.declareString((b, v) -> b.scoreMode = v, SCORE_MODE);
         PARSER.declareString((b, v) -> b.normalization = v, NORMALIZATION);
         PARSER.declareFloat((b, v) -> b.weight = v, WEIGHT);
+        // Informational only: the levers are exact rewrites of the graph already in model.onnx (whose sha256 is in the
+        // fingerprint), so there is nothing to apply here. Accepted, as a list of names, so that the file loads.
+        PARSER.declareStringArray((b, v) -> {}, EXACT_LEVERS);
     }
 
     private static final class Builder {

@@ -47,6 +47,22 @@ public class ModelConfigTests extends OpenSearchTestCase {
     }
 
     @Test
+    public void acceptsTheExactLeversTheImportRecords() throws Exception {
+        Path dir = folder.getRoot().toPath();
+        Files.writeString(
+                dir.resolve(ModelConfig.FILE_NAME),
+                "{\"max_length\": 128, \"output\": \"logit\", \"exact_levers\": [\"cls_last_layer\"]}");
+        assertEquals(128, ModelConfig.load(dir).maxLength());
+        Files.writeString(dir.resolve(ModelConfig.FILE_NAME), "{\"exact_levers\": []}");
+        assertEquals(
+                "informational: it changes no setting",
+                new ModelConfig(512, ModelConfig.Truncation.LONGEST_FIRST, null),
+                ModelConfig.load(dir));
+        Files.writeString(dir.resolve(ModelConfig.FILE_NAME), "{\"exact_levers\": {\"cls_last_layer\": true}}");
+        assertThrows(Exception.class, () -> ModelConfig.load(dir));
+    }
+
+    @Test
     public void fallsBackToTheHuggingFaceFiles() throws Exception {
         Path dir = folder.getRoot().toPath();
         Files.writeString(dir.resolve("tokenizer_config.json"), "{\"model_max_length\": 384}");

@@ -32,7 +32,8 @@ import org.opensearch.core.xcontent.XContentBuilder;
 
 /**
  * The models {@code models/import-model.py} made from tiny random BERT, XLM-RoBERTa and ELECTRA checkpoints, one- and
- * two-label, an XLM-RoBERTa one whose first logit means relevant and a BERT one with its last layer at [CLS] only
+ * two-label, and an XLM-RoBERTa one whose first logit means relevant, each with its last layer at [CLS] only (the
+ * import's exact levers), and a BERT one as exported ({@code --no-exact-levers})
  * ({@code models/test_import_model.py} leaves them in
  * {@code target/imported-test-models}), on a real node: each loads, so the node reproduced its {@code golden.json};
  * {@code _rerank} scores every golden pair as the PyTorch checkpoint did; and a model given another model's tokenizer
