@@ -55,7 +55,12 @@ public record PassageWindows(
         MEAN;
 
         public static Combine fromString(String value) {
-            return LowerCaseOptions.parse(Combine.class, NAME + ".combine", value);
+            return fromString(NAME + ".combine", value);
+        }
+
+        /** The value of the option named {@code option} (which errors name). */
+        public static Combine fromString(String option, String value) {
+            return LowerCaseOptions.parse(Combine.class, option, value);
         }
 
         public float combine(float[] scores) {
