@@ -367,6 +367,14 @@ public final class RerankRequest extends ActionRequest {
         return chunks;
     }
 
+    /** Reads documents given as their chunks (blank ones left out), each scored as {@code chunks} says. */
+    public RerankRequest chunked(Chunks chunks, List<List<String>> documents) {
+        this.chunks = chunks;
+        this.chunked = documents.stream().map(List::copyOf).toList();
+        this.texts = chunked.stream().map(c -> String.join(" ", c)).toList();
+        return this;
+    }
+
     /** With {@link #chunks()}, what the model reads: each document's chunks. */
     public List<PassageReader.Passage> passages() {
         return chunked.stream().map(PassageReader.Passage::ofChunks).toList();

@@ -115,6 +115,10 @@ public final class RerankResponse extends ActionResponse implements ToXContentOb
         return timedOut;
     }
 
+    public boolean chunked() {
+        return chunked;
+    }
+
     @Override
     public void writeTo(StreamOutput out) throws IOException {
         out.writeStringCollection(models);
