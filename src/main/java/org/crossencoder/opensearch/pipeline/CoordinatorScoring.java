@@ -67,7 +67,10 @@ final class CoordinatorScoring implements HitScoring {
                 throw new IllegalArgumentException("[" + CrossEncoderRerankResponseProcessor.TYPE + "] reads " + fields
                         + " from _source, and hit [" + hit.getId() + "] of [" + hit.getIndex() + "] has none");
             }
-            read.add(passages.read(source));
+            read.add(
+                    chunks != null && chunks.innerHits() != null
+                            ? InnerHitChunks.read(hit, source, chunks)
+                            : passages.read(source));
         }
         return read;
     }

@@ -59,6 +59,12 @@ public final class CrossEncoderRerankProcessorFactory extends ProcessorFactory<S
         HitScoring.On scoreOn = scoreOn(options);
         if (scoreOn == HitScoring.On.DATA_NODES) {
             options.refuseInnerHits(chunks, "[score_on] [data_nodes] reads each document on its shard and");
+        } else if (chunks != null && chunks.innerHits() != null) {
+            try {
+                InnerHitChunks.checkField(chunks);
+            } catch (IllegalArgumentException e) {
+                throw options.invalid(Chunks.NAME, e.getMessage());
+            }
         }
         HitScoring scoring = scoreOn == HitScoring.On.DATA_NODES
                 ? new DataNodeScoring(client, localNode, inference, fields, passageWindows, chunks)

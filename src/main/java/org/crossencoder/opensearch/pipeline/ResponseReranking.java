@@ -8,9 +8,12 @@ package org.crossencoder.opensearch.pipeline;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.lucene.search.Explanation;
+import org.crossencoder.opensearch.ranking.Chunks;
 import org.crossencoder.opensearch.ranking.Interpolation;
 import org.crossencoder.opensearch.ranking.PassageScores;
+import org.crossencoder.opensearch.ranking.PassageWindowScores;
 import org.crossencoder.opensearch.ranking.Reranking;
 import org.crossencoder.opensearch.rescore.BestWindowFetchSubPhase;
 import org.crossencoder.opensearch.rescore.ScoreExplanations;
@@ -81,7 +84,7 @@ final class ResponseReranking {
                         keepFirstStageScoreAs, new DocumentField(keepFirstStageScoreAs, List.of(hits[hit].getScore())));
             }
             if (returnsBest(plan) && scores.windows(hit) != null) {
-                BestWindowFetchSubPhase.show(hits[hit], scores.windows(hit), plan.chunks() != null);
+                showBest(hits[hit], scores.windows(hit), plan.chunks());
             }
             if (explain) {
                 hits[hit].explanation(explain(hits[hit], reranking.score(hit), scored, plan, scores, blend, hit));
@@ -97,6 +100,19 @@ final class ResponseReranking {
         SearchHit[] kept = reranked.toArray(SearchHit[]::new);
         return SearchResponses.withHits(
                 response, page == null ? kept : page.of(kept), maxScore, scores.timedOut(), startNanos, null);
+    }
+
+    /** Shows the hit's best window or chunk; a chunk matched by inner hits is named by its offset in the document. */
+    private static void showBest(SearchHit hit, PassageWindowScores parts, @Nullable Chunks chunks) {
+        if (chunks == null || chunks.innerHits() == null) {
+            BestWindowFetchSubPhase.show(hit, parts, chunks != null);
+            return;
+        }
+        Map<String, Object> best = parts.bestChunkAsMap();
+        best.put("chunk", InnerHitChunks.offsets(hit, chunks)[parts.best()]);
+        hit.setDocumentField(
+                BestWindowFetchSubPhase.CHUNK_FIELD,
+                new DocumentField(BestWindowFetchSubPhase.CHUNK_FIELD, List.of(best)));
     }
 
     /** Whether hits show their best chunk, or their best window, as the request asks. */
