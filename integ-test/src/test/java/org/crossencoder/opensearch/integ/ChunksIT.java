@@ -130,8 +130,15 @@ public class ChunksIT extends CrossEncoderIntegTestCase {
                 ",\"score_on\":\"data_nodes\"",
                 chunks);
         putPipeline("chunks-request", "request_processors", "cross_encoder_rescore", model, "", chunks);
+        client.ok(
+                "PUT",
+                "/_search/pipeline/chunks-global-window",
+                "{\"request_processors\":[{\"cross_encoder_window\":{\"window_size\":20}}],\"response_processors\":"
+                        + "[{\"cross_encoder_rerank\":{" + model + ",\"score_mode\":\"replace\",\"score_on\":"
+                        + "\"data_nodes\",\"chunks\":" + chunks + "}}]}");
         String pipelined = query(claim) + ",\"ext\":{\"cross_encoder\":{\"query_text\":\"" + claim + "\"}}}";
-        for (String pipeline : List.of("chunks-response", "chunks-data-nodes", "chunks-request")) {
+        for (String pipeline :
+                List.of("chunks-response", "chunks-data-nodes", "chunks-request", "chunks-global-window")) {
             RestClient.Response response =
                     client.ok("POST", "/" + INDEX + "/_search?search_pipeline=" + pipeline, pipelined);
             assertEquals(pipeline, "chunked", ids(response).get(0));
@@ -257,6 +264,18 @@ public class ChunksIT extends CrossEncoderIntegTestCase {
         assertEquals(tooMany.raw(), 400, tooMany.status());
         assertThat(
                 tooMany.raw(), containsString("read as up to [chunks] [max_chunks] [600] chunks each can make [6000]"));
+        client.ok(
+                "PUT",
+                "/_search/pipeline/chunks-window-too-many",
+                "{\"request_processors\":[{\"cross_encoder_window\":{\"window_size\":20}}],\"response_processors\":"
+                        + "[{\"cross_encoder_rerank\":{\"model\":\"" + GENERATED + "\",\"score_on\":\"data_nodes\","
+                        + "\"chunks\":{\"field\":\"passage_chunks\",\"max_chunks\":1024}}}]}");
+        assertRefused(
+                400,
+                "the number of hits to rerank [5] read as up to [chunks] [max_chunks] [1024] chunks each can make [5120]",
+                "POST",
+                "/" + INDEX + "/_search?search_pipeline=chunks-window-too-many",
+                "{\"query\":{\"match_all\":{}},\"ext\":{\"cross_encoder\":{\"query_text\":\"vitamin\"}}}");
         assertRefused(
                 400,
                 "[chunks] [inner_hits] works only where the hits' inner hits are known",
