@@ -122,7 +122,12 @@ final class ProcessorConfig {
         try {
             return Chunks.fromMap(value);
         } catch (IOException | RuntimeException e) {
-            throw ConfigurationUtils.newConfigurationException(type, tag, Chunks.NAME, e.getMessage());
+            // The parser's own message says only which option failed to parse; its cause says why.
+            Throwable reason = e;
+            while (reason.getCause() != null && reason.getCause() != reason) {
+                reason = reason.getCause();
+            }
+            throw ConfigurationUtils.newConfigurationException(type, tag, Chunks.NAME, reason.getMessage());
         }
     }
 
