@@ -55,9 +55,7 @@ public final class TransportRerankAction extends HandledTransportAction<RerankRe
                                 .toList(),
                         (System.nanoTime() - start) / 1_000_000,
                         scores,
-                        plan.chunks() != null
-                                ? plan.chunks().returnBestOrDefault()
-                                : plan.windows() != null && plan.windows().returnBest(),
+                        plan.returnsBest(),
                         plan.chunks() != null,
                         request.topN(),
                         request.minScore()));

@@ -83,7 +83,7 @@ final class ResponseReranking {
                 hits[hit].setDocumentField(
                         keepFirstStageScoreAs, new DocumentField(keepFirstStageScoreAs, List.of(hits[hit].getScore())));
             }
-            if (returnsBest(plan) && scores.windows(hit) != null) {
+            if (plan.returnsBest() && scores.windows(hit) != null) {
                 showBest(hits[hit], scores.windows(hit), plan.chunks());
             }
             if (explain) {
@@ -113,14 +113,6 @@ final class ResponseReranking {
         hit.setDocumentField(
                 BestWindowFetchSubPhase.CHUNK_FIELD,
                 new DocumentField(BestWindowFetchSubPhase.CHUNK_FIELD, List.of(best)));
-    }
-
-    /** Whether hits show their best chunk, or their best window, as the request asks. */
-    private static boolean returnsBest(ScoringPlan plan) {
-        if (plan.chunks() != null) {
-            return plan.chunks().returnBestOrDefault();
-        }
-        return plan.windows() != null && plan.windows().returnBest();
     }
 
     /** How a hit's score came about: the model's score and how it was combined, or why the model did not score it. */

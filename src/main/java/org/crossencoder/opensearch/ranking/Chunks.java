@@ -10,13 +10,10 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import org.opensearch.common.Nullable;
-import org.opensearch.common.xcontent.json.JsonXContent;
 import org.opensearch.core.ParseField;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
 import org.opensearch.core.common.io.stream.Writeable;
-import org.opensearch.core.xcontent.DeprecationHandler;
-import org.opensearch.core.xcontent.NamedXContentRegistry;
 import org.opensearch.core.xcontent.ObjectParser;
 import org.opensearch.core.xcontent.ToXContentFragment;
 import org.opensearch.core.xcontent.XContentBuilder;
@@ -81,7 +78,7 @@ public record Chunks(
         }
     }
 
-    /** A document's chunks scored as {@code combine} says, with every other option at its default. */
+    /** The chunks of {@code field}, every other option at its default. */
     public static Chunks of(String field) {
         return new Chunks(field, null, null, null, null);
     }
@@ -98,17 +95,10 @@ public record Chunks(
 
     /** As {@link #parse}, from a search processor's configuration value. */
     public static Chunks fromMap(Object value) throws IOException {
-        if ((value instanceof Map<?, ?>) == false) {
-            throw new IllegalArgumentException("[" + NAME + "] must be an object of options, got [" + value + "]");
+        if (value instanceof Map<?, ?> map) {
+            return OptionMaps.parse(map, Chunks::parse);
         }
-        @SuppressWarnings("unchecked")
-        Map<String, Object> map = (Map<String, Object>) value;
-        try (XContentBuilder json = JsonXContent.contentBuilder().map(map);
-                XContentParser parser = JsonXContent.jsonXContent.createParser(
-                        NamedXContentRegistry.EMPTY, DeprecationHandler.THROW_UNSUPPORTED_OPERATION, json.toString())) {
-            parser.nextToken();
-            return parse(parser);
-        }
+        throw new IllegalArgumentException("[" + NAME + "] must be an object of options, got [" + value + "]");
     }
 
     public PassageWindows.Combine combineOrDefault() {

@@ -196,9 +196,7 @@ final class CrossEncoderRescoreContext extends RescoreContext {
 
     /** Whether hits show their best chunk, or their best window, as the request asks. */
     boolean returnsBest() {
-        return chunks() != null
-                ? chunks().returnBestOrDefault()
-                : windows() != null && windows().returnBest();
+        return plan != null && plan.returnsBest();
     }
 
     /** Null unless the score mode is {@code interpolate}. */

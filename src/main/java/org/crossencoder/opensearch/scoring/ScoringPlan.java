@@ -65,6 +65,11 @@ public final class ScoringPlan {
         return chunks;
     }
 
+    /** Whether hits show their best chunk (unless the request says not to), or their best window when asked. */
+    public boolean returnsBest() {
+        return chunks != null ? chunks.returnBestOrDefault() : windows != null && windows.returnBest();
+    }
+
     /**
      * Scores the passages within the budget: the listener gets every score, or those reached before its deadline. Each
      * text is one passage (in windows when the plan has them), or a document of one chunk when the plan has chunks.
