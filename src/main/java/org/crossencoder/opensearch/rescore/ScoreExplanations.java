@@ -101,7 +101,8 @@ public final class ScoreExplanations {
                     (chunks == null
                                     ? "window [" + i + "], characters [" + windows.starts()[i] + ", "
                                             + windows.ends()[i] + ")"
-                                    : "chunk [" + i + "]")
+                                    // With inner hits, the i-th chunk matched (the hit's best chunk names its offset).
+                                    : (chunks.innerHits() == null ? "chunk [" : "matched chunk [") + i + "]")
                             + (i == best ? ", the best" : ""));
         }
         String read = options == null

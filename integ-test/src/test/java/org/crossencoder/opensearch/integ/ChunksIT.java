@@ -228,6 +228,13 @@ public class ChunksIT extends CrossEncoderIntegTestCase {
         Map<String, Object> best = bestChunk(hits(onlyTheAnswer).get(0));
         assertAnswerChunk("inner hits", best);
         assertEquals("only the matched chunk was scored", 1, ((Number) best.get("of")).intValue());
+        RestClient.Response explained = client.ok(
+                "POST",
+                "/" + INDEX + "/_search?search_pipeline=chunks-inner-hits",
+                String.format(java.util.Locale.ROOT, nested, "placebo randomized")
+                        .replaceFirst("\\{", "{\"explain\":true,"));
+        assertThat(
+                hits(explained).get(0).get("_explanation").toString(), containsString("matched chunk [0], the best"));
 
         RestClient.Response several = client.ok(
                 "POST",
