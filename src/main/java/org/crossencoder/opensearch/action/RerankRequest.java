@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.crossencoder.opensearch.ranking.Chunks;
 import org.crossencoder.opensearch.ranking.PassageReader;
 import org.crossencoder.opensearch.ranking.PassageWindows;
 import org.crossencoder.opensearch.ranking.VisibleText;
@@ -47,6 +48,7 @@ public final class RerankRequest extends ActionRequest {
     static final ParseField TIMEOUT = new ParseField("timeout");
     static final ParseField PASSAGE_WINDOWS = new ParseField(PassageWindows.NAME);
     static final ParseField MIN_SCORE = new ParseField("min_score");
+    static final ParseField CHUNKS = new ParseField(Chunks.NAME);
 
     private static final ObjectParser<RerankRequest, Void> PARSER = new ObjectParser<>("rerank", RerankRequest::new);
 
@@ -75,6 +77,7 @@ public final class RerankRequest extends ActionRequest {
                 (p, c) -> PassageWindows.parse(p),
                 PASSAGE_WINDOWS,
                 ValueType.OBJECT_OR_BOOLEAN);
+        PARSER.declareField((r, v) -> r.chunks = v, (p, c) -> Chunks.parse(p), CHUNKS, ValueType.OBJECT);
     }
 
     /** A JSON string and nothing else: a number or boolean where text belongs is a client's mistake, not text. */
@@ -153,6 +156,12 @@ public final class RerankRequest extends ActionRequest {
     private TimeValue timeout;
     private PassageWindows passageWindows;
 
+    @Nullable
+    private Chunks chunks;
+    /** With {@link #chunks}: each document's chunks, in document order (blank ones left out). */
+    @Nullable
+    private List<List<String>> chunked;
+
     private RerankRequest() {}
 
     public RerankRequest(
@@ -173,6 +182,8 @@ public final class RerankRequest extends ActionRequest {
         topN = in.readOptionalVInt();
         timeout = in.readOptionalTimeValue();
         passageWindows = in.readOptionalWriteable(PassageWindows::new);
+        chunks = in.readOptionalWriteable(Chunks::new);
+        chunked = chunks == null ? null : in.readList(StreamInput::readStringList);
     }
 
     /** Parses the body; documents become texts here, so only texts travel on the wire. */
@@ -190,7 +201,9 @@ public final class RerankRequest extends ActionRequest {
         if (request.minScore != null && Float.isFinite(request.minScore) == false) {
             throw new IllegalArgumentException("[rerank] [min_score] must be a finite number");
         }
-        if (request.documents != null) {
+        if (request.chunks != null) {
+            request.readChunks();
+        } else if (request.documents != null) {
             if (request.texts != null) {
                 throw new IllegalArgumentException("[rerank] takes [texts] or [documents], not both");
             }
@@ -213,6 +226,32 @@ public final class RerankRequest extends ActionRequest {
             throw new IllegalArgumentException("[rerank] [fields] go with [documents]");
         }
         return request;
+    }
+
+    /** With {@code chunks}: each document's chunks, the values of the chunk field; texts are the chunks joined. */
+    private void readChunks() {
+        chunks.refuseInnerHits("[rerank] has no first stage and");
+        if (documents == null) {
+            throw new IllegalArgumentException("[rerank] [" + Chunks.NAME + "] reads [documents]: give each document's "
+                    + "chunks in its field [" + chunks.field() + "], as an array of strings or of objects");
+        }
+        if (texts != null) {
+            throw new IllegalArgumentException("[rerank] takes [texts] or [documents], not both");
+        }
+        PassageReader reader = PassageReader.ofSourceFields(Chunks.fieldsToRead(fields, chunks));
+        texts = new ArrayList<>(documents.size());
+        chunked = new ArrayList<>(documents.size());
+        for (Map<String, Object> document : documents) {
+            PassageReader.Passage passage = reader.read(document);
+            if (passage.text().isEmpty()) {
+                throw new IllegalArgumentException(
+                        "[rerank] document [" + texts.size() + "] has no chunk in [" + chunks.field() + "]");
+            }
+            texts.add(passage.text());
+            chunked.add(passage.values());
+        }
+        documents = null;
+        fields = null;
     }
 
     @Override
@@ -242,6 +281,10 @@ public final class RerankRequest extends ActionRequest {
         out.writeOptionalVInt(topN);
         out.writeOptionalTimeValue(timeout);
         out.writeOptionalWriteable(passageWindows);
+        out.writeOptionalWriteable(chunks);
+        if (chunks != null) {
+            out.writeCollection(chunked, StreamOutput::writeStringCollection);
+        }
     }
 
     @Override
@@ -253,12 +296,14 @@ public final class RerankRequest extends ActionRequest {
                 && Objects.equals(texts, other.texts)
                 && Objects.equals(topN, other.topN)
                 && Objects.equals(timeout, other.timeout)
-                && Objects.equals(passageWindows, other.passageWindows);
+                && Objects.equals(passageWindows, other.passageWindows)
+                && Objects.equals(chunks, other.chunks)
+                && Objects.equals(chunked, other.chunked);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(selection, minScore, queryText, texts, topN, timeout, passageWindows);
+        return Objects.hash(selection, minScore, queryText, texts, topN, timeout, passageWindows, chunks, chunked);
     }
 
     /** Cancellable, so that {@code _tasks/_cancel} or a client that goes away stops the model work. */
@@ -314,6 +359,25 @@ public final class RerankRequest extends ActionRequest {
     public RerankRequest passageWindows(PassageWindows passageWindows) {
         this.passageWindows = passageWindows;
         return this;
+    }
+
+    /** How documents split into chunks are read; null when each text is one passage. */
+    @Nullable
+    public Chunks chunks() {
+        return chunks;
+    }
+
+    /** Reads documents given as their chunks (blank ones left out), each scored as {@code chunks} says. */
+    public RerankRequest chunked(Chunks chunks, List<List<String>> documents) {
+        this.chunks = chunks;
+        this.chunked = documents.stream().map(List::copyOf).toList();
+        this.texts = chunked.stream().map(c -> String.join(" ", c)).toList();
+        return this;
+    }
+
+    /** With {@link #chunks()}, what the model reads: each document's chunks. */
+    public List<PassageReader.Passage> passages() {
+        return chunked.stream().map(PassageReader.Passage::ofChunks).toList();
     }
 
     /** How many results to return, best first; all when not set. */

@@ -40,12 +40,20 @@ public final class RerankResponse extends ActionResponse implements ToXContentOb
     private final long tookMillis;
     private final boolean timedOut;
     private final List<Result> results;
+    /** Whether the texts were documents read chunk by chunk: each result's best part is then its best chunk. */
+    private final boolean chunked;
 
     public RerankResponse(List<String> models, long tookMillis, boolean timedOut, List<Result> results) {
+        this(models, tookMillis, timedOut, results, false);
+    }
+
+    public RerankResponse(
+            List<String> models, long tookMillis, boolean timedOut, List<Result> results, boolean chunked) {
         this.models = List.copyOf(models);
         this.tookMillis = tookMillis;
         this.timedOut = timedOut;
         this.results = List.copyOf(results);
+        this.chunked = chunked;
     }
 
     /**
@@ -57,6 +65,7 @@ public final class RerankResponse extends ActionResponse implements ToXContentOb
             long tookMillis,
             PassageScores scores,
             boolean withBestWindows,
+            boolean chunked,
             @Nullable Integer topN,
             @Nullable Float minScore) {
         List<Result> scored = new ArrayList<>(scores.size());
@@ -76,7 +85,8 @@ public final class RerankResponse extends ActionResponse implements ToXContentOb
                 models,
                 tookMillis,
                 scores.timedOut(),
-                topN == null ? scored : scored.subList(0, Math.min(topN, scored.size())));
+                topN == null ? scored : scored.subList(0, Math.min(topN, scored.size())),
+                chunked);
     }
 
     public RerankResponse(StreamInput in) throws IOException {
@@ -86,6 +96,7 @@ public final class RerankResponse extends ActionResponse implements ToXContentOb
         timedOut = in.readBoolean();
         results = in.readList(i ->
                 new Result(i.readVInt(), i.readOptionalFloat(), i.readOptionalWriteable(PassageWindowScores::new)));
+        chunked = in.readBoolean();
     }
 
     public List<String> models() {
@@ -104,6 +115,10 @@ public final class RerankResponse extends ActionResponse implements ToXContentOb
         return timedOut;
     }
 
+    public boolean chunked() {
+        return chunked;
+    }
+
     @Override
     public void writeTo(StreamOutput out) throws IOException {
         out.writeStringCollection(models);
@@ -114,6 +129,7 @@ public final class RerankResponse extends ActionResponse implements ToXContentOb
             o.writeOptionalFloat(r.score());
             o.writeOptionalWriteable(r.bestWindow());
         });
+        out.writeBoolean(chunked);
     }
 
     @Override
@@ -122,12 +138,13 @@ public final class RerankResponse extends ActionResponse implements ToXContentOb
                 && models.equals(other.models)
                 && tookMillis == other.tookMillis
                 && timedOut == other.timedOut
-                && results.equals(other.results);
+                && results.equals(other.results)
+                && chunked == other.chunked;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(models, tookMillis, timedOut, results);
+        return Objects.hash(models, tookMillis, timedOut, results, chunked);
     }
 
     @Override
@@ -146,7 +163,9 @@ public final class RerankResponse extends ActionResponse implements ToXContentOb
             if (result.score() != null) {
                 builder.field("score", result.score());
             }
-            if (result.bestWindow() != null) {
+            if (result.bestWindow() != null && chunked) {
+                builder.field("best_chunk", result.bestWindow().bestChunkAsMap());
+            } else if (result.bestWindow() != null) {
                 builder.field("best_window", result.bestWindow());
             }
             builder.endObject();

@@ -9,6 +9,7 @@ package org.crossencoder.opensearch.action;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
+import org.crossencoder.opensearch.ranking.Chunks;
 import org.crossencoder.opensearch.ranking.PassageWindows;
 import org.crossencoder.opensearch.scoring.ModelSelection;
 import org.opensearch.action.ActionRequest;
@@ -57,6 +58,7 @@ public final class ScoreDocumentsRequest extends ActionRequest implements Indice
     private final List<Document> documents;
     private final TimeValue timeout;
     private final PassageWindows passageWindows;
+    private final Chunks chunks;
     private String[] indices;
 
     /**
@@ -71,7 +73,8 @@ public final class ScoreDocumentsRequest extends ActionRequest implements Indice
             List<String> fields,
             List<Document> documents,
             @Nullable TimeValue timeout,
-            @Nullable PassageWindows passageWindows) {
+            @Nullable PassageWindows passageWindows,
+            @Nullable Chunks chunks) {
         this.nodeId = nodeId;
         this.selection = selection;
         this.plannedOn = plannedOn;
@@ -80,6 +83,7 @@ public final class ScoreDocumentsRequest extends ActionRequest implements Indice
         this.documents = List.copyOf(documents);
         this.timeout = timeout;
         this.passageWindows = passageWindows;
+        this.chunks = chunks;
         this.indices = this.documents.stream()
                 .map(d -> d.shard().getIndexName())
                 .distinct()
@@ -96,6 +100,7 @@ public final class ScoreDocumentsRequest extends ActionRequest implements Indice
         this.documents = in.readList(Document::new);
         this.timeout = in.readOptionalTimeValue();
         this.passageWindows = in.readOptionalWriteable(PassageWindows::new);
+        this.chunks = in.readOptionalWriteable(Chunks::new);
         this.indices = in.readStringArray();
     }
 
@@ -110,6 +115,7 @@ public final class ScoreDocumentsRequest extends ActionRequest implements Indice
         out.writeList(documents);
         out.writeOptionalTimeValue(timeout);
         out.writeOptionalWriteable(passageWindows);
+        out.writeOptionalWriteable(chunks);
         out.writeStringArray(indices);
     }
 
@@ -185,5 +191,11 @@ public final class ScoreDocumentsRequest extends ActionRequest implements Indice
     @Nullable
     public PassageWindows passageWindows() {
         return passageWindows;
+    }
+
+    /** The search's {@code chunks} option: the documents' chunk field is then {@link #fields()}' one field. */
+    @Nullable
+    public Chunks chunks() {
+        return chunks;
     }
 }

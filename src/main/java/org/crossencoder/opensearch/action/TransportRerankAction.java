@@ -7,6 +7,7 @@
 package org.crossencoder.opensearch.action;
 
 import org.crossencoder.opensearch.engine.InferenceBudget;
+import org.crossencoder.opensearch.ranking.PassageScores;
 import org.crossencoder.opensearch.scoring.InferenceService;
 import org.crossencoder.opensearch.scoring.ScoringPlan;
 import org.crossencoder.opensearch.scoring.ScoringRequest;
@@ -37,26 +38,31 @@ public final class TransportRerankAction extends HandledTransportAction<RerankRe
         ScoringRequest scoring = ScoringRequest.of(request.selection(), request.queryText(), "[rerank]")
                 .passages(request.texts().size(), "[rerank] the number of texts", "")
                 .texts(request.texts())
-                .windows(request.passageWindows());
+                .windows(request.passageWindows())
+                .chunks(request.chunks());
         inference.plan(
                 scoring, ActionListener.wrap(plan -> score(task, request, plan, start, listener), listener::onFailure));
     }
 
     private void score(
             Task task, RerankRequest request, ScoringPlan plan, long start, ActionListener<RerankResponse> listener) {
-        plan.score(
-                request.texts(),
-                InferenceBudget.of((CancellableTask) task, request.timeout(), start),
-                ActionListener.map(
-                        listener,
-                        scores -> RerankResponse.of(
-                                plan.ensemble().members().stream()
-                                        .map(member -> member.model().name())
-                                        .toList(),
-                                (System.nanoTime() - start) / 1_000_000,
-                                scores,
-                                plan.windows() != null && plan.windows().returnBest(),
-                                request.topN(),
-                                request.minScore())));
+        InferenceBudget budget = InferenceBudget.of((CancellableTask) task, request.timeout(), start);
+        ActionListener<PassageScores> answer = ActionListener.map(
+                listener,
+                scores -> RerankResponse.of(
+                        plan.ensemble().members().stream()
+                                .map(member -> member.model().name())
+                                .toList(),
+                        (System.nanoTime() - start) / 1_000_000,
+                        scores,
+                        plan.returnsBest(),
+                        plan.chunks() != null,
+                        request.topN(),
+                        request.minScore()));
+        if (request.chunks() == null) {
+            plan.score(request.texts(), budget, answer);
+        } else {
+            plan.scoreRead(request.passages(), budget, answer);
+        }
     }
 }

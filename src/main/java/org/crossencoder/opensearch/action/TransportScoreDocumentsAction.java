@@ -107,19 +107,15 @@ public final class TransportScoreDocumentsAction
             ScoringRequest scoring = ScoringRequest.of(
                             request.selection(), request.queryText(), "[" + ScoreDocumentsAction.NAME + "]")
                     .windows(request.passageWindows())
+                    .chunks(request.chunks())
                     .plannedOn(request.plannedOn());
             inference.plan(
                     scoring,
                     ActionListener.wrap(
-                            plan -> plan.score(
-                                    passages.stream()
-                                            .map(PassageReader.Passage::text)
-                                            .toList(),
+                            plan -> plan.scoreRead(
+                                    passages,
                                     InferenceBudget.of((CancellableTask) task, request.timeout(), start),
-                                    ActionListener.map(
-                                            counted,
-                                            scores -> new ScoreDocumentsResponse(
-                                                    PassageReader.locateBestWindows(scores, passages)))),
+                                    ActionListener.map(counted, ScoreDocumentsResponse::new)),
                             counted::onFailure));
         } catch (RuntimeException e) {
             counted.onFailure(e);

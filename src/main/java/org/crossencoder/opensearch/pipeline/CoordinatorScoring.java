@@ -10,10 +10,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.crossencoder.opensearch.engine.InferenceBudget;
+import org.crossencoder.opensearch.ranking.Chunks;
 import org.crossencoder.opensearch.ranking.PassageReader;
 import org.crossencoder.opensearch.ranking.PassageScores;
 import org.crossencoder.opensearch.scoring.ScoringPlan;
 import org.opensearch.action.search.SearchRequest;
+import org.opensearch.common.Nullable;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.search.SearchHit;
 import org.opensearch.search.fetch.subphase.FetchSourceContext;
@@ -24,19 +26,19 @@ final class CoordinatorScoring implements HitScoring {
     private final List<String> fields;
     private final PassageReader passages;
 
-    CoordinatorScoring(List<String> fields) {
+    @Nullable
+    private final Chunks chunks;
+
+    CoordinatorScoring(List<String> fields, @Nullable Chunks chunks) {
         this.fields = fields;
         this.passages = PassageReader.ofSourceFields(fields);
+        this.chunks = chunks;
     }
 
     @Override
     public void score(
             ScoringPlan plan, SearchHit[] hits, InferenceBudget budget, ActionListener<PassageScores> listener) {
-        List<PassageReader.Passage> read = passages(hits);
-        plan.score(
-                read.stream().map(PassageReader.Passage::text).toList(),
-                budget,
-                ActionListener.map(listener, scores -> PassageReader.locateBestWindows(scores, read)));
+        plan.scoreRead(passages(hits), budget, listener);
     }
 
     @Override
@@ -65,7 +67,10 @@ final class CoordinatorScoring implements HitScoring {
                 throw new IllegalArgumentException("[" + CrossEncoderRerankResponseProcessor.TYPE + "] reads " + fields
                         + " from _source, and hit [" + hit.getId() + "] of [" + hit.getIndex() + "] has none");
             }
-            read.add(passages.read(source));
+            read.add(
+                    chunks != null && chunks.innerHits() != null
+                            ? InnerHitChunks.read(hit, source, chunks)
+                            : passages.read(source));
         }
         return read;
     }

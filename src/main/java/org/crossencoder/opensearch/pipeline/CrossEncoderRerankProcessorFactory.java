@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.function.Supplier;
 import org.crossencoder.opensearch.compat.NodeActions;
 import org.crossencoder.opensearch.ranking.BlendOptions;
+import org.crossencoder.opensearch.ranking.Chunks;
 import org.crossencoder.opensearch.ranking.PassageWindows;
 import org.crossencoder.opensearch.ranking.ScoreMode;
 import org.crossencoder.opensearch.ranking.VisibleText;
@@ -44,18 +45,30 @@ public final class CrossEncoderRerankProcessorFactory extends ProcessorFactory<S
     @Override
     CrossEncoderRerankResponseProcessor create(
             String tag, String description, boolean ignoreFailure, ProcessorConfig options) {
-        List<String> fields = options.fields();
+        Chunks chunks = options.chunks();
+        List<String> fields = options.fields(chunks);
         PassageWindows passageWindows = options.passageWindows();
         CrossEncoderRerankResponseProcessor.Options rerank = new CrossEncoderRerankResponseProcessor.Options(
                 options.selection(),
                 options.positiveInt("window_size", null),
                 blend(options),
                 passageWindows,
+                chunks,
                 options.queryTextResolver(),
                 options.allowRerankerFailures());
-        HitScoring scoring = scoreOn(options) == HitScoring.On.DATA_NODES
-                ? new DataNodeScoring(client, localNode, inference, fields, passageWindows)
-                : new CoordinatorScoring(fields);
+        HitScoring.On scoreOn = scoreOn(options);
+        if (scoreOn == HitScoring.On.DATA_NODES) {
+            options.refuseInnerHits(chunks, "[score_on] [data_nodes] reads each document on its shard and");
+        } else if (chunks != null && chunks.innerHits() != null) {
+            try {
+                InnerHitChunks.checkField(chunks);
+            } catch (IllegalArgumentException e) {
+                throw options.invalid(Chunks.NAME, e.getMessage());
+            }
+        }
+        HitScoring scoring = scoreOn == HitScoring.On.DATA_NODES
+                ? new DataNodeScoring(client, localNode, inference, fields, passageWindows, chunks)
+                : new CoordinatorScoring(fields, chunks);
         ResponseReranking reranking =
                 new ResponseReranking(fields, options.optionalNumber(MIN_SCORE), keepFirstStageScoreAs(options));
         return new CrossEncoderRerankResponseProcessor(

@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.function.Supplier;
 import org.crossencoder.opensearch.engine.InferenceBudget;
 import org.crossencoder.opensearch.ranking.BlendOptions;
+import org.crossencoder.opensearch.ranking.Chunks;
 import org.crossencoder.opensearch.ranking.Interpolation;
 import org.crossencoder.opensearch.ranking.PassageScores;
 import org.crossencoder.opensearch.ranking.PassageWindows;
@@ -55,6 +56,7 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
             @Nullable Integer windowSize,
             BlendOptions blend,
             @Nullable PassageWindows passageWindows,
+            @Nullable Chunks chunks,
             QueryTextResolver queryText,
             boolean allowRerankerFailures) {}
 
@@ -140,7 +142,8 @@ public final class CrossEncoderRerankResponseProcessor extends AbstractProcessor
                 request.source() != null && Boolean.TRUE.equals(request.source().explain());
         ScoringRequest scoringRequest = ScoringRequest.of(options.selection(), text, "[" + TYPE + "]")
                 .passages(window, WHAT_IS_RERANKED, REMEDY)
-                .windows(options.passageWindows());
+                .windows(options.passageWindows())
+                .chunks(options.chunks());
         inference
                 .get()
                 .plan(

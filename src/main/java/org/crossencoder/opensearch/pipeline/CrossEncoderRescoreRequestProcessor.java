@@ -9,6 +9,7 @@ package org.crossencoder.opensearch.pipeline;
 import java.util.List;
 import java.util.function.Supplier;
 import org.crossencoder.opensearch.ranking.BlendOptions;
+import org.crossencoder.opensearch.ranking.Chunks;
 import org.crossencoder.opensearch.ranking.PassageWindows;
 import org.crossencoder.opensearch.rescore.CrossEncoderRescorerBuilder;
 import org.crossencoder.opensearch.rescore.ShardSearches;
@@ -37,6 +38,7 @@ public final class CrossEncoderRescoreRequestProcessor extends AbstractProcessor
     private final BlendOptions blend;
     private final QueryTextResolver queryText;
     private final PassageWindows passageWindows;
+    private final Chunks chunks;
     private final boolean allowRerankerFailures;
 
     CrossEncoderRescoreRequestProcessor(
@@ -51,6 +53,7 @@ public final class CrossEncoderRescoreRequestProcessor extends AbstractProcessor
             BlendOptions blend,
             QueryTextResolver queryText,
             PassageWindows passageWindows,
+            Chunks chunks,
             boolean allowRerankerFailures) {
         super(tag, description, ignoreFailure);
         this.allowRerankerFailures = allowRerankerFailures;
@@ -62,6 +65,7 @@ public final class CrossEncoderRescoreRequestProcessor extends AbstractProcessor
         this.blend = blend;
         this.queryText = queryText;
         this.passageWindows = passageWindows;
+        this.chunks = chunks;
         // Fails pipeline creation, not the first search, on a bad model name, field list or weight.
         rescorer("placeholder");
     }
@@ -69,6 +73,7 @@ public final class CrossEncoderRescoreRequestProcessor extends AbstractProcessor
     private CrossEncoderRescorerBuilder rescorer(String text) {
         return new CrossEncoderRescorerBuilder(inference, searches, selection, text, fields, blend)
                 .passageWindows(passageWindows)
+                .chunks(chunks)
                 .allowRerankerFailures(allowRerankerFailures)
                 .windowSize(windowSize);
     }
@@ -123,6 +128,9 @@ public final class CrossEncoderRescoreRequestProcessor extends AbstractProcessor
                                 + CrossEncoderRerankResponseProcessor.MIN_SCORE + "] to the ["
                                 + CrossEncoderRerankResponseProcessor.TYPE + "] response processor instead");
             }
+            Chunks chunks = options.chunks();
+            options.refuseInnerHits(
+                    chunks, "[" + TYPE + "] adds a rescore, which runs on each shard in the query phase and");
             return new CrossEncoderRescoreRequestProcessor(
                     tag,
                     description,
@@ -130,11 +138,12 @@ public final class CrossEncoderRescoreRequestProcessor extends AbstractProcessor
                     inference,
                     searches,
                     options.selection(),
-                    options.fields(),
+                    options.fields(chunks),
                     options.positiveInt("window_size", 100),
                     options.blend(),
                     options.queryTextResolver(),
                     options.passageWindows(),
+                    chunks,
                     options.allowRerankerFailures());
         }
     }

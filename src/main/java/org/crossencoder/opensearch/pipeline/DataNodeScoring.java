@@ -16,6 +16,7 @@ import org.crossencoder.opensearch.action.ScoreDocumentsRequest;
 import org.crossencoder.opensearch.action.ScoreDocumentsResponse;
 import org.crossencoder.opensearch.compat.NodeActions;
 import org.crossencoder.opensearch.engine.InferenceBudget;
+import org.crossencoder.opensearch.ranking.Chunks;
 import org.crossencoder.opensearch.ranking.PassageScores;
 import org.crossencoder.opensearch.ranking.PassageWindows;
 import org.crossencoder.opensearch.scoring.InferenceService;
@@ -46,17 +47,22 @@ final class DataNodeScoring implements HitScoring {
     @Nullable
     private final PassageWindows passageWindows;
 
+    @Nullable
+    private final Chunks chunks;
+
     DataNodeScoring(
             NodeActions client,
             Supplier<DiscoveryNode> localNode,
             Supplier<InferenceService> inference,
             List<String> fields,
-            @Nullable PassageWindows passageWindows) {
+            @Nullable PassageWindows passageWindows,
+            @Nullable Chunks chunks) {
         this.client = client;
         this.localNode = localNode;
         this.inference = inference;
         this.fields = fields;
         this.passageWindows = passageWindows;
+        this.chunks = chunks;
     }
 
     /** The data nodes read {@code _source} from their shards, whatever the response shows. */
@@ -99,7 +105,8 @@ final class DataNodeScoring implements HitScoring {
                     fields,
                     documents,
                     budget.remaining(System.nanoTime()),
-                    passageWindows);
+                    passageWindows,
+                    chunks);
             if (search != null) {
                 request.setParentTask(new TaskId(local.getId(), search.getId()));
             }

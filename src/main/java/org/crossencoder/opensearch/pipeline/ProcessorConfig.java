@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import org.crossencoder.opensearch.mlcommons.MlCommonsModels;
 import org.crossencoder.opensearch.ranking.BlendOptions;
+import org.crossencoder.opensearch.ranking.Chunks;
 import org.crossencoder.opensearch.ranking.Interpolation;
 import org.crossencoder.opensearch.ranking.PassageWindows;
 import org.crossencoder.opensearch.ranking.ScoreMode;
@@ -94,6 +95,51 @@ final class ProcessorConfig {
                     type, tag, "fields", "must name at least one text field");
         }
         return fields;
+    }
+
+    /**
+     * The fields to read: {@code fields}, or with {@code chunks} the chunk field ({@code fields} may then be left out).
+     */
+    List<String> fields(@Nullable Chunks chunks) {
+        if (chunks == null) {
+            return fields();
+        }
+        List<String> given = ConfigurationUtils.readOptionalList(type, tag, config, "fields");
+        try {
+            return Chunks.fieldsToRead(given, chunks);
+        } catch (IllegalArgumentException e) {
+            throw ConfigurationUtils.newConfigurationException(type, tag, Chunks.NAME, e.getMessage());
+        }
+    }
+
+    /** The {@code chunks} option; null when not given (each document is one passage). */
+    @Nullable
+    Chunks chunks() {
+        Object value = config.remove(Chunks.NAME);
+        if (value == null) {
+            return null;
+        }
+        try {
+            return Chunks.fromMap(value);
+        } catch (IOException | RuntimeException e) {
+            // The parser's own message says only which option failed to parse; its cause says why.
+            Throwable reason = e;
+            while (reason.getCause() != null && reason.getCause() != reason) {
+                reason = reason.getCause();
+            }
+            throw ConfigurationUtils.newConfigurationException(type, tag, Chunks.NAME, reason.getMessage());
+        }
+    }
+
+    /** A 400 naming the processor when its {@code chunks} option asks for inner hits, which {@code where} cannot know. */
+    void refuseInnerHits(@Nullable Chunks chunks, String where) {
+        try {
+            if (chunks != null) {
+                chunks.refuseInnerHits(where);
+            }
+        } catch (IllegalArgumentException e) {
+            throw ConfigurationUtils.newConfigurationException(type, tag, Chunks.NAME, e.getMessage());
+        }
     }
 
     Integer positiveInt(String key, Integer defaultValue) {

@@ -8,10 +8,12 @@ package org.crossencoder.opensearch.pipeline;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.lucene.search.Explanation;
+import org.crossencoder.opensearch.ranking.Chunks;
 import org.crossencoder.opensearch.ranking.Interpolation;
 import org.crossencoder.opensearch.ranking.PassageScores;
-import org.crossencoder.opensearch.ranking.PassageWindows;
+import org.crossencoder.opensearch.ranking.PassageWindowScores;
 import org.crossencoder.opensearch.ranking.Reranking;
 import org.crossencoder.opensearch.rescore.BestWindowFetchSubPhase;
 import org.crossencoder.opensearch.rescore.ScoreExplanations;
@@ -58,8 +60,6 @@ final class ResponseReranking {
             @Nullable RerankWindow page,
             boolean explain,
             long startNanos) {
-        Ensemble ensemble = plan.ensemble();
-        PassageWindows.Resolved windows = plan.windows();
         float[] firstStage = new float[hits.length];
         for (int i = 0; i < hits.length; i++) {
             firstStage[i] = hits[i].getScore();
@@ -83,12 +83,11 @@ final class ResponseReranking {
                 hits[hit].setDocumentField(
                         keepFirstStageScoreAs, new DocumentField(keepFirstStageScoreAs, List.of(hits[hit].getScore())));
             }
-            if (windows != null && windows.returnBest() && scores.windows(hit) != null) {
-                BestWindowFetchSubPhase.show(hits[hit], scores.windows(hit));
+            if (plan.returnsBest() && scores.windows(hit) != null) {
+                showBest(hits[hit], scores.windows(hit), plan.chunks());
             }
             if (explain) {
-                hits[hit].explanation(
-                        explain(hits[hit], reranking.score(hit), scored, ensemble, scores, windows, blend, hit));
+                hits[hit].explanation(explain(hits[hit], reranking.score(hit), scored, plan, scores, blend, hit));
             }
             hits[hit].score(reranking.score(hit));
             reranked.add(hits[hit]);
@@ -103,14 +102,26 @@ final class ResponseReranking {
                 response, page == null ? kept : page.of(kept), maxScore, scores.timedOut(), startNanos, null);
     }
 
+    /** Shows the hit's best window or chunk; a chunk matched by inner hits is named by its offset in the document. */
+    private static void showBest(SearchHit hit, PassageWindowScores parts, @Nullable Chunks chunks) {
+        if (chunks == null || chunks.innerHits() == null) {
+            BestWindowFetchSubPhase.show(hit, parts, chunks != null);
+            return;
+        }
+        Map<String, Object> best = parts.bestChunkAsMap();
+        best.put("chunk", InnerHitChunks.offsets(hit, chunks)[parts.best()]);
+        hit.setDocumentField(
+                BestWindowFetchSubPhase.CHUNK_FIELD,
+                new DocumentField(BestWindowFetchSubPhase.CHUNK_FIELD, List.of(best)));
+    }
+
     /** How a hit's score came about: the model's score and how it was combined, or why the model did not score it. */
     private Explanation explain(
             SearchHit hit,
             float score,
             boolean scored,
-            Ensemble ensemble,
+            ScoringPlan plan,
             PassageScores scores,
-            PassageWindows.Resolved windows,
             Interpolation.Window blend,
             int position) {
         Explanation first = hit.getExplanation() != null
@@ -124,13 +135,18 @@ final class ResponseReranking {
                             + "search's timeout; kept in first-stage order after every reranked hit",
                     first);
         }
+        Ensemble ensemble = plan.ensemble();
         Explanation crossEncoder = ScoreExplanations.explain(
                 ensemble,
                 scores,
                 position,
-                windows,
+                plan.windows(),
+                plan.chunks(),
                 "cross-encoder score (" + CrossEncoderRerankResponseProcessor.TYPE + ") of the query text with "
-                        + fields + " by " + ensemble.describe());
+                        + (plan.chunks() == null
+                                ? fields
+                                : "the chunks of [" + plan.chunks().field() + "]")
+                        + " by " + ensemble.describe());
         if (blend != null) {
             return blend.explain(position, first, crossEncoder);
         }

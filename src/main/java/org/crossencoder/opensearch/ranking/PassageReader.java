@@ -36,6 +36,43 @@ public final class PassageReader {
     /** A hit's passage, and where each of its fields' values lies in it. */
     public record Passage(String text, List<Segment> segments) {
 
+        /** A text given whole: one value of no field. */
+        public static Passage of(String text) {
+            return new Passage(text, text.isEmpty() ? List.of() : List.of(new Segment("", 0, text.length(), 0)));
+        }
+
+        /** A document given as its chunks: their texts joined by single spaces, each chunk a value. */
+        public static Passage ofChunks(List<String> chunks) {
+            StringBuilder text = new StringBuilder();
+            List<Segment> segments = new ArrayList<>(chunks.size());
+            for (String chunk : chunks) {
+                if (text.length() > 0) {
+                    text.append(' ');
+                }
+                segments.add(new Segment("", text.length(), text.length() + chunk.length(), 0));
+                text.append(chunk);
+            }
+            return new Passage(text.toString(), segments);
+        }
+
+        /** The texts of its values: a chunked document's chunks. */
+        public List<String> values() {
+            return segments.stream()
+                    .map(s -> text.substring(s.start(), s.end()))
+                    .toList();
+        }
+
+        /** The first {@code max} values' character ranges, {@code [start, end)} pairs: a chunked document's chunks. */
+        public int[] chunkBounds(int max) {
+            int count = Math.min(max, segments.size());
+            int[] bounds = new int[2 * count];
+            for (int c = 0; c < count; c++) {
+                bounds[2 * c] = segments.get(c).start();
+                bounds[2 * c + 1] = segments.get(c).end();
+            }
+            return bounds;
+        }
+
         /** Where characters {@code [start, end)} of the passage lie in each field they come from. */
         public List<PassageWindowScores.FieldRange> inFields(int start, int end) {
             Map<String, int[]> ranges = new LinkedHashMap<>();

@@ -111,6 +111,20 @@ public record PassageWindowScores(
         return window;
     }
 
+    /**
+     * The best part as a hit shows it when the parts are a chunked document's chunks: its position among the chunks
+     * read, their number, its score and its text (a chunk is a whole value of the chunk field, so no offsets).
+     */
+    public Map<String, Object> bestChunkAsMap() {
+        int best = best();
+        Map<String, Object> chunk = new LinkedHashMap<>();
+        chunk.put("chunk", best);
+        chunk.put("of", count());
+        chunk.put("score", scores[best]);
+        chunk.put("text", bestText);
+        return chunk;
+    }
+
     @Override
     public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
         return builder.map(bestAsMap());

@@ -10,13 +10,10 @@ import java.io.IOException;
 import java.util.Locale;
 import java.util.Map;
 import org.opensearch.common.Nullable;
-import org.opensearch.common.xcontent.json.JsonXContent;
 import org.opensearch.core.ParseField;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
 import org.opensearch.core.common.io.stream.Writeable;
-import org.opensearch.core.xcontent.DeprecationHandler;
-import org.opensearch.core.xcontent.NamedXContentRegistry;
 import org.opensearch.core.xcontent.ObjectParser;
 import org.opensearch.core.xcontent.ToXContentFragment;
 import org.opensearch.core.xcontent.XContentBuilder;
@@ -55,7 +52,12 @@ public record PassageWindows(
         MEAN;
 
         public static Combine fromString(String value) {
-            return LowerCaseOptions.parse(Combine.class, NAME + ".combine", value);
+            return fromString(NAME + ".combine", value);
+        }
+
+        /** The value of the option named {@code option} (which errors name). */
+        public static Combine fromString(String option, String value) {
+            return LowerCaseOptions.parse(Combine.class, option, value);
         }
 
         public float combine(float[] scores) {
@@ -141,21 +143,11 @@ public record PassageWindows(
         if (value instanceof Boolean on) {
             return on ? ON : OFF;
         }
-        if ((value instanceof Map<?, ?>) == false) {
-            throw new IllegalArgumentException(
-                    "[" + NAME + "] must be true, false or an object of options, got [" + value + "]");
+        if (value instanceof Map<?, ?> map) {
+            return OptionMaps.parse(map, PassageWindows::parse);
         }
-        try (XContentBuilder json = JsonXContent.contentBuilder().map(asStringMap(value));
-                XContentParser parser = JsonXContent.jsonXContent.createParser(
-                        NamedXContentRegistry.EMPTY, DeprecationHandler.THROW_UNSUPPORTED_OPERATION, json.toString())) {
-            parser.nextToken();
-            return parse(parser);
-        }
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> asStringMap(Object map) {
-        return (Map<String, Object>) map;
+        throw new IllegalArgumentException(
+                "[" + NAME + "] must be true, false or an object of options, got [" + value + "]");
     }
 
     /**

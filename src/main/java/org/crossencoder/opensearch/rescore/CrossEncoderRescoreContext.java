@@ -14,6 +14,7 @@ import java.util.Map;
 import org.apache.lucene.search.Explanation;
 import org.apache.lucene.search.IndexSearcher;
 import org.crossencoder.opensearch.engine.InferenceBudget;
+import org.crossencoder.opensearch.ranking.Chunks;
 import org.crossencoder.opensearch.ranking.Interpolation;
 import org.crossencoder.opensearch.ranking.PassageReader;
 import org.crossencoder.opensearch.ranking.PassageScores;
@@ -156,13 +157,11 @@ final class CrossEncoderRescoreContext extends RescoreContext {
     PassageScores score(IndexSearcher searcher, PassageReader.Passage[] passages) {
         ShardSearches.ShardSearch search = searches.of(searcher);
         InferenceBudget budget = search == null ? InferenceBudget.UNLIMITED : search.budget();
-        List<String> texts =
-                Arrays.stream(passages).map(PassageReader.Passage::text).toList();
-        PassageScores scores = plan.scoreAndWait(texts, budget);
+        PassageScores scores = plan.scoreReadAndWait(Arrays.asList(passages), budget);
         if (scores.timedOut() && search != null) {
             search.onTimedOut();
         }
-        return PassageReader.locateBestWindows(scores, Arrays.asList(passages));
+        return scores;
     }
 
     /**
@@ -171,8 +170,7 @@ final class CrossEncoderRescoreContext extends RescoreContext {
      */
     void rememberBestWindows(IndexSearcher searcher, int[] docIds, PassageScores scores) {
         ShardSearches.ShardSearch search = searches.of(searcher);
-        PassageWindows.Resolved windows = windows();
-        if (windows == null || windows.returnBest() == false || search == null) {
+        if (returnsBest() == false || search == null) {
             return;
         }
         Map<Integer, PassageWindowScores> best = new HashMap<>();
@@ -188,6 +186,17 @@ final class CrossEncoderRescoreContext extends RescoreContext {
     @Nullable
     PassageWindows.Resolved windows() {
         return plan == null ? null : plan.windows();
+    }
+
+    /** Null when each document is one passage. */
+    @Nullable
+    Chunks chunks() {
+        return plan == null ? null : plan.chunks();
+    }
+
+    /** Whether hits show their best chunk, or their best window, as the request asks. */
+    boolean returnsBest() {
+        return plan != null && plan.returnsBest();
     }
 
     /** Null unless the score mode is {@code interpolate}. */

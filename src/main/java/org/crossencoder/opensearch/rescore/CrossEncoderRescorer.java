@@ -134,10 +134,13 @@ public final class CrossEncoderRescorer implements Rescorer {
                 scores,
                 0,
                 context.windows(),
+                context.chunks(),
                 "cross_encoder "
                         + context.ensemble().describe()
-                        + " score of query_text against fields "
-                        + context.fields()
+                        + " score of query_text against "
+                        + (context.chunks() == null
+                                ? "fields " + context.fields()
+                                : "the chunks of [" + context.chunks().field() + "]")
                         + (passage.isEmpty() ? " (none of the fields has text: scored against an empty passage)" : ""));
         if (context.interpolation() != null) {
             Explanation blend = context.explainBlend(searcher, topLevelDocId, sourceExplanation, crossEncoder);

@@ -16,6 +16,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.crossencoder.opensearch.ranking.BlendOptions;
+import org.crossencoder.opensearch.ranking.Chunks;
 import org.crossencoder.opensearch.ranking.Interpolation;
 import org.crossencoder.opensearch.ranking.PassageReader;
 import org.crossencoder.opensearch.ranking.PassageWindows;
@@ -77,6 +78,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
     static final ParseField WEIGHT = new ParseField("weight");
     static final ParseField PASSAGE_WINDOWS = new ParseField(PassageWindows.NAME);
     static final ParseField MIN_SCORE = new ParseField("min_score");
+    static final ParseField CHUNKS = new ParseField(Chunks.NAME);
     public static final ParseField ALLOW_RERANKER_FAILURES = new ParseField("allow_reranker_failures");
 
     /** What parsing needs beyond the JSON: the node's services, which every builder carries to its shards. */
@@ -86,7 +88,11 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
     private static final ConstructingObjectParser<CrossEncoderRescorerBuilder, Services> PARSER =
             new ConstructingObjectParser<>(NAME, false, (args, services) -> {
                 @SuppressWarnings("unchecked")
-                List<String> fields = (List<String>) args[2];
+                List<String> fields = Chunks.fieldsToRead((List<String>) args[2], (Chunks) args[11]);
+                if (fields == null) {
+                    // As the parser says of a required value: [fields] may be left out only for [chunks].
+                    throw new IllegalArgumentException("Required [" + FIELDS.getPreferredName() + "]");
+                }
                 if (args[10] != null) {
                     throw new IllegalArgumentException("takes no [" + MIN_SCORE.getPreferredName()
                             + "]: a rescore reorders each shard's hits and cannot drop any. To keep only hits scoring at "
@@ -94,23 +100,24 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
                             + "_rerank API, which take [" + MIN_SCORE.getPreferredName() + "]");
                 }
                 return new CrossEncoderRescorerBuilder(
-                        services.inference(),
-                        services.searches(),
-                        ModelSelection.of((String) args[0], args[8], (Boolean) args[9]),
-                        (String) args[1],
-                        fields,
-                        new BlendOptions(
-                                (ScoreMode) args[3],
-                                (Float) args[4],
-                                (Float) args[5],
-                                (Interpolation.Normalization) args[6],
-                                (Float) args[7]));
+                                services.inference(),
+                                services.searches(),
+                                ModelSelection.of((String) args[0], args[8], (Boolean) args[9]),
+                                (String) args[1],
+                                fields,
+                                new BlendOptions(
+                                        (ScoreMode) args[3],
+                                        (Float) args[4],
+                                        (Float) args[5],
+                                        (Interpolation.Normalization) args[6],
+                                        (Float) args[7]))
+                        .chunks((Chunks) args[11]);
             });
 
     static {
         PARSER.declareString(optionalConstructorArg(), ModelSelection.MODEL);
         PARSER.declareString(constructorArg(), QUERY_TEXT);
-        PARSER.declareStringArray(constructorArg(), FIELDS);
+        PARSER.declareStringArray(optionalConstructorArg(), FIELDS);
         PARSER.declareString(optionalConstructorArg(), ScoreMode::fromString, SCORE_MODE);
         PARSER.declareFloat(optionalConstructorArg(), QUERY_WEIGHT);
         PARSER.declareFloat(optionalConstructorArg(), RESCORE_QUERY_WEIGHT);
@@ -123,6 +130,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
                 ObjectParser.ValueType.OBJECT_ARRAY);
         PARSER.declareBoolean(optionalConstructorArg(), ModelSelection.PROBABILITY);
         PARSER.declareFloat(optionalConstructorArg(), MIN_SCORE);
+        PARSER.declareField(optionalConstructorArg(), (p, c) -> Chunks.parse(p), CHUNKS, ObjectParser.ValueType.OBJECT);
         PARSER.declareField(
                 CrossEncoderRescorerBuilder::passageWindows,
                 (p, c) -> PassageWindows.parse(p),
@@ -142,6 +150,8 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
     private final BlendOptions blend;
     /** Null: as the model's {@code cross-encoder.json} says. */
     private PassageWindows passageWindows;
+    /** Null: each document is one passage. */
+    private Chunks chunks;
     /** When the model is missing, failed to load, throws or its queue is full: keep the first stage's order. */
     private boolean allowRerankerFailures;
     /** The indices as the search named them (names, aliases, patterns), recorded by the coordinating node. */
@@ -206,6 +216,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         this.fields = in.readStringList();
         this.blend = new BlendOptions(in);
         this.passageWindows = in.readOptionalWriteable(PassageWindows::new);
+        this.chunks = in.readOptionalWriteable(Chunks::new);
         this.fingerprintNode = in.readOptionalString();
         this.allowRerankerFailures = in.readBoolean();
         this.searchedIndices = in.readStringList();
@@ -218,6 +229,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         out.writeStringCollection(fields);
         blend.writeTo(out);
         out.writeOptionalWriteable(passageWindows);
+        out.writeOptionalWriteable(chunks);
         out.writeOptionalString(fingerprintNode);
         out.writeBoolean(allowRerankerFailures);
         out.writeStringCollection(searchedIndices);
@@ -251,6 +263,9 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         blend.toXContent(builder);
         if (passageWindows != null) {
             passageWindows.toXContent(builder, params);
+        }
+        if (chunks != null) {
+            chunks.toXContent(builder, params);
         }
         if (allowRerankerFailures) {
             builder.field(ALLOW_RERANKER_FAILURES.getPreferredName(), true);
@@ -300,6 +315,23 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         return this;
     }
 
+    /**
+     * Reads each document chunk by chunk: the values of the chunk field, which must then be the one field the rescore
+     * reads. A 400 for {@code inner_hits}, which a shard's rescore cannot know.
+     */
+    public CrossEncoderRescorerBuilder chunks(Chunks chunks) {
+        if (chunks != null) {
+            Chunks.fieldsToRead(fields, chunks);
+            chunks.refuseInnerHits("the [" + NAME + "] rescore runs on each shard in the query phase and");
+        }
+        this.chunks = chunks;
+        return this;
+    }
+
+    public Chunks chunks() {
+        return chunks;
+    }
+
     @Override
     protected RescoreContext innerBuildContext(int windowSize, QueryShardContext context) {
         InferenceService service = inference.get();
@@ -321,6 +353,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
         ScoringPlan plan = service.planServed(ScoringRequest.of(selection, queryText, "[" + NAME + "]")
                 .passages(requireWindow(windowSize), "[" + NAME + "] window_size", "")
                 .windows(passageWindows)
+                .chunks(chunks)
                 .plannedOn(fingerprintNode));
         if (context.getMapperService().documentMapper() != null
                 && context.getMapperService().documentMapper().sourceMapper().enabled() == false) {
@@ -427,6 +460,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
                 inference, searches, selection, queryText, fields, blend, fingerprintNode);
         copy.windowSize = windowSize;
         copy.passageWindows = passageWindows;
+        copy.chunks = chunks;
         copy.allowRerankerFailures = allowRerankerFailures;
         copy.searchedIndices = searchedIndices;
         copy.loadRequested = loadRequested;
@@ -474,6 +508,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
                 && fields.equals(other.fields)
                 && blend.equals(other.blend)
                 && Objects.equals(passageWindows, other.passageWindows)
+                && Objects.equals(chunks, other.chunks)
                 && Objects.equals(fingerprintNode, other.fingerprintNode)
                 && allowRerankerFailures == other.allowRerankerFailures
                 && searchedIndices.equals(other.searchedIndices);
@@ -488,6 +523,7 @@ public final class CrossEncoderRescorerBuilder extends RescorerBuilder<CrossEnco
                 fields,
                 blend,
                 passageWindows,
+                chunks,
                 fingerprintNode,
                 allowRerankerFailures,
                 searchedIndices);

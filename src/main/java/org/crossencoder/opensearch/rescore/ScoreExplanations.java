@@ -7,6 +7,7 @@
 package org.crossencoder.opensearch.rescore;
 
 import org.apache.lucene.search.Explanation;
+import org.crossencoder.opensearch.ranking.Chunks;
 import org.crossencoder.opensearch.ranking.PassageScores;
 import org.crossencoder.opensearch.ranking.PassageWindowScores;
 import org.crossencoder.opensearch.ranking.PassageWindows;
@@ -27,13 +28,14 @@ public final class ScoreExplanations {
             PassageScores scores,
             int passage,
             @Nullable PassageWindows.Resolved windows,
+            @Nullable Chunks chunks,
             String description) {
         if (scores.members() == null) {
-            return logit(scores, passage, windows, description);
+            return logit(scores, passage, windows, chunks, description);
         }
         Explanation[] members = new Explanation[ensemble.size()];
         for (int m = 0; m < members.length; m++) {
-            members[m] = member(ensemble, m, scores.members()[m], passage, windows);
+            members[m] = member(ensemble, m, scores.members()[m], passage, windows, chunks);
         }
         if (members.length == 1) {
             return Explanation.match(
@@ -56,9 +58,14 @@ public final class ScoreExplanations {
     }
 
     private static Explanation member(
-            Ensemble ensemble, int m, PassageScores raw, int passage, @Nullable PassageWindows.Resolved windows) {
+            Ensemble ensemble,
+            int m,
+            PassageScores raw,
+            int passage,
+            @Nullable PassageWindows.Resolved windows,
+            @Nullable Chunks chunks) {
         String name = ensemble.members().get(m).model().name();
-        Explanation logit = logit(raw, passage, windows, "logit of model [" + name + "]");
+        Explanation logit = logit(raw, passage, windows, chunks, "logit of model [" + name + "]");
         if (ensemble.probability() == false) {
             return logit;
         }
@@ -74,27 +81,50 @@ public final class ScoreExplanations {
                 logit);
     }
 
-    /** A model's logit of the passage, with each of its windows' when it was read in windows. */
+    /** A model's logit of the passage, with each of its windows' (or chunks') when it was read in parts. */
     private static Explanation logit(
-            PassageScores scores, int passage, @Nullable PassageWindows.Resolved options, String description) {
+            PassageScores scores,
+            int passage,
+            @Nullable PassageWindows.Resolved options,
+            @Nullable Chunks chunks,
+            String description) {
         float score = scores.score(passage);
         PassageWindowScores windows = scores.windows(passage);
-        if (windows == null || options == null) {
+        if (windows == null || (options == null && chunks == null)) {
             return Explanation.match(score, description);
         }
         int best = windows.best();
-        Explanation[] perWindow = new Explanation[windows.count()];
-        for (int i = 0; i < perWindow.length; i++) {
-            perWindow[i] = Explanation.match(
+        Explanation[] perPart = new Explanation[windows.count()];
+        for (int i = 0; i < perPart.length; i++) {
+            perPart[i] = Explanation.match(
                     windows.scores()[i],
-                    "window [" + i + "], characters [" + windows.starts()[i] + ", " + windows.ends()[i] + ")"
+                    (chunks == null
+                                    ? "window [" + i + "], characters [" + windows.starts()[i] + ", "
+                                            + windows.ends()[i] + ")"
+                                    // With inner hits, the i-th chunk matched (the hit's best chunk names its offset).
+                                    : (chunks.innerHits() == null ? "chunk [" : "matched chunk [") + i + "]")
                             + (i == best ? ", the best" : ""));
+        }
+        String read = options == null
+                ? ""
+                : PassageWindows.NAME + " of [" + options.length() + "] tokens sharing [" + options.stride()
+                        + "], at most [" + options.maxWindows() + "]";
+        if (chunks == null) {
+            return Explanation.match(
+                    score,
+                    description + ": the [" + options.combine() + "] of its [" + windows.count() + "] windows' scores ("
+                            + read + ")",
+                    perPart);
         }
         return Explanation.match(
                 score,
-                description + ": the [" + options.combine() + "] of its [" + windows.count() + "] windows' scores ("
-                        + PassageWindows.NAME + " of [" + options.length() + "] tokens sharing [" + options.stride()
-                        + "], at most [" + options.maxWindows() + "])",
-                perWindow);
+                description + ": the [" + chunks.combineOrDefault() + "] of its [" + windows.count()
+                        + "] chunks' scores (" + Chunks.NAME + " of [" + chunks.field() + "], at most ["
+                        + chunks.maxChunksOrDefault() + "]"
+                        + (options == null
+                                ? ""
+                                : "; each chunk the [" + options.combine() + "] of its windows' scores, " + read)
+                        + ")",
+                perPart);
     }
 }

@@ -7,6 +7,7 @@
 package org.crossencoder.opensearch.scoring;
 
 import org.crossencoder.opensearch.engine.InferenceScheduler;
+import org.crossencoder.opensearch.ranking.Chunks;
 import org.crossencoder.opensearch.ranking.PassageWindows;
 import org.crossencoder.opensearch.registry.ExternalModels;
 import org.crossencoder.opensearch.registry.ModelRegistry;
@@ -82,12 +83,17 @@ public final class InferenceService {
         // The first model cuts the windows, its defaults filling in what the request leaves out.
         PassageWindows.Resolved windows = ensemble.lead().config().windows(request.windows());
         request.checkResolved(limits, ensemble, windows);
-        return new ScoringPlan(scorer, ensemble, request.queryText(), windows);
+        return new ScoringPlan(scorer, ensemble, request.queryText(), windows, request.chunks());
     }
 
     /** A plan of models resolved by the caller: for the tests of this package, which score given ensembles. */
     ScoringPlan plan(Ensemble ensemble, String queryText, @Nullable PassageWindows.Resolved windows) {
-        return new ScoringPlan(scorer, ensemble, queryText, windows);
+        return plan(ensemble, queryText, windows, null);
+    }
+
+    ScoringPlan plan(
+            Ensemble ensemble, String queryText, @Nullable PassageWindows.Resolved windows, @Nullable Chunks chunks) {
+        return new ScoringPlan(scorer, ensemble, queryText, windows, chunks);
     }
 
     public ModelResolver models() {

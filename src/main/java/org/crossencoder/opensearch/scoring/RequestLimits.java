@@ -7,6 +7,7 @@
 package org.crossencoder.opensearch.scoring;
 
 import java.util.List;
+import org.crossencoder.opensearch.ranking.Chunks;
 import org.crossencoder.opensearch.ranking.PassageWindows;
 import org.crossencoder.opensearch.ranking.VisibleText;
 import org.crossencoder.opensearch.settings.CrossEncoderSettings;
@@ -22,14 +23,26 @@ public final class RequestLimits {
         this.settings = settings;
     }
 
-    /**
-     * Throws a 400 naming {@code what}, the limit and its setting when {@code hits} exceeds
-     * {@link CrossEncoderSettings#MAX_WINDOW_SIZE}, or when the pairs they can make, read in {@code windows} (null:
-     * one pair each) by {@code models} models, exceed {@link CrossEncoderSettings#MAX_PAIRS_PER_REQUEST}; {@code remedy} (may be empty)
-     * tells the user what to change.
-     */
+    /** As {@link #checkPairLimit(int, PassageWindows.Resolved, Chunks, int, String, String)} for unchunked documents. */
     public void checkPairLimit(
             int hits, @Nullable PassageWindows.Resolved windows, int models, String what, String remedy) {
+        checkPairLimit(hits, windows, null, models, what, remedy);
+    }
+
+    /**
+     * Throws a 400 naming {@code what}, the limit and its setting when {@code hits} exceeds
+     * {@link CrossEncoderSettings#MAX_WINDOW_SIZE}, or when the pairs they can make, read as up to {@code max_chunks}
+     * {@code chunks} (null: one passage each), each in {@code windows} (null: one pair), by {@code models} models,
+     * exceed {@link CrossEncoderSettings#MAX_PAIRS_PER_REQUEST}; {@code remedy} (may be empty) tells the user what to
+     * change.
+     */
+    public void checkPairLimit(
+            int hits,
+            @Nullable PassageWindows.Resolved windows,
+            @Nullable Chunks chunks,
+            int models,
+            String what,
+            String remedy) {
         if (hits > settings.maxWindowSize()) {
             throw new IllegalArgumentException(what
                     + " ["
@@ -41,16 +54,23 @@ public final class RequestLimits {
                     + "]"
                     + remedy);
         }
-        long pairs = (windows == null ? hits : (long) hits * windows.maxWindows()) * models;
+        long perHit =
+                (chunks == null ? 1L : chunks.maxChunksOrDefault()) * (windows == null ? 1 : windows.maxWindows());
+        long pairs = hits * perHit * models;
         if (pairs > settings.maxPairsPerRequest()) {
+            boolean onePass = windows == null && chunks == null && models == 1;
             throw new IllegalArgumentException(what
                     + " ["
                     + hits
                     + "]"
+                    + (chunks == null
+                            ? ""
+                            : " read as up to [" + Chunks.NAME + "] [max_chunks] [" + chunks.maxChunksOrDefault()
+                                    + "] chunks each")
                     + (windows == null
                             ? ""
-                            : " read in up to [" + PassageWindows.NAME + "] [max_windows] [" + windows.maxWindows()
-                                    + "] windows each")
+                            : (chunks == null ? "" : ",") + " read in up to [" + PassageWindows.NAME
+                                    + "] [max_windows] [" + windows.maxWindows() + "] windows each")
                     + (models == 1 ? "" : " and scored by [" + models + "] models")
                     + " can make ["
                     + pairs
@@ -63,9 +83,11 @@ public final class RequestLimits {
                     + "] at most ["
                     + settings.maxWindowSize()
                     + "] hits)"
-                    + (windows == null && models == 1
+                    + (onePass
                             ? remedy
-                            : ": rerank fewer hits" + (windows == null ? "" : " or allow fewer windows")
+                            : ": rerank fewer hits"
+                                    + (chunks == null ? "" : " or score fewer chunks ([max_chunks])")
+                                    + (windows == null ? "" : " or allow fewer windows")
                                     + (models == 1 ? "" : " or use fewer models")));
         }
     }

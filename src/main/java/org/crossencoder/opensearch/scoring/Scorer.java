@@ -44,24 +44,28 @@ final class Scorer {
 
     /**
      * Scores the passages against the query within the budget: each model's cached scores at once, the rest through the
-     * scheduler, and the ensemble's scores from them. With {@code windows}, each passage is first cut into its windows
-     * by the first model (on the scheduler too), each window is a pair, and the windows' scores make the passage's.
-     * The listener gets every score, or those reached before the budget's deadline.
+     * scheduler, and the ensemble's scores from them. With {@code windows} or {@code chunks}, each passage is first cut
+     * into its parts by the first model (on the scheduler too): its windows, or its chunks (each in windows when both
+     * are given); each part is a pair, and the parts' scores make the passage's. The listener gets every score, or
+     * those reached before the budget's deadline.
      */
     void score(
             Ensemble ensemble,
             String query,
             List<String> passages,
             @Nullable PassageWindows.Resolved windows,
+            @Nullable ChunkedPassages chunks,
             InferenceBudget budget,
             ActionListener<PassageScores> listener) {
-        if (windows == null) {
+        if (windows == null && chunks == null) {
             scoreMembers(ensemble, query, passages, budget, ActionListener.map(listener, ensemble::combine));
             return;
         }
         run(
                 List.of(ensemble.lead()),
-                new PassageSplitting(ensemble.lead(), passages, windows),
+                chunks == null
+                        ? new PassageSplitting(ensemble.lead(), passages, windows)
+                        : new PassageSplitting(ensemble.lead(), passages, windows, chunks.bounds(), chunks.combine()),
                 budget,
                 ActionListener.wrap(
                         split -> scoreMembers(
@@ -75,6 +79,9 @@ final class Scorer {
                                                 raw.stream().map(split::combine).toList()))),
                         e -> listener.onFailure(namingTheModel(ensemble.lead(), e))));
     }
+
+    /** Passages that are documents' chunks: per passage its chunks' character ranges, and how their scores combine. */
+    record ChunkedPassages(int[][] bounds, PassageWindows.Combine combine) {}
 
     /** Each member's logits of the pairs, in member order: one model run per group of members that share tokens. */
     private void scoreMembers(

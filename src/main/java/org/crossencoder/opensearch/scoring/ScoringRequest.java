@@ -7,6 +7,7 @@
 package org.crossencoder.opensearch.scoring;
 
 import java.util.List;
+import org.crossencoder.opensearch.ranking.Chunks;
 import org.crossencoder.opensearch.ranking.PassageWindows;
 import org.opensearch.common.Nullable;
 
@@ -25,6 +26,9 @@ public final class ScoringRequest {
 
     @Nullable
     private PassageWindows windows;
+
+    @Nullable
+    private Chunks chunks;
 
     @Nullable
     private List<String> texts;
@@ -59,6 +63,17 @@ public final class ScoringRequest {
     public ScoringRequest windows(@Nullable PassageWindows requested) {
         this.windows = requested;
         return this;
+    }
+
+    /** The request's {@code chunks} option; null when each document is one passage. */
+    public ScoringRequest chunks(@Nullable Chunks chunks) {
+        this.chunks = chunks;
+        return this;
+    }
+
+    @Nullable
+    Chunks chunks() {
+        return chunks;
     }
 
     /** The texts of a {@code _rerank} call, whose total length has a limit of its own. */
@@ -98,14 +113,14 @@ public final class ScoringRequest {
             limits.checkRerankTextLength(texts);
         }
         if (passages >= 0) {
-            limits.checkPairLimit(passages, null, selection.size(), whatIsScored, remedy);
+            limits.checkPairLimit(passages, null, chunks, selection.size(), whatIsScored, remedy);
         }
     }
 
     /** Checks the pairs the resolved models make reading each passage in {@code resolved} windows. */
     void checkResolved(RequestLimits limits, Ensemble ensemble, @Nullable PassageWindows.Resolved resolved) {
         if (passages >= 0 && resolved != null) {
-            limits.checkPairLimit(passages, resolved, ensemble.size(), whatIsScored, remedy);
+            limits.checkPairLimit(passages, resolved, chunks, ensemble.size(), whatIsScored, remedy);
         }
     }
 }

@@ -8,6 +8,7 @@ package org.crossencoder.opensearch.action;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.crossencoder.opensearch.ranking.Chunks;
 import org.crossencoder.opensearch.ranking.PassageWindows;
 import org.crossencoder.opensearch.scoring.ModelSelection;
 import org.crossencoder.opensearch.wire.CrossEncoderWireTestCase;
@@ -18,7 +19,7 @@ public class RerankRequestWireTests extends CrossEncoderWireTestCase<RerankReque
 
     @Override
     protected RerankRequest createTestInstance() {
-        return new RerankRequest(
+        RerankRequest request = new RerankRequest(
                         randomModelSelection(),
                         randomUnicodeOfLengthBetween(1, 50),
                         randomList(1, 20, () -> randomUnicodeOfLengthBetween(0, 80)),
@@ -26,6 +27,11 @@ public class RerankRequestWireTests extends CrossEncoderWireTestCase<RerankReque
                         randomBoolean() ? null : TimeValue.timeValueMillis(randomNonNegativeLong() % 100_000))
                 .passageWindows(randomBoolean() ? null : randomPassageWindows())
                 .minScore(randomBoolean() ? null : randomFloat());
+        return randomBoolean()
+                ? request
+                : request.chunked(
+                        randomChunks(false),
+                        randomList(1, 10, () -> randomList(1, 5, () -> randomUnicodeOfLengthBetween(1, 40))));
     }
 
     @Override
@@ -37,6 +43,13 @@ public class RerankRequestWireTests extends CrossEncoderWireTestCase<RerankReque
         Integer topN = r.topN();
         TimeValue timeout = r.timeout();
         PassageWindows windows = r.passageWindows();
+        if (r.chunks() != null || randomInt(7) == 0) {
+            // Chunked documents differ by their chunks, or by being chunked.
+            RerankRequest plain = new RerankRequest(r.selection(), r.queryText(), r.texts(), r.topN(), r.timeout())
+                    .passageWindows(r.passageWindows())
+                    .minScore(r.minScore());
+            return r.chunks() != null ? plain : plain.chunked(Chunks.of("c"), List.of(List.of("a chunk")));
+        }
         switch (between(0, 6)) {
             case 0 -> selection = mutate(selection);
             case 5 -> minScore = minScore == null ? 0.5f : null;

@@ -22,7 +22,11 @@ public class RerankResponseWireTests extends CrossEncoderWireTestCase<RerankResp
             results.add(new RerankResponse.Result(i, score, score != null && randomBoolean() ? randomWindows() : null));
         }
         return new RerankResponse(
-                randomList(1, 3, () -> randomAlphaOfLength(10)), randomNonNegativeLong(), randomBoolean(), results);
+                randomList(1, 3, () -> randomAlphaOfLength(10)),
+                randomNonNegativeLong(),
+                randomBoolean(),
+                results,
+                randomBoolean());
     }
 
     /** One passage's windows as the model scored them. */
@@ -46,14 +50,16 @@ public class RerankResponseWireTests extends CrossEncoderWireTestCase<RerankResp
 
     @Override
     protected RerankResponse mutateInstance(RerankResponse r) {
-        return switch (between(0, 3)) {
-            case 0 -> new RerankResponse(List.of("another-model"), r.tookMillis(), r.timedOut(), r.results());
-            case 1 -> new RerankResponse(r.models(), r.tookMillis() + 1, r.timedOut(), r.results());
-            case 2 -> new RerankResponse(r.models(), r.tookMillis(), r.timedOut() == false, r.results());
+        return switch (between(0, 4)) {
+            case 0 ->
+                new RerankResponse(List.of("another-model"), r.tookMillis(), r.timedOut(), r.results(), r.chunked());
+            case 1 -> new RerankResponse(r.models(), r.tookMillis() + 1, r.timedOut(), r.results(), r.chunked());
+            case 2 -> new RerankResponse(r.models(), r.tookMillis(), r.timedOut() == false, r.results(), r.chunked());
+            case 3 -> new RerankResponse(r.models(), r.tookMillis(), r.timedOut(), r.results(), r.chunked() == false);
             default -> {
                 List<RerankResponse.Result> results = new ArrayList<>(r.results());
                 results.add(new RerankResponse.Result(results.size(), 1f));
-                yield new RerankResponse(r.models(), r.tookMillis(), r.timedOut(), results);
+                yield new RerankResponse(r.models(), r.tookMillis(), r.timedOut(), results, r.chunked());
             }
         };
     }

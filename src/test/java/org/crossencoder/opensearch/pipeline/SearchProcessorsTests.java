@@ -22,6 +22,9 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.lucene.search.TotalHits;
 import org.crossencoder.opensearch.engine.CrossEncoderModel;
 import org.crossencoder.opensearch.engine.GeneratedTinyModel;
+import org.crossencoder.opensearch.ranking.Chunks;
+import org.crossencoder.opensearch.ranking.PassageWindows;
+import org.crossencoder.opensearch.rescore.BestWindowFetchSubPhase;
 import org.crossencoder.opensearch.rescore.CrossEncoderRescorerBuilder;
 import org.crossencoder.opensearch.rescore.ShardSearches;
 import org.crossencoder.opensearch.scoring.InferenceService;
@@ -214,6 +217,64 @@ public class SearchProcessorsTests extends OpenSearchTestCase {
                 assertThrows(IllegalArgumentException.class, () -> processor.processRequest(without))
                         .getMessage(),
                 containsString("[cross_encoder_rescore] found no query text"));
+    }
+
+    @Test
+    public void bothProcessorsReadDocumentsMadeOfChunks() throws Exception {
+        Map<String, Object> chunks = Map.of("field", "passage_chunks", "combine", "max");
+        CrossEncoderRescorerBuilder rescore = (CrossEncoderRescorerBuilder)
+                requestProcessor(Processor.PipelineSource.VALIDATE_PIPELINE, config("model", MODEL, "chunks", chunks))
+                        .processRequest(requestWithQueryText())
+                        .source()
+                        .rescores()
+                        .get(0);
+        assertEquals(new Chunks("passage_chunks", PassageWindows.Combine.MAX, null, null, null), rescore.chunks());
+        assertEquals("the chunk field is what the rescore reads", List.of("passage_chunks"), rescore.fields());
+
+        SearchHit[] hits = new SearchHit[2];
+        for (int i = 0; i < hits.length; i++) {
+            hits[i] = new SearchHit(i, "doc-" + i, Map.of(), Map.of());
+            hits[i].score(10f - i);
+        }
+        hits[0].sourceRef(
+                new BytesArray("{\"passage_chunks\":[\"" + PASSAGES.get(0) + "\",\"" + PASSAGES.get(3) + "\"]}"));
+        hits[1].sourceRef(new BytesArray("{\"passage_chunks\":[\"" + PASSAGES.get(0) + "\",\"" + PASSAGES.get(1) + "\","
+                + "\"" + PASSAGES.get(2) + "\"]}"));
+        float[] direct = reference.score(QUERY, PASSAGES);
+        SearchHit[] reranked = rerank(
+                responseProcessor(config("model", MODEL, "score_mode", "replace", "chunks", chunks)), responseOf(hits));
+        Map<String, Float> scores =
+                Map.of(reranked[0].getId(), reranked[0].getScore(), reranked[1].getId(), reranked[1].getScore());
+        assertEquals(Math.max(direct[0], direct[3]), scores.get("doc-0"), 1e-5f);
+        assertEquals(Math.max(direct[0], Math.max(direct[1], direct[2])), scores.get("doc-1"), 1e-5f);
+        for (SearchHit hit : reranked) {
+            Map<?, ?> best =
+                    (Map<?, ?>) hit.field(BestWindowFetchSubPhase.CHUNK_FIELD).getValue();
+            assertEquals(hit.getScore(), ((Number) best.get("score")).floatValue(), 1e-6f);
+        }
+
+        assertThat(
+                assertThrows(
+                                OpenSearchParseException.class,
+                                () -> responseProcessor(config(
+                                        "model", MODEL, "fields", List.of("title"), "chunks", Map.of("field", "c"))))
+                        .getMessage(),
+                containsString("[chunks] reads each document's text from its [field] [c], so [fields] [title] cannot "
+                        + "be read with it"));
+        assertThat(
+                assertThrows(
+                                OpenSearchParseException.class,
+                                () -> requestProcessor(
+                                        Processor.PipelineSource.VALIDATE_PIPELINE,
+                                        config("chunks", Map.of("field", "c.text", "inner_hits", "matched"))))
+                        .getMessage(),
+                containsString("[chunks] [inner_hits] works only where the hits' inner hits are known"));
+        assertThat(
+                assertThrows(
+                                OpenSearchParseException.class,
+                                () -> responseProcessor(config("chunks", Map.of("field", "c", "max_chunks", 0))))
+                        .getMessage(),
+                containsString("[chunks] [max_chunks] must be between [1] and [1024] but was [0]"));
     }
 
     private static final List<String> PASSAGES =

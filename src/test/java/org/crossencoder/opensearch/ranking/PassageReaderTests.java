@@ -63,4 +63,18 @@ public class PassageReaderTests extends OpenSearchTestCase {
                         new PassageWindowScores.FieldRange("text", 0, 6)),
                 passage.inFields(3, passage.text().indexOf(" is big")));
     }
+
+    @Test
+    public void aChunkedDocumentsChunksAreItsValues() {
+        PassageReader.Passage passage =
+                PassageReader.ofSourceFields(List.of("chunks")).read(Map.of("chunks", List.of("first", " ", "second")));
+        assertEquals("blank values are no chunks", List.of("first", "second"), passage.values());
+        assertArrayEquals(new int[] {0, 5, 6, 12}, passage.chunkBounds(100));
+        assertArrayEquals(new int[] {0, 5}, passage.chunkBounds(1));
+        PassageReader.Passage given = PassageReader.Passage.ofChunks(List.of("first", "second"));
+        assertEquals(passage.text(), given.text());
+        assertArrayEquals(passage.chunkBounds(100), given.chunkBounds(100));
+        assertArrayEquals(new int[] {0, 4}, PassageReader.Passage.of("text").chunkBounds(3));
+        assertArrayEquals(new int[0], PassageReader.Passage.of("").chunkBounds(3));
+    }
 }

@@ -13,7 +13,9 @@ import static org.hamcrest.Matchers.not;
 
 import java.util.List;
 import org.crossencoder.opensearch.ranking.BlendOptions;
+import org.crossencoder.opensearch.ranking.Chunks;
 import org.crossencoder.opensearch.ranking.Interpolation;
+import org.crossencoder.opensearch.ranking.PassageWindows;
 import org.crossencoder.opensearch.ranking.ScoreCombination;
 import org.crossencoder.opensearch.ranking.ScoreMode;
 import org.crossencoder.opensearch.scoring.ModelSelection;
@@ -183,6 +185,45 @@ public class CrossEncoderRescorerBuilderTests extends OpenSearchTestCase {
         assertParseError(
                 "{\"query_text\":\"q\",\"fields\":[\"a\"],\"score_mode\":\"interpolate\",\"normalization\":\"l2\"}",
                 "[normalization] must be one of [min_max, reciprocal_rank] but was [l2]");
+    }
+
+    @Test
+    public void readsDocumentsMadeOfChunks() throws Exception {
+        CrossEncoderRescorerBuilder chunked = parse("{\"query_text\":\"q\",\"chunks\":{\"field\":\"chunks.text\","
+                + "\"combine\":\"mean\",\"max_chunks\":20}}");
+        assertEquals(new Chunks("chunks.text", PassageWindows.Combine.MEAN, 20, null, null), chunked.chunks());
+        assertEquals("the chunk field is what the rescore reads", List.of("chunks.text"), chunked.fields());
+        XContentBuilder json = XContentFactory.jsonBuilder();
+        chunked.toXContent(json, ToXContent.EMPTY_PARAMS);
+        String rendered = BytesReference.bytes(json).utf8ToString();
+        String inner = rendered.substring(
+                rendered.indexOf("\"cross_encoder\":") + "\"cross_encoder\":".length(), rendered.length() - 1);
+        assertEquals(chunked, parse(inner));
+        assertEquals(
+                "[fields] naming the chunk field alone is the same request",
+                chunked,
+                parse("{\"query_text\":\"q\",\"fields\":[\"chunks.text\"],\"chunks\":{\"field\":\"chunks.text\","
+                        + "\"combine\":\"mean\",\"max_chunks\":20}}"));
+
+        assertParseError(
+                "{\"query_text\":\"q\",\"fields\":[\"title\"],\"chunks\":{\"field\":\"c\"}}",
+                "[chunks] reads each document's text from its [field] [c], so [fields] [title] cannot be read with it");
+        assertParseError(
+                "{\"query_text\":\"q\",\"chunks\":{\"field\":\"c\",\"combine\":\"sum\"}}",
+                "[chunks.combine] must be one of [max, first, mean] but was [sum]");
+        assertParseError(
+                "{\"query_text\":\"q\",\"chunks\":{\"field\":\"c\",\"max_chunks\":0}}",
+                "[chunks] [max_chunks] must be between [1] and [1024] but was [0]");
+        assertParseError(
+                "{\"query_text\":\"q\",\"chunks\":{\"field\":\"c\",\"max_chunks\":5000}}",
+                "[chunks] [max_chunks] must be between [1] and [1024] but was [5000]");
+        assertParseError("{\"query_text\":\"q\",\"chunks\":{\"combine\":\"max\"}}", "[chunks] requires [field]");
+        assertParseError("{\"query_text\":\"q\",\"chunks\":{\"field\":\"c\",\"size\":3}}", "unknown field [size]");
+        assertParseError(
+                "{\"query_text\":\"q\",\"chunks\":{\"field\":\"c.text\",\"inner_hits\":\"matched\"}}",
+                "[chunks] [inner_hits] works only where the hits' inner hits are known, after the fetch phase: in the "
+                        + "[cross_encoder_rerank] search response processor with [score_on] [coordinator]; the "
+                        + "[cross_encoder] rescore runs on each shard in the query phase and scores before that");
     }
 
     /** The error names the problem, and where in the request it is. */

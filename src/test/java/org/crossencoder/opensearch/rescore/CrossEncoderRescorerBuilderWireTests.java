@@ -9,6 +9,7 @@ package org.crossencoder.opensearch.rescore;
 import java.util.ArrayList;
 import java.util.List;
 import org.crossencoder.opensearch.ranking.BlendOptions;
+import org.crossencoder.opensearch.ranking.Chunks;
 import org.crossencoder.opensearch.ranking.Interpolation;
 import org.crossencoder.opensearch.ranking.PassageWindows;
 import org.crossencoder.opensearch.ranking.ScoreMode;
@@ -22,12 +23,16 @@ public class CrossEncoderRescorerBuilderWireTests extends CrossEncoderWireTestCa
 
     @Override
     protected CrossEncoderRescorerBuilder createTestInstance() {
+        Chunks chunks = randomBoolean() ? null : randomChunks(false);
         return builder(
                         randomModelSelection(),
                         randomAlphaOfLength(1) + randomUnicodeOfLengthBetween(0, 50),
-                        randomList(1, 4, () -> randomAlphaOfLengthBetween(1, 10)),
+                        chunks != null
+                                ? List.of(chunks.field())
+                                : randomList(1, 4, () -> randomAlphaOfLengthBetween(1, 10)),
                         randomBlend())
                 .passageWindows(randomBoolean() ? null : randomPassageWindows())
+                .chunks(chunks)
                 .windowSize(randomIntBetween(1, 1000));
     }
 
@@ -52,12 +57,18 @@ public class CrossEncoderRescorerBuilderWireTests extends CrossEncoderWireTestCa
         BlendOptions blend = b.blend();
         int windowSize = b.windowSize();
         PassageWindows windows = b.passageWindows();
-        switch (between(0, 5)) {
+        Chunks chunks = b.chunks();
+        switch (between(0, 6)) {
             case 0 -> selection = mutate(selection);
             case 1 -> queryText = queryText + "x";
             case 2 -> {
                 fields = new ArrayList<>(fields);
                 fields.add("another_field");
+                chunks = null;
+            }
+            case 6 -> {
+                chunks = chunks == null ? Chunks.of(fields.get(0)) : null;
+                fields = List.of(fields.get(0));
             }
             case 3 -> blend = randomValueOtherThan(blend, CrossEncoderRescorerBuilderWireTests::randomBlend);
             case 4 -> windowSize += 1;
@@ -65,6 +76,7 @@ public class CrossEncoderRescorerBuilderWireTests extends CrossEncoderWireTestCa
         }
         return builder(selection, queryText, fields, blend)
                 .passageWindows(windows)
+                .chunks(chunks)
                 .windowSize(windowSize);
     }
 

@@ -9,6 +9,7 @@ package org.crossencoder.opensearch.wire;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import org.crossencoder.opensearch.ranking.Chunks;
 import org.crossencoder.opensearch.ranking.PassageWindows;
 import org.crossencoder.opensearch.scoring.ModelSelection;
 import org.opensearch.Version;
@@ -47,6 +48,16 @@ public abstract class CrossEncoderWireTestCase<T extends Writeable> extends Abst
                 randomBoolean() ? null : randomIntBetween(0, length - 1),
                 randomBoolean() ? null : randomIntBetween(1, 50),
                 randomBoolean() ? null : randomFrom(PassageWindows.Combine.values()),
+                randomBoolean() ? null : randomBoolean());
+    }
+
+    /** Any {@code chunks} option a request may give (without {@code inner_hits} when {@code innerHits} is false). */
+    public static Chunks randomChunks(boolean innerHits) {
+        return new Chunks(
+                randomAlphaOfLengthBetween(1, 10) + (randomBoolean() ? "" : ".text"),
+                randomBoolean() ? null : randomFrom(PassageWindows.Combine.values()),
+                randomBoolean() ? null : randomIntBetween(1, Chunks.MAX_MAX_CHUNKS),
+                innerHits && randomBoolean() ? randomAlphaOfLength(6) : null,
                 randomBoolean() ? null : randomBoolean());
     }
 

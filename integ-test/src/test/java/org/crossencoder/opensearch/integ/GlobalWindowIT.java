@@ -84,6 +84,63 @@ public class GlobalWindowIT {
                 .toList();
     }
 
+    /**
+     * Documents made of chunks: the data nodes (one of them the other node, so the option crosses the wire) score each
+     * document's chunks as the coordinator does, with the same best chunk.
+     */
+    @Test
+    public void scoresChunkedDocumentsOnTheDataNodesAsTheCoordinatorDoes() throws Exception {
+        String[] words = {"berlin", "population", "people", "city", "museum", "train", "river", "park", "live", "art"};
+        StringBuilder bulk = new StringBuilder();
+        for (int i = 0; i < 12; i++) {
+            List<String> chunks = new ArrayList<>();
+            for (int c = 0; c < 2 + i % 3; c++) {
+                chunks.add("\"" + words[(i + c * 3) % words.length] + " " + words[(i * 7 + c) % words.length]
+                        + " chunk " + c + " of doc " + i + "\"");
+            }
+            bulk.append("{\"index\":{\"_id\":\"")
+                    .append(i)
+                    .append("\"}}\n{\"passage\":")
+                    .append(chunks)
+                    .append("}\n");
+        }
+        cluster.createSpreadIndex("global-chunks", bulk.toString());
+        String rerank = "\"cross_encoder_rerank\":{\"model\":\"" + GENERATED + "\",\"score_mode\":\"replace\","
+                + "\"chunks\":{\"field\":\"passage\",\"combine\":\"mean\",\"max_chunks\":3}";
+        client.ok(
+                "PUT",
+                "/_search/pipeline/global-chunks",
+                "{\"request_processors\":[{\"cross_encoder_window\":{\"window_size\":" + WINDOW
+                        + "}}],\"response_processors\":[{" + rerank + ",\"score_on\":\"data_nodes\"}}]}");
+        client.ok("PUT", "/_search/pipeline/coordinator-chunks", "{\"response_processors\":[{" + rerank + "}}]}");
+        RestClient.Response onDataNodes =
+                client.ok("POST", "/global-chunks/_search?search_pipeline=global-chunks", search(QUERY, 0, 12, ""));
+        RestClient.Response onCoordinator = client.ok(
+                "POST", "/global-chunks/_search?search_pipeline=coordinator-chunks", search(QUERY, 0, 12, ""));
+        List<Map<String, Object>> dataNodeHits = onDataNodes.path("hits.hits");
+        List<Map<String, Object>> coordinatorHits = onCoordinator.path("hits.hits");
+        assertEquals(12, dataNodeHits.size());
+        assertEquals(ids(onCoordinator), ids(onDataNodes));
+        for (int i = 0; i < dataNodeHits.size(); i++) {
+            // Batches of other sizes pad pairs differently: the same scores to float rounding.
+            assertEquals(
+                    ((Number) coordinatorHits.get(i).get("_score")).floatValue(),
+                    ((Number) dataNodeHits.get(i).get("_score")).floatValue(),
+                    1e-5f);
+            Map<String, Object> best = bestChunk(dataNodeHits.get(i));
+            Map<String, Object> expected = bestChunk(coordinatorHits.get(i));
+            assertEquals(expected.get("chunk"), best.get("chunk"));
+            assertEquals(expected.get("of"), best.get("of"));
+            assertEquals(expected.get("text"), best.get("text"));
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> bestChunk(Map<String, Object> hit) {
+        Map<String, Object> fields = (Map<String, Object>) hit.get("fields");
+        return ((List<Map<String, Object>>) fields.get("_cross_encoder_best_chunk")).get(0);
+    }
+
     @Test
     public void reranksTheGlobalWindowAsTheCoordinatorDoesAndPagesThroughIt() throws Exception {
         List<Object> window =
