@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.crossencoder.opensearch.ranking.PassageWindows;
 import org.opensearch.common.util.concurrent.AbstractRefCounted;
@@ -50,7 +51,12 @@ public final class CrossEncoderModel extends AbstractRefCounted implements Close
          */
         DURING_RUN,
         /** ONNX Runtime's default, which ML Commons keeps: they go on spinning after a batch returns. */
-        ALWAYS
+        ALWAYS;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
     }
 
     /**
@@ -138,8 +144,9 @@ public final class CrossEncoderModel extends AbstractRefCounted implements Close
     }
 
     /** As {@link #load(String, Path, InferenceOptions)}, run as {@code config} says instead of its directory's config. */
-    static CrossEncoderModel load(String name, Path directory, ModelConfig config, InferenceOptions options)
+    static CrossEncoderModel load(String name, Path directory, ModelConfig config, InferenceOptions nodeOptions)
             throws IOException, OrtException {
+        InferenceOptions options = config.inference().over(nodeOptions);
         OrtEnvironment environment = OrtEnvironment.getEnvironment();
         String tokenization =
                 "tokenizer.json sha256 " + FileDigest.sha256(directory.resolve(CrossEncoderModel.TOKENIZER_FILE))
@@ -235,6 +242,11 @@ public final class CrossEncoderModel extends AbstractRefCounted implements Close
 
     int batchSize() {
         return options.batchSize();
+    }
+
+    /** The batch size, token budget and spinning this model runs with: its {@code cross-encoder.json}'s, else the node's. */
+    public ModelInference inference() {
+        return ModelInference.effective(options);
     }
 
     int batchTokens() {

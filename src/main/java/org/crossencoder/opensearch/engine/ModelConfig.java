@@ -49,7 +49,8 @@ public record ModelConfig(
         Calibration calibration,
         boolean probability,
         @Nullable ScoreCombination blend,
-        int relevantLabel) {
+        int relevantLabel,
+        ModelInference inference) {
 
     public static final String FILE_NAME = "cross-encoder.json";
     public static final int DEFAULT_MAX_LENGTH = 512;
@@ -120,6 +121,8 @@ public record ModelConfig(
     /** What models/import-model.py or models/cls-last-layer.py rewrote in model.onnx: {@code ["cls_last_layer"]}. */
     private static final ParseField EXACT_LEVERS = new ParseField("exact_levers");
 
+    private static final ParseField INFERENCE = new ParseField(ModelInference.NAME);
+
     private static final ObjectParser<Builder, Void> PARSER = new ObjectParser<>(FILE_NAME, Builder::new);
 
     static {
@@ -141,6 +144,7 @@ public record ModelConfig(
         // Informational only: the levers are exact rewrites of the graph already in model.onnx (whose sha256 is in the
         // fingerprint), so there is nothing to apply here. Accepted, as a list of names, so that the file loads.
         PARSER.declareStringArray((b, v) -> {}, EXACT_LEVERS);
+        PARSER.declareObject((b, v) -> b.inference = v, (p, c) -> ModelInference.parse(p), INFERENCE);
     }
 
     private static final class Builder {
@@ -154,6 +158,7 @@ public record ModelConfig(
         String scoreMode;
         String normalization;
         Float weight;
+        ModelInference inference = ModelInference.NODE;
 
         /** The default blend the file sets, null when it sets none; what it leaves out is the plugin's default. */
         ScoreCombination blend() {
@@ -183,7 +188,16 @@ public record ModelConfig(
      * with its logit unless a request asks for a probability.
      */
     public ModelConfig(int maxLength, Truncation truncation, Output output) {
-        this(maxLength, truncation, output, null, Calibration.NONE, false, null, DEFAULT_RELEVANT_LABEL);
+        this(
+                maxLength,
+                truncation,
+                output,
+                null,
+                Calibration.NONE,
+                false,
+                null,
+                DEFAULT_RELEVANT_LABEL,
+                ModelInference.NODE);
     }
 
     public ModelConfig {
@@ -192,6 +206,7 @@ public record ModelConfig(
         }
         Objects.requireNonNull(truncation);
         Objects.requireNonNull(calibration);
+        Objects.requireNonNull(inference);
         if (relevantLabel != 0 && relevantLabel != 1) {
             throw new IllegalArgumentException(
                     "[relevant_label] must be 0 or 1 (which of two logits means relevant) but was [" + relevantLabel
@@ -245,7 +260,8 @@ public record ModelConfig(
                 builder.calibration,
                 builder.probability,
                 builder.blend(),
-                builder.relevantLabel);
+                builder.relevantLabel,
+                builder.inference);
     }
 
     /** The model's own limit as its Hugging Face files state it, capped at what BERT-style position tables hold. */

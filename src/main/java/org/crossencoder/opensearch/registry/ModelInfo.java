@@ -8,6 +8,7 @@ package org.crossencoder.opensearch.registry;
 
 import java.io.IOException;
 import org.crossencoder.opensearch.engine.ModelConfig;
+import org.crossencoder.opensearch.engine.ModelInference;
 import org.crossencoder.opensearch.ranking.Calibration;
 import org.crossencoder.opensearch.ranking.PassageWindows;
 import org.crossencoder.opensearch.ranking.ScoreCombination;
@@ -34,6 +35,7 @@ public record ModelInfo(
         @Nullable Calibration calibration,
         boolean probability,
         @Nullable ScoreCombination blend,
+        @Nullable ModelInference inference,
         long sizeInBytes,
         String sha256,
         String tokenizerSha256,
@@ -59,7 +61,7 @@ public record ModelInfo(
 
     static ModelInfo failed(String name, String path, String error) {
         return new ModelInfo(
-                name, path, false, error, 0, null, null, null, null, false, null, 0, null, null, 0, 0, null);
+                name, path, false, error, 0, null, null, null, null, false, null, null, 0, null, null, 0, 0, null);
     }
 
     /**
@@ -92,6 +94,7 @@ public record ModelInfo(
                 in.readOptionalWriteable(Calibration::new),
                 in.readBoolean(),
                 in.readOptionalWriteable(ScoreCombination::new),
+                in.readOptionalWriteable(ModelInference::new),
                 in.readVLong(),
                 in.readOptionalString(),
                 in.readOptionalString(),
@@ -113,6 +116,7 @@ public record ModelInfo(
         out.writeOptionalWriteable(calibration);
         out.writeBoolean(probability);
         out.writeOptionalWriteable(blend);
+        out.writeOptionalWriteable(inference);
         out.writeVLong(sizeInBytes);
         out.writeOptionalString(sha256);
         out.writeOptionalString(tokenizerSha256);
@@ -140,6 +144,9 @@ public record ModelInfo(
             builder.field(ModelConfig.PROBABILITY.getPreferredName(), probability);
             if (blend != null) {
                 blend.toXContent(builder);
+            }
+            if (inference != null) {
+                builder.field(ModelInference.NAME, inference);
             }
             builder.field("size_in_bytes", sizeInBytes);
             builder.field("sha256", sha256);

@@ -375,6 +375,7 @@ public final class ModelRegistry implements Closeable {
                             : model.config().calibration(),
                     model.config().probability(),
                     model.config().blend(),
+                    model.inference(),
                     fileBytes,
                     files.modelSha256(),
                     files.tokenizerSha256(),

@@ -132,6 +132,28 @@ public class CrossEncoderModelTests extends OpenSearchTestCase {
     }
 
     @Test
+    public void runsWithItsOwnBatchesWhereItsConfigSetsThemAndScoresAlike() throws Exception {
+        Path dir = copyOfModel(TINY_BERT);
+        Files.writeString(
+                dir.resolve(ModelConfig.FILE_NAME),
+                "{\"inference\": {\"batch_size\": 1, \"batch_tokens\": 64, \"spinning\": \"off\"}}");
+        CrossEncoderModel.InferenceOptions node = new CrossEncoderModel.InferenceOptions(8, 1024, 1);
+        List<String> passages = List.of(BERLIN, "a short one", BERLIN + " " + BERLIN, "museums");
+        try (CrossEncoderModel own = CrossEncoderModel.load("own", dir, node);
+                CrossEncoderModel nodes = CrossEncoderModel.load(TINY_BERT, TestModels.dir(TINY_BERT), node)) {
+            assertEquals(new ModelInference(1, 64, CrossEncoderModel.Spinning.OFF), own.inference());
+            assertEquals(1, own.batchSize());
+            assertEquals(64, own.batchTokens());
+            assertEquals(new ModelInference(8, 1024, CrossEncoderModel.Spinning.DURING_RUN), nodes.inference());
+            assertArrayEquals(
+                    "batches of one score as batches of eight",
+                    nodes.score(BERLIN_QUERY, passages),
+                    own.score(BERLIN_QUERY, passages),
+                    1e-5f);
+        }
+    }
+
+    @Test
     public void takesMaxLengthFromItsConfigFile() throws Exception {
         Path dir = copyOfModel(TINY_BERT);
         Files.writeString(dir.resolve(ModelConfig.FILE_NAME), "{\"max_length\": 16, \"output\": \"logit\"}");

@@ -63,6 +63,52 @@ public class ModelConfigTests extends OpenSearchTestCase {
     }
 
     @Test
+    public void aModelCanRunWithItsOwnBatchesAndSpinning() throws Exception {
+        Path dir = folder.getRoot().toPath();
+        Files.writeString(
+                dir.resolve(ModelConfig.FILE_NAME),
+                "{\"inference\": {\"batch_size\": 2, \"batch_tokens\": 300, \"spinning\": \"off\"}}");
+        ModelInference inference = ModelConfig.load(dir).inference();
+        assertEquals(new ModelInference(2, 300, CrossEncoderModel.Spinning.OFF), inference);
+        CrossEncoderModel.InferenceOptions node = new CrossEncoderModel.InferenceOptions(8, 1024, 1);
+        CrossEncoderModel.InferenceOptions own = inference.over(node);
+        assertEquals(2, own.batchSize());
+        assertEquals(300, own.batchTokens());
+        assertEquals(CrossEncoderModel.Spinning.OFF, own.spinning());
+        assertEquals("not the model's to choose", node.intraOpThreads(), own.intraOpThreads());
+
+        Files.writeString(dir.resolve(ModelConfig.FILE_NAME), "{\"inference\": {\"batch_tokens\": 2048}}");
+        CrossEncoderModel.InferenceOptions some =
+                ModelConfig.load(dir).inference().over(node);
+        assertEquals("what the model leaves out is the node's", 8, some.batchSize());
+        assertEquals(2048, some.batchTokens());
+        assertEquals(node.spinning(), some.spinning());
+        assertEquals(
+                "without the object, the node's everything",
+                node,
+                ModelConfig.load(folder.newFolder().toPath()).inference().over(node));
+    }
+
+    @Test
+    public void refusesInferenceValuesItCannotRun() throws Exception {
+        Path dir = folder.getRoot().toPath();
+        for (String[] bad : new String[][] {
+            {"{\"batch_size\": 0}", "[inference] [batch_size] must be at least 1 but was [0]"},
+            {"{\"batch_tokens\": -5}", "[inference] [batch_tokens] must be at least 1 but was [-5]"},
+            {"{\"spinning\": \"sometimes\"}", "sometimes"},
+            {"{\"threads\": 4}", "threads"}
+        }) {
+            Files.writeString(dir.resolve(ModelConfig.FILE_NAME), "{\"inference\": " + bad[0] + "}");
+            Exception e = assertThrows(bad[0], Exception.class, () -> ModelConfig.load(dir));
+            StringBuilder messages = new StringBuilder();
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                messages.append(t.getMessage()).append('\n');
+            }
+            assertThat(bad[0], messages.toString(), containsString(bad[1]));
+        }
+    }
+
+    @Test
     public void fallsBackToTheHuggingFaceFiles() throws Exception {
         Path dir = folder.getRoot().toPath();
         Files.writeString(dir.resolve("tokenizer_config.json"), "{\"model_max_length\": 384}");

@@ -11,6 +11,7 @@ import static org.hamcrest.Matchers.containsString;
 import java.io.IOException;
 import java.util.Map;
 import org.crossencoder.opensearch.engine.ModelConfig;
+import org.crossencoder.opensearch.engine.ModelInference;
 import org.junit.Test;
 import org.opensearch.common.xcontent.json.JsonXContent;
 import org.opensearch.core.xcontent.DeprecationHandler;
@@ -99,7 +100,8 @@ public class PassageWindowsTests extends OpenSearchTestCase {
                 Calibration.NONE,
                 false,
                 null,
-                ModelConfig.DEFAULT_RELEVANT_LABEL);
+                ModelConfig.DEFAULT_RELEVANT_LABEL,
+                ModelInference.NODE);
         assertEquals(
                 "the model's default applies to a request that says nothing",
                 new PassageWindows.Resolved(100, 25, 3, PassageWindows.Combine.FIRST, false),

@@ -6,7 +6,9 @@
  */
 package org.crossencoder.opensearch.registry;
 
+import org.crossencoder.opensearch.engine.CrossEncoderModel;
 import org.crossencoder.opensearch.engine.ModelConfig;
+import org.crossencoder.opensearch.engine.ModelInference;
 import org.crossencoder.opensearch.ranking.Calibration;
 import org.crossencoder.opensearch.ranking.Interpolation;
 import org.crossencoder.opensearch.ranking.PassageWindows;
@@ -35,6 +37,7 @@ public class ModelInfoWireTests extends CrossEncoderWireTestCase<ModelInfo> {
                 randomBoolean() ? null : randomCalibration(),
                 randomBoolean(),
                 randomBoolean() ? null : randomBlend(),
+                randomBoolean() ? null : randomInference(),
                 randomNonNegativeLong(),
                 randomAlphaOfLength(64),
                 randomAlphaOfLength(64),
@@ -58,6 +61,13 @@ public class ModelInfoWireTests extends CrossEncoderWireTestCase<ModelInfo> {
                         new Interpolation(randomFrom(Interpolation.Normalization.values()), randomFloat()));
     }
 
+    private static ModelInference randomInference() {
+        return new ModelInference(
+                randomBoolean() ? null : between(1, 64),
+                randomBoolean() ? null : between(1, 1 << 20),
+                randomBoolean() ? null : randomFrom(CrossEncoderModel.Spinning.values()));
+    }
+
     private static ModelInfo.MlCommonsSource randomMlCommonsSource() {
         return new ModelInfo.MlCommonsSource(
                 randomAlphaOfLength(20), randomBoolean() ? null : randomAlphaOfLength(8), randomAlphaOfLength(64));
@@ -77,6 +87,7 @@ public class ModelInfoWireTests extends CrossEncoderWireTestCase<ModelInfo> {
             i.calibration(),
             i.probability(),
             i.blend(),
+            i.inference(),
             i.sizeInBytes(),
             i.sha256(),
             i.tokenizerSha256(),
@@ -97,12 +108,18 @@ public class ModelInfoWireTests extends CrossEncoderWireTestCase<ModelInfo> {
             case Calibration calibration ->
                 new Calibration(calibration.scale() * 2, calibration.bias(), calibration.fittedOn());
             case ScoreCombination blend -> blend.equals(ScoreCombination.REPLACE) ? ScoreCombination.DEFAULT : null;
+            case ModelInference inference ->
+                new ModelInference(
+                        inference.batchSize() == null ? 1 : inference.batchSize() + 1,
+                        inference.batchTokens(),
+                        inference.spinning());
             case null ->
                 switch (changed) {
                     case 7 -> PassageWindows.ON;
                     case 8 -> randomCalibration();
                     case 10 -> randomBlend();
-                    case 16 -> randomMlCommonsSource();
+                    case 11 -> randomInference();
+                    case 17 -> randomMlCommonsSource();
                     default -> "set";
                 };
             default -> components[changed] + "x";
@@ -119,12 +136,13 @@ public class ModelInfoWireTests extends CrossEncoderWireTestCase<ModelInfo> {
                 (Calibration) components[8],
                 (Boolean) components[9],
                 (ScoreCombination) components[10],
-                (Long) components[11],
-                (String) components[12],
+                (ModelInference) components[11],
+                (Long) components[12],
                 (String) components[13],
-                (Long) components[14],
+                (String) components[14],
                 (Long) components[15],
-                (ModelInfo.MlCommonsSource) components[16]);
+                (Long) components[16],
+                (ModelInfo.MlCommonsSource) components[17]);
     }
 
     @Override

@@ -22,6 +22,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -230,6 +231,53 @@ public class ReloadIT {
             deleteRecursively(broken);
             client.ok("POST", "/_plugins/cross_encoder/models/_reload", null);
         }
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    public void aModelTakesItsOwnBatchesAtAReloadWithoutARestart() throws Exception {
+        String name = "own-batches";
+        try {
+            onBothNodes(models -> copyModel(TINY_BERT, models.resolve(name)));
+            reload();
+            List<Object> before = hitIds(client.ok("POST", "/reloading/_search", search(name)));
+            onBothNodes(models -> Files.writeString(
+                    models.resolve(name).resolve("cross-encoder.json"),
+                    "{\"inference\":{\"batch_size\":2,\"batch_tokens\":128,\"spinning\":\"off\"}}"));
+            assertEquals(
+                    "a changed cross-encoder.json loads the model again",
+                    Set.of("replaced"),
+                    Set.copyOf(reload().values().stream()
+                            .map(models -> models.get(name))
+                            .toList()));
+            RestClient.Response listed = client.ok("GET", "/_plugins/cross_encoder/models", null);
+            assertEquals(listed.raw(), Boolean.TRUE, listed.path("models." + name + ".consistent"));
+            Map<String, Map<String, Object>> nodes = listed.path("nodes");
+            assertEquals(2, nodes.size());
+            for (Map<String, Object> node : nodes.values()) {
+                Map<String, Object> model = ((List<Map<String, Object>>) node.get("models"))
+                        .stream()
+                                .filter(m -> name.equals(m.get("name")))
+                                .findFirst()
+                                .orElseThrow();
+                assertEquals(
+                        listed.raw(),
+                        Map.of("batch_size", 2, "batch_tokens", 128, "spinning", "off"),
+                        model.get("inference"));
+            }
+            assertEquals(
+                    "batches of two rank as batches of the node's size",
+                    before,
+                    hitIds(client.ok("POST", "/reloading/_search", search(name))));
+        } finally {
+            onBothNodes(models -> deleteRecursively(models.resolve(name)));
+            reload();
+        }
+    }
+
+    private static List<Object> hitIds(RestClient.Response search) {
+        List<Map<String, Object>> hits = search.path("hits.hits");
+        return hits.stream().map(hit -> hit.get("_id")).toList();
     }
 
     private static void awaitSearches(AtomicInteger searches, int atLeast) throws InterruptedException {
