@@ -12,7 +12,6 @@ import static org.hamcrest.Matchers.instanceOf;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -26,7 +25,6 @@ import org.opensearch.common.util.concurrent.ThreadContext;
 import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.concurrency.OpenSearchRejectedExecutionException;
 import org.opensearch.core.tasks.TaskCancelledException;
-import org.opensearch.core.tasks.TaskId;
 import org.opensearch.tasks.CancellableTask;
 import org.opensearch.test.OpenSearchTestCase;
 
@@ -105,16 +103,6 @@ public class InferenceSchedulerTests extends OpenSearchTestCase {
         }
     }
 
-    private static CancellableTask task() {
-        return new CancellableTask(
-                1, "transport", "cluster:admin/cross_encoder/rerank", "test", TaskId.EMPTY_TASK_ID, Map.of()) {
-            @Override
-            public boolean shouldCancelChildrenOnCancellation() {
-                return false;
-            }
-        };
-    }
-
     @Test
     public void concurrentRequestsTakeTurnsBatchByBatch() {
         InferenceScheduler scheduler = scheduler(1, 10);
@@ -157,7 +145,7 @@ public class InferenceSchedulerTests extends OpenSearchTestCase {
     @Test
     public void aCancelledRequestStopsBeforeItsNextBatch() {
         InferenceScheduler scheduler = scheduler(1, 10);
-        CancellableTask task = task();
+        CancellableTask task = TestTasks.task();
         Outcome outcome = new Outcome();
         CountingWork[] work = new CountingWork[1];
         work[0] = new CountingWork("c", 10, 100, () -> {

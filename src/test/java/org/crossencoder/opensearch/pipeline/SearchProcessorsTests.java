@@ -12,7 +12,6 @@ import static org.hamcrest.Matchers.lessThan;
 import static org.hamcrest.Matchers.lessThanOrEqualTo;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -20,20 +19,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.lucene.search.TotalHits;
-import org.crossencoder.opensearch.engine.CrossEncoderModel;
 import org.crossencoder.opensearch.engine.GeneratedTinyModel;
 import org.crossencoder.opensearch.ranking.Chunks;
 import org.crossencoder.opensearch.ranking.PassageWindows;
 import org.crossencoder.opensearch.rescore.BestWindowFetchSubPhase;
 import org.crossencoder.opensearch.rescore.CrossEncoderRescorerBuilder;
 import org.crossencoder.opensearch.rescore.ShardSearches;
-import org.crossencoder.opensearch.scoring.InferenceService;
-import org.crossencoder.opensearch.scoring.InlineInference;
-import org.junit.AfterClass;
-import org.junit.BeforeClass;
+import org.crossencoder.opensearch.scoring.GeneratedModelInference;
 import org.junit.ClassRule;
 import org.junit.Test;
-import org.junit.rules.TemporaryFolder;
 import org.opensearch.OpenSearchParseException;
 import org.opensearch.action.search.SearchRequest;
 import org.opensearch.action.search.SearchResponse;
@@ -63,32 +57,10 @@ import org.opensearch.test.OpenSearchTestCase;
 public class SearchProcessorsTests extends OpenSearchTestCase {
 
     @ClassRule
-    public static final TemporaryFolder folder = new TemporaryFolder();
+    public static final GeneratedModelInference GENERATED = new GeneratedModelInference();
 
     private static final String MODEL = GeneratedTinyModel.NAME;
     private static final String QUERY = "how many people live in berlin";
-    private static InlineInference inline;
-    private static InferenceService inference;
-    private static CrossEncoderModel reference;
-
-    @BeforeClass
-    public static void startInference() throws Exception {
-        Path models = folder.newFolder("models").toPath();
-        GeneratedTinyModel.writeTo(models);
-        CrossEncoderModel.InferenceOptions options = new CrossEncoderModel.InferenceOptions(4, 1);
-        // Steps run on the submitting thread: the processors' listeners are answered before submit returns.
-        inline = new InlineInference(models, options);
-        inference = inline.service();
-        reference = CrossEncoderModel.load(MODEL, models.resolve(MODEL), options);
-    }
-
-    @AfterClass
-    public static void stopInference() {
-        if (inline != null) {
-            inline.close();
-            reference.close();
-        }
-    }
 
     private static Map<String, Object> config(Object... keysAndValues) {
         Map<String, Object> config = new HashMap<>();
@@ -100,15 +72,16 @@ public class SearchProcessorsTests extends OpenSearchTestCase {
 
     private static SearchRequestProcessor requestProcessor(
             Processor.PipelineSource source, Map<String, Object> config) {
-        return new CrossEncoderRescoreRequestProcessor.Factory(() -> inference, new ShardSearches())
+        return new CrossEncoderRescoreRequestProcessor.Factory(GENERATED::service, new ShardSearches())
                 .create(Map.of(), "tag", null, false, config, new Processor.PipelineContext(source));
     }
 
     private static SearchResponseProcessor responseProcessor(Map<String, Object> config) {
         // Scoring on the coordinator only here: DataNodeScoringIT covers the data nodes on a real cluster.
-        return new CrossEncoderRerankProcessorFactory(() -> inference, new ThreadContext(Settings.EMPTY), null, () -> {
-                    throw new AssertionError("these tests score on the coordinator");
-                })
+        return new CrossEncoderRerankProcessorFactory(
+                        GENERATED::service, new ThreadContext(Settings.EMPTY), null, () -> {
+                            throw new AssertionError("these tests score on the coordinator");
+                        })
                 .create(
                         Map.of(),
                         "tag",
@@ -240,7 +213,7 @@ public class SearchProcessorsTests extends OpenSearchTestCase {
                 new BytesArray("{\"passage_chunks\":[\"" + PASSAGES.get(0) + "\",\"" + PASSAGES.get(3) + "\"]}"));
         hits[1].sourceRef(new BytesArray("{\"passage_chunks\":[\"" + PASSAGES.get(0) + "\",\"" + PASSAGES.get(1) + "\","
                 + "\"" + PASSAGES.get(2) + "\"]}"));
-        float[] direct = reference.score(QUERY, PASSAGES);
+        float[] direct = GENERATED.reference().score(QUERY, PASSAGES);
         SearchHit[] reranked = rerank(
                 responseProcessor(config("model", MODEL, "score_mode", "replace", "chunks", chunks)), responseOf(hits));
         Map<String, Float> scores =
@@ -384,7 +357,7 @@ public class SearchProcessorsTests extends OpenSearchTestCase {
             throw new AssertionError(e);
         }));
         SearchHit[] reranked = answered.get().getHits().getHits();
-        float[] expected = reference.score(QUERY, passages.subList(0, 3));
+        float[] expected = GENERATED.reference().score(QUERY, passages.subList(0, 3));
         for (int rank = 0; rank < 3; rank++) {
             int doc = Integer.parseInt(reranked[rank].getId().substring(4));
             assertEquals(expected[doc], reranked[rank].getScore(), 1e-5f);
@@ -401,7 +374,7 @@ public class SearchProcessorsTests extends OpenSearchTestCase {
     @Test
     public void theWindowProcessorFetchesTheWholeWindowAndTheResponseProcessorReturnsThePageOfItsOrder()
             throws Exception {
-        SearchRequestProcessor window = new CrossEncoderWindowRequestProcessor.Factory(() -> inference)
+        SearchRequestProcessor window = new CrossEncoderWindowRequestProcessor.Factory(GENERATED::service)
                 .create(
                         Map.of(),
                         "tag",
@@ -448,7 +421,7 @@ public class SearchProcessorsTests extends OpenSearchTestCase {
         assertEquals("doc-1", passedThrough.get().getHits().getHits()[0].getId());
         assertThrows(
                 OpenSearchParseException.class,
-                () -> new CrossEncoderWindowRequestProcessor.Factory(() -> inference)
+                () -> new CrossEncoderWindowRequestProcessor.Factory(GENERATED::service)
                         .create(
                                 Map.of(),
                                 "tag",

@@ -8,27 +8,22 @@ package org.crossencoder.opensearch.scoring;
 
 import static org.hamcrest.Matchers.containsString;
 
-import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import org.crossencoder.opensearch.engine.CrossEncoderModel;
 import org.crossencoder.opensearch.engine.GeneratedTinyModel;
 import org.crossencoder.opensearch.engine.InferenceBudget;
 import org.crossencoder.opensearch.engine.LongDocuments;
 import org.crossencoder.opensearch.engine.PassageSplitting;
+import org.crossencoder.opensearch.engine.TestTasks;
 import org.crossencoder.opensearch.ranking.Chunks;
 import org.crossencoder.opensearch.ranking.PassageReader;
 import org.crossencoder.opensearch.ranking.PassageScores;
 import org.crossencoder.opensearch.ranking.PassageWindowScores;
 import org.crossencoder.opensearch.ranking.PassageWindows;
-import org.junit.AfterClass;
-import org.junit.BeforeClass;
 import org.junit.ClassRule;
 import org.junit.Test;
-import org.junit.rules.TemporaryFolder;
 import org.opensearch.common.unit.TimeValue;
 import org.opensearch.core.tasks.TaskCancelledException;
-import org.opensearch.core.tasks.TaskId;
 import org.opensearch.tasks.CancellableTask;
 import org.opensearch.test.OpenSearchTestCase;
 
@@ -40,7 +35,7 @@ import org.opensearch.test.OpenSearchTestCase;
 public class ChunkedScoringTests extends OpenSearchTestCase {
 
     @ClassRule
-    public static final TemporaryFolder folder = new TemporaryFolder();
+    public static final GeneratedModelInference GENERATED = new GeneratedModelInference();
 
     private static final String QUERY = "how many people live in berlin";
     private static final List<String> CHUNKS = List.of(
@@ -49,31 +44,9 @@ public class ChunkedScoringTests extends OpenSearchTestCase {
             "berlin has a population of about four million people",
             "the river spree flows through the city");
 
-    private static InlineInference inline;
-    private static InferenceService inference;
-    private static CrossEncoderModel reference;
-
-    @BeforeClass
-    public static void startInference() throws Exception {
-        Path models = folder.newFolder("models").toPath();
-        GeneratedTinyModel.writeTo(models);
-        CrossEncoderModel.InferenceOptions options = new CrossEncoderModel.InferenceOptions(4, 1);
-        inline = new InlineInference(models, options);
-        inference = inline.service();
-        reference = CrossEncoderModel.load(GeneratedTinyModel.NAME, models.resolve(GeneratedTinyModel.NAME), options);
-    }
-
-    @AfterClass
-    public static void stopInference() {
-        if (inline != null) {
-            inline.close();
-            reference.close();
-        }
-    }
-
     private static ScoringPlan plan(PassageWindows.Resolved windows, Chunks chunks) {
-        CrossEncoderModel model = inference.models().model(GeneratedTinyModel.NAME);
-        return inference.plan(Ensemble.of(model), QUERY, windows, chunks);
+        CrossEncoderModel model = GENERATED.service().models().model(GeneratedTinyModel.NAME);
+        return GENERATED.service().plan(Ensemble.of(model), QUERY, windows, chunks);
     }
 
     private static Chunks chunks(PassageWindows.Combine combine, Integer maxChunks) {
@@ -82,7 +55,7 @@ public class ChunkedScoringTests extends OpenSearchTestCase {
 
     @Test
     public void everyChunkIsAPairAndTheirScoresMakeTheDocuments() throws Exception {
-        float[] direct = reference.score(QUERY, CHUNKS);
+        float[] direct = GENERATED.reference().score(QUERY, CHUNKS);
         PassageReader.Passage document = PassageReader.Passage.ofChunks(CHUNKS);
         for (PassageWindows.Combine combine : PassageWindows.Combine.values()) {
             PassageScores scores = plan(null, chunks(combine, null))
@@ -98,7 +71,7 @@ public class ChunkedScoringTests extends OpenSearchTestCase {
             assertEquals(CHUNKS.size(), parts.bestChunkAsMap().get("of"));
             assertEquals(
                     "a document without chunks is read as one empty chunk",
-                    reference.score(QUERY, List.of(""))[0],
+                    GENERATED.reference().score(QUERY, List.of(""))[0],
                     scores.score(1),
                     1e-5f);
         }
@@ -114,13 +87,14 @@ public class ChunkedScoringTests extends OpenSearchTestCase {
         String longChunk = LongDocuments.randomText(120, 13);
         List<String> chunks = List.of(CHUNKS.get(0), longChunk);
         PassageWindows.Resolved windows = new PassageWindows.Resolved(20, 4, 100, PassageWindows.Combine.MAX, false);
-        PassageSplitting split = new PassageSplitting(reference, List.of(longChunk), windows);
+        PassageSplitting split = new PassageSplitting(GENERATED.reference(), List.of(longChunk), windows);
         while (split.hasNextStep()) {
             split.step();
         }
-        float[] longWindows = reference.score(QUERY, split.result(false).windowTexts());
+        float[] longWindows =
+                GENERATED.reference().score(QUERY, split.result(false).windowTexts());
         assertTrue("the long chunk is several windows", longWindows.length > 1);
-        float shortScore = reference.score(QUERY, List.of(CHUNKS.get(0)))[0];
+        float shortScore = GENERATED.reference().score(QUERY, List.of(CHUNKS.get(0)))[0];
         PassageScores scores = plan(windows, chunks(PassageWindows.Combine.MEAN, null))
                 .scoreReadAndWait(List.of(PassageReader.Passage.ofChunks(chunks)), InferenceBudget.UNLIMITED);
         float longScore = PassageWindows.Combine.MAX.combine(longWindows);
@@ -137,7 +111,8 @@ public class ChunkedScoringTests extends OpenSearchTestCase {
     public void textsScoredWithChunksAreDocumentsOfOneChunk() throws Exception {
         List<String> texts = List.of(CHUNKS.get(0), CHUNKS.get(2));
         PassageScores scores = plan(null, chunks(null, null)).scoreAndWait(texts, InferenceBudget.UNLIMITED);
-        assertArrayEquals(reference.score(QUERY, texts), new float[] {scores.score(0), scores.score(1)}, 1e-5f);
+        assertArrayEquals(
+                GENERATED.reference().score(QUERY, texts), new float[] {scores.score(0), scores.score(1)}, 1e-5f);
     }
 
     @Test
@@ -147,15 +122,7 @@ public class ChunkedScoringTests extends OpenSearchTestCase {
                 .scoreReadAndWait(List.of(document), InferenceBudget.of(null, TimeValue.ZERO, System.nanoTime()));
         assertTrue(late.timedOut());
         assertEquals("out of time before any chunk: nothing scored", 0, late.scoredCount());
-        CancellableTask task =
-                new CancellableTask(
-                        1, "transport", "cluster:admin/cross_encoder/rerank", "test", TaskId.EMPTY_TASK_ID, Map.of()) {
-                    @Override
-                    public boolean shouldCancelChildrenOnCancellation() {
-                        return false;
-                    }
-                };
-        task.cancel("by the test");
+        CancellableTask task = TestTasks.cancelled();
         assertThrows(
                 TaskCancelledException.class,
                 () -> plan(null, chunks(null, null))
@@ -165,10 +132,10 @@ public class ChunkedScoringTests extends OpenSearchTestCase {
     @Test
     public void chunksCountAsPairs() {
         Chunks forty = chunks(null, 40);
-        inference.limits().checkPairLimit(125, null, forty, 1, "[test] hits", "");
+        GENERATED.service().limits().checkPairLimit(125, null, forty, 1, "[test] hits", "");
         String message = assertThrows(
                         IllegalArgumentException.class,
-                        () -> inference.limits().checkPairLimit(126, null, forty, 1, "[test] hits", ""))
+                        () -> GENERATED.service().limits().checkPairLimit(126, null, forty, 1, "[test] hits", ""))
                 .getMessage();
         assertThat(
                 message,
@@ -178,7 +145,7 @@ public class ChunkedScoringTests extends OpenSearchTestCase {
         PassageWindows.Resolved windows = new PassageWindows.Resolved(20, 4, 4, PassageWindows.Combine.MAX, false);
         String both = assertThrows(
                         IllegalArgumentException.class,
-                        () -> inference.limits().checkPairLimit(32, windows, forty, 1, "[test] hits", ""))
+                        () -> GENERATED.service().limits().checkPairLimit(32, windows, forty, 1, "[test] hits", ""))
                 .getMessage();
         assertThat(
                 both,
@@ -188,9 +155,11 @@ public class ChunkedScoringTests extends OpenSearchTestCase {
                 "a request's chunks are checked when it is planned",
                 assertThrows(
                                 IllegalArgumentException.class,
-                                () -> inference.planServed(ScoringRequest.of(ModelSelection.DEFAULT, QUERY, "[test]")
-                                        .passages(200, "[test] hits", "")
-                                        .chunks(Chunks.of("c"))))
+                                () -> GENERATED
+                                        .service()
+                                        .planServed(ScoringRequest.of(ModelSelection.DEFAULT, QUERY, "[test]")
+                                                .passages(200, "[test] hits", "")
+                                                .chunks(Chunks.of("c"))))
                         .getMessage(),
                 containsString("[test] hits [200] read as up to [chunks] [max_chunks] [32] chunks each"));
     }

@@ -10,6 +10,7 @@ import java.io.Closeable;
 import java.nio.file.Path;
 import java.util.HashSet;
 import org.crossencoder.opensearch.engine.CrossEncoderModel;
+import org.crossencoder.opensearch.engine.GeneratedTinyModel;
 import org.crossencoder.opensearch.engine.InferenceScheduler;
 import org.crossencoder.opensearch.mlcommons.MlCommonsModels;
 import org.crossencoder.opensearch.registry.ModelRegistry;
@@ -29,6 +30,8 @@ public final class InlineInference implements Closeable {
 
     private final ModelRegistry registry;
     private final InferenceService service;
+    /** The generated model loaded on its own, to score against directly; null unless {@link #onGeneratedModel}. */
+    private CrossEncoderModel reference;
 
     public InlineInference(Path models, CrossEncoderModel.InferenceOptions options) throws Exception {
         this.registry = ModelRegistry.load(models, "node-1", options, Runnable::run, () -> -1);
@@ -41,12 +44,32 @@ public final class InlineInference implements Closeable {
                 new DynamicSettings(new ClusterSettings(Settings.EMPTY, new HashSet<>(CrossEncoderSettings.all()))));
     }
 
+    /**
+     * The service over the model the build generates, written into {@code directory}, in batches of 4, with the same
+     * model loaded on its own as {@link #reference()}.
+     */
+    public static InlineInference onGeneratedModel(Path directory) throws Exception {
+        GeneratedTinyModel.writeTo(directory);
+        CrossEncoderModel.InferenceOptions options = new CrossEncoderModel.InferenceOptions(4, 1);
+        InlineInference inline = new InlineInference(directory, options);
+        inline.reference =
+                CrossEncoderModel.load(GeneratedTinyModel.NAME, directory.resolve(GeneratedTinyModel.NAME), options);
+        return inline;
+    }
+
     public InferenceService service() {
         return service;
+    }
+
+    public CrossEncoderModel reference() {
+        return reference;
     }
 
     @Override
     public void close() {
         registry.close();
+        if (reference != null) {
+            reference.close();
+        }
     }
 }

@@ -8,25 +8,20 @@ package org.crossencoder.opensearch.scoring;
 
 import static org.hamcrest.Matchers.containsString;
 
-import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import org.crossencoder.opensearch.engine.CrossEncoderModel;
 import org.crossencoder.opensearch.engine.GeneratedTinyModel;
 import org.crossencoder.opensearch.engine.InferenceBudget;
 import org.crossencoder.opensearch.engine.LongDocuments;
 import org.crossencoder.opensearch.engine.PassageSplitting;
+import org.crossencoder.opensearch.engine.TestTasks;
 import org.crossencoder.opensearch.ranking.PassageScores;
 import org.crossencoder.opensearch.ranking.PassageWindowScores;
 import org.crossencoder.opensearch.ranking.PassageWindows;
-import org.junit.AfterClass;
-import org.junit.BeforeClass;
 import org.junit.ClassRule;
 import org.junit.Test;
-import org.junit.rules.TemporaryFolder;
 import org.opensearch.common.unit.TimeValue;
 import org.opensearch.core.tasks.TaskCancelledException;
-import org.opensearch.core.tasks.TaskId;
 import org.opensearch.tasks.CancellableTask;
 import org.opensearch.test.OpenSearchTestCase;
 
@@ -37,34 +32,13 @@ import org.opensearch.test.OpenSearchTestCase;
 public class WindowedScoringTests extends OpenSearchTestCase {
 
     @ClassRule
-    public static final TemporaryFolder folder = new TemporaryFolder();
+    public static final GeneratedModelInference GENERATED = new GeneratedModelInference();
 
     private static final String QUERY = "how many people live in berlin";
-    private static InlineInference inline;
-    private static InferenceService inference;
-    private static CrossEncoderModel reference;
-
-    @BeforeClass
-    public static void startInference() throws Exception {
-        Path models = folder.newFolder("models").toPath();
-        GeneratedTinyModel.writeTo(models);
-        CrossEncoderModel.InferenceOptions options = new CrossEncoderModel.InferenceOptions(4, 1);
-        inline = new InlineInference(models, options);
-        inference = inline.service();
-        reference = CrossEncoderModel.load(GeneratedTinyModel.NAME, models.resolve(GeneratedTinyModel.NAME), options);
-    }
-
-    @AfterClass
-    public static void stopInference() {
-        if (inline != null) {
-            inline.close();
-            reference.close();
-        }
-    }
 
     /** The windows the engine reads a passage in. */
     private static List<String> windowTexts(String passage, PassageWindows.Resolved windows) {
-        PassageSplitting split = new PassageSplitting(reference, List.of(passage), windows);
+        PassageSplitting split = new PassageSplitting(GENERATED.reference(), List.of(passage), windows);
         while (split.hasNextStep()) {
             split.step();
         }
@@ -75,13 +49,14 @@ public class WindowedScoringTests extends OpenSearchTestCase {
     public void everyWindowIsAPairAndTheirScoresMakeThePassages() throws Exception {
         String text = LongDocuments.randomText(120, 11);
         String shortText = "berlin has a population of about four million people";
-        CrossEncoderModel model = inference.models().model(GeneratedTinyModel.NAME);
+        CrossEncoderModel model = GENERATED.service().models().model(GeneratedTinyModel.NAME);
         List<String> windowTexts =
                 windowTexts(text, new PassageWindows.Resolved(20, 4, 100, PassageWindows.Combine.MAX, true));
-        float[] direct = reference.score(QUERY, windowTexts);
-        float shortDirect = reference.score(QUERY, List.of(shortText))[0];
+        float[] direct = GENERATED.reference().score(QUERY, windowTexts);
+        float shortDirect = GENERATED.reference().score(QUERY, List.of(shortText))[0];
         for (PassageWindows.Combine combine : PassageWindows.Combine.values()) {
-            PassageScores scores = inference
+            PassageScores scores = GENERATED
+                    .service()
                     .plan(Ensemble.of(model), QUERY, new PassageWindows.Resolved(20, 4, 100, combine, true))
                     .scoreAndWait(List.of(text, shortText), InferenceBudget.UNLIMITED);
             assertEquals(combine.toString(), combine.combine(direct), scores.score(0), 1e-5f);
@@ -97,8 +72,9 @@ public class WindowedScoringTests extends OpenSearchTestCase {
         }
         assertEquals(
                 "without windows: the passage cut at max_length, as before",
-                reference.score(QUERY, List.of(text))[0],
-                inference
+                GENERATED.reference().score(QUERY, List.of(text))[0],
+                GENERATED
+                        .service()
                         .plan(Ensemble.of(model), QUERY, null)
                         .scoreAndWait(List.of(text), InferenceBudget.UNLIMITED)
                         .score(0),
@@ -107,9 +83,10 @@ public class WindowedScoringTests extends OpenSearchTestCase {
 
     @Test
     public void cuttingPassagesHonoursTheRequestsTimeAndCancellation() {
-        CrossEncoderModel model = inference.models().model(GeneratedTinyModel.NAME);
+        CrossEncoderModel model = GENERATED.service().models().model(GeneratedTinyModel.NAME);
         PassageWindows.Resolved windows = new PassageWindows.Resolved(20, 4, 100, PassageWindows.Combine.MAX, true);
-        PassageScores late = inference
+        PassageScores late = GENERATED
+                .service()
                 .plan(Ensemble.of(model), QUERY, windows)
                 .scoreAndWait(
                         List.of(LongDocuments.randomText(120, 3), "berlin"),
@@ -117,18 +94,11 @@ public class WindowedScoringTests extends OpenSearchTestCase {
         assertTrue(late.timedOut());
         assertEquals("out of time before any window: nothing scored", 0, late.scoredCount());
 
-        CancellableTask task =
-                new CancellableTask(
-                        1, "transport", "cluster:admin/cross_encoder/rerank", "test", TaskId.EMPTY_TASK_ID, Map.of()) {
-                    @Override
-                    public boolean shouldCancelChildrenOnCancellation() {
-                        return false;
-                    }
-                };
-        task.cancel("by the test");
+        CancellableTask task = TestTasks.cancelled();
         assertThrows(
                 TaskCancelledException.class,
-                () -> inference
+                () -> GENERATED
+                        .service()
                         .plan(Ensemble.of(model), QUERY, windows)
                         .scoreAndWait(List.of(LongDocuments.randomText(120, 5)), InferenceBudget.of(task, null, 0)));
     }
@@ -136,10 +106,10 @@ public class WindowedScoringTests extends OpenSearchTestCase {
     @Test
     public void theMostPairsARequestCanMakeAreBounded() {
         PassageWindows.Resolved windows = new PassageWindows.Resolved(20, 4, 100, PassageWindows.Combine.MAX, false);
-        inference.limits().checkPairLimit(50, windows, 1, "[test] hits", "");
+        GENERATED.service().limits().checkPairLimit(50, windows, 1, "[test] hits", "");
         String message = assertThrows(
                         IllegalArgumentException.class,
-                        () -> inference.limits().checkPairLimit(51, windows, 1, "[test] hits", ""))
+                        () -> GENERATED.service().limits().checkPairLimit(51, windows, 1, "[test] hits", ""))
                 .getMessage();
         assertThat(
                 message,
