@@ -18,8 +18,9 @@ import org.crossencoder.opensearch.integ.RestClient;
 /**
  * Documents made of chunks, as RAG indices store them: each collection indexed through neural-search's real
  * {@code text_chunking} ingest processor (fixed token length chunks of the text into {@code text_chunks}), BM25 top 100
- * reranked by the rescore clause with the trained model, score cache off, reading each document three ways: whole and
- * truncated at 512 tokens, in {@code passage_windows} of 128 tokens, and chunk by chunk ({@code chunks}, best chunk).
+ * reranked by the rescore clause with the trained model, score cache off, reading each document whole and truncated at 512
+ * tokens, in {@code passage_windows} of 128 tokens (each with and without the title, as the chunks hold the text alone),
+ * and chunk by chunk ({@code chunks}, best chunk).
  * The readings take turns query by query; per row: nDCG@10, pairs per query, pairs/s (pairs the stats API counted over
  * the row's own time) and p50. Writes its table into docs/benchmarks/results/.
  *
@@ -40,14 +41,19 @@ public final class ChunkBenchmark {
     private ChunkBenchmark(RestClient client, String model, int chunkTokens) {
         this.client = client;
         this.model = model;
+        String windows = ",\"passage_windows\":{\"length\":128,\"stride\":32,\"max_windows\":8,\"combine\":\"max\"}";
+        // text_chunking chunks the text alone, so each reading of the whole document has a text-only twin to compare
+        // the chunks with on the same words.
         this.readings = List.of(
                 new Reading("title and text whole, truncated at 512 tokens", "\"fields\":[\"title\",\"text\"]"),
+                new Reading("text whole, truncated at 512 tokens", "\"fields\":[\"text\"]"),
                 new Reading(
                         "title and text in windows of 128 tokens, stride 32, max 8, `max`",
-                        "\"fields\":[\"title\",\"text\"],\"passage_windows\":{\"length\":128,\"stride\":32,"
-                                + "\"max_windows\":8,\"combine\":\"max\"}"),
+                        "\"fields\":[\"title\",\"text\"]" + windows),
                 new Reading(
-                        "text_chunking chunks of " + chunkTokens + " tokens, best chunk (`max`)",
+                        "text in windows of 128 tokens, stride 32, max 8, `max`", "\"fields\":[\"text\"]" + windows),
+                new Reading(
+                        "text_chunking chunks of the text, " + chunkTokens + " tokens, best chunk (`max`)",
                         "\"chunks\":{\"field\":\"text_chunks\",\"combine\":\"max\"}"));
     }
 
@@ -84,8 +90,12 @@ public final class ChunkBenchmark {
                     benchmark::search));
         }
         System.out.println(table);
+        String datasetsKey =
+                System.getProperty("eval.datasets", "scifact,nfcorpus").replace(',', '+');
         BenchmarkReport.update(
-                Paths.get(System.getProperty("eval.report")), "chunks:" + model + ":" + chunkTokens, table.toString());
+                Paths.get(System.getProperty("eval.report")),
+                "chunks:" + model + ":" + chunkTokens + ":" + datasetsKey + ":" + queryLimit + "-queries",
+                table.toString());
     }
 
     private void createChunkingPipeline(int chunkTokens) throws IOException {
