@@ -140,17 +140,23 @@ public final class CrossEncoderModel extends AbstractRefCounted implements Close
     /** As {@link #load(String, Path, InferenceOptions)}, from a directory already read. */
     public static CrossEncoderModel load(String name, ModelFiles files, InferenceOptions options)
             throws IOException, OrtException {
-        return load(name, files.dir(), files.config(), options);
+        // The registry has hashed tokenizer.json already: a large vocabulary is not read twice per load.
+        return load(name, files.dir(), files.config(), files.tokenizerSha256(), options);
     }
 
     /** As {@link #load(String, Path, InferenceOptions)}, run as {@code config} says instead of its directory's config. */
     static CrossEncoderModel load(String name, Path directory, ModelConfig config, InferenceOptions nodeOptions)
             throws IOException, OrtException {
+        return load(name, directory, config, FileDigest.sha256(directory.resolve(TOKENIZER_FILE)), nodeOptions);
+    }
+
+    private static CrossEncoderModel load(
+            String name, Path directory, ModelConfig config, String tokenizerSha256, InferenceOptions nodeOptions)
+            throws IOException, OrtException {
         InferenceOptions options = config.inference().over(nodeOptions);
         OrtEnvironment environment = OrtEnvironment.getEnvironment();
-        String tokenization =
-                "tokenizer.json sha256 " + FileDigest.sha256(directory.resolve(CrossEncoderModel.TOKENIZER_FILE))
-                        + ", max_length " + config.maxLength() + ", truncation " + config.truncation();
+        String tokenization = "tokenizer.json sha256 " + tokenizerSha256 + ", max_length " + config.maxLength()
+                + ", truncation " + config.truncation();
         PairEncoder encoder = new PairEncoder(directory, config.maxLength(), config.truncation());
         OrtSession session = null;
         CrossEncoderModel model;
