@@ -42,7 +42,9 @@ public class MlCommonsCoexistenceIT {
                 testModelsDir(),
                 List.of(),
                 Map.of("discovery.type", "single-node"),
-                "1g",
+                // ML Commons' deploy passes the model's bytes through the heap several times: with 1 GiB the parent
+                // circuit breaker refused its _predict (429) on CI.
+                "2g",
                 directory -> NeuralSearchReranker.seedPytorch(
                         directory,
                         Paths.get(System.getProperty("tests.pytorch.native")),
@@ -57,6 +59,11 @@ public class MlCommonsCoexistenceIT {
             });
             int reloads = 0;
             do {
+                // Every model stays resident until unloaded: keep copy-0 (scored below) and the newest one only, so a
+                // slow deploy does not pile up copies.
+                if (reloads > 1) {
+                    OpenSearchNode.deleteRecursively(node.modelsPath().resolve("copy-" + (reloads - 1)));
+                }
                 copyModel(testModelsDir().resolve(TINY_BERT), node.modelsPath().resolve("copy-" + reloads));
                 RestClient.Response reload = client.ok("POST", "/_plugins/cross_encoder/models/_reload", null);
                 assertTrue(reload.raw(), reload.raw().contains("\"change\":\"loaded\""));

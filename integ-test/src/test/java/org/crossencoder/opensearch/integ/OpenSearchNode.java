@@ -390,7 +390,8 @@ public final class OpenSearchNode implements Closeable {
         }
     }
 
-    private static void deleteRecursively(Path path) throws IOException {
+    /** Deletes a file or a directory tree; nothing if it does not exist. */
+    static void deleteRecursively(Path path) throws IOException {
         if (Files.exists(path)) {
             try (Stream<Path> paths = Files.walk(path)) {
                 for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {

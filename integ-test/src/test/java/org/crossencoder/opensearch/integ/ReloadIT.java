@@ -19,7 +19,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -29,7 +28,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 import org.crossencoder.opensearch.engine.CrossEncoderModel;
 import org.crossencoder.opensearch.engine.TestModels;
 import org.junit.AfterClass;
@@ -191,7 +189,7 @@ public class ReloadIT {
                 assertEquals("replaced", replaced.get("reload-b").get(LIVE));
                 awaitSearches(searches, searches.get() + 5);
 
-                onBothNodes(path -> deleteRecursively(path.resolve(ADDED)));
+                onBothNodes(path -> OpenSearchNode.deleteRecursively(path.resolve(ADDED)));
                 Map<String, Map<String, String>> removed = reload();
                 assertEquals("removed", removed.get("reload-a").get(ADDED));
                 RestClient.Response gone = client.request("POST", "/reloading/_search", search(ADDED));
@@ -228,7 +226,7 @@ public class ReloadIT {
                     200,
                     client.request("POST", "/reloading/_search", search(LIVE)).status());
         } finally {
-            deleteRecursively(broken);
+            OpenSearchNode.deleteRecursively(broken);
             client.ok("POST", "/_plugins/cross_encoder/models/_reload", null);
         }
     }
@@ -270,7 +268,7 @@ public class ReloadIT {
                     before,
                     hitIds(client.ok("POST", "/reloading/_search", search(name))));
         } finally {
-            onBothNodes(models -> deleteRecursively(models.resolve(name)));
+            onBothNodes(models -> OpenSearchNode.deleteRecursively(models.resolve(name)));
             reload();
         }
     }
@@ -283,16 +281,6 @@ public class ReloadIT {
     private static void awaitSearches(AtomicInteger searches, int atLeast) throws InterruptedException {
         for (int i = 0; i < 600 && searches.get() < atLeast; i++) {
             Thread.sleep(50);
-        }
-    }
-
-    private static void deleteRecursively(Path path) throws IOException {
-        if (Files.exists(path)) {
-            try (Stream<Path> paths = Files.walk(path)) {
-                for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
-            }
         }
     }
 }
