@@ -11,6 +11,7 @@ import java.io.UncheckedIOException;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.apache.lucene.util.SetOnce;
 import org.crossencoder.opensearch.action.CrossEncoderNodesAction;
@@ -46,11 +47,15 @@ import org.crossencoder.opensearch.rest.RestRerankAction;
 import org.crossencoder.opensearch.scoring.InferenceService;
 import org.crossencoder.opensearch.settings.CrossEncoderSettings;
 import org.crossencoder.opensearch.settings.DynamicSettings;
+import org.crossencoder.opensearch.tier.RerankingTier;
+import org.crossencoder.opensearch.tier.RerankingTierRole;
 import org.opensearch.action.ActionRequest;
 import org.opensearch.action.support.ActionFilter;
 import org.opensearch.cluster.metadata.IndexNameExpressionResolver;
+import org.opensearch.cluster.node.DiscoveryNodeRole;
 import org.opensearch.cluster.node.DiscoveryNodes;
 import org.opensearch.cluster.service.ClusterService;
+import org.opensearch.common.lifecycle.LifecycleComponent;
 import org.opensearch.common.settings.ClusterSettings;
 import org.opensearch.common.settings.IndexScopedSettings;
 import org.opensearch.common.settings.Setting;
@@ -135,7 +140,17 @@ public class CrossEncoderPlugin extends PluginBase implements SearchPlugin, Sear
         mlCommons.get().start();
         inference.set(new InferenceService(
                 registry.get(), mlCommons.get(), threadPool.getThreadContext(), scheduler, dynamic));
-        return List.of(inference.get());
+        return List.of(inference.get(), dynamic);
+    }
+
+    @Override
+    public Set<DiscoveryNodeRole> getRoles() {
+        return Set.of(RerankingTierRole.INSTANCE);
+    }
+
+    @Override
+    public Collection<Class<? extends LifecycleComponent>> getGuiceServiceClasses() {
+        return List.of(RerankingTier.class);
     }
 
     @Override

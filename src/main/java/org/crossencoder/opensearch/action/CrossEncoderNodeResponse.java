@@ -11,6 +11,7 @@ import java.util.List;
 import org.crossencoder.opensearch.registry.ModelInfo;
 import org.crossencoder.opensearch.scoring.InferenceStats;
 import org.crossencoder.opensearch.scoring.ScoreCache;
+import org.crossencoder.opensearch.scoring.TierStats;
 import org.opensearch.action.support.nodes.BaseNodeResponse;
 import org.opensearch.cluster.node.DiscoveryNode;
 import org.opensearch.core.common.io.stream.StreamInput;
@@ -30,13 +31,19 @@ public final class CrossEncoderNodeResponse extends BaseNodeResponse implements 
     private final List<ModelInfo> models;
     private final InferenceStats.Snapshot stats;
     private final ScoreCache.Stats cacheStats;
+    private final TierStats.Snapshot tierStats;
 
     public CrossEncoderNodeResponse(
-            DiscoveryNode node, List<ModelInfo> models, InferenceStats.Snapshot stats, ScoreCache.Stats cacheStats) {
+            DiscoveryNode node,
+            List<ModelInfo> models,
+            InferenceStats.Snapshot stats,
+            ScoreCache.Stats cacheStats,
+            TierStats.Snapshot tierStats) {
         super(node);
         this.models = models;
         this.stats = stats;
         this.cacheStats = cacheStats;
+        this.tierStats = tierStats;
     }
 
     public CrossEncoderNodeResponse(StreamInput in) throws IOException {
@@ -44,6 +51,7 @@ public final class CrossEncoderNodeResponse extends BaseNodeResponse implements 
         models = in.readList(ModelInfo::new);
         stats = new InferenceStats.Snapshot(in);
         cacheStats = new ScoreCache.Stats(in);
+        tierStats = new TierStats.Snapshot(in);
     }
 
     @Override
@@ -52,6 +60,7 @@ public final class CrossEncoderNodeResponse extends BaseNodeResponse implements 
         out.writeList(models);
         stats.writeTo(out);
         cacheStats.writeTo(out);
+        tierStats.writeTo(out);
     }
 
     public List<ModelInfo> models() {
@@ -77,6 +86,7 @@ public final class CrossEncoderNodeResponse extends BaseNodeResponse implements 
         if (MODELS.equals(params.param(SECTION)) == false) {
             stats.toXContent(builder, params);
             cacheStats.toXContent(builder, params);
+            tierStats.toXContent(builder, params);
         }
         return builder.endObject();
     }

@@ -69,6 +69,10 @@ public final class TransportCrossEncoderNodesAction
     @Override
     protected CrossEncoderNodeResponse nodeOperation(CrossEncoderNodesRequest.NodeRequest request) {
         return new CrossEncoderNodeResponse(
-                clusterService.localNode(), inference.registry().describe(), inference.stats(), inference.cacheStats());
+                clusterService.localNode(),
+                inference.registry().describe(),
+                inference.stats(),
+                inference.cacheStats(),
+                inference.tierStatsSnapshot());
     }
 }

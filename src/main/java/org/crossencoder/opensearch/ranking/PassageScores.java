@@ -45,6 +45,11 @@ public record PassageScores(
         return new PassageScores(scores, all, false);
     }
 
+    /** The answer of a request whose time ran out before any passage was scored. */
+    public static PassageScores noneInTime(int size) {
+        return new PassageScores(new float[size], new BitSet(size), true);
+    }
+
     public PassageScores(StreamInput in) throws IOException {
         this(
                 in.readFloatArray(),

@@ -6,8 +6,10 @@
  */
 package org.crossencoder.opensearch.scoring;
 
+import org.crossencoder.opensearch.engine.InferenceBudget;
 import org.crossencoder.opensearch.engine.InferenceScheduler;
 import org.crossencoder.opensearch.ranking.Chunks;
+import org.crossencoder.opensearch.ranking.PassageScores;
 import org.crossencoder.opensearch.ranking.PassageWindows;
 import org.crossencoder.opensearch.registry.ExternalModels;
 import org.crossencoder.opensearch.registry.ModelRegistry;
@@ -21,8 +23,9 @@ import org.opensearch.core.common.unit.ByteSizeValue;
 /**
  * The node's entry point to its models. Every way in (the rescore clause, the response processor, a data node's share
  * of the global window, {@code _rerank}) describes what it asks in a {@link ScoringRequest} and gets back one
- * {@link ScoringPlan}, which scores; {@link ModelResolver} finds models, {@link RequestLimits} bounds requests. Counts
- * what every request did in {@link InferenceStats}.
+ * {@link ScoringPlan}, which scores here or on the reranking tier ({@link ModelTier}); {@link ModelResolver} finds
+ * models, {@link RequestLimits} bounds requests. Counts what every request did in {@link InferenceStats}, and what went
+ * to or came from the tier in {@link TierStats}.
  */
 public final class InferenceService {
 
@@ -32,6 +35,10 @@ public final class InferenceService {
     private final InferenceStats stats = new InferenceStats();
     private final ScoreCache cache;
     private final Scorer scorer;
+    private final TierStats tierStats = new TierStats();
+
+    @Nullable
+    private volatile ModelTier tier;
 
     public InferenceService(
             ModelRegistry registry,
@@ -83,7 +90,47 @@ public final class InferenceService {
         // The first model cuts the windows, its defaults filling in what the request leaves out.
         PassageWindows.Resolved windows = ensemble.lead().config().windows(request.windows());
         request.checkResolved(limits, ensemble, windows);
-        return new ScoringPlan(scorer, ensemble, request.queryText(), windows, request.chunks());
+        ModelTier current = tier;
+        PairScorer pairs = current != null && current.takesWork() ? new TierScorer(current, scorer, models) : scorer;
+        return new ScoringPlan(pairs, ensemble, request.queryText(), windows, request.chunks());
+    }
+
+    /** Sends this node's model work to the reranking tier when {@code tier} says so; set once the transport is up. */
+    public void useTier(ModelTier tier) {
+        this.tier = tier;
+    }
+
+    /**
+     * Scores work another node sent to this node of the reranking tier, with the model versions that node pinned: on
+     * this node, through its score cache and scheduler, never sent on.
+     */
+    public void scoreSentWork(ScoringWork work, InferenceBudget budget, ActionListener<PassageScores> listener) {
+        models.ensureServed(
+                work.selection(),
+                ActionListener.wrap(
+                        served -> {
+                            Ensemble ensemble = models.ensemble(work.selection(), work.plannedOn());
+                            tierStats.onServed(work.passages());
+                            scorer.score(
+                                    ensemble,
+                                    work.queryText(),
+                                    work.texts(),
+                                    work.windows(),
+                                    work.chunks(),
+                                    budget,
+                                    listener);
+                        },
+                        listener::onFailure));
+    }
+
+    /** What this node sent to the reranking tier and scored for it. */
+    public TierStats tierStats() {
+        return tierStats;
+    }
+
+    public TierStats.Snapshot tierStatsSnapshot() {
+        ModelTier current = tier;
+        return tierStats.snapshot(current != null && current.isMember());
     }
 
     /** A plan of models resolved by the caller: for the tests of this package, which score given ensembles. */
@@ -106,6 +153,12 @@ public final class InferenceService {
 
     public ModelRegistry registry() {
         return models.registry();
+    }
+
+    /** How many requests are running or waiting for this node's models now. */
+    public int queued() {
+        InferenceScheduler.Load load = scheduler.load();
+        return load.running() + load.waiting();
     }
 
     public InferenceStats.Snapshot stats() {

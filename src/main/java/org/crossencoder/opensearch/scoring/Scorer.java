@@ -30,7 +30,7 @@ import org.opensearch.core.rest.RestStatus;
  * Scores pairs with resolved models: each model's cached scores at once from the {@link ScoreCache}, the rest through
  * the {@link InferenceScheduler}, counting what it ran in {@link InferenceStats}.
  */
-final class Scorer {
+final class Scorer implements PairScorer {
 
     private final InferenceScheduler scheduler;
     private final ScoreCache cache;
@@ -49,7 +49,8 @@ final class Scorer {
      * are given); each part is a pair, and the parts' scores make the passage's. The listener gets every score, or
      * those reached before the budget's deadline.
      */
-    void score(
+    @Override
+    public void score(
             Ensemble ensemble,
             String query,
             List<String> passages,

@@ -18,11 +18,12 @@ import org.opensearch.core.action.ActionListener;
 
 /**
  * A request to score, planned: its models resolved (and pinned to the versions its coordinating node chose), its limits
- * checked, how it reads passages decided. Scores through the score cache, the scheduler and the node's statistics.
+ * checked, how it reads passages decided, where it runs decided (this node, or the reranking tier). Scores through the
+ * score cache, the scheduler and the statistics of the node that runs it.
  */
 public final class ScoringPlan {
 
-    private final Scorer scorer;
+    private final PairScorer scorer;
     private final Ensemble ensemble;
     private final String queryText;
 
@@ -33,7 +34,7 @@ public final class ScoringPlan {
     private final Chunks chunks;
 
     ScoringPlan(
-            Scorer scorer,
+            PairScorer scorer,
             Ensemble ensemble,
             String queryText,
             @Nullable PassageWindows.Resolved windows,

@@ -134,6 +134,16 @@ public final class CrossEncoderSettings {
             Property.NodeScope,
             Property.Dynamic);
 
+    static final String TIER_MODE_KEY = "plugins.cross_encoder.tier.mode";
+
+    /**
+     * Where model work runs: {@code auto} sends it to the reranking tier (the nodes with the {@code cross_encoder} role)
+     * when the cluster has one, {@code local} keeps it where the request runs, {@code tier} sends it to the tier and
+     * answers 503 when no node of it is up. A node of the tier always scores its own requests itself.
+     */
+    public static final Setting<TierMode> TIER_MODE = new Setting<>(
+            TIER_MODE_KEY, TierMode.AUTO.toString(), TierMode::parse, Property.NodeScope, Property.Dynamic);
+
     private CrossEncoderSettings() {}
 
     public static List<Setting<?>> all() {
@@ -150,7 +160,8 @@ public final class CrossEncoderSettings {
                 CACHE_SIZE,
                 ML_COMMONS_CHECK_INTERVAL,
                 RERANK_MAX_REQUEST_SIZE,
-                RERANK_MAX_TOTAL_TEXT_LENGTH);
+                RERANK_MAX_TOTAL_TEXT_LENGTH,
+                TIER_MODE);
     }
 
     /** The inference pool's size as configured ({@code thread_pool.cross_encoder_inference.size}). */

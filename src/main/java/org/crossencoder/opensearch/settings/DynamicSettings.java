@@ -27,6 +27,7 @@ public final class DynamicSettings {
     private volatile String defaultModel;
     private volatile ByteSizeValue modelsMemoryLimit;
     private volatile TimeValue mlCommonsCheckInterval;
+    private volatile TierMode tierMode;
 
     public DynamicSettings(ClusterSettings clusterSettings) {
         this.clusterSettings = clusterSettings;
@@ -38,6 +39,7 @@ public final class DynamicSettings {
         follow(CrossEncoderSettings.DEFAULT_MODEL, value -> defaultModel = value);
         follow(CrossEncoderSettings.MODELS_MEMORY_LIMIT, value -> modelsMemoryLimit = value);
         follow(CrossEncoderSettings.ML_COMMONS_CHECK_INTERVAL, value -> mlCommonsCheckInterval = value);
+        follow(CrossEncoderSettings.TIER_MODE, value -> tierMode = value);
     }
 
     /** Hands {@code onChange} the setting's value now, and again whenever it changes. */
@@ -77,5 +79,9 @@ public final class DynamicSettings {
 
     public TimeValue mlCommonsCheckInterval() {
         return mlCommonsCheckInterval;
+    }
+
+    public TierMode tierMode() {
+        return tierMode;
     }
 }

@@ -427,6 +427,19 @@ public final class OpenSearchNode implements Closeable {
         return directory.resolve("console.log");
     }
 
+    /** Stops the node's processes where they are (SIGSTOP), as a node that hangs: its connections stay open. */
+    public void freeze() throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("kill", "-STOP", Long.toString(process.pid())));
+        process.descendants().forEach(child -> command.add(Long.toString(child.pid())));
+        run(command, Map.of());
+    }
+
+    /** Kills the node's processes at once (SIGKILL), as a node that crashes: its connections close. */
+    public void kill() throws InterruptedException {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly().waitFor();
+    }
+
     @Override
     public void close() {
         process.destroy();
