@@ -18,13 +18,15 @@ import java.util.stream.Stream;
 import org.crossencoder.opensearch.mlcommons.MlCommonsModels;
 import org.crossencoder.opensearch.registry.ModelInfo;
 import org.crossencoder.opensearch.settings.CrossEncoderSettings;
+import org.crossencoder.opensearch.tier.RerankingTierRole;
 import org.opensearch.core.xcontent.ToXContentFragment;
 import org.opensearch.core.xcontent.XContentBuilder;
 
 /**
  * Each model across the nodes that answered: which serve it, from which files, and whether they all agree.
  * A shard reranks with the model of the node that holds it, so a model that is missing on some node, failed
- * there, or has other files or settings there ({@code consistent: false}) would rank one index's shards differently.
+ * there, or has other files or settings there ({@code consistent: false}) would rank one index's shards differently;
+ * with a reranking tier, which of its nodes serve the model as the others do ({@code served_by_tier}).
  */
 final class ClusterModelsView implements ToXContentFragment {
 
@@ -69,12 +71,19 @@ final class ClusterModelsView implements ToXContentFragment {
         List<String> missing = new ArrayList<>();
         List<String> failed = new ArrayList<>();
         List<String> differs = new ArrayList<>();
+        List<String> tierServing = new ArrayList<>();
+        boolean hasTier = false;
         builder.startObject(name);
         builder.startObject("nodes");
         for (CrossEncoderNodeResponse node : nodes) {
             ModelInfo model = byNode.get(node);
             String nodeName = node.getNode().getName();
             builder.startObject(node.getNode().getId()).field("name", nodeName);
+            boolean tierNode = RerankingTierRole.isMember(node.getNode());
+            if (tierNode) {
+                hasTier = true;
+                builder.field("reranking_tier", true);
+            }
             if (model == null && MlCommonsModels.isMlCommonsModel(name)) {
                 // Not a fault: a node reads an ML Commons model the first time a search needs it there.
                 builder.field("status", "not_loaded");
@@ -95,6 +104,8 @@ final class ClusterModelsView implements ToXContentFragment {
                 }
                 if (model.fingerprint().equals(reference) == false) {
                     differs.add(nodeName);
+                } else if (tierNode) {
+                    tierServing.add(nodeName);
                 }
             }
             builder.endObject();
@@ -102,6 +113,10 @@ final class ClusterModelsView implements ToXContentFragment {
         builder.endObject();
         boolean consistent = missing.isEmpty() && failed.isEmpty() && differs.isEmpty();
         builder.field("consistent", consistent);
+        if (hasTier) {
+            // The nodes of the reranking tier that can take this model's work: it goes nowhere else (tier.mode).
+            builder.field("served_by_tier", tierServing);
+        }
         if (consistent == false) {
             builder.field("missing_on", missing).field("failed_on", failed).field("differs_on", differs);
             builder.field(

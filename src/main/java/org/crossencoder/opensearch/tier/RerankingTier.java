@@ -9,7 +9,9 @@ package org.crossencoder.opensearch.tier;
 import java.io.IOException;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import org.crossencoder.opensearch.engine.InferenceBudget;
 import org.crossencoder.opensearch.ranking.PassageScores;
@@ -25,6 +27,7 @@ import org.opensearch.action.support.ChannelActionListener;
 import org.opensearch.cluster.node.DiscoveryNode;
 import org.opensearch.cluster.node.DiscoveryNodes;
 import org.opensearch.cluster.service.ClusterService;
+import org.opensearch.common.UUIDs;
 import org.opensearch.common.inject.Inject;
 import org.opensearch.common.io.stream.BytesStreamOutput;
 import org.opensearch.common.lifecycle.AbstractLifecycleComponent;
@@ -33,10 +36,13 @@ import org.opensearch.core.action.ActionListener;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.Writeable;
 import org.opensearch.core.rest.RestStatus;
+import org.opensearch.core.transport.TransportResponse;
 import org.opensearch.node.NodeClosedException;
 import org.opensearch.tasks.CancellableTask;
+import org.opensearch.threadpool.Scheduler;
 import org.opensearch.threadpool.ThreadPool;
 import org.opensearch.transport.ConnectTransportException;
+import org.opensearch.transport.EmptyTransportResponseHandler;
 import org.opensearch.transport.ReceiveTimeoutTransportException;
 import org.opensearch.transport.TransportException;
 import org.opensearch.transport.TransportRequestOptions;
@@ -56,26 +62,35 @@ import org.opensearch.transport.TransportService;
 public final class RerankingTier extends AbstractLifecycleComponent implements ModelTier {
 
     public static final String ACTION = "indices:data/read/cross_encoder/score[tier]";
+    static final String CANCEL_ACTION = ACTION + "[cancel]";
 
     /** Beyond the request's own time: the tier node answers at its deadline, once the batch it runs ends. */
     private static final TimeValue ANSWER_GRACE = TimeValue.timeValueSeconds(2);
+
+    /** How often a sender checks whether the request whose work a tier node runs was cancelled. */
+    private static final TimeValue CANCELLATION_CHECK_INTERVAL = TimeValue.timeValueMillis(100);
 
     private final TransportService transportService;
     private final ClusterService clusterService;
     private final InferenceService inference;
     private final DynamicSettings settings;
+    private final ThreadPool threadPool;
     private final TierLoad load = new TierLoad(System::nanoTime);
+    /** The work this node runs for other nodes, by its id: what a {@link TierCancelRequest} cancels. */
+    private final Map<String, CancellableTask> running = new ConcurrentHashMap<>();
 
     @Inject
     public RerankingTier(
             TransportService transportService,
             ClusterService clusterService,
             InferenceService inference,
-            DynamicSettings settings) {
+            DynamicSettings settings,
+            ThreadPool threadPool) {
         this.transportService = transportService;
         this.clusterService = clusterService;
         this.inference = inference;
         this.settings = settings;
+        this.threadPool = threadPool;
         // Planning and answering only: the model work runs on the inference pool, through the scheduler.
         transportService.registerRequestHandler(
                 ACTION,
@@ -83,6 +98,19 @@ public final class RerankingTier extends AbstractLifecycleComponent implements M
                 TierScoreRequest::new,
                 (request, channel, task) -> scoreHere(
                         request, (CancellableTask) task, new ChannelActionListener<>(channel, ACTION, request)));
+        transportService.registerRequestHandler(
+                CANCEL_ACTION, ThreadPool.Names.SAME, TierCancelRequest::new, (request, channel, task) -> {
+                    CancellableTask work = running.get(request.workId());
+                    if (work != null) {
+                        transportService
+                                .getTaskManager()
+                                .cancel(
+                                        work,
+                                        "the request it belongs to was cancelled on node [" + request.sender() + "]",
+                                        () -> {});
+                    }
+                    channel.sendResponse(TransportResponse.Empty.INSTANCE);
+                });
         inference.useTier(this);
     }
 
@@ -143,7 +171,7 @@ public final class RerankingTier extends AbstractLifecycleComponent implements M
         }
         tried.add(node.getId());
         TimeValue remaining = budget.remaining(start);
-        TierScoreRequest request = new TierScoreRequest(work, remaining);
+        TierScoreRequest request = new TierScoreRequest(UUIDs.randomBase64UUID(), work, remaining);
         long requestBytes;
         try {
             requestBytes = serializedSize(request);
@@ -156,6 +184,7 @@ public final class RerankingTier extends AbstractLifecycleComponent implements M
                 : TransportRequestOptions.builder()
                         .withTimeout(TimeValue.timeValueNanos(remaining.nanos() + ANSWER_GRACE.nanos()))
                         .build();
+        Scheduler.Cancellable watcher = watchForCancellation(budget, node, request.workId());
         TransportResponseHandler<TierScoreResponse> handler = new TransportResponseHandler<>() {
             @Override
             public TierScoreResponse read(StreamInput in) throws IOException {
@@ -164,6 +193,7 @@ public final class RerankingTier extends AbstractLifecycleComponent implements M
 
             @Override
             public void handleResponse(TierScoreResponse response) {
+                watcher.cancel();
                 load.onDone(node.getId(), response.load());
                 long responseBytes;
                 try {
@@ -185,6 +215,7 @@ public final class RerankingTier extends AbstractLifecycleComponent implements M
 
             @Override
             public void handleException(TransportException e) {
+                watcher.cancel();
                 load.onDone(node.getId(), -1);
                 inference.tierStats().onFailed(node.getName());
                 Throwable cause = ExceptionsHelper.unwrapCause(e);
@@ -212,6 +243,41 @@ public final class RerankingTier extends AbstractLifecycleComponent implements M
         }
     }
 
+    /**
+     * Checks while the work runs on {@code node} whether its request was cancelled here, and then asks that node to
+     * cancel it (again at each check until it answers: the work may not have started there yet).
+     */
+    private Scheduler.Cancellable watchForCancellation(InferenceBudget budget, DiscoveryNode node, String workId) {
+        if (budget.task() == null) {
+            return NOT_WATCHING;
+        }
+        String sender = clusterService.localNode().getName();
+        return threadPool.scheduleWithFixedDelay(
+                () -> {
+                    if (budget.isCancelled()) {
+                        transportService.sendRequest(
+                                node,
+                                CANCEL_ACTION,
+                                new TierCancelRequest(workId, sender),
+                                EmptyTransportResponseHandler.INSTANCE_SAME);
+                    }
+                },
+                CANCELLATION_CHECK_INTERVAL,
+                ThreadPool.Names.GENERIC);
+    }
+
+    private static final Scheduler.Cancellable NOT_WATCHING = new Scheduler.Cancellable() {
+        @Override
+        public boolean cancel() {
+            return false;
+        }
+
+        @Override
+        public boolean isCancelled() {
+            return false;
+        }
+    };
+
     private void noTierNodeLeft(
             ScoringWork work,
             InferenceBudget budget,
@@ -238,12 +304,16 @@ public final class RerankingTier extends AbstractLifecycleComponent implements M
     /** Scores work another node sent: here, with the model versions that node pinned. */
     private void scoreHere(TierScoreRequest request, CancellableTask task, ActionListener<TierScoreResponse> listener) {
         long start = System.nanoTime();
+        running.put(request.workId(), task);
         inference.scoreSentWork(
                 request.work(),
                 InferenceBudget.of(task, request.timeout(), start),
-                inference.counting(ActionListener.map(
-                        listener,
-                        scores -> new TierScoreResponse(scores, System.nanoTime() - start, inference.queued()))));
+                ActionListener.runBefore(
+                        inference.counting(ActionListener.map(
+                                listener,
+                                scores ->
+                                        new TierScoreResponse(scores, System.nanoTime() - start, inference.queued()))),
+                        () -> running.remove(request.workId())));
     }
 
     private static List<DiscoveryNode> tierNodes(DiscoveryNodes nodes) {

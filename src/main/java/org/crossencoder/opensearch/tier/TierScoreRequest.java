@@ -21,18 +21,22 @@ import org.opensearch.transport.TransportRequest;
 /** Model work a node sends to a node of the reranking tier, with what is left of its request's time. */
 final class TierScoreRequest extends TransportRequest {
 
+    private final String workId;
     private final ScoringWork work;
 
     @Nullable
     private final TimeValue timeout;
 
-    TierScoreRequest(ScoringWork work, @Nullable TimeValue timeout) {
+    /** {@code workId} names the work to a later {@link TierCancelRequest}. */
+    TierScoreRequest(String workId, ScoringWork work, @Nullable TimeValue timeout) {
+        this.workId = workId;
         this.work = work;
         this.timeout = timeout;
     }
 
     TierScoreRequest(StreamInput in) throws IOException {
         super(in);
+        this.workId = in.readString();
         this.work = new ScoringWork(in);
         this.timeout = in.readOptionalTimeValue();
     }
@@ -40,8 +44,13 @@ final class TierScoreRequest extends TransportRequest {
     @Override
     public void writeTo(StreamOutput out) throws IOException {
         super.writeTo(out);
+        out.writeString(workId);
         work.writeTo(out);
         out.writeOptionalTimeValue(timeout);
+    }
+
+    String workId() {
+        return workId;
     }
 
     ScoringWork work() {

@@ -7,9 +7,11 @@
 package org.crossencoder.opensearch.integ;
 
 import static org.crossencoder.opensearch.integ.CrossEncoderIntegTestCase.GENERATED;
+import static org.crossencoder.opensearch.integ.CrossEncoderIntegTestCase.MINILM_SHAPE;
 import static org.crossencoder.opensearch.integ.CrossEncoderIntegTestCase.testModelsDir;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
+import static org.hamcrest.Matchers.lessThan;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThat;
 import static org.junit.Assert.assertTrue;
@@ -21,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.crossencoder.opensearch.engine.TestModels;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.FixMethodOrder;
@@ -44,13 +47,16 @@ public class RerankingTierIT {
     private static OpenSearchNode b;
     private static OpenSearchNode tier;
     private static RestClient client;
+    /** The generated model, and a MiniLM-sized one when ../shared has it: slow enough to cancel. */
+    private static final List<String> MODELS =
+            TestModels.present(MINILM_SHAPE) ? List.of(GENERATED, MINILM_SHAPE) : List.of(GENERATED);
 
     @BeforeClass
     public static void startCluster() throws Exception {
         a = OpenSearchNode.start(
                 "tier-a",
                 testModelsDir(),
-                List.of(GENERATED),
+                MODELS,
                 Map.of(
                         "cluster.name", CLUSTER,
                         "cluster.initial_cluster_manager_nodes", "tier-a",
@@ -58,8 +64,7 @@ public class RerankingTierIT {
                 "768m",
                 directory -> {});
         try {
-            b = OpenSearchNode.start(
-                    "tier-b", testModelsDir(), List.of(GENERATED), joining("data"), "768m", directory -> {});
+            b = OpenSearchNode.start("tier-b", testModelsDir(), MODELS, joining("data"), "768m", directory -> {});
             tier = startTierNode();
             client = a.client();
             client.ok("GET", "/_cluster/health?wait_for_nodes=3&timeout=120s", null);
@@ -76,7 +81,7 @@ public class RerankingTierIT {
 
     private static OpenSearchNode startTierNode() throws IOException, InterruptedException {
         return OpenSearchNode.start(
-                "tier-t", testModelsDir(), List.of(GENERATED), joining("cross_encoder"), "768m", directory -> {});
+                "tier-t", testModelsDir(), MODELS, joining("cross_encoder"), "768m", directory -> {});
     }
 
     private static void index() throws IOException {
@@ -214,13 +219,15 @@ public class RerankingTierIT {
             assertEquals(Boolean.TRUE, ((Map<?, ?>) tierNode.get("tier")).get("member"));
             Map<String, Object> dataNode = statsByName().get("tier-a");
             assertThat(number(dataNode, "tier.sent.tier-t.request_bytes"), greaterThanOrEqualTo(1L));
+            RestClient.Response models = client.ok("GET", "/_plugins/cross_encoder/models", null);
+            assertEquals(models.raw(), List.of("tier-t"), models.path("models." + GENERATED + ".served_by_tier"));
         } finally {
             mode(null);
         }
     }
 
     @Test
-    public void bTierModeWithTheTierUpScoresThereAndLocalModeScoresHere() throws Exception {
+    public void aTierModeWithTheTierUpScoresThereAndLocalModeScoresHere() throws Exception {
         try {
             mode("tier");
             long servedBefore = number(statsByName().get("tier-t"), "tier.served.passages");
@@ -240,6 +247,85 @@ public class RerankingTierIT {
         } finally {
             mode(null);
         }
+    }
+
+    /**
+     * Cancelling a request stops its model work on the tier node, although neither a rerank's task nor a shard's search
+     * task cancels its children: the node that sent the work asks the tier node to. A MiniLM-sized model over passages
+     * of about 400 words, score cache off; the work stopped early by the tier node's own counters.
+     */
+    @Test
+    public void bCancellingARequestStopsItsWorkOnTheTierNode() throws Exception {
+        TestModels.assumePresent(MINILM_SHAPE);
+        try {
+            mode("tier");
+            client.ok("PUT", "/_cluster/settings", "{\"persistent\":{\"plugins.cross_encoder.cache.size\":\"0b\"}}");
+            List<String> texts = new ArrayList<>();
+            StringBuilder bulk = new StringBuilder();
+            for (int i = 0; i < 80; i++) {
+                String passage = CancellationAndTimeoutIT.longPassage(i);
+                texts.add("\"" + passage + "\"");
+                bulk.append("{\"index\":{\"_id\":\"")
+                        .append(i)
+                        .append("\"}}\n{\"passage\":\"")
+                        .append(passage)
+                        .append("\"}\n");
+            }
+            long cancelled = number(statsByName().get("tier-t"), "inference.cancelled");
+            long pairs = number(statsByName().get("tier-t"), "inference.pairs_scored");
+            CompletableFuture<RestClient.Response> rerank = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return client.request(
+                            "POST",
+                            "/_plugins/cross_encoder/_rerank",
+                            "{\"model\":\"" + MINILM_SHAPE
+                                    + "\",\"query_text\":\"how many people live in berlin\",\"texts\":["
+                                    + String.join(",", texts)
+                                    + "]}");
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            String task = CancellationAndTimeoutIT.awaitTask(client, "cluster:admin/cross_encoder/rerank");
+            client.ok("POST", "/_tasks/" + task + "/_cancel", null);
+            RestClient.Response response = rerank.get(60, TimeUnit.SECONDS);
+            assertThat(response.raw(), containsString("task_cancelled_exception"));
+            awaitTierIdle();
+            assertEquals(cancelled + 1, number(statsByName().get("tier-t"), "inference.cancelled"));
+            assertThat(number(statsByName().get("tier-t"), "inference.pairs_scored") - pairs, lessThan(40L));
+
+            client.ok("PUT", "/long", """
+                {"settings":{"number_of_shards":2,"number_of_replicas":0,"index.routing.allocation.total_shards_per_node":1},
+                 "mappings":{"properties":{"passage":{"type":"text"}}}}""");
+            client.ok("POST", "/long/_bulk?refresh=true", bulk.toString());
+            client.ok("GET", "/_cluster/health/long?wait_for_status=green&timeout=120s", null);
+            pairs = number(statsByName().get("tier-t"), "inference.pairs_scored");
+            RestClient.Response search = client.request(
+                    "POST",
+                    "/long/_search?cancel_after_time_interval=2s",
+                    "{\"size\":80,\"query\":{\"match\":{\"passage\":\"people berlin\"}},\"rescore\":{\"window_size\":80,"
+                            + "\"cross_encoder\":{\"model\":\"" + MINILM_SHAPE
+                            + "\",\"query_text\":\"how many people live in berlin\",\"fields\":[\"passage\"]}}}");
+            assertEquals(search.raw(), "task_cancelled_exception", search.path("error.root_cause.0.type"));
+            awaitTierIdle();
+            // Each shard's work, unless a shard's search was cancelled before it sent any.
+            assertThat(number(statsByName().get("tier-t"), "inference.cancelled"), greaterThanOrEqualTo(cancelled + 2));
+            assertThat(number(statsByName().get("tier-t"), "inference.pairs_scored") - pairs, lessThan(40L));
+        } finally {
+            client.ok("PUT", "/_cluster/settings", "{\"persistent\":{\"plugins.cross_encoder.cache.size\":null}}");
+            mode(null);
+        }
+    }
+
+    private static void awaitTierIdle() throws Exception {
+        for (int i = 0; i < 600; i++) {
+            Map<String, Object> tierNode = statsByName().get("tier-t");
+            if (number(tierNode, "inference.running") == 0 && number(tierNode, "inference.waiting") == 0) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("the tier node never went idle");
     }
 
     /**

@@ -9,6 +9,7 @@ package org.crossencoder.opensearch.integ;
 import static org.crossencoder.opensearch.integ.CrossEncoderIntegTestCase.GENERATED;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.not;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotEquals;
@@ -74,7 +75,16 @@ public class SecuredClusterIT {
                 "SKIPPED: needs nodes running the security plugin (scripts/test-security.sh)",
                 OpenSearchNode.isSecured());
         // Two nodes, a shard on each: the global window's scoring request goes to the other node as well as this one.
-        cluster = TwoNodeCluster.start("secured", List.of(GENERATED), node -> {}, List.of(GENERATED), node -> {});
+        // The other node is the reranking tier too, so this node's model work (a shard's rescore, the processors, its
+        // share of the global window, _rerank) travels there with the user's text.
+        cluster = TwoNodeCluster.start(
+                "secured",
+                List.of(GENERATED),
+                node -> {},
+                List.of(GENERATED),
+                node -> {},
+                "768m",
+                Map.of("node.roles", "cluster_manager,data,ingest,remote_cluster_client,cross_encoder"));
         admin = cluster.client();
         admin.ok("PUT", "/_cluster/settings", "{\"persistent\":{\"plugins.cross_encoder.cache.size\":\"0b\"}}");
         admin.ok(
@@ -281,6 +291,54 @@ public class SecuredClusterIT {
             assertEquals(way + ": every document", DOCS, hits(asReader).size());
             assertEquals(way.toString(), asAdmin.hitIdsAndScores(), asReader.hitIdsAndScores());
         }
+    }
+
+    /**
+     * Node b is the reranking tier: node a's model work goes there (a's counters do not move) with only the text the
+     * user may read, and ranks as the admin's.
+     */
+    @Test
+    public void theTierScoresTheWorkOfTheOtherNodeWithTheUsersTextOnly() throws Exception {
+        pairsScored(); // both nodes idle
+        Map<String, Object> aBefore = nodeStats("secured-a");
+        Map<String, Object> bBefore = nodeStats("secured-b");
+        for (Way way : Way.values()) {
+            RestClient.Response response = search(restricted, way, List.of("passage"), null, "");
+            assertEquals(way + ": the public documents only", publicIds(), sortedIds(response));
+        }
+        pairsScored();
+        Map<String, Object> aAfter = nodeStats("secured-a");
+        Map<String, Object> bAfter = nodeStats("secured-b");
+        assertEquals(Boolean.TRUE, path(bAfter, "tier.member"));
+        assertEquals(count(aBefore, "inference.pairs_scored"), count(aAfter, "inference.pairs_scored"));
+        long sent = count(aAfter, "tier.sent.secured-b.passages") - count(aBefore, "tier.sent.secured-b.passages");
+        long served = count(bAfter, "tier.served.passages") - count(bBefore, "tier.served.passages");
+        assertEquals(sent, served);
+        assertThat(sent, greaterThan(0L));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> nodeStats(String name) throws Exception {
+        Map<String, Map<String, Object>> nodes =
+                admin.ok("GET", "/_plugins/cross_encoder/stats", null).path("nodes");
+        return nodes.values().stream()
+                .filter(node -> name.equals(node.get("name")))
+                .findFirst()
+                .orElseThrow();
+    }
+
+    private static long count(Map<String, Object> node, String dottedPath) {
+        Object value = path(node, dottedPath);
+        return value == null ? 0 : ((Number) value).longValue();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Object path(Map<String, Object> node, String dottedPath) {
+        Object current = node;
+        for (String key : dottedPath.split("\\.")) {
+            current = current == null ? null : ((Map<String, Object>) current).get(key);
+        }
+        return current;
     }
 
     @Test

@@ -10,6 +10,7 @@ import static org.crossencoder.opensearch.integ.CrossEncoderIntegTestCase.testMo
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -44,6 +45,19 @@ public final class TwoNodeCluster implements Closeable {
             OpenSearchNode.Preparation prepareB,
             String heap)
             throws IOException, InterruptedException {
+        return start(prefix, modelsOfA, prepareA, modelsOfB, prepareB, heap, Map.of());
+    }
+
+    /** As {@link #start(String, List, OpenSearchNode.Preparation, List, OpenSearchNode.Preparation, String)}, b with these settings too. */
+    public static TwoNodeCluster start(
+            String prefix,
+            List<String> modelsOfA,
+            OpenSearchNode.Preparation prepareA,
+            List<String> modelsOfB,
+            OpenSearchNode.Preparation prepareB,
+            String heap,
+            Map<String, String> settingsOfB)
+            throws IOException, InterruptedException {
         String clusterName = "cross-encoder-" + prefix;
         OpenSearchNode a = OpenSearchNode.start(
                 prefix + "-a",
@@ -58,7 +72,9 @@ public final class TwoNodeCluster implements Closeable {
                     prefix + "-b",
                     testModelsDir(),
                     modelsOfB,
-                    Map.of("cluster.name", clusterName, "discovery.seed_hosts", a.transportAddress()),
+                    withSettings(
+                            Map.of("cluster.name", clusterName, "discovery.seed_hosts", a.transportAddress()),
+                            settingsOfB),
                     heap,
                     prepareB);
         } catch (IOException | InterruptedException | RuntimeException e) {
@@ -68,6 +84,12 @@ public final class TwoNodeCluster implements Closeable {
         TwoNodeCluster cluster = new TwoNodeCluster(a, b);
         cluster.client().ok("GET", "/_cluster/health?wait_for_nodes=2&timeout=120s", null);
         return cluster;
+    }
+
+    private static Map<String, String> withSettings(Map<String, String> settings, Map<String, String> more) {
+        Map<String, String> all = new HashMap<>(settings);
+        all.putAll(more);
+        return all;
     }
 
     /** Creates an index of two shards, one on each node, with a text field [passage], and indexes the bulk body. */
