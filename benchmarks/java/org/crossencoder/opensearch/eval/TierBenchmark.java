@@ -108,7 +108,7 @@ public final class TierBenchmark {
                             + " nodes, and its data nodes send N x the request size to the tier.%n%n"));
             out.append(String.format(
                     Locale.ROOT,
-                    "| texts | pairs/s per tier node (%d cores) | N = 1 | N = 5 | N = 20 | N = 50 |%n",
+                    "| texts | pairs/s per tier node (%d cores) | N = 1: tier nodes; MiB/s sent | N = 5 | N = 20 | N = 50 |%n",
                     Runtime.getRuntime().availableProcessors()));
             out.append("|---|---|---|---|---|---|\n");
             measured.forEach(m -> out.append(m.capacity()));
@@ -126,10 +126,7 @@ public final class TierBenchmark {
             StringBuilder cells = new StringBuilder();
             for (int n : new int[] {1, 5, 20, 50}) {
                 cells.append(String.format(
-                        Locale.ROOT,
-                        " %d nodes, %.1f MiB/s |",
-                        (int) Math.ceil(n * 100 / pairsPerSecond),
-                        n * requestKiB / 1024));
+                        Locale.ROOT, " %d; %.1f |", (int) Math.ceil(n * 100 / pairsPerSecond), n * requestKiB / 1024));
             }
             return String.format(Locale.ROOT, "| %s | %.0f |%s%n", label, pairsPerSecond, cells);
         }

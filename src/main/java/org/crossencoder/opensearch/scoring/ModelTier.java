@@ -6,7 +6,7 @@
  */
 package org.crossencoder.opensearch.scoring;
 
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 import org.crossencoder.opensearch.engine.InferenceBudget;
 import org.crossencoder.opensearch.ranking.PassageScores;
 import org.opensearch.core.action.ActionListener;
@@ -24,13 +24,13 @@ public interface ModelTier {
     boolean isMember();
 
     /**
-     * Scores the work on a node of the tier, the least loaded first, another one when a node leaves or refuses it within
-     * the budget. When no node of the tier can take it, {@code here} scores it on this node if the setting allows
-     * ({@code auto}), else the listener gets a 503.
+     * Scores the work on the tier: split over its nodes when it is large enough, each part on the least loaded node,
+     * on another one when a node leaves or refuses it within the budget. When no node of the tier can take a part,
+     * {@code here} scores that part on this node if the setting allows ({@code auto}), else the listener gets a 503.
      */
     void score(
             ScoringWork work,
             InferenceBudget budget,
             ActionListener<PassageScores> listener,
-            Consumer<ActionListener<PassageScores>> here);
+            BiConsumer<ScoringWork, ActionListener<PassageScores>> here);
 }

@@ -7,6 +7,7 @@
 package org.crossencoder.opensearch.scoring;
 
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.List;
 import org.crossencoder.opensearch.ranking.PassageWindows;
 import org.opensearch.common.Nullable;
@@ -119,6 +120,19 @@ public final class ScoringWork implements Writeable {
     @Nullable
     Scorer.ChunkedPassages chunks() {
         return chunks;
+    }
+
+    /** The work of passages {@code from} (inclusive) to {@code to} (exclusive) alone: a part for one node. */
+    public ScoringWork slice(int from, int to) {
+        return new ScoringWork(
+                selection,
+                plannedOn,
+                queryText,
+                texts.subList(from, to),
+                windows,
+                chunks == null
+                        ? null
+                        : new Scorer.ChunkedPassages(Arrays.copyOfRange(chunks.bounds(), from, to), chunks.combine()));
     }
 
     /** How many passages it scores (each one pair per model, or more in windows or chunks). */

@@ -44,6 +44,6 @@ final class TierScorer implements PairScorer {
                 work,
                 budget,
                 listener,
-                locally -> here.score(ensemble, query, passages, windows, chunks, budget, locally));
+                (part, locally) -> here.score(ensemble, query, part.texts(), windows, part.chunks(), budget, locally));
     }
 }

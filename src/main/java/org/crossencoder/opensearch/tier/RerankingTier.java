@@ -7,12 +7,14 @@
 package org.crossencoder.opensearch.tier;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
+import java.util.stream.IntStream;
 import org.crossencoder.opensearch.engine.InferenceBudget;
 import org.crossencoder.opensearch.ranking.PassageScores;
 import org.crossencoder.opensearch.scoring.InferenceService;
@@ -24,6 +26,7 @@ import org.crossencoder.opensearch.settings.TierMode;
 import org.opensearch.ExceptionsHelper;
 import org.opensearch.OpenSearchStatusException;
 import org.opensearch.action.support.ChannelActionListener;
+import org.opensearch.action.support.GroupedActionListener;
 import org.opensearch.cluster.node.DiscoveryNode;
 import org.opensearch.cluster.node.DiscoveryNodes;
 import org.opensearch.cluster.service.ClusterService;
@@ -53,8 +56,9 @@ import org.opensearch.transport.TransportService;
  * The reranking tier: sends this node's model work to the nodes with the {@link RerankingTierRole} when
  * {@link CrossEncoderSettings#TIER_MODE} says so, and scores what other nodes send here.
  * <p>
- * Work goes to the least loaded node of the tier ({@link TierLoad}) as a child of the request's task, so cancelling the
- * search cancels it there, with what is left of its time. A node that leaves, or refuses it (429, or 503 when it lacks
+ * Work goes to the least loaded node of the tier ({@link TierLoad}) as a child of the request's task, with what is left
+ * of its time; when the request is cancelled here, this node asks the tier node to cancel the work
+ * ({@link TierCancelRequest}). A node that leaves, or refuses it (429, or 503 when it lacks
  * the pinned model version), is replaced by the next least loaded one. When none is left, {@code auto} scores on this
  * node if every node of the tier left, and {@code tier} answers 503. The request is a transport-level one only, as a
  * shard request of a search is: the security plugin checks the user where the search or rerank entered, not here.
@@ -63,6 +67,9 @@ public final class RerankingTier extends AbstractLifecycleComponent implements M
 
     public static final String ACTION = "indices:data/read/cross_encoder/score[tier]";
     static final String CANCEL_ACTION = ACTION + "[cancel]";
+
+    /** Fewest passages of a part sent to one tier node when a request's work is split over several. */
+    static final int MIN_PASSAGES_PER_PART = 16;
 
     /** Beyond the request's own time: the tier node answers at its deadline, once the batch it runs ends. */
     private static final TimeValue ANSWER_GRACE = TimeValue.timeValueSeconds(2);
@@ -146,15 +153,54 @@ public final class RerankingTier extends AbstractLifecycleComponent implements M
             ScoringWork work,
             InferenceBudget budget,
             ActionListener<PassageScores> listener,
-            Consumer<ActionListener<PassageScores>> here) {
-        send(work, budget, listener, here, new HashSet<>(), null);
+            BiConsumer<ScoringWork, ActionListener<PassageScores>> here) {
+        List<int[]> parts =
+                parts(work.passages(), tierNodes(clusterService.state().nodes()).size());
+        if (parts.size() <= 1) {
+            send(work, budget, listener, here, new HashSet<>(), null);
+            return;
+        }
+        List<PassageScores> scores = new ArrayList<>(parts.size());
+        List<int[]> positions = new ArrayList<>(parts.size());
+        GroupedActionListener<Void> allParts = new GroupedActionListener<>(
+                ActionListener.map(listener, done -> PassageScores.gather(work.passages(), scores, positions)),
+                parts.size());
+        for (int[] part : parts) {
+            // Each part is in flight once sent, so the next goes to the next least loaded node.
+            send(
+                    work.slice(part[0], part[1]),
+                    budget,
+                    ActionListener.map(allParts, partScores -> {
+                        synchronized (scores) {
+                            scores.add(partScores);
+                            positions.add(IntStream.range(part[0], part[1]).toArray());
+                        }
+                        return null;
+                    }),
+                    here,
+                    new HashSet<>(),
+                    null);
+        }
+    }
+
+    /**
+     * The ranges ({@code [from, to)}) of passages each node of a tier of {@code nodes} gets: one part per node, of at
+     * least {@link #MIN_PASSAGES_PER_PART} passages each, so that a part's model work outweighs what sending it costs.
+     */
+    static List<int[]> parts(int passages, int nodes) {
+        int count = Math.max(1, Math.min(nodes, passages / MIN_PASSAGES_PER_PART));
+        List<int[]> parts = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            parts.add(new int[] {(int) ((long) passages * i / count), (int) ((long) passages * (i + 1) / count)});
+        }
+        return parts;
     }
 
     private void send(
             ScoringWork work,
             InferenceBudget budget,
             ActionListener<PassageScores> listener,
-            Consumer<ActionListener<PassageScores>> here,
+            BiConsumer<ScoringWork, ActionListener<PassageScores>> here,
             Set<String> tried,
             Exception lastFailure) {
         try {
@@ -282,12 +328,12 @@ public final class RerankingTier extends AbstractLifecycleComponent implements M
             ScoringWork work,
             InferenceBudget budget,
             ActionListener<PassageScores> listener,
-            Consumer<ActionListener<PassageScores>> here,
+            BiConsumer<ScoringWork, ActionListener<PassageScores>> here,
             Exception lastFailure) {
         boolean nodesLeft = lastFailure == null || isNodeGone(lastFailure);
         if (nodesLeft && settings.tierMode() == TierMode.AUTO) {
             inference.tierStats().onLocalFallback();
-            here.accept(listener);
+            here.accept(work, listener);
         } else if (nodesLeft) {
             listener.onFailure(new OpenSearchStatusException(
                     "no node of the reranking tier (role [{}]) could score {}: {}",

@@ -10,7 +10,8 @@ import static org.hamcrest.Matchers.containsString;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
+import java.util.stream.IntStream;
 import org.crossencoder.opensearch.engine.GeneratedTinyModel;
 import org.crossencoder.opensearch.engine.InferenceBudget;
 import org.crossencoder.opensearch.ranking.Chunks;
@@ -49,6 +50,8 @@ public class TierScorerTests extends OpenSearchTestCase {
         final List<ScoringWork> sent = new ArrayList<>();
         boolean takes = true;
         boolean fallBack = false;
+        /** Parts to split the work in, as a tier of that many nodes would. */
+        int parts = 1;
 
         @Override
         public boolean takesWork() {
@@ -65,19 +68,30 @@ public class TierScorerTests extends OpenSearchTestCase {
                 ScoringWork work,
                 InferenceBudget budget,
                 ActionListener<PassageScores> listener,
-                Consumer<ActionListener<PassageScores>> here) {
+                BiConsumer<ScoringWork, ActionListener<PassageScores>> here) {
             if (fallBack) {
-                here.accept(listener);
+                here.accept(work, listener);
                 return;
             }
-            try (BytesStreamOutput out = new BytesStreamOutput()) {
-                work.writeTo(out);
-                ScoringWork received = new ScoringWork(out.bytes().streamInput());
-                sent.add(received);
-                GENERATED.service().scoreSentWork(received, budget, listener);
-            } catch (Exception e) {
-                listener.onFailure(e);
+            List<PassageScores> scores = new ArrayList<>();
+            List<int[]> positions = new ArrayList<>();
+            for (int p = 0; p < parts; p++) {
+                int from = work.passages() * p / parts;
+                int to = work.passages() * (p + 1) / parts;
+                PlainActionFuture<PassageScores> part = PlainActionFuture.newFuture();
+                try (BytesStreamOutput out = new BytesStreamOutput()) {
+                    work.slice(from, to).writeTo(out);
+                    ScoringWork received = new ScoringWork(out.bytes().streamInput());
+                    sent.add(received);
+                    GENERATED.service().scoreSentWork(received, budget, part);
+                } catch (Exception e) {
+                    listener.onFailure(e);
+                    return;
+                }
+                scores.add(part.actionGet());
+                positions.add(IntStream.range(from, to).toArray());
             }
+            listener.onResponse(PassageScores.gather(work.passages(), scores, positions));
         }
     }
 
@@ -145,6 +159,21 @@ public class TierScorerTests extends OpenSearchTestCase {
         assertEquals(
                 servedBefore + 4 + 4 + 3,
                 GENERATED.service().tierStats().snapshot(false).servedPassages());
+    }
+
+    @Test
+    public void workSplitInPartsScoresAsWhole() {
+        PassageScores here = score(null);
+        PassageScores hereInChunks = scoreChunks();
+        tier.parts = 2;
+        GENERATED.service().useTier(tier);
+        assertSameScores(here, score(null));
+        assertSameScores(hereInChunks, scoreChunks());
+        assertEquals(4, tier.sent.size());
+        assertEquals(
+                List.of(2, 2, 1, 2),
+                tier.sent.stream().map(ScoringWork::passages).toList());
+        assertEquals(2, tier.sent.get(3).chunks().bounds().length);
     }
 
     @Test
