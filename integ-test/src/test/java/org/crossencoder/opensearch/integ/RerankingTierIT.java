@@ -13,6 +13,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.lessThan;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThat;
 import static org.junit.Assert.assertTrue;
 
@@ -340,18 +341,7 @@ public class RerankingTierIT {
         List<Object> local = ranking(client.ok("POST", "/_plugins/cross_encoder/_rerank", body));
         mode("auto");
         long fallbacksBefore = number(statsByName().get("tier-a"), "tier.local_fallbacks");
-        tier.freeze();
-        CompletableFuture<RestClient.Response> inFlight = CompletableFuture.supplyAsync(() -> {
-            try {
-                return client.request("POST", "/_plugins/cross_encoder/_rerank", body);
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        });
-        Thread.sleep(1000);
-        assertEquals("the request waits for the frozen tier node", false, inFlight.isDone());
-        tier.kill();
-        RestClient.Response answer = inFlight.get(30, TimeUnit.SECONDS);
+        RestClient.Response answer = rerankWhileKilling(tier, client, body);
         assertEquals(answer.raw(), 200, answer.status());
         assertEquals(local, ranking(answer));
         Map<String, Object> entered = statsByName().get("tier-a");
@@ -368,8 +358,23 @@ public class RerankingTierIT {
         tier = startTierNode();
         client.ok("GET", "/_cluster/health?wait_for_nodes=3&timeout=120s", null);
         client.ok("POST", "/_plugins/cross_encoder/_rerank", body); // the new tier node serves
-        tier.freeze();
-        CompletableFuture<RestClient.Response> inFlightOnTier = CompletableFuture.supplyAsync(() -> {
+        RestClient.Response refused = rerankWhileKilling(tier, client, body);
+        assertEquals(refused.raw(), 503, refused.status());
+        assertThat(refused.raw(), containsString("no node of the reranking tier"));
+        assertTrue(
+                refused.raw(), refused.raw().contains("tier-t") || refused.raw().contains("left"));
+        mode(null);
+        assertEquals(local, ranking(client.ok("POST", "/_plugins/cross_encoder/_rerank", body)));
+    }
+
+    /**
+     * A {@code _rerank} call whose work {@code tierNode} holds when it dies: the node hangs (SIGSTOP) before the call,
+     * which waits for it, then is killed (SIGKILL). The call's answer, which must come within 30 seconds.
+     */
+    static RestClient.Response rerankWhileKilling(OpenSearchNode tierNode, RestClient client, String body)
+            throws Exception {
+        tierNode.freeze();
+        CompletableFuture<RestClient.Response> inFlight = CompletableFuture.supplyAsync(() -> {
             try {
                 return client.request("POST", "/_plugins/cross_encoder/_rerank", body);
             } catch (IOException e) {
@@ -377,14 +382,8 @@ public class RerankingTierIT {
             }
         });
         Thread.sleep(1000);
-        assertEquals(false, inFlightOnTier.isDone());
-        tier.kill();
-        RestClient.Response refused = inFlightOnTier.get(30, TimeUnit.SECONDS);
-        assertEquals(refused.raw(), 503, refused.status());
-        assertThat(refused.raw(), containsString("no node of the reranking tier"));
-        assertTrue(
-                refused.raw(), refused.raw().contains("tier-t") || refused.raw().contains("left"));
-        mode(null);
-        assertEquals(local, ranking(client.ok("POST", "/_plugins/cross_encoder/_rerank", body)));
+        assertFalse("the call waits for the frozen tier node", inFlight.isDone());
+        tierNode.kill();
+        return inFlight.get(30, TimeUnit.SECONDS);
     }
 }

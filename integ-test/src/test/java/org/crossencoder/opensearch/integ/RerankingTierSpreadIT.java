@@ -10,15 +10,12 @@ import static org.crossencoder.opensearch.integ.CrossEncoderIntegTestCase.GENERA
 import static org.crossencoder.opensearch.integ.CrossEncoderIntegTestCase.testModelsDir;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThat;
 
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.FixMethodOrder;
@@ -163,18 +160,7 @@ public class RerankingTierSpreadIT {
         mode("tier");
         try {
             Map<String, Long> before = served();
-            t1.freeze();
-            CompletableFuture<RestClient.Response> inFlight = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return client.request("POST", "/_plugins/cross_encoder/_rerank", body);
-                } catch (IOException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-            Thread.sleep(1000);
-            assertFalse("the request waits for the frozen tier node's part", inFlight.isDone());
-            t1.kill();
-            RestClient.Response answer = inFlight.get(30, TimeUnit.SECONDS);
+            RestClient.Response answer = RerankingTierIT.rerankWhileKilling(t1, client, body);
             assertEquals(answer.raw(), 200, answer.status());
             assertEquals(local, ranking(answer));
             Map<String, Long> after = served();
