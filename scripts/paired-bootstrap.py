@@ -11,7 +11,8 @@ import sys
 
 def ndcg_by_query(path):
     with open(path) as metrics:
-        return {fields[0]: float(fields[1]) for fields in (line.rstrip("\n").split("\t") for line in metrics) if fields[0]}
+        next(metrics)  # the header
+        return {fields[0]: float(fields[1]) for fields in (line.rstrip("\n").split("\t") for line in metrics)}
 
 
 def paired_bootstrap(a, b, samples=10000, seed=1):
