@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.crossencoder.opensearch.engine.ModelWorkTask;
 import org.crossencoder.opensearch.ranking.Chunks;
 import org.crossencoder.opensearch.ranking.PassageReader;
 import org.crossencoder.opensearch.ranking.PassageWindows;
@@ -30,7 +31,6 @@ import org.opensearch.core.tasks.TaskId;
 import org.opensearch.core.xcontent.ObjectParser;
 import org.opensearch.core.xcontent.ObjectParser.ValueType;
 import org.opensearch.core.xcontent.XContentParser;
-import org.opensearch.tasks.CancellableTask;
 import org.opensearch.tasks.Task;
 
 /**
@@ -309,12 +309,7 @@ public final class RerankRequest extends ActionRequest {
     /** Cancellable, so that {@code _tasks/_cancel} or a client that goes away stops the model work. */
     @Override
     public Task createTask(long id, String type, String action, TaskId parentTaskId, Map<String, String> headers) {
-        return new CancellableTask(id, type, action, getDescription(), parentTaskId, headers) {
-            @Override
-            public boolean shouldCancelChildrenOnCancellation() {
-                return false;
-            }
-        };
+        return new ModelWorkTask(id, type, action, getDescription(), parentTaskId, headers, false);
     }
 
     @Override

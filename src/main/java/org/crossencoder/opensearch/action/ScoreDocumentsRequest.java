@@ -9,6 +9,7 @@ package org.crossencoder.opensearch.action;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
+import org.crossencoder.opensearch.engine.ModelWorkTask;
 import org.crossencoder.opensearch.ranking.Chunks;
 import org.crossencoder.opensearch.ranking.PassageWindows;
 import org.crossencoder.opensearch.scoring.ModelSelection;
@@ -23,7 +24,6 @@ import org.opensearch.core.common.io.stream.StreamOutput;
 import org.opensearch.core.common.io.stream.Writeable;
 import org.opensearch.core.index.shard.ShardId;
 import org.opensearch.core.tasks.TaskId;
-import org.opensearch.tasks.CancellableTask;
 import org.opensearch.tasks.Task;
 
 /**
@@ -144,12 +144,7 @@ public final class ScoreDocumentsRequest extends ActionRequest implements Indice
     /** Cancellable, so that cancelling the search (its parent) stops the model work here. */
     @Override
     public Task createTask(long id, String type, String action, TaskId parentTaskId, Map<String, String> headers) {
-        return new CancellableTask(id, type, action, getDescription(), parentTaskId, headers) {
-            @Override
-            public boolean shouldCancelChildrenOnCancellation() {
-                return true;
-            }
-        };
+        return new ModelWorkTask(id, type, action, getDescription(), parentTaskId, headers, true);
     }
 
     @Override

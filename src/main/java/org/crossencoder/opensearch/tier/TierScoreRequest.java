@@ -8,13 +8,13 @@ package org.crossencoder.opensearch.tier;
 
 import java.io.IOException;
 import java.util.Map;
+import org.crossencoder.opensearch.engine.ModelWorkTask;
 import org.crossencoder.opensearch.scoring.ScoringWork;
 import org.opensearch.common.Nullable;
 import org.opensearch.common.unit.TimeValue;
 import org.opensearch.core.common.io.stream.StreamInput;
 import org.opensearch.core.common.io.stream.StreamOutput;
 import org.opensearch.core.tasks.TaskId;
-import org.opensearch.tasks.CancellableTask;
 import org.opensearch.tasks.Task;
 import org.opensearch.transport.TransportRequest;
 
@@ -65,12 +65,7 @@ final class TierScoreRequest extends TransportRequest {
     /** Cancellable, so that cancelling the search or rerank it belongs to (its parent) stops the model work there. */
     @Override
     public Task createTask(long id, String type, String action, TaskId parentTaskId, Map<String, String> headers) {
-        return new CancellableTask(id, type, action, getDescription(), parentTaskId, headers) {
-            @Override
-            public boolean shouldCancelChildrenOnCancellation() {
-                return true;
-            }
-        };
+        return new ModelWorkTask(id, type, action, getDescription(), parentTaskId, headers, true);
     }
 
     @Override
