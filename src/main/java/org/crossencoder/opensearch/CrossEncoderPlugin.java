@@ -110,7 +110,8 @@ public class CrossEncoderPlugin extends PluginBase implements SearchPlugin, Sear
         CrossEncoderModel.InferenceOptions options = new CrossEncoderModel.InferenceOptions(
                 CrossEncoderSettings.BATCH_SIZE.get(settings),
                 CrossEncoderSettings.BATCH_TOKENS.get(settings),
-                CrossEncoderSettings.INTRA_OP_THREADS.get(settings));
+                CrossEncoderSettings.INTRA_OP_THREADS.get(settings),
+                CrossEncoderSettings.EXACT_LEVERS.get(settings));
         try {
             registry.set(ModelRegistry.load(
                     CrossEncoderSettings.modelsPath(environment),

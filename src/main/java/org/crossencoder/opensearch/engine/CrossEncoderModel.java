@@ -8,22 +8,17 @@ package org.crossencoder.opensearch.engine;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.onnxruntime.NodeInfo;
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import java.io.Closeable;
 import java.io.IOException;
-import java.nio.LongBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import org.crossencoder.opensearch.ranking.PassageWindows;
 import org.opensearch.common.util.concurrent.AbstractRefCounted;
 
@@ -37,9 +32,6 @@ public final class CrossEncoderModel extends AbstractRefCounted implements Close
 
     public static final String MODEL_FILE = "model.onnx";
     public static final String TOKENIZER_FILE = "tokenizer.json";
-    static final String INPUT_IDS = "input_ids";
-    static final String ATTENTION_MASK = "attention_mask";
-    static final String TOKEN_TYPE_IDS = "token_type_ids";
 
     /** How ONNX Runtime's worker threads wait for their next task (measured in docs/benchmarks/speed.md). */
     public enum Spinning {
@@ -61,9 +53,10 @@ public final class CrossEncoderModel extends AbstractRefCounted implements Close
 
     /**
      * Knobs that are the node's, not the model's. A batch holds at most {@code batchSize} pairs and, beyond its first
-     * pair, at most {@code batchTokens} tokens once padded (pairs x its longest pair). The last four exist so that the
-     * benchmark can measure what they are worth (docs/benchmarks/speed.md); the plugin always sorts, optimises fully, uses
-     * the arena and spins during runs only.
+     * pair, at most {@code batchTokens} tokens once padded (pairs x its longest pair). Sorting, optimisation, the arena
+     * and spinning exist so that the benchmark can measure what they are worth (docs/benchmarks/speed.md); the plugin
+     * always sorts, optimises fully, uses the arena and spins during runs only. {@code exactLevers}: whether the model
+     * runs in the fastest exact form of its graph ({@link ExactLevers}).
      */
     public record InferenceOptions(
             int batchSize,
@@ -72,8 +65,9 @@ public final class CrossEncoderModel extends AbstractRefCounted implements Close
             boolean sortByLength,
             OrtSession.SessionOptions.OptLevel optimization,
             boolean memoryArena,
-            Spinning spinning) {
-        public InferenceOptions(int batchSize, int batchTokens, int intraOpThreads) {
+            Spinning spinning,
+            boolean exactLevers) {
+        public InferenceOptions(int batchSize, int batchTokens, int intraOpThreads, boolean exactLevers) {
             this(
                     batchSize,
                     batchTokens,
@@ -81,7 +75,12 @@ public final class CrossEncoderModel extends AbstractRefCounted implements Close
                     true,
                     OrtSession.SessionOptions.OptLevel.ALL_OPT,
                     true,
-                    Spinning.DURING_RUN);
+                    Spinning.DURING_RUN,
+                    exactLevers);
+        }
+
+        public InferenceOptions(int batchSize, int batchTokens, int intraOpThreads) {
+            this(batchSize, batchTokens, intraOpThreads, true);
         }
 
         /** Batches bounded in pairs only. */
@@ -99,6 +98,7 @@ public final class CrossEncoderModel extends AbstractRefCounted implements Close
     private final PairEncoder encoder;
     private final boolean takesTokenTypes;
     private final String tokenization;
+    private final ExactLevers.Outcome exactLevers;
 
     private CrossEncoderModel(
             String name,
@@ -107,18 +107,20 @@ public final class CrossEncoderModel extends AbstractRefCounted implements Close
             OrtEnvironment environment,
             OrtSession session,
             PairEncoder encoder,
-            String tokenization)
+            String tokenization,
+            ExactLevers.Outcome exactLevers)
             throws OrtException {
         super("cross-encoder model [" + name + "]");
         this.tokenization = tokenization;
+        this.exactLevers = exactLevers;
         this.name = name;
         this.config = config;
         this.options = options;
         this.environment = environment;
         this.session = session;
         this.encoder = encoder;
-        this.takesTokenTypes = session.getInputNames().contains(TOKEN_TYPE_IDS);
-        for (String required : List.of(INPUT_IDS, ATTENTION_MASK)) {
+        this.takesTokenTypes = session.getInputNames().contains(BatchInputs.TOKEN_TYPE_IDS);
+        for (String required : List.of(BatchInputs.INPUT_IDS, BatchInputs.ATTENTION_MASK)) {
             if (session.getInputNames().contains(required) == false) {
                 throw new IllegalArgumentException("model [" + name + "] has inputs " + session.getInputNames()
                         + " but a cross-encoder needs [" + required + "]");
@@ -161,8 +163,17 @@ public final class CrossEncoderModel extends AbstractRefCounted implements Close
         OrtSession session = null;
         CrossEncoderModel model;
         try (OrtSession.SessionOptions sessionOptions = sessionOptions(options)) {
-            session = environment.createSession(directory.resolve(MODEL_FILE).toString(), sessionOptions);
-            model = new CrossEncoderModel(name, config, options, environment, session, encoder, tokenization);
+            Path modelFile = directory.resolve(MODEL_FILE);
+            ExactLevers.Sessions sessions = file -> environment.createSession(file.toString(), sessionOptions);
+            session = sessions.open(modelFile);
+            ExactLevers.Outcome levers = ExactLevers.Outcome.without("turned off by [" + ExactLevers.SETTING + "]");
+            if (options.exactLevers()) {
+                ExactLevers.Levered levered =
+                        ExactLevers.apply(name, modelFile, session, sessions, probe(environment, encoder, name));
+                session = levered.session();
+                levers = levered.outcome();
+            }
+            model = new CrossEncoderModel(name, config, options, environment, session, encoder, tokenization, levers);
         } catch (OrtException | RuntimeException e) {
             encoder.close();
             if (session != null) {
@@ -177,6 +188,26 @@ public final class CrossEncoderModel extends AbstractRefCounted implements Close
             model.decRef();
             throw e;
         }
+    }
+
+    /**
+     * The batch {@link ExactLevers} compares a rewrite on: a short and a longer pair padded together. The rewrite is
+     * exact whatever the text, so the text is plain enough for any tokenizer and model (a tiny test model knows 100
+     * tokens and 62 positions).
+     */
+    private static ExactLevers.Probe probe(OrtEnvironment environment, PairEncoder encoder, String name) {
+        Encoding[] encodings = encoder.encode("abc", List.of("a", "hello world hello world hello"));
+        int[] all = {0, 1};
+        return session -> {
+            try (BatchInputs inputs = new BatchInputs(
+                    environment,
+                    encodings,
+                    all,
+                    encoder.padId(),
+                    session.getInputNames().contains(BatchInputs.TOKEN_TYPE_IDS))) {
+                return inputs.logits(session, name);
+            }
+        };
     }
 
     /** Refuses a model directory without the files every model needs, naming the one that is missing. */
@@ -275,52 +306,14 @@ public final class CrossEncoderModel extends AbstractRefCounted implements Close
 
     /** As {@link #run}, the model's raw output: one row of logits per pair. */
     float[][] logits(Encoding[] encodings, int[] batch) throws OrtException {
-        int rows = batch.length;
-        int width = 0;
-        for (int index : batch) {
-            width = Math.max(width, encodings[index].getIds().length);
-        }
-        long[] ids = new long[rows * width];
-        long[] mask = new long[rows * width];
-        long[] types = new long[rows * width];
-        Arrays.fill(ids, encoder.padId());
-        for (int row = 0; row < rows; row++) {
-            Encoding encoding = encodings[batch[row]];
-            long[] rowIds = encoding.getIds();
-            System.arraycopy(rowIds, 0, ids, row * width, rowIds.length);
-            System.arraycopy(encoding.getTypeIds(), 0, types, row * width, rowIds.length);
-            Arrays.fill(mask, row * width, row * width + rowIds.length, 1L);
-        }
-        long[] shape = {rows, width};
-        Map<String, OnnxTensor> inputs = new HashMap<>();
-        try {
-            inputs.put(INPUT_IDS, OnnxTensor.createTensor(environment, LongBuffer.wrap(ids), shape));
-            inputs.put(ATTENTION_MASK, OnnxTensor.createTensor(environment, LongBuffer.wrap(mask), shape));
-            if (takesTokenTypes) {
-                inputs.put(TOKEN_TYPE_IDS, OnnxTensor.createTensor(environment, LongBuffer.wrap(types), shape));
-            }
-            try (OrtSession.Result result = session.run(inputs)) {
-                return rows(result.get(0), rows);
-            }
-        } finally {
-            inputs.values().forEach(OnnxTensor::close);
+        try (BatchInputs inputs = new BatchInputs(environment, encodings, batch, encoder.padId(), takesTokenTypes)) {
+            return inputs.logits(session, name);
         }
     }
 
-    private float[][] rows(OnnxValue value, int rows) throws OrtException {
-        Object raw = value.getValue();
-        if (raw instanceof float[][] matrix) {
-            return matrix;
-        } else if (raw instanceof float[] vector) {
-            float[][] matrix = new float[rows][];
-            for (int row = 0; row < rows; row++) {
-                matrix[row] = new float[] {vector[row]};
-            }
-            return matrix;
-        } else {
-            throw new IllegalStateException(
-                    "model [" + name + "] returned " + value.getInfo() + "; expected float logits");
-        }
+    /** The exact levers the model runs with, or why it runs without them. */
+    public ExactLevers.Outcome exactLevers() {
+        return exactLevers;
     }
 
     public String name() {

@@ -85,7 +85,8 @@ public record ModelInference(
                 node.sortByLength(),
                 node.optimization(),
                 node.memoryArena(),
-                spinning == null ? node.spinning() : spinning);
+                spinning == null ? node.spinning() : spinning,
+                node.exactLevers());
     }
 
     public ModelInference(StreamInput in) throws IOException {

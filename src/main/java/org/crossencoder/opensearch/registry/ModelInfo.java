@@ -7,6 +7,7 @@
 package org.crossencoder.opensearch.registry;
 
 import java.io.IOException;
+import org.crossencoder.opensearch.engine.ExactLevers;
 import org.crossencoder.opensearch.engine.ModelConfig;
 import org.crossencoder.opensearch.engine.ModelInference;
 import org.crossencoder.opensearch.ranking.Calibration;
@@ -36,6 +37,7 @@ public record ModelInfo(
         boolean probability,
         @Nullable ScoreCombination blend,
         @Nullable ModelInference inference,
+        @Nullable ExactLevers.Outcome exactLevers,
         long sizeInBytes,
         String sha256,
         String tokenizerSha256,
@@ -61,12 +63,14 @@ public record ModelInfo(
 
     static ModelInfo failed(String name, String path, String error) {
         return new ModelInfo(
-                name, path, false, error, 0, null, null, null, null, false, null, null, 0, null, null, 0, 0, null);
+                name, path, false, error, 0, null, null, null, null, false, null, null, null, 0, null, null, 0, 0,
+                null);
     }
 
     /**
      * What identifies a loaded model's files and settings: two nodes with the same fingerprint score every pair
-     * alike. Null for a model that failed to load.
+     * alike. Null for a model that failed to load. Not the exact levers: a node serves one only when it gives the
+     * model's own logits, within the tolerance a model's golden pairs are checked to.
      */
     public String fingerprint() {
         return loaded
@@ -95,6 +99,7 @@ public record ModelInfo(
                 in.readBoolean(),
                 in.readOptionalWriteable(ScoreCombination::new),
                 in.readOptionalWriteable(ModelInference::new),
+                in.readOptionalWriteable(ExactLevers.Outcome::new),
                 in.readVLong(),
                 in.readOptionalString(),
                 in.readOptionalString(),
@@ -117,6 +122,7 @@ public record ModelInfo(
         out.writeBoolean(probability);
         out.writeOptionalWriteable(blend);
         out.writeOptionalWriteable(inference);
+        out.writeOptionalWriteable(exactLevers);
         out.writeVLong(sizeInBytes);
         out.writeOptionalString(sha256);
         out.writeOptionalString(tokenizerSha256);
@@ -147,6 +153,9 @@ public record ModelInfo(
             }
             if (inference != null) {
                 builder.field(ModelInference.NAME, inference);
+            }
+            if (exactLevers != null) {
+                builder.field(ExactLevers.Outcome.NAME, exactLevers);
             }
             builder.field("size_in_bytes", sizeInBytes);
             builder.field("sha256", sha256);

@@ -376,6 +376,7 @@ public final class ModelRegistry implements Closeable {
                     model.config().probability(),
                     model.config().blend(),
                     model.inference(),
+                    model.exactLevers(),
                     fileBytes,
                     files.modelSha256(),
                     files.tokenizerSha256(),

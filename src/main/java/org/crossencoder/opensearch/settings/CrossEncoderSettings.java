@@ -86,6 +86,14 @@ public final class CrossEncoderSettings {
             "plugins.cross_encoder.inference.batch_tokens", 1024, 1, Integer.MAX_VALUE, Property.NodeScope);
 
     /**
+     * Whether each model runs in the fastest exact form of its graph: rewrites that give the same logits for less work
+     * (the last layer at the [CLS] position only), applied at load and checked there against the model's own graph
+     * (engine/ExactLevers). On by default; off serves every graph as its file has it.
+     */
+    public static final Setting<Boolean> EXACT_LEVERS =
+            Setting.boolSetting("plugins.cross_encoder.inference.exact_levers", true, Property.NodeScope);
+
+    /**
      * ONNX Runtime threads per running inference. The default shares the node's allocated processors among the
      * inference pool's threads, so that {@code size x intra_op_threads} never exceeds the cores the node has.
      */
@@ -157,6 +165,7 @@ public final class CrossEncoderSettings {
                 BATCH_SIZE,
                 BATCH_TOKENS,
                 INTRA_OP_THREADS,
+                EXACT_LEVERS,
                 CACHE_SIZE,
                 ML_COMMONS_CHECK_INTERVAL,
                 RERANK_MAX_REQUEST_SIZE,

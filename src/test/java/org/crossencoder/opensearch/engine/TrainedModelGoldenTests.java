@@ -88,7 +88,8 @@ public class TrainedModelGoldenTests extends OpenSearchTestCase {
 
     /**
      * models/cls-last-layer.py computes the last layer after attention at [CLS] only: on every reference pair, long ones
-     * included, and in padded batches of mixed lengths, it scores as the full model does.
+     * included, and in padded batches of mixed lengths, it scores as the full model does; the node serves its file as
+     * it is, and the file's own graph, loaded without the levers, as the node's own rewrite does (ExactLeversTests).
      */
     @Test
     public void theLastLayerAtClsOnlyScoresAsTheFullModel() throws Exception {
@@ -115,9 +116,12 @@ public class TrainedModelGoldenTests extends OpenSearchTestCase {
                         .add((String) pair.get("passage"));
             }
         }
-        try (CrossEncoderModel full = TestModels.load(MODEL, 8);
+        try (CrossEncoderModel full = CrossEncoderModel.load(
+                        MODEL, TestModels.dir(MODEL), new CrossEncoderModel.InferenceOptions(8, 1024, 1, false));
                 CrossEncoderModel clsOnly =
                         CrossEncoderModel.load("cls-last", rewritten, new CrossEncoderModel.InferenceOptions(8, 1))) {
+            assertEquals(List.of(ClsLastLayer.NAME), clsOnly.exactLevers().applied());
+            assertEquals("model_file", clsOnly.exactLevers().at());
             int pairs = 0;
             for (Map.Entry<String, List<String>> query : passagesByQuery.entrySet()) {
                 float[] expected = full.score(query.getKey(), query.getValue());

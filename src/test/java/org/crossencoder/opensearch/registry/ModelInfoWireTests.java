@@ -6,7 +6,9 @@
  */
 package org.crossencoder.opensearch.registry;
 
+import java.util.List;
 import org.crossencoder.opensearch.engine.CrossEncoderModel;
+import org.crossencoder.opensearch.engine.ExactLevers;
 import org.crossencoder.opensearch.engine.ModelConfig;
 import org.crossencoder.opensearch.engine.ModelInference;
 import org.crossencoder.opensearch.ranking.Calibration;
@@ -38,6 +40,7 @@ public class ModelInfoWireTests extends CrossEncoderWireTestCase<ModelInfo> {
                 randomBoolean(),
                 randomBoolean() ? null : randomBlend(),
                 randomBoolean() ? null : randomInference(),
+                randomBoolean() ? null : randomExactLevers(),
                 randomNonNegativeLong(),
                 randomAlphaOfLength(64),
                 randomAlphaOfLength(64),
@@ -68,6 +71,12 @@ public class ModelInfoWireTests extends CrossEncoderWireTestCase<ModelInfo> {
                 randomBoolean() ? null : randomFrom(CrossEncoderModel.Spinning.values()));
     }
 
+    private static ExactLevers.Outcome randomExactLevers() {
+        return randomBoolean()
+                ? new ExactLevers.Outcome(List.of("cls_last_layer"), randomFrom("load", "model_file"), null)
+                : new ExactLevers.Outcome(List.of(), null, randomUnicodeOfLength(20));
+    }
+
     private static ModelInfo.MlCommonsSource randomMlCommonsSource() {
         return new ModelInfo.MlCommonsSource(
                 randomAlphaOfLength(20), randomBoolean() ? null : randomAlphaOfLength(8), randomAlphaOfLength(64));
@@ -88,6 +97,7 @@ public class ModelInfoWireTests extends CrossEncoderWireTestCase<ModelInfo> {
             i.probability(),
             i.blend(),
             i.inference(),
+            i.exactLevers(),
             i.sizeInBytes(),
             i.sha256(),
             i.tokenizerSha256(),
@@ -113,13 +123,18 @@ public class ModelInfoWireTests extends CrossEncoderWireTestCase<ModelInfo> {
                         inference.batchSize() == null ? 1 : inference.batchSize() + 1,
                         inference.batchTokens(),
                         inference.spinning());
+            case ExactLevers.Outcome levers ->
+                levers.applied().isEmpty()
+                        ? new ExactLevers.Outcome(List.of("cls_last_layer"), "load", null)
+                        : new ExactLevers.Outcome(List.of(), null, "x");
             case null ->
                 switch (changed) {
                     case 7 -> PassageWindows.ON;
                     case 8 -> randomCalibration();
                     case 10 -> randomBlend();
                     case 11 -> randomInference();
-                    case 17 -> randomMlCommonsSource();
+                    case 12 -> randomExactLevers();
+                    case 18 -> randomMlCommonsSource();
                     default -> "set";
                 };
             default -> components[changed] + "x";
@@ -137,12 +152,13 @@ public class ModelInfoWireTests extends CrossEncoderWireTestCase<ModelInfo> {
                 (Boolean) components[9],
                 (ScoreCombination) components[10],
                 (ModelInference) components[11],
-                (Long) components[12],
-                (String) components[13],
+                (ExactLevers.Outcome) components[12],
+                (Long) components[13],
                 (String) components[14],
-                (Long) components[15],
+                (String) components[15],
                 (Long) components[16],
-                (ModelInfo.MlCommonsSource) components[17]);
+                (Long) components[17],
+                (ModelInfo.MlCommonsSource) components[18]);
     }
 
     @Override

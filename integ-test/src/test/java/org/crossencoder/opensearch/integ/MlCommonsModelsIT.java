@@ -82,6 +82,16 @@ public class MlCommonsModelsIT {
                     "both nodes serve it, from ML Commons' content: " + models.raw(),
                     2,
                     models.raw().split("\"ml_commons_model_content_hash_value\":\"" + hash + "\"", -1).length - 1);
+            assertEquals(
+                    "both nodes run both copies, ML Commons' and the directory's, with the last layer at [CLS] only: "
+                            + models.raw(),
+                    4,
+                    models.raw()
+                                    .split(
+                                            "\"exact_levers\":\\{\"applied\":\\[\"cls_last_layer\"],\"at\":\"load\"}",
+                                            -1)
+                                    .length
+                            - 1);
 
             // The default model, the response processor and _rerank name it too.
             client.ok(
