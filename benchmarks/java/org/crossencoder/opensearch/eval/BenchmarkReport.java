@@ -62,6 +62,9 @@ public final class BenchmarkReport {
                             : "",
                     result.reference()));
         }
+        if (config.sideBySide()) {
+            table.append(sideBySideResults(config, results));
+        }
         Path output = config.output().toAbsolutePath();
         Path here = Path.of("").toAbsolutePath();
         table.append(String.format(
@@ -69,6 +72,38 @@ public final class BenchmarkReport {
                 "%nPer-query metrics (`.tsv`) and TREC run files (`.run`): `%s`.%n",
                 output.startsWith(here) ? here.relativize(output) : output));
         return table.toString();
+    }
+
+    /**
+     * One {@code Side-by-side result:} line per row of ours (the float model's and each lever's) against neural-search
+     * with ML Commons in the same run: the speed target's ratios and the nDCG@10 differences, with whether the run
+     * judged the whole split ({@code full}) and on how many queries.
+     */
+    private static String sideBySideResults(
+            RelevanceEvaluation.Config config, List<RelevanceEvaluation.SystemResult> results) {
+        RelevanceEvaluation.SystemResult mlCommons = results.stream()
+                .filter(result -> result.system().contains("neural-search rerank + ml-commons"))
+                .findFirst()
+                .orElseThrow();
+        RelevanceEvaluation.SystemResult ours = results.get(2);
+        StringBuilder lines = new StringBuilder("\n");
+        for (RelevanceEvaluation.SystemResult result : results) {
+            if (result == ours || result.reference().startsWith("lever: ")) {
+                lines.append(String.format(
+                        Locale.ROOT,
+                        "Side-by-side result (%s, %s, %d queries): %s vs ML Commons: pairs/s ratio %.2f, p50 ratio %.2f,"
+                                + " nDCG@10 delta %+.4f (%+.4f against our float row).%n",
+                        config.collection().name(),
+                        config.queryLimit() == Integer.MAX_VALUE ? "full" : "first " + config.queryLimit(),
+                        result.queries(),
+                        result.system(),
+                        mlCommons.meanMillis() / result.meanMillis(),
+                        (double) result.p50Millis() / mlCommons.p50Millis(),
+                        result.ndcg10() - mlCommons.ndcg10(),
+                        result.ndcg10() - ours.ndcg10()));
+            }
+        }
+        return lines.toString();
     }
 
     private static String sideBySideOptions(RelevanceEvaluation.Config config) {
