@@ -6,7 +6,7 @@
  */
 package org.crossencoder.opensearch.engine;
 
-import java.io.ByteArrayOutputStream;
+import com.google.protobuf.ByteString;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -22,6 +22,15 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.crossencoder.opensearch.engine.onnx.OnnxMl.AttributeProto;
+import org.crossencoder.opensearch.engine.onnx.OnnxMl.GraphProto;
+import org.crossencoder.opensearch.engine.onnx.OnnxMl.ModelProto;
+import org.crossencoder.opensearch.engine.onnx.OnnxMl.NodeProto;
+import org.crossencoder.opensearch.engine.onnx.OnnxMl.OperatorSetIdProto;
+import org.crossencoder.opensearch.engine.onnx.OnnxMl.TensorProto;
+import org.crossencoder.opensearch.engine.onnx.OnnxMl.TensorShapeProto;
+import org.crossencoder.opensearch.engine.onnx.OnnxMl.TypeProto;
+import org.crossencoder.opensearch.engine.onnx.OnnxMl.ValueInfoProto;
 
 /**
  * Writes a tiny cross-encoder with random weights that the project makes itself, so that a clone without
@@ -32,7 +41,7 @@ import java.util.stream.Collectors;
  * The graph embeds each token and its segment, passes it through one dense layer, averages over the tokens
  * the attention mask keeps and projects to one logit: no attention, so it says nothing about ranking, but
  * batching, padding, truncation, masks and segment ids all change its output as they would a real model's.
- * The protobuf is written by hand (a few field numbers of onnx.proto) to need no ONNX library.
+ * The graph is built with the plugin's own classes of ONNX's format ({@code engine.onnx.OnnxMl}).
  */
 public final class GeneratedTinyModel {
 
@@ -155,47 +164,48 @@ public final class GeneratedTinyModel {
 
     private static byte[] model(int vocabularySize, int hidden, int layers) {
         Random random = new Random(SEED);
-        Proto graph = new Proto().string(2, "tiny-cross-encoder");
-        graph.message(5, floats("word_embeddings", random, vocabularySize, hidden));
-        graph.message(5, floats("token_type_embeddings", random, 2, hidden));
-        graph.message(5, floats("dense_weight", random, hidden, hidden));
-        graph.message(5, floats("dense_bias", random, hidden));
-        graph.message(5, floats("classifier_weight", random, hidden, 1));
-        graph.message(5, floats("classifier_bias", random, 1));
-        graph.message(5, int64s("axis_1", 1));
-        graph.message(5, int64s("axis_2", 2));
-        graph.message(1, node("Gather", List.of("word_embeddings", "input_ids"), "words"));
-        graph.message(1, node("Gather", List.of("token_type_embeddings", "token_type_ids"), "segments"));
-        graph.message(1, node("Add", List.of("words", "segments"), "embedded"));
+        GraphProto.Builder graph = GraphProto.newBuilder().setName("tiny-cross-encoder");
+        graph.addInitializer(floats("word_embeddings", random, vocabularySize, hidden));
+        graph.addInitializer(floats("token_type_embeddings", random, 2, hidden));
+        graph.addInitializer(floats("dense_weight", random, hidden, hidden));
+        graph.addInitializer(floats("dense_bias", random, hidden));
+        graph.addInitializer(floats("classifier_weight", random, hidden, 1));
+        graph.addInitializer(floats("classifier_bias", random, 1));
+        graph.addInitializer(int64s("axis_1", 1));
+        graph.addInitializer(int64s("axis_2", 2));
+        graph.addNode(node("Gather", List.of("word_embeddings", "input_ids"), "words"));
+        graph.addNode(node("Gather", List.of("token_type_embeddings", "token_type_ids"), "segments"));
+        graph.addNode(node("Add", List.of("words", "segments"), "embedded"));
         String layerInput = "embedded";
         for (int layer = 1; layer <= layers; layer++) {
             String suffix = layer == layers ? "" : "_" + layer;
-            graph.message(1, node("MatMul", List.of(layerInput, "dense_weight"), "dense" + suffix));
-            graph.message(1, node("Add", List.of("dense" + suffix, "dense_bias"), "dense_biased" + suffix));
-            graph.message(1, node("Tanh", List.of("dense_biased" + suffix), "hidden" + suffix));
+            graph.addNode(node("MatMul", List.of(layerInput, "dense_weight"), "dense" + suffix));
+            graph.addNode(node("Add", List.of("dense" + suffix, "dense_bias"), "dense_biased" + suffix));
+            graph.addNode(node("Tanh", List.of("dense_biased" + suffix), "hidden" + suffix));
             layerInput = "hidden" + suffix;
         }
-        graph.message(1, node("Cast", List.of("attention_mask"), "mask", intAttribute("to", 1)));
-        graph.message(1, node("Unsqueeze", List.of("mask", "axis_2"), "mask_3d"));
-        graph.message(1, node("Mul", List.of("hidden", "mask_3d"), "masked"));
-        graph.message(1, node("ReduceSum", List.of("masked", "axis_1"), "summed", intAttribute("keepdims", 0)));
-        graph.message(1, node("ReduceSum", List.of("mask_3d", "axis_1"), "kept", intAttribute("keepdims", 0)));
-        graph.message(1, node("Div", List.of("summed", "kept"), "pooled"));
-        graph.message(1, node("MatMul", List.of("pooled", "classifier_weight"), "projected"));
-        graph.message(1, node("Add", List.of("projected", "classifier_bias"), "logits"));
+        graph.addNode(node("Cast", List.of("attention_mask"), "mask", intAttribute("to", TensorProto.DataType.FLOAT)));
+        graph.addNode(node("Unsqueeze", List.of("mask", "axis_2"), "mask_3d"));
+        graph.addNode(node("Mul", List.of("hidden", "mask_3d"), "masked"));
+        graph.addNode(node("ReduceSum", List.of("masked", "axis_1"), "summed", intAttribute("keepdims", 0)));
+        graph.addNode(node("ReduceSum", List.of("mask_3d", "axis_1"), "kept", intAttribute("keepdims", 0)));
+        graph.addNode(node("Div", List.of("summed", "kept"), "pooled"));
+        graph.addNode(node("MatMul", List.of("pooled", "classifier_weight"), "projected"));
+        graph.addNode(node("Add", List.of("projected", "classifier_bias"), "logits"));
         for (String input : List.of("input_ids", "attention_mask", "token_type_ids")) {
-            graph.message(11, valueInfo(input, 7, "batch", "sequence"));
+            graph.addInput(valueInfo(input, TensorProto.DataType.INT64, "sequence"));
         }
-        graph.message(12, valueInfo("logits", 1, "batch", null));
-        return new Proto()
-                .varint(1, 8)
-                .string(2, "cross-encoder tests")
-                .message(8, new Proto().string(1, "").varint(2, 17))
-                .message(7, graph)
-                .bytes();
+        graph.addOutput(valueInfo("logits", TensorProto.DataType.FLOAT, null));
+        return ModelProto.newBuilder()
+                .setIrVersion(8)
+                .setProducerName("cross-encoder tests")
+                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(17))
+                .setGraph(graph)
+                .build()
+                .toByteArray();
     }
 
-    private static Proto floats(String name, Random random, int... dims) {
+    private static TensorProto floats(String name, Random random, int... dims) {
         int count = 1;
         for (int dim : dims) {
             count *= dim;
@@ -204,82 +214,66 @@ public final class GeneratedTinyModel {
         for (int i = 0; i < count; i++) {
             data.putFloat((float) (random.nextGaussian() * 0.5));
         }
-        Proto tensor = new Proto();
+        TensorProto.Builder tensor = TensorProto.newBuilder();
         for (int dim : dims) {
-            tensor.varint(1, dim);
+            tensor.addDims(dim);
         }
-        return tensor.varint(2, 1).string(8, name).bytes(9, data.array());
+        return tensor.setDataType(TensorProto.DataType.FLOAT_VALUE)
+                .setName(name)
+                .setRawData(ByteString.copyFrom(data.array()))
+                .build();
     }
 
-    private static Proto int64s(String name, long... values) {
+    private static TensorProto int64s(String name, long... values) {
         ByteBuffer data = ByteBuffer.allocate(values.length * Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
         for (long value : values) {
             data.putLong(value);
         }
-        return new Proto().varint(1, values.length).varint(2, 7).string(8, name).bytes(9, data.array());
+        return TensorProto.newBuilder()
+                .addDims(values.length)
+                .setDataType(TensorProto.DataType.INT64_VALUE)
+                .setName(name)
+                .setRawData(ByteString.copyFrom(data.array()))
+                .build();
     }
 
-    private static Proto node(String op, List<String> inputs, String output, Proto... attributes) {
-        Proto node = new Proto();
-        inputs.forEach(input -> node.string(1, input));
-        node.string(2, output).string(3, output).string(4, op);
-        for (Proto attribute : attributes) {
-            node.message(5, attribute);
-        }
-        return node;
+    private static NodeProto node(String op, List<String> inputs, String output, AttributeProto... attributes) {
+        return NodeProto.newBuilder()
+                .addAllInput(inputs)
+                .addOutput(output)
+                .setName(output)
+                .setOpType(op)
+                .addAllAttribute(List.of(attributes))
+                .build();
     }
 
-    private static Proto intAttribute(String name, long value) {
-        return new Proto().string(1, name).varint(3, value).varint(20, 2);
+    private static AttributeProto intAttribute(String name, long value) {
+        return AttributeProto.newBuilder()
+                .setName(name)
+                .setI(value)
+                .setType(AttributeProto.AttributeType.INT)
+                .build();
     }
 
-    /** A tensor's name, element type (1 float, 7 int64) and shape of named dimensions, the last one 1 when {@code second} is null. */
-    private static Proto valueInfo(String name, int elementType, String first, String second) {
-        Proto shape = new Proto().message(1, new Proto().string(2, first));
-        shape.message(1, second == null ? new Proto().varint(1, 1) : new Proto().string(2, second));
-        Proto tensorType = new Proto().varint(1, elementType).message(2, shape);
-        return new Proto().string(1, name).message(2, new Proto().message(1, tensorType));
+    private static AttributeProto intAttribute(String name, TensorProto.DataType value) {
+        return intAttribute(name, value.getNumber());
     }
 
-    /** Protocol buffers' wire format, the little of it an ONNX file needs. */
-    private static final class Proto {
-        private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-
-        Proto varint(int field, long value) {
-            key(field, 0);
-            writeVarint(value);
-            return this;
-        }
-
-        Proto bytes(int field, byte[] value) {
-            key(field, 2);
-            writeVarint(value.length);
-            out.writeBytes(value);
-            return this;
-        }
-
-        Proto string(int field, String value) {
-            return bytes(field, value.getBytes(StandardCharsets.UTF_8));
-        }
-
-        Proto message(int field, Proto message) {
-            return bytes(field, message.bytes());
-        }
-
-        byte[] bytes() {
-            return out.toByteArray();
-        }
-
-        private void key(int field, int wireType) {
-            writeVarint(((long) field << 3) | wireType);
-        }
-
-        private void writeVarint(long value) {
-            while ((value & ~0x7FL) != 0) {
-                out.write((int) ((value & 0x7F) | 0x80));
-                value >>>= 7;
-            }
-            out.write((int) value);
-        }
+    /** A tensor's name, element type and shape [batch, second], or [batch, 1] when {@code second} is null. */
+    private static ValueInfoProto valueInfo(String name, TensorProto.DataType elementType, String second) {
+        TensorShapeProto.Builder shape = TensorShapeProto.newBuilder()
+                .addDim(TensorShapeProto.Dimension.newBuilder().setDimParam("batch"));
+        shape.addDim(
+                second == null
+                        ? TensorShapeProto.Dimension.newBuilder().setDimValue(1)
+                        : TensorShapeProto.Dimension.newBuilder().setDimParam(second));
+        TypeProto.Tensor tensorType = TypeProto.Tensor.newBuilder()
+                .setElemType(elementType.getNumber())
+                .setShape(shape)
+                .build();
+        return ValueInfoProto.newBuilder()
+                .setName(name)
+                .setType(TypeProto.newBuilder().setTensorType(tensorType))
+                .build();
     }
 }
