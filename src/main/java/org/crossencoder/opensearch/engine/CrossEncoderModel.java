@@ -168,8 +168,11 @@ public final class CrossEncoderModel extends AbstractRefCounted implements Close
             session = sessions.open(modelFile);
             ExactLevers.Outcome levers = ExactLevers.Outcome.without("turned off by [" + ExactLevers.SETTING + "]");
             if (options.exactLevers()) {
+                OrtSession own = session;
+                // From here the levers own the session: they return the one to serve, or close what they opened.
+                session = null;
                 ExactLevers.Levered levered =
-                        ExactLevers.apply(name, modelFile, session, sessions, probe(environment, encoder, name));
+                        ExactLevers.apply(name, modelFile, own, sessions, probe(environment, encoder, name));
                 session = levered.session();
                 levers = levered.outcome();
             }
