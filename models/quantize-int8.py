@@ -7,11 +7,18 @@ DynamicQuantizeMatMul. Only MatMuls with a constant 2-D weight are touched; atte
 The result is a separate model directory (its own name in requests): a faster model that may rank a little
 differently is a choice for the user, never a silent swap. Needs Debian's python3-onnx and python3-numpy.
 
-    models/quantize-int8.py [--per-channel] [--float-layers 0,5] SOURCE_MODEL_DIR DEST_MODEL_DIR
+    models/quantize-int8.py [--per-channel] [--float-layers 0,5 | --only-layers 3] [--feed-forward-only]
+                            [--static PAIRS.tsv] SOURCE_MODEL_DIR DEST_MODEL_DIR
 
 --per-channel gives each output column of a weight its own scale (one outlier column no longer coarsens the
 whole matrix); --float-layers leaves the MatMuls of the named encoder layers (layer.N in the graph's node names)
-in float, the layers where quantization error hurts the ranking most.
+in float, the layers where quantization error hurts the ranking most (models/int8-probe.py --sensitivity picks
+them: it quantizes one layer at a time with --only-layers, which leaves every other layer in float);
+--feed-forward-only quantizes only each layer's feed-forward MatMuls (intermediate/dense and output/dense) and
+leaves attention (query, key, value, attention/output/dense) in float.
+--static PAIRS.tsv writes static QDQ int8 instead (activation scales fixed ahead of time): ONNX Runtime's
+quantize_static, calibrated (MinMax) on the (query, passage) pairs of PAIRS.tsv (models/probe-pairs.py: train/dev
+queries only, never test ones); needs the onnxruntime and tokenizers pip packages.
 """
 import argparse
 import os
@@ -25,16 +32,68 @@ from onnx import TensorProto, helper, numpy_helper
 arguments = argparse.ArgumentParser(description="int8 weights for a cross-encoder's MatMuls")
 arguments.add_argument("--per-channel", action="store_true", help="one scale per output column")
 arguments.add_argument("--float-layers", default="", help="encoder layers kept in float, e.g. 0,5")
+arguments.add_argument("--only-layers", default="", help="quantize only these encoder layers, e.g. 3")
+arguments.add_argument("--feed-forward-only", action="store_true", help="attention MatMuls stay float")
+arguments.add_argument("--static", metavar="PAIRS.tsv", help="static QDQ calibrated on these pairs")
 arguments.add_argument("source")
 arguments.add_argument("dest")
 options = arguments.parse_args()
 source, dest = options.source, options.dest
 float_layers = {int(layer) for layer in options.float_layers.split(",") if layer.strip()}
+only_layers = {int(layer) for layer in options.only_layers.split(",") if layer.strip()}
 
 
 def in_float_layer(node):
+    """Whether this MatMul stays float: its layer is kept in float or not chosen, or it is attention under
+    --feed-forward-only."""
     match = re.search(r"layer\.(\d+)[/.]", node.name or "")
-    return match is not None and int(match.group(1)) in float_layers
+    layer = int(match.group(1)) if match else None
+    if options.feed_forward_only and not re.search(r"layer\.\d+/(intermediate|output)/dense/", node.name or ""):
+        return True
+    return layer in float_layers or (bool(only_layers) and layer not in only_layers)
+
+
+def copy_files():
+    for name in ("tokenizer.json", "cross-encoder.json", "tokenizer_config.json", "config.json"):
+        if os.path.exists(os.path.join(source, name)):
+            shutil.copy(os.path.join(source, name), os.path.join(dest, name))
+
+
+if options.static:
+    import json
+    from onnxruntime.quantization import (CalibrationDataReader, QuantFormat, QuantType, quantize_static)
+    from tokenizers import Tokenizer
+
+    class Pairs(CalibrationDataReader):
+        """The calibration pairs, eight to a batch, tokenized as the plugin does: [CLS] query [SEP] passage [SEP]."""
+        def __init__(self):
+            tokenizer = Tokenizer.from_file(os.path.join(source, "tokenizer.json"))
+            limit = json.load(open(os.path.join(source, "cross-encoder.json"))).get("max_length", 512)
+            tokenizer.enable_truncation(max_length=limit, strategy="only_second")
+            tokenizer.enable_padding()
+            pairs = [line.rstrip("\n").split("\t")[3:5] for line in open(options.static)]
+            self.batches = []
+            for start in range(0, len(pairs), 8):
+                encoded = tokenizer.encode_batch([tuple(pair) for pair in pairs[start:start + 8]])
+                self.batches.append({name: np.array([getattr(e, attribute) for e in encoded], dtype=np.int64)
+                                     for name, attribute in (("input_ids", "ids"), ("attention_mask", "attention_mask"),
+                                                             ("token_type_ids", "type_ids"))})
+            self.next_batch = iter(self.batches)
+
+        def get_next(self):
+            return next(self.next_batch, None)
+
+    model = onnx.load(os.path.join(source, "model.onnx"))
+    constants = {init.name for init in model.graph.initializer}
+    chosen = [node.name for node in model.graph.node if node.op_type == "MatMul" and node.input[1] in constants
+              and not in_float_layer(node)]
+    os.makedirs(dest, exist_ok=True)
+    quantize_static(os.path.join(source, "model.onnx"), os.path.join(dest, "model.onnx"), Pairs(),
+                    quant_format=QuantFormat.QDQ, per_channel=options.per_channel, nodes_to_quantize=chosen,
+                    activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
+    copy_files()
+    print(f"static QDQ int8 for {len(chosen)} MatMuls, calibrated on {options.static}: {dest}/model.onnx")
+    raise SystemExit
 
 model = onnx.load(os.path.join(source, "model.onnx"))
 graph = model.graph
@@ -82,10 +141,10 @@ del graph.initializer[:]
 graph.initializer.extend(kept + added)
 os.makedirs(dest, exist_ok=True)
 onnx.save(model, os.path.join(dest, "model.onnx"))
-for name in ("tokenizer.json", "cross-encoder.json", "tokenizer_config.json", "config.json"):
-    if os.path.exists(os.path.join(source, name)):
-        shutil.copy(os.path.join(source, name), os.path.join(dest, name))
+copy_files()
 print(f"quantized {quantized} MatMul weights to int8"
       f"{' per channel' if options.per_channel else ''}"
-      f"{', layers ' + options.float_layers + ' kept in float' if float_layers else ''}: {dest}/model.onnx "
+      f"{', layers ' + options.float_layers + ' kept in float' if float_layers else ''}"
+      f"{', only layers ' + options.only_layers if only_layers else ''}"
+      f"{', feed-forward only' if options.feed_forward_only else ''}: {dest}/model.onnx "
       f"({os.path.getsize(os.path.join(dest, 'model.onnx')) / 1e6:.1f} MB)")
