@@ -10,11 +10,9 @@ import com.google.protobuf.ByteString;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -243,13 +241,9 @@ final class ClsLastLayer {
             }
         }
         graph.clearNode().addAllNode(kept);
-        Map<String, TensorProto> used = new HashMap<>();
-        List<TensorProto> initializers = new ArrayList<>();
-        for (TensorProto tensor : graph.getInitializerList()) {
-            if (needed.contains(tensor.getName()) && used.putIfAbsent(tensor.getName(), tensor) == null) {
-                initializers.add(tensor);
-            }
-        }
-        graph.clearInitializer().addAllInitializer(initializers);
+        List<TensorProto> used = graph.getInitializerList().stream()
+                .filter(tensor -> needed.contains(tensor.getName()))
+                .toList();
+        graph.clearInitializer().addAllInitializer(used);
     }
 }
