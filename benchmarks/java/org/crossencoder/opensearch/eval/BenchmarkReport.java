@@ -130,6 +130,7 @@ public final class BenchmarkReport {
         String mlCommonsModel = config.mlCommonsModel().getFileName().toString();
         return " -Deval.side-by-side=true"
                 + (mlCommonsModel.equals(config.model()) ? "" : " -Deval.ml-commons-model=" + mlCommonsModel)
+                + (RelevanceEvaluation.RESPONSE_PROCESSOR ? "" : " -Deval.response-processor=false")
                 + levers;
     }
 

@@ -107,6 +107,13 @@ public final class RelevanceEvaluation {
             List.of(System.getProperty("eval.fields", "title,text").split(","));
 
     /**
+     * Whether a side-by-side run also reranks through our response processor ({@code -Deval.response-processor=false}
+     * leaves that row out: it reads the same pairs as our rescore row, and whole collections take hours here).
+     */
+    static final boolean RESPONSE_PROCESSOR =
+            Boolean.parseBoolean(System.getProperty("eval.response-processor", "true"));
+
+    /**
      * Other versions of the model to rerank with in the same run, each a model directory ({@code -Deval.levers=DIR,...}:
      * an int8 variant, a shorter {@code max_length}, ...): each gets a row of its own, taking turns with the others.
      */
@@ -311,8 +318,6 @@ public final class RelevanceEvaluation {
                     this::reranked));
             start = System.nanoTime();
             NeuralSearchReranker.deploy(client, config.mlCommonsModel(), List.of("text"));
-            client.ok("PUT", "/_search/pipeline/" + OUR_PIPELINE, String.format(Locale.ROOT, """
-                {"response_processors":[{"cross_encoder_rerank":{"model":"%s","fields":["text"],"score_mode":"replace"}}]}""", config.model()));
             System.out.printf(
                     Locale.ROOT, "deployed the model in ml-commons in %.1f s%n", (System.nanoTime() - start) / 1e9);
             String mlCommonsModel = config.mlCommonsModel().getFileName().toString();
@@ -324,12 +329,16 @@ public final class RelevanceEvaluation {
                     NeuralSearchReranker.PIPELINE,
                     true,
                     q -> pipelined(q, "rerank", "query_context", "query_text")));
-            systems.add(new SearchSystem(
-                    top + "cross_encoder_rerank, field text",
-                    sameModel ? "same model, same node" : "model " + config.model() + ", same node",
-                    OUR_PIPELINE,
-                    true,
-                    q -> pipelined(q, "cross_encoder", null, "query_text")));
+            if (RESPONSE_PROCESSOR) {
+                client.ok("PUT", "/_search/pipeline/" + OUR_PIPELINE, String.format(Locale.ROOT, """
+                    {"response_processors":[{"cross_encoder_rerank":{"model":"%s","fields":["text"],"score_mode":"replace"}}]}""", config.model()));
+                systems.add(new SearchSystem(
+                        top + "cross_encoder_rerank, field text",
+                        sameModel ? "same model, same node" : "model " + config.model() + ", same node",
+                        OUR_PIPELINE,
+                        true,
+                        q -> pipelined(q, "cross_encoder", null, "query_text")));
+            }
         }
         if (config.firstStages()) {
             addFirstStages(systems);
@@ -502,7 +511,7 @@ public final class RelevanceEvaluation {
     private String reportKey() {
         return "relevance:" + config.collection().name() + ":" + config.model()
                 + (config.split().equals("test") ? "" : ":" + config.split())
-                + (config.sideBySide() ? ":side-by-side" : "")
+                + (config.sideBySide() ? ":side-by-side" + (RESPONSE_PROCESSOR ? "" : "-no-response-processor") : "")
                 + (config.firstStages() ? ":first-stages" : "")
                 + (LEVERS.isEmpty() ? "" : ":levers")
                 + (NODE_SETTINGS.isEmpty() ? "" : ":" + NODE_SETTINGS.toString().replace(" ", ""))
