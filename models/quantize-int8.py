@@ -8,7 +8,12 @@ The result is a separate model directory (its own name in requests): a faster mo
 differently is a choice for the user, never a silent swap. Needs Debian's python3-onnx and python3-numpy.
 
     models/quantize-int8.py [--per-channel] [--float-layers 0,5 | --only-layers 3] [--feed-forward-only]
-                            [--static PAIRS.tsv] SOURCE_MODEL_DIR DEST_MODEL_DIR
+                            [--static PAIRS.tsv] [--no-exact-levers] SOURCE_MODEL_DIR DEST_MODEL_DIR
+
+Dynamic int8 first computes the last layer at [CLS] only (models/exact_levers.py), as the node does at load for a
+float model: the node cannot do it for an int8 graph, whose last layer has no float MatMuls left to rewrite. The
+lever itself is exact, but int8 activations are then scaled over the [CLS] rows of that layer instead of every
+token's, so the variant's scores are its own (judge it like any int8 variant); --no-exact-levers leaves it out.
 
 --per-channel gives each output column of a weight its own scale (one outlier column no longer coarsens the
 whole matrix); --float-layers leaves the MatMuls of the named encoder layers (layer.N in the graph's node names)
@@ -21,13 +26,19 @@ quantize_static, calibrated (MinMax) on the (query, passage) pairs of PAIRS.tsv 
 queries only, never test ones); needs the onnxruntime and tokenizers pip packages.
 """
 import argparse
+import json
 import os
 import re
 import shutil
+import sys
 
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from exact_levers import CLS_LAST_LAYER, Unsupported, cls_last_layer  # noqa: E402
+from model_dir import CONFIG, read_config  # noqa: E402
 
 arguments = argparse.ArgumentParser(description="int8 weights for a cross-encoder's MatMuls")
 arguments.add_argument("--per-channel", action="store_true", help="one scale per output column")
@@ -35,6 +46,7 @@ arguments.add_argument("--float-layers", default="", help="encoder layers kept i
 arguments.add_argument("--only-layers", default="", help="quantize only these encoder layers, e.g. 3")
 arguments.add_argument("--feed-forward-only", action="store_true", help="attention MatMuls stay float")
 arguments.add_argument("--static", metavar="PAIRS.tsv", help="static QDQ calibrated on these pairs")
+arguments.add_argument("--no-exact-levers", action="store_true", help="no [CLS]-only last layer before int8")
 arguments.add_argument("source")
 arguments.add_argument("dest")
 options = arguments.parse_args()
@@ -60,7 +72,6 @@ def copy_files():
 
 
 if options.static:
-    import json
     from onnxruntime.quantization import (CalibrationDataReader, QuantFormat, QuantType, quantize_static)
     from tokenizers import Tokenizer
 
@@ -96,6 +107,13 @@ if options.static:
     raise SystemExit
 
 model = onnx.load(os.path.join(source, "model.onnx"))
+config = read_config(source)
+if not options.no_exact_levers and CLS_LAST_LAYER not in config.get("exact_levers", []):
+    try:
+        print(cls_last_layer(model))
+        config["exact_levers"] = config.get("exact_levers", []) + [CLS_LAST_LAYER]
+    except Unsupported as e:
+        print("no [CLS]-only last layer: %s" % e)
 graph = model.graph
 weights = {init.name: init for init in graph.initializer}
 uses = {}
@@ -142,6 +160,8 @@ graph.initializer.extend(kept + added)
 os.makedirs(dest, exist_ok=True)
 onnx.save(model, os.path.join(dest, "model.onnx"))
 copy_files()
+with open(os.path.join(dest, CONFIG), "w", encoding="utf-8") as file:
+    file.write(json.dumps(config, indent=2) + "\n")
 print(f"quantized {quantized} MatMul weights to int8"
       f"{' per channel' if options.per_channel else ''}"
       f"{', layers ' + options.float_layers + ' kept in float' if float_layers else ''}"

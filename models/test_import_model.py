@@ -244,6 +244,33 @@ class ImportModelTest(unittest.TestCase):
                  for path in (exported, os.path.join(unmodified, "model.onnx"))]
         self.assertEqual(nodes[0], nodes[1])
 
+    def test_int8_variants_get_the_cls_lever_unless_told_not_to(self):
+        """models/quantize-int8.py rewrites before it quantizes (the node cannot rewrite an int8 graph), once."""
+        checkpoint, unmodified = self.imported("bert", 1, "--no-exact-levers", suffix="-unmodified")
+        _, levered_float = self.imported("bert", 1)
+        variants = {}
+        for name, source, options in (("levered", unmodified, []), ("plain", unmodified, ["--no-exact-levers"]),
+                                      ("of-levered", levered_float, [])):
+            variants[name] = os.path.join(self.tmp, "int8-" + name)
+            subprocess.run([sys.executable, os.path.join(HERE, "quantize-int8.py"), "--per-channel", *options, source,
+                            variants[name]], check=True, stdout=subprocess.DEVNULL)
+        for name, levers in (("levered", LEVERS), ("plain", None), ("of-levered", LEVERS)):
+            with open(os.path.join(variants[name], "cross-encoder.json"), encoding="utf-8") as file:
+                self.assertEqual(json.load(file).get("exact_levers"), levers, name)
+        self.assertTrue(self.rewritten(variants["levered"]))
+        self.assertFalse(self.rewritten(variants["plain"]))
+        batches = self.probe_batches(checkpoint, unmodified)
+        tensor = self.last_layer_output(unmodified, "bert")
+        levered, shapes = self.run_model(variants["levered"], batches, tensor)
+        plain, full_shapes = self.run_model(variants["plain"], batches, tensor)
+        self.assertEqual(shapes, [(len(batch["input_ids"]), 1, 32) for batch in batches])
+        self.assertEqual(full_shapes, [(*batch["input_ids"].shape, 32) for batch in batches])
+        # int8 scales the [CLS] rows of the last layer on their own, so the two variants differ by int8's error only
+        # (tiny random weights quantize coarsely: up to a fifth of the logits' spread), not by a wrong position's.
+        floats, _ = self.run_model(unmodified, batches)
+        for got, want, reference in zip(levered, plain, floats):
+            self.assertLess(float(np.abs(got - want).max()), 0.5 * float(np.std(reference)))
+
     def test_an_export_the_lever_does_not_know_is_kept_as_it_is(self):
         """An export through a wrapper module (node names /inner/bert/...), as some exporters make: the rewrite does
         not recognise the layers, so the import keeps the graph and says why."""
