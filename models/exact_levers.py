@@ -99,11 +99,11 @@ def cls_last_layer(model):
 
     output_dense.input[0] = at_cls(output_dense.input[0], output_dense, "context")
     residual.input[:] = [at_cls(hidden, residual, "hidden") if i == hidden else i for i in residual.input]
-    _drop_unused(graph)
+    drop_unused(graph)
     return "last layer (%s) at [CLS] only" % prefix
 
 
-def _drop_unused(graph):
+def drop_unused(graph):
     """Drops the nodes and initializers that no longer feed an output."""
     needed = {o.name for o in graph.output}
     kept = []

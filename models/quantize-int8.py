@@ -37,7 +37,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from exact_levers import CLS_LAST_LAYER, Unsupported, cls_last_layer  # noqa: E402
+from exact_levers import CLS_LAST_LAYER, Unsupported, cls_last_layer, drop_unused  # noqa: E402
 from model_dir import CONFIG, read_config  # noqa: E402
 
 arguments = argparse.ArgumentParser(description="int8 weights for a cross-encoder's MatMuls")
@@ -65,10 +65,13 @@ def in_float_layer(node):
     return layer in float_layers or (bool(only_layers) and layer not in only_layers)
 
 
-def copy_files():
-    for name in ("tokenizer.json", "cross-encoder.json", "tokenizer_config.json", "config.json"):
+def copy_files(config):
+    """The tokenizer files as plain writable copies (the source may be read-only), and the variant's own config."""
+    for name in ("tokenizer.json", "tokenizer_config.json", "config.json"):
         if os.path.exists(os.path.join(source, name)):
-            shutil.copy(os.path.join(source, name), os.path.join(dest, name))
+            shutil.copyfile(os.path.join(source, name), os.path.join(dest, name))
+    with open(os.path.join(dest, CONFIG), "w", encoding="utf-8") as file:
+        file.write(json.dumps(config, indent=2) + "\n")
 
 
 if options.static:
@@ -102,7 +105,7 @@ if options.static:
     quantize_static(os.path.join(source, "model.onnx"), os.path.join(dest, "model.onnx"), Pairs(),
                     quant_format=QuantFormat.QDQ, per_channel=options.per_channel, nodes_to_quantize=chosen,
                     activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
-    copy_files()
+    copy_files(read_config(source))
     print(f"static QDQ int8 for {len(chosen)} MatMuls, calibrated on {options.static}: {dest}/model.onnx")
     raise SystemExit
 
@@ -116,12 +119,10 @@ if not options.no_exact_levers and CLS_LAST_LAYER not in config.get("exact_lever
         print("no [CLS]-only last layer: %s" % e)
 graph = model.graph
 weights = {init.name: init for init in graph.initializer}
-uses = {}
-for node in graph.node:
-    for name in node.input:
-        uses[name] = uses.get(name, 0) + 1
-
-nodes, added, dropped, quantized = [], [], set(), 0
+# Exports that store weights as float16 feed each MatMul through a Cast to float32: the weight is behind it.
+weights.update({node.output[0]: weights[node.input[0]] for node in graph.node
+                if node.op_type == "Cast" and node.input[0] in weights})
+nodes, added, quantized = [], [], 0
 for node in graph.node:
     weight = weights.get(node.input[1]) if node.op_type == "MatMul" and len(node.input) == 2 else None
     if weight is None or len(weight.dims) != 2 or in_float_layer(node):
@@ -148,20 +149,20 @@ for node in graph.node:
         helper.make_node("Mul", [base + ".x_scale", base + ".weight_scale"], [base + ".scale"]),
         helper.make_node("Mul", [base + ".float", base + ".scale"], [node.output[0]]),
     ]
-    if uses[node.input[1]] == 1:
-        dropped.add(node.input[1])
     quantized += 1
 
+if quantized == 0:
+    print(f"quantize-int8: {source}: no MatMul with a constant 2-D weight to quantize"
+          f"{' outside the float layers' if float_layers or only_layers or options.feed_forward_only else ''}",
+          file=sys.stderr)
+    raise SystemExit(2)
 del graph.node[:]
 graph.node.extend(nodes)
-kept = [init for init in graph.initializer if init.name not in dropped]
-del graph.initializer[:]
-graph.initializer.extend(kept + added)
+graph.initializer.extend(added)
+drop_unused(graph)  # the float weights (and their casts) that only the quantized MatMuls read
 os.makedirs(dest, exist_ok=True)
 onnx.save(model, os.path.join(dest, "model.onnx"))
-copy_files()
-with open(os.path.join(dest, CONFIG), "w", encoding="utf-8") as file:
-    file.write(json.dumps(config, indent=2) + "\n")
+copy_files(config)
 print(f"quantized {quantized} MatMul weights to int8"
       f"{' per channel' if options.per_channel else ''}"
       f"{', layers ' + options.float_layers + ' kept in float' if float_layers else ''}"

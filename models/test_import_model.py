@@ -271,6 +271,45 @@ class ImportModelTest(unittest.TestCase):
         for got, want, reference in zip(levered, plain, floats):
             self.assertLess(float(np.abs(got - want).max()), 0.5 * float(np.std(reference)))
 
+    def test_int8_of_weights_stored_as_float16(self):
+        """Exports that store weights as float16 behind Casts (as ../shared's second trained model does) are quantized
+        as the float32 ones; a model with nothing left to quantize is refused."""
+        checkpoint, unmodified = self.imported("bert", 1, "--no-exact-levers", suffix="-unmodified")
+        halves = os.path.join(self.tmp, "float16-weights")
+        shutil.copytree(unmodified, halves)
+        model = onnx.load(os.path.join(unmodified, "model.onnx"))
+        casts = []
+        for weight in model.graph.initializer:
+            if len(weight.dims) == 2 and weight.data_type == onnx.TensorProto.FLOAT:
+                array = onnx.numpy_helper.to_array(weight)
+                weight.CopyFrom(onnx.numpy_helper.from_array(array.astype(np.float16), weight.name + ".fp16"))
+                casts.append(onnx.helper.make_node("Cast", [weight.name], [weight.name[:-len(".fp16")]],
+                                                   to=onnx.TensorProto.FLOAT))
+        nodes = casts + list(model.graph.node)
+        del model.graph.node[:]
+        model.graph.node.extend(nodes)
+        onnx.save(model, os.path.join(halves, "model.onnx"))
+        script = os.path.join(HERE, "quantize-int8.py")
+        variants = [os.path.join(self.tmp, "int8-of-" + name) for name in ("float32", "float16")]
+        for source, variant in zip((unmodified, halves), variants):
+            subprocess.run([sys.executable, script, "--per-channel", source, variant], check=True,
+                           stdout=subprocess.DEVNULL)
+        # The same MatMuls get the same int8 weights, up to float16's rounding of a weight (one step).
+        int8_weights = [{weight.name: onnx.numpy_helper.to_array(weight).astype(np.int32)
+                         for weight in onnx.load(os.path.join(variant, "model.onnx")).graph.initializer
+                         if weight.data_type == onnx.TensorProto.INT8 and weight.name.endswith(".weight")}
+                        for variant in variants]
+        self.assertGreater(len(int8_weights[0]), 0)
+        self.assertEqual(int8_weights[0].keys(), int8_weights[1].keys())
+        for name, weight in int8_weights[0].items():
+            self.assertLessEqual(int(np.abs(weight - int8_weights[1][name]).max()), 1, name)
+        batches = self.probe_batches(checkpoint, unmodified)
+        self.assertTrue(all(np.isfinite(logits).all() for logits in self.run_model(variants[1], batches)[0]))
+        refused = subprocess.run([sys.executable, script, "--float-layers", "0,1", unmodified,
+                                  os.path.join(self.tmp, "int8-nothing")], capture_output=True, text=True)
+        self.assertEqual(refused.returncode, 2)
+        self.assertIn("no MatMul with a constant 2-D weight to quantize outside the float layers", refused.stderr)
+
     def test_an_export_the_lever_does_not_know_is_kept_as_it_is(self):
         """An export through a wrapper module (node names /inner/bert/...), as some exporters make: the rewrite does
         not recognise the layers, so the import keeps the graph and says why."""
