@@ -2,7 +2,7 @@
 """How far int8 variants of a cross-encoder move its logits from the float model, in ONNX Runtime (pip packages
 onnxruntime, tokenizers; onnx too for --sensitivity), on (query, passage) pairs from models/probe-pairs.py.
 
-    models/int8-probe.py PAIRS.tsv FLOAT_DIR VARIANT_DIR...         mean/max |logit - float logit|, pairs/s
+    models/int8-probe.py [--alone] PAIRS.tsv FLOAT_DIR VARIANT_DIR...  mean/max |logit - float logit|, pairs/s
     models/int8-probe.py --sensitivity K PAIRS.tsv FLOAT_DIR        one layer at a time, per channel
 
 The first form is a prescreen: a variant worth judging on whole collections moves the logits least at a speed
@@ -10,6 +10,9 @@ well above float. Pairs/s is rough (one thread, batches of 8 pairs, padded to th
 other work disturbs it). --sensitivity quantizes each encoder layer alone (models/quantize-int8.py --per-channel
 --only-layers N, into a temporary directory), prints how far each moves the logits, and the --float-layers that
 keep in float the K layers that move them most. Choose with pairs other than those you measure with.
+--alone also runs every model on each pair alone (batches of 1) and prints how far that moves each pair's logit from
+its batch's: dynamic int8 scales activations over the whole batch, so an int8 model's score of a pair depends on the
+pairs batched with it; a float model's does not (beyond float rounding).
 """
 import json
 import os
@@ -23,15 +26,15 @@ import onnxruntime
 from tokenizers import Tokenizer
 
 
-def batches(pairs_path, model_dir):
+def batches(pairs_path, model_dir, size=8):
     tokenizer = Tokenizer.from_file(os.path.join(model_dir, "tokenizer.json"))
     limit = json.load(open(os.path.join(model_dir, "cross-encoder.json"))).get("max_length", 512)
     tokenizer.enable_truncation(max_length=limit, strategy="only_second")
     tokenizer.enable_padding()
     pairs = [tuple(line.rstrip("\n").split("\t")[3:5]) for line in open(pairs_path)]
     result = []
-    for start in range(0, len(pairs), 8):
-        encoded = tokenizer.encode_batch(pairs[start:start + 8])
+    for start in range(0, len(pairs), size):
+        encoded = tokenizer.encode_batch(pairs[start:start + size])
         result.append({name: np.array([getattr(e, attribute) for e in encoded], dtype=np.int64)
                        for name, attribute in (("input_ids", "ids"), ("attention_mask", "attention_mask"),
                                                ("token_type_ids", "type_ids"))})
@@ -84,15 +87,23 @@ if __name__ == "__main__":
         chosen = sorted(layer for layer, _, _ in sorted(table, key=lambda row: -row[1])[:keep])
         print("--float-layers " + ",".join(map(str, chosen)))
     else:
-        pairs_path, float_dir, variants = arguments[0], arguments[1], arguments[2:]
+        alone = arguments[0] == "--alone"
+        pairs_path, float_dir, variants = arguments[alone], arguments[alone + 1], arguments[alone + 2:]
         inputs = batches(pairs_path, float_dir)
+        singles = batches(pairs_path, float_dir, 1) if alone else None
         reference, float_speed = logits(float_dir, inputs)
         print(f"{len(reference)} pairs, float logits mean {reference.mean():.3f}, std {reference.std():.3f}")
-        print("| model | mean abs logit error | max abs logit error | pairs/s (1 thread) | vs float |")
-        print("|---|---|---|---|---|")
-        print(f"| {os.path.basename(os.path.normpath(float_dir))} | 0 | 0 | {float_speed:.1f} | 1.00x |")
+        alone_header = " alone vs batched: mean abs | max abs |" if alone else ""
+        print("| model | mean abs logit error | max abs logit error | pairs/s (1 thread) | vs float |" + alone_header)
+        print("|---|---|---|---|---|" + ("---|---|" if alone else ""))
+
+        def alone_columns(model_dir, batched):
+            return " %.4f | %.4f |" % error(batched, logits(model_dir, singles)[0]) if alone else ""
+
+        print(f"| {os.path.basename(os.path.normpath(float_dir))} | 0 | 0 | {float_speed:.1f} | 1.00x |"
+              + alone_columns(float_dir, reference))
         for variant in variants:
             values, speed = logits(variant, inputs)
             mean, worst = error(reference, values)
             print(f"| {os.path.basename(os.path.normpath(variant))} | {mean:.4f} | {worst:.4f} | {speed:.1f} |"
-                  f" {speed / float_speed:.2f}x |")
+                  f" {speed / float_speed:.2f}x |" + alone_columns(variant, values))

@@ -4,8 +4,8 @@ int8 variant against its float original.
 
     scripts/compare-runs.py A.run B.run [K]
 
-Prints the queries compared, the mean share of A's top K that is in B's top K, and the share of queries whose
-top K is in the same order in both (K = 10 unless given).
+Prints the queries compared, the mean share of A's top K that is in B's top K (of the hits there are, when a query
+has fewer), and the share of queries whose top K is in the same order in both (K = 10 unless given).
 """
 import sys
 from collections import defaultdict
@@ -23,6 +23,7 @@ def read(path):
 a, b = read(sys.argv[1]), read(sys.argv[2])
 k = int(sys.argv[3]) if len(sys.argv) > 3 else 10
 queries = sorted(set(a) & set(b))
-overlap = sum(len(set(a[q][:k]) & set(b[q][:k])) / k for q in queries) / len(queries)
+# A query with fewer than K hits (NFCorpus has some) counts the share of the hits it has, not of K.
+overlap = sum(len(set(a[q][:k]) & set(b[q][:k])) / max(len(a[q][:k]), len(b[q][:k])) for q in queries) / len(queries)
 same_order = sum(a[q][:k] == b[q][:k] for q in queries) / len(queries)
 print(f"queries {len(queries)}  top-{k} overlap {overlap:.3f}  same top-{k} order {same_order:.3f}")
