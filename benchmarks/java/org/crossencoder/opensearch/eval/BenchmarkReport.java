@@ -37,7 +37,7 @@ public final class BenchmarkReport {
                 System.getProperty("java.version"),
                 config.collection().name(),
                 config.model(),
-                sideBySideOptions(config),
+                runOptions(config),
                 config.queryLimit() < Integer.MAX_VALUE ? " -Deval.queries=" + config.queryLimit() : "",
                 config.split().equals("test") ? "" : " -Deval.split=" + config.split()));
         if (config.randomWeights()) {
@@ -106,32 +106,45 @@ public final class BenchmarkReport {
         return lines.toString();
     }
 
-    private static String sideBySideOptions(RelevanceEvaluation.Config config) {
-        String levers = (RelevanceEvaluation.NODE_SETTINGS.isEmpty()
-                        ? ""
-                        : " -Deval.node-settings="
-                                + String.join(
-                                        ",",
-                                        RelevanceEvaluation.NODE_SETTINGS.entrySet().stream()
-                                                .map(setting -> setting.getKey() + "=" + setting.getValue())
-                                                .toList()))
-                + (RelevanceEvaluation.LEVERS.isEmpty()
-                        ? ""
-                        : " -Deval.levers="
-                                + String.join(
-                                        ",",
-                                        RelevanceEvaluation.LEVERS.stream()
-                                                .map(lever ->
-                                                        lever.getFileName().toString())
-                                                .toList()));
-        if (config.sideBySide() == false) {
-            return levers;
+    /** The options that made this run, as {@code scripts/eval.sh} takes them, so that the command reruns it. */
+    private static String runOptions(RelevanceEvaluation.Config config) {
+        StringBuilder options = new StringBuilder();
+        if (config.sideBySide()) {
+            String mlCommonsModel = config.mlCommonsModel().getFileName().toString();
+            options.append(" -Deval.side-by-side=true");
+            if (mlCommonsModel.equals(config.model()) == false) {
+                options.append(" -Deval.ml-commons-model=").append(mlCommonsModel);
+            }
+            if (RelevanceEvaluation.RESPONSE_PROCESSOR == false) {
+                options.append(" -Deval.response-processor=false");
+            }
         }
-        String mlCommonsModel = config.mlCommonsModel().getFileName().toString();
-        return " -Deval.side-by-side=true"
-                + (mlCommonsModel.equals(config.model()) ? "" : " -Deval.ml-commons-model=" + mlCommonsModel)
-                + (RelevanceEvaluation.RESPONSE_PROCESSOR ? "" : " -Deval.response-processor=false")
-                + levers;
+        if (config.firstStages()) {
+            options.append(" -Deval.first-stages=true");
+        }
+        if (RelevanceEvaluation.RERANK_FIELDS.equals(List.of("title", "text")) == false) {
+            options.append(" -Deval.fields=").append(String.join(",", RelevanceEvaluation.RERANK_FIELDS));
+        }
+        if (RelevanceEvaluation.COMBINATIONS.isEmpty()) {
+            options.append(" -Deval.score-modes=false");
+        }
+        if (RelevanceEvaluation.NODE_SETTINGS.isEmpty() == false) {
+            options.append(" -Deval.node-settings=")
+                    .append(String.join(
+                            ",",
+                            RelevanceEvaluation.NODE_SETTINGS.entrySet().stream()
+                                    .map(setting -> setting.getKey() + "=" + setting.getValue())
+                                    .toList()));
+        }
+        if (RelevanceEvaluation.LEVERS.isEmpty() == false) {
+            options.append(" -Deval.levers=")
+                    .append(String.join(
+                            ",",
+                            RelevanceEvaluation.LEVERS.stream()
+                                    .map(lever -> lever.getFileName().toString())
+                                    .toList()));
+        }
+        return options.toString();
     }
 
     /**
