@@ -121,7 +121,8 @@ graph = model.graph
 weights = {init.name: init for init in graph.initializer}
 # Exports that store weights as float16 feed each MatMul through a Cast to float32: the weight is behind it.
 weights.update({node.output[0]: weights[node.input[0]] for node in graph.node
-                if node.op_type == "Cast" and node.input[0] in weights})
+                if node.op_type == "Cast" and node.input[0] in weights
+                and any(a.name == "to" and a.i == TensorProto.FLOAT for a in node.attribute)})
 nodes, added, quantized = [], [], 0
 for node in graph.node:
     weight = weights.get(node.input[1]) if node.op_type == "MatMul" and len(node.input) == 2 else None
